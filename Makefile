@@ -1,0 +1,52 @@
+# The two commands: `make run` (everything embedded) and `make test` (real services, every tier).
+SHELL := /bin/bash
+# Node 24 comes from the `node` dev dependency; every target runs on it.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+STAMP := node_modules/.install-stamp
+
+.PHONY: run install services services-stop typecheck lint format test test-unit test-int test-e2e bench migrate
+
+run: install
+	node gateways/cli/aiaas.ts dev
+
+install: $(STAMP)
+
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+services:
+	bash infra/services/services.sh start
+
+services-stop:
+	bash infra/services/services.sh stop
+
+typecheck: install
+	tsc --noEmit -p .
+
+lint: install
+	biome check .
+
+format: install
+	biome check --write .
+
+test-unit: install
+	vitest run --project unit
+
+test-int: install
+	vitest run --project int
+
+test-e2e: install
+	vitest run --project e2e
+
+test: install services typecheck lint
+	vitest run --project unit
+	vitest run --project int
+	vitest run --project e2e
+
+bench: install services
+	node tests/bench/run.ts
+
+migrate: install
+	node gateways/cli/aiaas.ts migrate

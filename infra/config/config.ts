@@ -1,0 +1,132 @@
+import { z } from 'zod'
+
+// Every environment variable the platform reads is declared here, once, with its default and
+// meaning. Nothing else reads process.env (DEVELOPERS.md). docs/configuration.md mirrors this table.
+const port = z.coerce.number().int().min(0).max(65535)
+const positiveInt = z.coerce.number().int().positive()
+const price = z.coerce.number().nonnegative()
+
+export const configVariables = {
+  PORT: { schema: port, default: '8080', doc: 'Port of the router, and of everything in `aiaas dev`.' },
+  AIAAS_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'Address every HTTP process binds.' },
+  AIAAS_IDENTITY_PORT: { schema: port, default: '8081', doc: 'Port of `aiaas identity` (admin API).' },
+  AIAAS_ANALYTICS_PORT: { schema: port, default: '8082', doc: 'Port of `aiaas analytics`.' },
+  AIAAS_MOCK_MODEL_PORT: { schema: port, default: '8090', doc: 'Port of `aiaas mock-model`.' },
+  AIAAS_METRICS_PORT: {
+    schema: port,
+    default: '9464',
+    doc: 'Port of /metrics for the processes without an HTTP API (projector, ingest, audit-forwarder).',
+  },
+  AIAAS_DATA_DIR: {
+    schema: z.string().min(1),
+    default: './.data',
+    doc: 'Embedded data (PGlite, admin token).',
+  },
+  AIAAS_ADMIN_TOKEN: {
+    schema: z.string().min(16, 'at least 16 characters').optional(),
+    default: undefined,
+    doc: 'Platform-admin bearer token for the admin and analytics APIs. Unset: generated once, stored in the data dir (0600).',
+  },
+  AIAAS_DATABASE_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+    default: 'postgres://aiaas:aiaas@127.0.0.1:5432/aiaas',
+    doc: 'PostgreSQL for the separate processes (event store, read models, analytics).',
+  },
+  AIAAS_REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\//, 'a redis:// URL'),
+    default: 'redis://127.0.0.1:6379',
+    doc: 'Redis for rate limits shared by router replicas.',
+  },
+  AIAAS_AMQP_URL: {
+    schema: z.string().regex(/^amqps?:\/\//, 'an amqp:// URL'),
+    default: 'amqp://guest:guest@127.0.0.1:5672',
+    doc: 'RabbitMQ carrying usage events from the router to ingest.',
+  },
+  AIAAS_USAGE_QUEUE: {
+    schema: z.string().min(1),
+    default: 'aiaas.usage',
+    doc: 'RabbitMQ queue of usage events.',
+  },
+  AIAAS_KAFKA_BROKERS: {
+    schema: z.string().min(1),
+    default: '127.0.0.1:9092',
+    doc: 'Comma-separated Kafka brokers for the audit log.',
+  },
+  AIAAS_AUDIT_TOPIC: {
+    schema: z.string().min(1),
+    default: 'aiaas.audit',
+    doc: 'Kafka topic of the audit log.',
+  },
+  AIAAS_S3_ENDPOINT: {
+    schema: z.url(),
+    default: 'http://127.0.0.1:9000',
+    doc: 'S3-compatible endpoint for exports.',
+  },
+  AIAAS_S3_REGION: { schema: z.string().min(1), default: 'us-east-1', doc: 'S3 region.' },
+  AIAAS_S3_ACCESS_KEY_ID: { schema: z.string().min(1), default: 'aiaas', doc: 'S3 access key id.' },
+  AIAAS_S3_SECRET_ACCESS_KEY: {
+    schema: z.string().min(1),
+    default: 'aiaas-secret-key',
+    doc: 'S3 secret key.',
+  },
+  AIAAS_S3_BUCKET: { schema: z.string().min(3), default: 'aiaas-exports', doc: 'S3 bucket for exports.' },
+  AIAAS_MODELS: {
+    schema: z.string().optional(),
+    default: undefined,
+    doc: 'JSON array of models `[{"name","backend_url","input_usd_per_mtok","output_usd_per_mtok"}]`. Unset: the built-in `echo` model.',
+  },
+  AIAAS_MOCK_BACKEND_URL: {
+    schema: z.url().optional(),
+    default: undefined,
+    doc: 'Base URL (…/v1) of the `echo` model when AIAAS_MODELS is unset. Unset: in-process (dev) or http://AIAAS_HOST:AIAAS_MOCK_MODEL_PORT/v1.',
+  },
+  AIAAS_ECHO_INPUT_USD_PER_MTOK: {
+    schema: price,
+    default: '0.5',
+    doc: 'Price of the echo model, USD per million input tokens.',
+  },
+  AIAAS_ECHO_OUTPUT_USD_PER_MTOK: {
+    schema: price,
+    default: '1.5',
+    doc: 'Price of the echo model, USD per million output tokens.',
+  },
+  AIAAS_DEFAULT_KEY_RPM: {
+    schema: positiveInt,
+    default: '600',
+    doc: 'Requests per minute allowed per API key.',
+  },
+  AIAAS_BACKEND_TIMEOUT_MS: {
+    schema: positiveInt,
+    default: '60000',
+    doc: 'Time limit for one backend call.',
+  },
+  AIAAS_LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    doc: 'pino log level.',
+  },
+} as const
+
+type Vars = typeof configVariables
+export type Config = { [K in keyof Vars]: z.output<Vars[K]['schema']> }
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID'
+}
+
+/** Validates the environment; a bad value names the variable, the value and what is expected. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const out: Record<string, unknown> = {}
+  const problems: string[] = []
+  for (const [name, spec] of Object.entries(configVariables)) {
+    const raw = env[name] === '' ? undefined : env[name]
+    const parsed = spec.schema.safeParse(raw ?? spec.default)
+    if (parsed.success) out[name] = parsed.data
+    else
+      problems.push(
+        `${name}=${JSON.stringify(raw)}: expected ${parsed.error.issues[0]?.message ?? 'a valid value'}`,
+      )
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
+  return out as Config
+}

@@ -1,0 +1,47 @@
+// The event store port. Event data and metadata are stored and published as they are typed here
+// (snake_case), since auditors and the audit log read them outside this codebase.
+export interface EventMetadata {
+  actor: string
+  correlation_id: string
+  causation_id: string | null
+  source: string
+}
+
+export interface NewEvent {
+  /** uuidv7, chosen by the caller: a retry with the same ids is idempotent. */
+  id: string
+  type: string
+  schema_version: number
+  data: Record<string, unknown>
+  metadata: EventMetadata
+}
+
+export interface RecordedEvent extends NewEvent {
+  stream: string
+  /** 0-based position of the event inside its stream. */
+  stream_version: number
+  /** Position in the global log; strictly increasing in commit-visible order for readers. */
+  global_position: number
+  recorded_at: Date
+}
+
+/** -1 means "the stream must not exist"; 'any' skips the check. */
+export type ExpectedVersion = number | 'any'
+export const NO_STREAM = -1
+
+export interface AppendResult {
+  /** Version of the last event of the stream after the append. */
+  stream_version: number
+  /** Global positions of the appended events, in order. */
+  positions: number[]
+}
+
+export interface EventStore {
+  append(stream: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult>
+  readStream(
+    stream: string,
+    options?: { from?: number; direction?: 'forward' | 'backward'; limit?: number },
+  ): Promise<RecordedEvent[]>
+  /** Global log, events with global_position > after, never skipping one that commits later. */
+  readAll(options: { after: number; limit?: number }): Promise<RecordedEvent[]>
+}

@@ -1,0 +1,34 @@
+// One usage event per inference request, published by the router, consumed by analytics ingest.
+// At-least-once end to end; ingest deduplicates by id.
+export interface UsageEvent {
+  /** uuidv7, the dedupe key. */
+  id: string
+  organization_id: string
+  api_key_id: string
+  model: string
+  backend: string
+  status: 'ok' | 'error'
+  http_status: number
+  input_tokens: number
+  output_tokens: number
+  cost_usd: number
+  latency_ms: number
+  streamed: boolean
+  /** ISO 8601, when the request finished. */
+  occurred_at: string
+}
+
+export interface UsagePublisher {
+  /** Resolves once the bus has durably accepted the event (publisher confirm for RabbitMQ). */
+  publish(event: UsageEvent): Promise<void>
+  close(): Promise<void>
+}
+
+export interface UsageConsumer {
+  /**
+   * Delivers events to handle; an event is acknowledged only after handle resolves, and
+   * redelivered when it throws or the process dies first.
+   */
+  start(handle: (event: UsageEvent) => Promise<void>): Promise<void>
+  close(): Promise<void>
+}
