@@ -1,0 +1,97 @@
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Sql } from '../../infra/ports/database.ts'
+import { queryFreshness, queryUsage } from '../../projections/usage/usage-query.ts'
+import { requireAdminToken } from '../http/bearer.ts'
+import { useErrorFormat } from '../http/errors/reply.ts'
+import { answerReadiness, type ReadinessCheck, readinessResponse } from '../http/readiness.ts'
+
+export interface AnalyticsDeps {
+  db: Sql
+  adminToken: string
+  now: () => Date
+  readiness: readonly ReadinessCheck[]
+}
+
+const HOUR_MS = 3_600_000
+// Bounds the rows one request can ask for: 31 days of hours, or ~5 years of days.
+const MAX_BUCKETS = 24 * 31 + 1
+const MAX_DAYS = 366 * 5
+
+const usageQuery = z
+  .object({
+    organization_id: z.uuid(),
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+    granularity: z.enum(['hour', 'day']).default('hour'),
+  })
+  .strict()
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] })
+  .refine(
+    (q) => {
+      const hours = (Date.parse(q.to) - Date.parse(q.from)) / HOUR_MS
+      return q.granularity === 'hour' ? hours <= MAX_BUCKETS : hours <= MAX_DAYS * 24
+    },
+    { message: 'the range is too long for this granularity (hour: 31 days, day: 5 years)', path: ['to'] },
+  )
+
+const usageResponse = z.object({
+  object: z.literal('usage'),
+  organization_id: z.uuid(),
+  granularity: z.enum(['hour', 'day']),
+  data: z.array(
+    z.object({
+      bucket_start: z.string(),
+      requests: z.number(),
+      errors: z.number(),
+      input_tokens: z.number(),
+      output_tokens: z.number(),
+      cost_usd: z.number(),
+    }),
+  ),
+  freshness: z.object({
+    last_event_at: z.string().nullable(),
+    last_ingested_at: z.string().nullable(),
+    staleness_seconds: z.number().nullable(),
+  }),
+})
+
+/** The analytics API, mounted at /analytics/v1. */
+export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app, deps) => {
+  useErrorFormat(app, 'problem')
+  app.get(
+    '/status/healthz',
+    { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({
+      status: 'ok' as const,
+    }),
+  )
+  app.get(
+    '/status/readyz',
+    { schema: { response: { 200: readinessResponse, 503: readinessResponse } } },
+    (_r, reply) => answerReadiness(reply, deps.readiness),
+  )
+
+  await app.register(async (scope) => {
+    const secured = scope.withTypeProvider<ZodTypeProvider>()
+    secured.addHook('onRequest', requireAdminToken(deps.adminToken))
+    secured.get(
+      '/usage',
+      { schema: { querystring: usageQuery, response: { 200: usageResponse } } },
+      async (request) => {
+        const q = request.query
+        const [data, freshness] = await Promise.all([
+          queryUsage(deps.db, q),
+          queryFreshness(deps.db, q.organization_id, deps.now()),
+        ])
+        return {
+          object: 'usage' as const,
+          organization_id: q.organization_id,
+          granularity: q.granularity,
+          data,
+          freshness,
+        }
+      },
+    )
+  })
+}

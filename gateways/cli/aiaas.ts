@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import { type Config, ConfigError, loadConfig } from '../../infra/config/config.ts'
+import { startDev } from '../processes/dev.ts'
+import type { Running } from '../processes/runtime.ts'
+import { startAnalytics, startIdentity, startMockModel, startRouter } from '../processes/separate.ts'
+import { runMigrate, startIngest, startProjector } from '../processes/workers.ts'
+
+// `aiaas <command>`: one entry for every process (ARCHITECTURE.md). Long-running commands stop
+// cleanly on SIGINT/SIGTERM.
+const processes: Record<string, { about: string; start: (config: Config) => Promise<Running> }> = {
+  dev: {
+    about: 'everything embedded in one process (PGlite, in-process adapters, echo model)',
+    start: startDev,
+  },
+  router: { about: 'the OpenAI-compatible gateway (PORT)', start: startRouter },
+  identity: { about: 'the admin API (AIAAS_IDENTITY_PORT)', start: startIdentity },
+  analytics: { about: 'the analytics API (AIAAS_ANALYTICS_PORT)', start: startAnalytics },
+  projector: { about: 'builds the read models from the event log', start: startProjector },
+  ingest: { about: 'consumes usage events into analytics storage', start: startIngest },
+  'mock-model': { about: 'the built-in echo model as a separate backend', start: startMockModel },
+}
+
+const notYetBuilt: Record<string, string> = {
+  reconciler: 'tenants as code from git',
+  'audit-forwarder': 'forwarding the event log to Kafka',
+}
+
+function usage(): string {
+  const lines = Object.entries(processes).map(([name, p]) => `  ${name.padEnd(16)}${p.about}`)
+  lines.push(`  ${'migrate'.padEnd(16)}applies database migrations and exits`)
+  for (const [name, what] of Object.entries(notYetBuilt))
+    lines.push(`  ${name.padEnd(16)}${what} (not built yet)`)
+  return `usage: aiaas <command>\n\n${lines.join('\n')}\n`
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const command = argv[0]
+  if (command === undefined || command === 'help' || command === '--help') {
+    process.stdout.write(usage())
+    return command === undefined ? 2 : 0
+  }
+  const config = loadConfig()
+  if (command === 'migrate') {
+    const applied = await runMigrate(config)
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema up to date\n')
+    return 0
+  }
+  const notBuilt = notYetBuilt[command]
+  if (notBuilt) {
+    process.stderr.write(`aiaas ${command}: ${notBuilt} is not built yet\n`)
+    return 2
+  }
+  const target = processes[command]
+  if (!target) {
+    process.stderr.write(`aiaas: unknown command ${command}\n\n${usage()}`)
+    return 2
+  }
+  const running = await target.start(config)
+  if (running.url) process.stdout.write(`aiaas ${command} listening on ${running.url}\n`)
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      running.stop().then(resolve, resolve)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error)
+    process.stderr.write(`aiaas: ${message}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,58 @@
+// Every error code the platform answers with: its HTTP status, a title for problem+json, and the
+// OpenAI error `type` used on /v1. docs/errors.md is this table for humans; a unit test keeps
+// the two in step.
+export interface ErrorSpec {
+  status: number
+  title: string
+  openai_type:
+    | 'invalid_request_error'
+    | 'authentication_error'
+    | 'permission_error'
+    | 'rate_limit_error'
+    | 'api_error'
+}
+
+export const errorCatalog = {
+  VALIDATION_FAILED: { status: 400, title: 'Invalid request', openai_type: 'invalid_request_error' },
+  MALFORMED_JSON: { status: 400, title: 'Malformed JSON body', openai_type: 'invalid_request_error' },
+  UNAUTHENTICATED: {
+    status: 401,
+    title: 'Missing or invalid credentials',
+    openai_type: 'authentication_error',
+  },
+  API_KEY_REVOKED: { status: 401, title: 'API key revoked', openai_type: 'authentication_error' },
+  NOT_FOUND: { status: 404, title: 'No such route', openai_type: 'invalid_request_error' },
+  ORG_NOT_FOUND: { status: 404, title: 'Organization not found', openai_type: 'invalid_request_error' },
+  MODEL_NOT_FOUND: { status: 404, title: 'Model not found', openai_type: 'invalid_request_error' },
+  ORG_ALREADY_EXISTS: {
+    status: 409,
+    title: 'Organization already exists',
+    openai_type: 'invalid_request_error',
+  },
+  API_KEY_ALREADY_EXISTS: {
+    status: 409,
+    title: 'API key already exists',
+    openai_type: 'invalid_request_error',
+  },
+  VERSION_CONFLICT: { status: 409, title: 'Concurrent modification', openai_type: 'invalid_request_error' },
+  IDEMPOTENCY_CONFLICT: { status: 409, title: 'Event id reused', openai_type: 'invalid_request_error' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large', openai_type: 'invalid_request_error' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported media type',
+    openai_type: 'invalid_request_error',
+  },
+  RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', openai_type: 'rate_limit_error' },
+  INTERNAL: { status: 500, title: 'Internal error', openai_type: 'api_error' },
+  BACKEND_UNAVAILABLE: { status: 502, title: 'Model backend unavailable', openai_type: 'api_error' },
+  BACKEND_ERROR: { status: 502, title: 'Model backend error', openai_type: 'api_error' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable', openai_type: 'api_error' },
+  RATE_LIMITER_UNAVAILABLE: { status: 503, title: 'Rate limiter unavailable', openai_type: 'api_error' },
+  USAGE_BUS_UNAVAILABLE: { status: 503, title: 'Usage bus unavailable', openai_type: 'api_error' },
+  NOT_READY: { status: 503, title: 'Not ready', openai_type: 'api_error' },
+  BACKEND_TIMEOUT: { status: 504, title: 'Model backend timed out', openai_type: 'api_error' },
+} as const satisfies Record<string, ErrorSpec>
+
+export type ErrorCode = keyof typeof errorCatalog
+
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(errorCatalog, code)

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from '../../../domain/errors.ts'
+import { errorCatalog } from './catalog.ts'
+import { type NormalizedError, normalizeError } from './normalize.ts'
+
+export type ErrorFormat = 'openai' | 'problem'
+
+/** OpenAI's error body: { error: { message, type, param, code } }. */
+function openAiBody(e: NormalizedError) {
+  return {
+    error: {
+      message: e.message,
+      type: errorCatalog[e.code].openai_type,
+      param: e.param,
+      code: e.code.toLowerCase(),
+    },
+  }
+}
+
+/** RFC 9457 problem details, with our stable code as an extension member. */
+function problemBody(e: NormalizedError, instance: string) {
+  return {
+    type: `https://aiaas.dev/errors/${e.code.toLowerCase().replaceAll('_', '-')}`,
+    title: errorCatalog[e.code].title,
+    status: e.status,
+    detail: e.message,
+    instance,
+    code: e.code,
+    ...(e.details ? { errors: e.details } : {}),
+  }
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, format: ErrorFormat, error: unknown) {
+  const normalized = normalizeError(error)
+  if (normalized.status >= 500) request.log.error({ err: error }, 'request failed')
+  else request.log.info({ code: normalized.code }, normalized.message)
+  if (format === 'openai')
+    return reply.code(normalized.status).type('application/json').send(openAiBody(normalized))
+  return reply
+    .code(normalized.status)
+    .type('application/problem+json')
+    .send(problemBody(normalized, request.url.split('?')[0] ?? request.url))
+}
+
+/** One error handler and one not-found handler per scope (a fastify plugin context). */
+export function useErrorFormat(app: FastifyInstance, format: ErrorFormat): void {
+  app.setErrorHandler((error, request, reply) => sendError(reply, request, format, error))
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      request,
+      format,
+      new AppError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  )
+}

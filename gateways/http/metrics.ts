@@ -1,0 +1,43 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+
+// One registry per process; every process serves it on GET /metrics.
+export interface Metrics {
+  registry: Registry
+  httpDuration: Histogram<'method' | 'route' | 'status'>
+  inferenceRequests: Counter<'model' | 'outcome'>
+  inferenceTokens: Counter<'model' | 'direction'>
+  usagePublishFailures: Counter
+}
+
+export function createMetrics(processName: string): Metrics {
+  const registry = new Registry()
+  registry.setDefaultLabels({ process: processName })
+  collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'aiaas_http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    inferenceRequests: new Counter({
+      name: 'aiaas_inference_requests_total',
+      help: 'Inference requests by model and outcome (ok, backend_error, rate_limited, ...)',
+      labelNames: ['model', 'outcome'],
+      registers: [registry],
+    }),
+    inferenceTokens: new Counter({
+      name: 'aiaas_inference_tokens_total',
+      help: 'Tokens by model and direction (input, output)',
+      labelNames: ['model', 'direction'],
+      registers: [registry],
+    }),
+    usagePublishFailures: new Counter({
+      name: 'aiaas_usage_publish_failures_total',
+      help: 'Usage events the bus did not accept',
+      registers: [registry],
+    }),
+  }
+}

@@ -1,0 +1,38 @@
+import type { FastifyReply } from 'fastify'
+import { z } from 'zod'
+
+// A readiness check names a dependency and throws when it is not usable.
+export interface ReadinessCheck {
+  name: string
+  check: () => Promise<void>
+}
+
+export const readinessResponse = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.record(z.string(), z.object({ status: z.enum(['up', 'down']), error: z.string().optional() })),
+})
+
+const CHECK_TIMEOUT_MS = 2000
+
+async function runCheck(check: ReadinessCheck): Promise<{ status: 'up' | 'down'; error?: string }> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)
+  })
+  try {
+    await Promise.race([check.check(), timeout])
+    return { status: 'up' }
+  } catch (error) {
+    return { status: 'down', error: error instanceof Error ? error.message : String(error) }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** 200 when every dependency answers, else 503 naming the failing ones; never hangs. */
+export async function answerReadiness(reply: FastifyReply, checks: readonly ReadinessCheck[]) {
+  const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const))
+  const ready = results.every(([, r]) => r.status === 'up')
+  reply.code(ready ? 200 : 503)
+  return { status: ready ? ('ready' as const) : ('not_ready' as const), checks: Object.fromEntries(results) }
+}

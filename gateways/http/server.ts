@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { useErrorFormat } from './errors/reply.ts'
+import type { Metrics } from './metrics.ts'
+
+export interface ServerOptions {
+  logLevel: string
+  metrics: Metrics
+}
+
+export type App = FastifyInstance
+
+/**
+ * A fastify instance with zod schemas, request ids (x-request-id in and out), pino JSON logs,
+ * problem+json errors by default (scopes such as /v1 override), and GET /metrics.
+ */
+export function createServer(options: ServerOptions) {
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 4 * 1024 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  useErrorFormat(app, 'problem')
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    options.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(options.metrics.registry.contentType)
+    return options.metrics.registry.metrics()
+  })
+  return app
+}
+
+export type ZodApp = ReturnType<typeof createServer>

@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { useErrorFormat } from '../http/errors/reply.ts'
+import { chatCompletionRequest } from '../router/chat-schema.ts'
+import { echoDeltas, echoReply, echoUsage } from './echo.ts'
+
+export interface MockModelOptions {
+  now: () => Date
+  newId: () => string
+}
+
+/** An OpenAI-compatible backend serving `echo` (mounted at /v1 by `aiaas mock-model`, /mock/v1 in dev). */
+export const mockModelRoutes: FastifyPluginAsyncZod<MockModelOptions> = async (app, options) => {
+  useErrorFormat(app, 'openai')
+  app.get('/models', async () => ({
+    object: 'list',
+    data: [{ id: 'echo', object: 'model', created: 0, owned_by: 'aiaas-mock' }],
+  }))
+
+  app.post('/chat/completions', { schema: { body: chatCompletionRequest } }, async (request, reply) => {
+    const body = request.body
+    const id = `chatcmpl-${options.newId()}`
+    const created = Math.floor(options.now().getTime() / 1000)
+    const text = echoReply(body)
+    const usage = echoUsage(body, text)
+    if (!body.stream) {
+      return {
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null },
+        ],
+        usage,
+      }
+    }
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices, ...extra })}\n\n`
+    const events = [
+      chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
+      ...echoDeltas(text).map((delta) =>
+        chunk([{ index: 0, delta: { content: delta }, finish_reason: null }]),
+      ),
+      chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]),
+      ...(body.stream_options?.include_usage ? [chunk([], { usage })] : []),
+      'data: [DONE]\n\n',
+    ]
+    reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache')
+    return reply.send(events.join(''))
+  })
+}

@@ -1,0 +1,80 @@
+import { join } from 'node:path'
+import type { Config } from '../../infra/config/config.ts'
+import { createEventStore } from '../../infra/event-store/event-store.ts'
+import { startSubscription, waitForCheckpoint } from '../../infra/event-store/subscription.ts'
+import { createMemoryRateLimiter } from '../../infra/memory/rate-limiter.ts'
+import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
+import { migrate } from '../../infra/migrations/migrate.ts'
+import { createPgliteDatabase } from '../../infra/pglite/database.ts'
+import { READ_MODELS, readModelsProjection } from '../../projections/read-models.ts'
+import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
+import { adminRoutes } from '../admin/routes.ts'
+import { analyticsRoutes } from '../analytics/routes.ts'
+import { createServer } from '../http/server.ts'
+import { mockModelRoutes } from '../mock-model/routes.ts'
+import { createModelCatalog, type Model } from '../router/models.ts'
+import { routerRoutes } from '../router/routes.ts'
+import { resolveAdminToken } from './admin-token.ts'
+import { configuredModels } from './models.ts'
+import { createRuntime, type Running } from './runtime.ts'
+import { adminDeps, analyticsDeps, databaseCheck, routerDeps } from './wiring.ts'
+
+const PROJECTION_WAIT_MS = 5000
+
+/**
+ * `aiaas dev`: the whole platform in one process on one port, on PGlite and in-process adapters,
+ * with the `echo` model served at /mock/v1. Nothing to install.
+ */
+export async function startDev(config: Config): Promise<Running & { adminToken: string }> {
+  const rt = createRuntime(config, 'dev')
+  const db = await createPgliteDatabase(join(config.AIAAS_DATA_DIR, 'pglite'))
+  await migrate(db)
+  const store = createEventStore(db)
+  const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
+  const projector = startSubscription(db, store, readModelsProjection, { onError })
+  const limiter = createMemoryRateLimiter()
+  const bus = createMemoryUsageBus()
+  await bus.consumer.start(async (event) => {
+    await ingestUsageEvent(db, event)
+  })
+  const adminToken = await resolveAdminToken(config, 'embedded', (token, path) => {
+    rt.log.warn({ path }, `generated the admin token (stored in ${path}): ${token}`)
+  })
+
+  let models: Model[] = []
+  const catalog = createModelCatalog(() => models)
+  const awaitProjection = async (position: number) => {
+    projector.wake()
+    await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS)
+  }
+  const readiness = [databaseCheck(db)]
+
+  const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
+  await app.register(routerRoutes, {
+    prefix: '/v1',
+    ...routerDeps(rt, { db, limiter, usage: bus.publisher, models: catalog }, readiness),
+  })
+  await app.register(adminRoutes, {
+    prefix: '/admin/v1',
+    ...adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection),
+  })
+  await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
+  await app.register(mockModelRoutes, { prefix: '/mock/v1', now: rt.now, newId: rt.newId })
+
+  const url = await app.listen({ host: config.AIAAS_HOST, port: config.PORT })
+  models = configuredModels(config, `${url}/mock/v1`)
+  rt.log.info({ url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')
+
+  return {
+    url,
+    adminToken,
+    async stop() {
+      await app.close()
+      await projector.stop()
+      await bus.consumer.close()
+      await bus.publisher.close()
+      await limiter.close()
+      await db.close()
+    },
+  }
+}

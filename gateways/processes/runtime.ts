@@ -1,0 +1,38 @@
+import { pino } from 'pino'
+import { v7 as uuidv7 } from 'uuid'
+import type { Config } from '../../infra/config/config.ts'
+import { createMetrics, type Metrics } from '../http/metrics.ts'
+import { createServer } from '../http/server.ts'
+
+// What every process shares: a logger, a metrics registry, a clock and an id source.
+export interface Runtime {
+  config: Config
+  log: pino.Logger
+  metrics: Metrics
+  now: () => Date
+  newId: () => string
+}
+
+export function createRuntime(config: Config, processName: string): Runtime {
+  return {
+    config,
+    log: pino({ level: config.AIAAS_LOG_LEVEL, base: { process: processName } }),
+    metrics: createMetrics(processName),
+    now: () => new Date(),
+    newId: () => uuidv7(),
+  }
+}
+
+export interface Running {
+  /** Where it listens, when it has an HTTP port. */
+  url?: string
+  stop(): Promise<void>
+}
+
+/** /metrics (and a health probe) for processes without an HTTP API of their own. */
+export async function serveMetricsOnly(runtime: Runtime): Promise<{ url: string; close(): Promise<void> }> {
+  const app = createServer({ logLevel: runtime.config.AIAAS_LOG_LEVEL, metrics: runtime.metrics })
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  const url = await app.listen({ host: runtime.config.AIAAS_HOST, port: runtime.config.AIAAS_METRICS_PORT })
+  return { url, close: () => app.close() }
+}

@@ -1,0 +1,62 @@
+import type { CommandDeps } from '../../commands/handle-command.ts'
+import type { Database } from '../../infra/ports/database.ts'
+import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
+import type { UsagePublisher } from '../../infra/ports/usage.ts'
+import { findApiKeyByHash } from '../../projections/api-keys/api-keys.ts'
+import type { AdminDeps } from '../admin/routes.ts'
+import type { AnalyticsDeps } from '../analytics/routes.ts'
+import type { ReadinessCheck } from '../http/readiness.ts'
+import { createKeyAuthenticator } from '../router/key-auth.ts'
+import type { ModelCatalog } from '../router/models.ts'
+import type { RouterDeps } from '../router/router-deps.ts'
+import type { Runtime } from './runtime.ts'
+
+// Builds each API's dependencies from adapters, the same way in embedded mode and in the
+// separate processes; only the adapters differ.
+export const databaseCheck = (db: Database): ReadinessCheck => ({
+  name: 'database',
+  check: async () => {
+    await db.query('SELECT 1')
+  },
+})
+
+export function routerDeps(
+  rt: Runtime,
+  adapters: { db: Database; limiter: RateLimiter; usage: UsagePublisher; models: ModelCatalog },
+  readiness: readonly ReadinessCheck[],
+): RouterDeps {
+  return {
+    authenticate: createKeyAuthenticator((hash) => findApiKeyByHash(adapters.db, hash), {
+      ttlMs: 10_000,
+      now: () => Date.now(),
+    }),
+    models: adapters.models,
+    limiter: adapters.limiter,
+    usage: adapters.usage,
+    keyRpm: rt.config.AIAAS_DEFAULT_KEY_RPM,
+    backendTimeoutMs: rt.config.AIAAS_BACKEND_TIMEOUT_MS,
+    metrics: rt.metrics,
+    now: rt.now,
+    newId: rt.newId,
+    readiness,
+  }
+}
+
+export function adminDeps(
+  rt: Runtime,
+  adapters: { db: Database; commands: Omit<CommandDeps, 'now' | 'newId'> },
+  adminToken: string,
+  awaitProjection: (position: number) => Promise<void>,
+): AdminDeps {
+  return {
+    commands: { ...adapters.commands, now: rt.now, newId: rt.newId },
+    readModels: adapters.db,
+    adminToken,
+    awaitProjection,
+    readiness: [databaseCheck(adapters.db)],
+  }
+}
+
+export function analyticsDeps(rt: Runtime, db: Database, adminToken: string): AnalyticsDeps {
+  return { db, adminToken, now: rt.now, readiness: [databaseCheck(db)] }
+}

@@ -1,0 +1,57 @@
+import type { Config } from '../../infra/config/config.ts'
+import { createEventStore } from '../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../infra/event-store/subscription.ts'
+import { migrate } from '../../infra/migrations/migrate.ts'
+import { createPostgresDatabase } from '../../infra/postgres/database.ts'
+import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
+import { readModelsProjection } from '../../projections/read-models.ts'
+import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
+import { createRuntime, type Running, serveMetricsOnly } from './runtime.ts'
+
+// The headless processes: they consume a log or a queue and serve only /metrics.
+
+export async function startProjector(config: Config): Promise<Running> {
+  const rt = createRuntime(config, 'projector')
+  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
+  const store = createEventStore(db)
+  const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
+  const subscription = startSubscription(db, store, readModelsProjection, { onError, idleMs: 50 })
+  const metrics = await serveMetricsOnly(rt)
+  rt.log.info({ metrics: metrics.url }, 'projector running')
+  return {
+    async stop() {
+      await subscription.stop()
+      await metrics.close()
+      await db.close()
+    },
+  }
+}
+
+export async function startIngest(config: Config): Promise<Running> {
+  const rt = createRuntime(config, 'ingest')
+  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
+  const consumer = createRabbitUsageConsumer(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE, {
+    logger: rt.log,
+  })
+  await consumer.start(async (event) => {
+    await ingestUsageEvent(db, event)
+  })
+  const metrics = await serveMetricsOnly(rt)
+  rt.log.info({ metrics: metrics.url, queue: config.AIAAS_USAGE_QUEUE }, 'ingest running')
+  return {
+    async stop() {
+      await consumer.close()
+      await metrics.close()
+      await db.close()
+    },
+  }
+}
+
+export async function runMigrate(config: Config): Promise<string[]> {
+  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
+  try {
+    return await migrate(db)
+  } finally {
+    await db.close()
+  }
+}

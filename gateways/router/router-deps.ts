@@ -1,0 +1,14 @@
+import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
+import type { ReadinessCheck } from '../http/readiness.ts'
+import type { Authenticate } from './key-auth.ts'
+import type { ModelCatalog } from './models.ts'
+import type { UsageRecorderDeps } from './usage-recorder.ts'
+
+export interface RouterDeps extends UsageRecorderDeps {
+  authenticate: Authenticate
+  models: ModelCatalog
+  limiter: RateLimiter
+  keyRpm: number
+  backendTimeoutMs: number
+  readiness: readonly ReadinessCheck[]
+}

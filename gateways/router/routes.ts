@@ -1,0 +1,69 @@
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { AppError } from '../../domain/errors.ts'
+import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
+import { useErrorFormat } from '../http/errors/reply.ts'
+import { answerReadiness, readinessResponse } from '../http/readiness.ts'
+import { chatCompletions } from './chat-completions.ts'
+import { chatCompletionRequest } from './chat-schema.ts'
+import type { RouterDeps } from './router-deps.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey: ApiKeyRecord | null
+  }
+}
+
+const modelList = z.object({
+  object: z.literal('list'),
+  data: z.array(
+    z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() }),
+  ),
+})
+
+function keyOf(request: { apiKey: ApiKeyRecord | null }): ApiKeyRecord {
+  if (!request.apiKey) throw new AppError('UNAUTHENTICATED', 'Incorrect API key provided.')
+  return request.apiKey
+}
+
+/** The OpenAI-compatible API, mounted at /v1, answering errors in OpenAI's shape. */
+export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps) => {
+  useErrorFormat(app, 'openai')
+  const created = Math.floor(deps.now().getTime() / 1000)
+
+  app.get(
+    '/status/healthz',
+    { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({
+      status: 'ok' as const,
+    }),
+  )
+  app.get(
+    '/status/readyz',
+    { schema: { response: { 200: readinessResponse, 503: readinessResponse } } },
+    (_r, reply) => answerReadiness(reply, deps.readiness),
+  )
+
+  await app.register(async (scope) => {
+    const authed = scope.withTypeProvider<ZodTypeProvider>()
+    // Authentication runs before body validation, so a caller without a valid key learns
+    // nothing about the API beyond the 401 (as OpenAI answers).
+    authed.decorateRequest('apiKey', null)
+    authed.addHook('onRequest', async (request) => {
+      request.apiKey = await deps.authenticate(request)
+    })
+
+    authed.get('/models', { schema: { response: { 200: modelList } } }, async () => {
+      const data = deps.models
+        .list()
+        .map((m) => ({ id: m.name, object: 'model' as const, created, owned_by: 'aiaas' }))
+      return { object: 'list' as const, data }
+    })
+
+    for (const url of ['/chat/completions', '/inference']) {
+      authed.post(url, { schema: { body: chatCompletionRequest } }, (request, reply) =>
+        chatCompletions(deps, request, reply, keyOf(request), request.body),
+      )
+    }
+  })
+}

@@ -1,0 +1,37 @@
+import type { OrganizationEvent } from '../../domain/organizations/organization.ts'
+import type { Sql } from '../../infra/ports/database.ts'
+
+// Read model: one row per organization (table in infra/migrations/0010_read_models.sql).
+export async function projectOrganization(event: OrganizationEvent, position: number, tx: Sql): Promise<void> {
+  switch (event.type) {
+    case 'OrganizationCreated': {
+      const { organization_id, name, created_at } = event.data
+      // Idempotent: a replayed event finds its row and changes nothing.
+      await tx.query(
+        `INSERT INTO rm_organizations (organization_id, name, created_at, position)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO NOTHING`,
+        [organization_id, name, created_at, position],
+      )
+      return
+    }
+    default: {
+      const unknown: never = event.type
+      throw new Error(`unknown event ${unknown}`)
+    }
+  }
+}
+
+export interface OrganizationRow {
+  id: string
+  name: string
+  created_at: string
+}
+
+export async function findOrganization(db: Sql, organizationId: string): Promise<OrganizationRow | null> {
+  const { rows } = await db.query<{ organization_id: string; name: string; created_at: Date }>(
+    'SELECT organization_id, name, created_at FROM rm_organizations WHERE organization_id = $1',
+    [organizationId],
+  )
+  const row = rows[0]
+  return row ? { id: row.organization_id, name: row.name, created_at: row.created_at.toISOString() } : null
+}
