@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export const CLI = fileURLToPath(new URL('../../gateways/cli/aiaas.ts', import.meta.url))
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+export interface Proc {
+  name: string
+  child: ChildProcess
+  output: () => string
+  stop: () => Promise<void>
+}
+
+/** Starts `aiaas <command>` on Node 24 (this test's own node) with the given environment. */
+export function startAiaas(command: string, env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [CLI, command], {
+    env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  return {
+    name: command,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      await once(child, 'exit')
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Polls url until it answers 2xx; fails with the process output after timeoutMs. */
+export async function waitForHttp(url: string, proc: Proc, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.output()}`)
+    try {
+      const response = await fetch(url)
+      if (response.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${proc.name} not ready at ${url} in ${timeoutMs} ms:\n${proc.output()}`)
+}
+
+/** Polls fn until it returns a value that passes accept, within a bounded time. */
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last = await fn()
+  while (!accept(last)) {
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`)
+    await new Promise((r) => setTimeout(r, 100))
+    last = await fn()
+  }
+  return last
+}
