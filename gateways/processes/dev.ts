@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
@@ -27,6 +28,7 @@ const PROJECTION_WAIT_MS = 5000
  */
 export async function startDev(config: Config): Promise<Running & { adminToken: string }> {
   const rt = createRuntime(config, 'dev')
+  await mkdir(config.AIAAS_DATA_DIR, { recursive: true })
   const db = await createPgliteDatabase(join(config.AIAAS_DATA_DIR, 'pglite'))
   await migrate(db)
   const store = createEventStore(db)

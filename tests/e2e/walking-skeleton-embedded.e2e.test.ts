@@ -7,6 +7,7 @@ import { createOrgAndKey, type Endpoints, json, usageOf } from '../support/walkt
 
 // `aiaas dev` as `make run` starts it: one process, one port, PGlite, no services installed.
 describe('walking skeleton, embedded (aiaas dev)', () => {
+  let tmp: string
   let dataDir: string
   let proc: Proc
   let base: string
@@ -18,7 +19,9 @@ describe('walking skeleton, embedded (aiaas dev)', () => {
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'aiaas-e2e-'))
+    // A data dir that does not exist yet, as on a fresh clone.
+    tmp = await mkdtemp(join(tmpdir(), 'aiaas-e2e-'))
+    dataDir = join(tmp, 'data')
     const port = await freePort()
     base = `http://127.0.0.1:${port}`
     env = { PORT: String(port), AIAAS_DATA_DIR: dataDir, AIAAS_ADMIN_TOKEN: '' }
@@ -27,7 +30,7 @@ describe('walking skeleton, embedded (aiaas dev)', () => {
 
   afterAll(async () => {
     await proc?.stop()
-    await rm(dataDir, { recursive: true, force: true })
+    await rm(tmp, { recursive: true, force: true })
   })
 
   it('generates an admin token once and keeps it in the data dir with mode 0600', async () => {
