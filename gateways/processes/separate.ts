@@ -1,6 +1,9 @@
+import { join } from 'node:path'
+import { Gauge } from 'prom-client'
 import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
+import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
@@ -25,7 +28,22 @@ export async function startRouter(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'router')
   const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
   const limiter = createRedisRateLimiter(config.AIAAS_REDIS_URL)
-  const usage = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE)
+  // Usage events the broker refuses wait in a local spool until it is back: nothing is lost.
+  const usage = createSpooledUsagePublisher(
+    createRabbitUsagePublisher(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE),
+    {
+      path: join(config.AIAAS_DATA_DIR, 'usage-spool'),
+      onError: (error) => rt.log.warn({ err: error }, 'usage bus refused an event; it waits in the spool'),
+    },
+  )
+  new Gauge({
+    name: 'aiaas_usage_spool_pending',
+    help: 'Usage events waiting in the local spool for the broker',
+    registers: [rt.metrics.registry],
+    collect() {
+      this.set(usage.pending())
+    },
+  })
   const echoUrl = `http://${config.AIAAS_HOST}:${config.AIAAS_MOCK_MODEL_PORT}/v1`
   const models = configuredModels(config, echoUrl)
   const readiness = [databaseCheck(db), { name: 'redis', check: () => limiter.ping() }]

@@ -23,9 +23,9 @@ export interface RequestOutcome {
 }
 
 /**
- * Emits the one usage event of a request. It is published off the response path; a bus that
- * refuses it is counted and logged (the LMDB spool that keeps it until the broker is back is a
- * later issue).
+ * Emits the one usage event of a request, off the response path. In production the publisher is
+ * the LMDB spool in front of RabbitMQ, so a refusal here means the local disk failed too: it is
+ * counted and logged.
  */
 export function recordUsage(
   deps: UsageRecorderDeps,

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import OpenAI from 'openai'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -40,6 +43,7 @@ describe('walking skeleton, separate processes on real services', () => {
       AIAAS_DATABASE_URL: databaseUrl,
       AIAAS_ADMIN_TOKEN: adminToken,
       AIAAS_USAGE_QUEUE: `aiaas.usage.e2e.${suffix}`,
+      AIAAS_DATA_DIR: join(tmpdir(), `aiaas-e2e-${suffix}`),
       PORT: String(router),
       AIAAS_IDENTITY_PORT: String(identity),
       AIAAS_ANALYTICS_PORT: String(analytics),
@@ -79,6 +83,7 @@ describe('walking skeleton, separate processes on real services', () => {
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()))
     await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    await rm(join(tmpdir(), `aiaas-e2e-${suffix}`), { recursive: true, force: true })
   })
 
   it('is ready: the router reaches PostgreSQL and Redis', async () => {
