@@ -51,9 +51,10 @@ export function normalizeError(error: unknown): NormalizedError {
   }
   if (isAppError(error)) {
     const code = isErrorCode(error.code) ? error.code : 'INTERNAL'
-    return code === 'INTERNAL'
-      ? make('INTERNAL', 'internal error')
-      : make(code, error.message, null, error.details)
+    if (code === 'INTERNAL') return make('INTERNAL', 'internal error')
+    // A 5xx says what failed, never how: adapter messages can name hosts, ports and queries.
+    if (errorCatalog[code].status >= 500) return make(code, errorCatalog[code].title)
+    return make(code, error.message, null, error.details)
   }
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
     const code = fastifyCodes[error.code]

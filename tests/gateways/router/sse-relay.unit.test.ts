@@ -21,7 +21,11 @@ describe('SSE relay', () => {
     const stream = [content('Hello '), content('world'), usage, 'data: [DONE]\n\n']
     const { out, outcome } = await relay(stream, true)
     expect(out).toBe(stream.join(''))
-    expect(outcome).toMatchObject({ usage: { prompt_tokens: 7, completion_tokens: 3 }, completed: true, error: null })
+    expect(outcome).toMatchObject({
+      usage: { prompt_tokens: 7, completion_tokens: 3 },
+      completed: true,
+      error: null,
+    })
     expect(outcome.content_chars).toBe('Hello world'.length)
   })
 

@@ -15,6 +15,12 @@ describe('error normalization', () => {
     expect(e).toMatchObject({ code: 'INTERNAL', status: 500, message: 'internal error' })
   })
 
+  it('keeps adapter detail out of a 5xx: it names what failed, not where', () => {
+    const e = normalizeError(new AppError('DATABASE_UNAVAILABLE', 'connect ECONNREFUSED 10.0.0.5:5432', { host: 'db' }))
+    expect(e).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503, message: 'Database unavailable' })
+    expect(e.details).toBeUndefined()
+  })
+
   it('maps fastify body errors to client errors', () => {
     const tooLarge = Object.assign(new Error('too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' })
     expect(normalizeError(tooLarge)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413 })

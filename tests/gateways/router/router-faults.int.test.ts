@@ -1,0 +1,124 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { createServer } from '../../../gateways/http/server.ts'
+import { createRuntime } from '../../../gateways/processes/runtime.ts'
+import { databaseCheck, routerDeps } from '../../../gateways/processes/wiring.ts'
+import { createModelCatalog } from '../../../gateways/router/models.ts'
+import { routerRoutes } from '../../../gateways/router/routes.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
+import { createSpooledUsagePublisher } from '../../../infra/lmdb/usage-spool.ts'
+import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
+import type { Database } from '../../../infra/ports/database.ts'
+import type { RateLimiter } from '../../../infra/ports/rate-limiter.ts'
+import type { UsagePublisher } from '../../../infra/ports/usage.ts'
+import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
+import { createRabbitUsagePublisher } from '../../../infra/rabbitmq/usage-bus.ts'
+import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
+
+// The router with one dependency down at a time (real clients pointed at a closed port): each
+// fault has the behaviour docs/architecture.md states, answered quickly, never a hang or a 500.
+const CLOSED = '127.0.0.1:1'
+const KEY = 'sk-aiaas-fault-test-key'
+const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'aiaas-router-faults-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A router whose key lookups go to the read model in `db` (lookupInDb), or find one fixed key. */
+async function router(
+  adapters: { db: Database; limiter: RateLimiter; usage: UsagePublisher },
+  lookupInDb: boolean,
+) {
+  const rt = createRuntime(config, 'router')
+  const models = [
+    { name: 'echo', backend_url: 'http://127.0.0.1:1/v1', input_usd_per_mtok: 1, output_usd_per_mtok: 1 },
+  ]
+  const deps = routerDeps(rt, { ...adapters, models: createModelCatalog(() => models) }, [
+    databaseCheck(adapters.db),
+    { name: 'redis', check: () => adapters.limiter.ping() },
+  ])
+  if (!lookupInDb) {
+    const record = { api_key_id: 'k1', organization_id: 'o1', name: 'k', status: 'active' as const }
+    deps.authenticate = async () => record
+  }
+  const app = createServer({ logLevel: 'silent', metrics: rt.metrics })
+  await app.register(routerRoutes, { prefix: '/v1', ...deps })
+  onTestFinished(() => app.close())
+  return app
+}
+
+const chat = { model: 'echo', messages: [{ role: 'user', content: 'hi' }] }
+const headers = { authorization: `Bearer ${KEY}` }
+
+describe('router faults', () => {
+  it('Redis down: 503 rate_limiter_unavailable within a second (fail closed), readyz names redis', async () => {
+    const limiter = createRedisRateLimiter(`redis://${CLOSED}`)
+    const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
+    const usage = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, 'unused')
+    onTestFinished(async () => {
+      await Promise.all([limiter.close(), db.close(), usage.close()])
+    })
+    const app = await router({ db, limiter, usage }, false)
+    const started = Date.now()
+    const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: chat })
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(response.statusCode).toBe(503)
+    expect(response.json()).toMatchObject({ error: { code: 'rate_limiter_unavailable', type: 'api_error' } })
+    const ready = await app.inject({ url: '/v1/status/readyz' })
+    expect(ready.statusCode).toBe(503)
+    expect(ready.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { redis: { status: 'down' }, database: { status: 'up' } },
+    })
+  })
+
+  it('PostgreSQL down: 503 database_unavailable for an uncached key, without leaking where', async () => {
+    const db = createPostgresDatabase(`postgres://aiaas:aiaas@${CLOSED}/aiaas`, {
+      connectionTimeoutMillis: 500,
+    })
+    const limiter = createMemoryRateLimiter()
+    const usage = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, 'unused')
+    onTestFinished(async () => {
+      await Promise.all([limiter.close(), db.close(), usage.close()])
+    })
+    const app = await router({ db, limiter, usage }, true)
+    const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: chat })
+    expect(response.statusCode).toBe(503)
+    expect(response.json()).toEqual({
+      error: {
+        message: 'Database unavailable',
+        type: 'api_error',
+        param: null,
+        code: 'database_unavailable',
+      },
+    })
+    const ready = await app.inject({ url: '/v1/status/readyz' })
+    expect(ready.json()).toMatchObject({ checks: { database: { status: 'down' } } })
+  })
+
+  it('RabbitMQ down: the request is answered and its usage event waits in the spool', async () => {
+    const limiter = createMemoryRateLimiter()
+    const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
+    const usage = createSpooledUsagePublisher(
+      createRabbitUsagePublisher(`amqp://guest:guest@${CLOSED}`, 'unused', { publishTimeoutMs: 300 }),
+      { path: join(dir, 'spool') },
+    )
+    onTestFinished(async () => {
+      await Promise.all([limiter.close(), db.close(), usage.close()])
+    })
+    const app = await router({ db, limiter, usage }, false)
+    const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: chat })
+    // The backend of this model is down too, which is itself metered as an error event.
+    expect(response.statusCode).toBe(502)
+    const deadline = Date.now() + 3000
+    while (usage.pending() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(usage.pending()).toBe(1)
+  })
+})
