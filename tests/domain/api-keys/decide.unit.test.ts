@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest'
-import { apiKeyDecider } from '../../../domain/api-keys/decider.ts'
 import type { IssueApiKey } from '../../../domain/api-keys/decide.ts'
+import { apiKeyDecider } from '../../../domain/api-keys/decider.ts'
 import type { Organization } from '../../../domain/organizations/organization.ts'
 import { specFor } from '../../support/decider.ts'
 
@@ -14,7 +14,12 @@ const data = {
   key_prefix: 'sk-aiaas-abcd',
   now,
 }
-const activeOrg: Organization = { status: 'Active', organization_id: data.organization_id, name: 'Acme', created_at: now }
+const activeOrg: Organization = {
+  status: 'Active',
+  organization_id: data.organization_id,
+  name: 'Acme',
+  created_at: now,
+}
 const issue = (organization: Organization): IssueApiKey => ({ type: 'IssueApiKey', data, organization })
 const { now: _now, ...issuedData } = data
 const issued = { type: 'ApiKeyIssued' as const, data: { ...issuedData, issued_at: now } }
@@ -25,7 +30,9 @@ describe('API key decider', () => {
   })
 
   it('refuses a key for an organization that does not exist', () => {
-    given([]).when(issue({ status: 'Absent' })).thenThrows('ORG_NOT_FOUND')
+    given([])
+      .when(issue({ status: 'Absent' }))
+      .thenThrows('ORG_NOT_FOUND')
   })
 
   it('refuses to issue the same key id twice', () => {

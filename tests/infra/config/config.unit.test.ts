@@ -14,7 +14,9 @@ describe('configuration', () => {
   it('refuses a bad value, naming the variable, the value and what is expected', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError)
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT="eighty": expected/)
-    expect(() => loadConfig({ AIAAS_REDIS_URL: 'http://x' })).toThrow(/AIAAS_REDIS_URL="http:\/\/x": expected a redis:\/\/ URL/)
+    expect(() => loadConfig({ AIAAS_REDIS_URL: 'http://x' })).toThrow(
+      /AIAAS_REDIS_URL="http:\/\/x": expected a redis:\/\/ URL/,
+    )
     expect(() => loadConfig({ AIAAS_ADMIN_TOKEN: 'short' })).toThrow(/at least 16 characters/)
   })
 
