@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['tests/**/*.unit.test.ts'] } },
+      // PGlite in memory counts as no I/O; its start takes seconds on 2 cores.
+      { test: { name: 'unit', include: ['tests/**/*.unit.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } },
       {
         test: {
           name: 'int',

@@ -3,7 +3,7 @@ import { type Config, ConfigError, loadConfig } from '../../infra/config/config.
 import { startDev } from '../processes/dev.ts'
 import type { Running } from '../processes/runtime.ts'
 import { startAnalytics, startIdentity, startMockModel, startRouter } from '../processes/separate.ts'
-import { runMigrate, startIngest, startProjector } from '../processes/workers.ts'
+import { runMigrate, startAuditForwarder, startIngest, startProjector } from '../processes/workers.ts'
 
 // `aiaas <command>`: one entry for every process (ARCHITECTURE.md). Long-running commands stop
 // cleanly on SIGINT/SIGTERM.
@@ -17,12 +17,15 @@ const processes: Record<string, { about: string; start: (config: Config) => Prom
   analytics: { about: 'the analytics API (AIAAS_ANALYTICS_PORT)', start: startAnalytics },
   projector: { about: 'builds the read models from the event log', start: startProjector },
   ingest: { about: 'consumes usage events into analytics storage', start: startIngest },
+  'audit-forwarder': {
+    about: 'forwards the event log to Kafka (AIAAS_AUDIT_TOPIC)',
+    start: startAuditForwarder,
+  },
   'mock-model': { about: 'the built-in echo model as a separate backend', start: startMockModel },
 }
 
 const notYetBuilt: Record<string, string> = {
   reconciler: 'tenants as code from git',
-  'audit-forwarder': 'forwarding the event log to Kafka',
 }
 
 function usage(): string {

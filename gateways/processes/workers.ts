@@ -1,9 +1,11 @@
 import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../infra/event-store/subscription.ts'
+import { createKafkaAuditSink } from '../../infra/kafka/audit-sink.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
+import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
 import { createRuntime, type Running, serveMetricsOnly } from './runtime.ts'
@@ -21,6 +23,27 @@ export async function startProjector(config: Config): Promise<Running> {
   return {
     async stop() {
       await subscription.stop()
+      await metrics.close()
+      await db.close()
+    },
+  }
+}
+
+export async function startAuditForwarder(config: Config): Promise<Running> {
+  const rt = createRuntime(config, 'audit-forwarder')
+  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
+  const store = createEventStore(db)
+  const brokers = config.AIAAS_KAFKA_BROKERS.split(',').map((b) => b.trim())
+  const sink = createKafkaAuditSink({ brokers, topic: config.AIAAS_AUDIT_TOPIC })
+  const onError = (error: unknown) =>
+    rt.log.error({ err: error }, 'audit forwarding failed; retrying from the checkpoint')
+  const subscription = startSubscription(db, store, auditForwarding(sink), { onError })
+  const metrics = await serveMetricsOnly(rt)
+  rt.log.info({ metrics: metrics.url, topic: config.AIAAS_AUDIT_TOPIC }, 'audit-forwarder running')
+  return {
+    async stop() {
+      await subscription.stop()
+      await sink.close()
       await metrics.close()
       await db.close()
     },

@@ -29,10 +29,12 @@ export interface ApiKeyRecord {
 }
 
 export async function findApiKeyByHash(db: Sql, keyHash: string): Promise<ApiKeyRecord | null> {
-  const { rows } = await db.query<{ api_key_id: string; organization_id: string; name: string; status: string }>(
-    'SELECT api_key_id, organization_id, name, status FROM rm_api_keys WHERE key_hash = $1',
-    [keyHash],
-  )
+  const { rows } = await db.query<{
+    api_key_id: string
+    organization_id: string
+    name: string
+    status: string
+  }>('SELECT api_key_id, organization_id, name, status FROM rm_api_keys WHERE key_hash = $1', [keyHash])
   const row = rows[0]
   if (!row) return null
   return { ...row, status: row.status === 'active' ? 'active' : 'revoked' }

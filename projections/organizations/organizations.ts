@@ -2,7 +2,11 @@ import type { OrganizationEvent } from '../../domain/organizations/organization.
 import type { Sql } from '../../infra/ports/database.ts'
 
 // Read model: one row per organization (table in infra/migrations/0010_read_models.sql).
-export async function projectOrganization(event: OrganizationEvent, position: number, tx: Sql): Promise<void> {
+export async function projectOrganization(
+  event: OrganizationEvent,
+  position: number,
+  tx: Sql,
+): Promise<void> {
   switch (event.type) {
     case 'OrganizationCreated': {
       const { organization_id, name, created_at } = event.data

@@ -1,0 +1,168 @@
+import { type Admin, Kafka, logLevel, type Message, Partitioners } from 'kafkajs'
+import { AppError } from '../../domain/errors.ts'
+import type { AuditSink } from '../ports/audit-sink.ts'
+import type { RecordedEvent } from '../ports/event-store.ts'
+
+export interface KafkaAuditSinkOptions {
+  /** From AIAAS_KAFKA_BROKERS (comma-separated host:port). */
+  brokers: readonly string[]
+  /** From AIAAS_AUDIT_TOPIC. */
+  topic: string
+  clientId?: string
+  /** Used only when the sink creates the topic; the broker's defaults when omitted. */
+  numPartitions?: number
+  replicationFactor?: number
+  /** Upper bound of one publish, connecting and topic creation included. */
+  timeoutMs?: number
+}
+
+// Header names are part of the audit log's wire format: consumers route on them without parsing.
+export const AUDIT_HEADER_EVENT_ID = 'aiaas-event-id'
+export const AUDIT_HEADER_EVENT_TYPE = 'aiaas-event-type'
+
+/**
+ * Kafka audit sink: an idempotent producer (acks=all, one request in flight, so a retried batch is
+ * neither duplicated nor reordered by the broker), keyed by stream so each stream's events stay in
+ * one partition, in order.
+ */
+export function createKafkaAuditSink(options: KafkaAuditSinkOptions): AuditSink {
+  const timeoutMs = options.timeoutMs ?? 15_000
+  // Short timeouts and few retries: a down broker must fail publish in bounded time so the
+  // forwarder can report it and retry from its checkpoint, not hang inside kafkajs' backoff.
+  // About 4 attempts x 3 s at worst; withDeadline below is the hard bound either way.
+  const retry = { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 }
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'aiaas-audit-forwarder',
+    brokers: [...options.brokers],
+    connectionTimeout: 1_000,
+    requestTimeout: 3_000,
+    retry,
+    logLevel: logLevel.NOTHING,
+  })
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    // kafkajs retries an idempotent producer forever unless told otherwise. Bounded here: the
+    // forwarder re-sends from its checkpoint, and audit readers deduplicate by event id.
+    retry,
+    allowAutoTopicCreation: false,
+    // The Java client's murmur2 partitioner: the same key lands in the same partition whichever
+    // client wrote it (kafkajs' default is its legacy partitioner otherwise, with a warning).
+    createPartitioner: Partitioners.DefaultPartitioner,
+  })
+
+  let ready: Promise<void> | undefined
+  const connect = (): Promise<void> => {
+    ready ??= (async () => {
+      await ensureTopic(kafka.admin(), options)
+      await producer.connect()
+    })().catch((error: unknown) => {
+      ready = undefined // the next publish tries again from scratch
+      throw error
+    })
+    return ready
+  }
+
+  // One send at a time, even if a caller does not wait: the producer's sequence numbers and the
+  // per-stream order across publish calls both assume it.
+  let tail: Promise<void> = Promise.resolve()
+
+  return {
+    async publish(events) {
+      if (events.length === 0) return
+      const messages = events.map(toMessage)
+      const attempt = tail.then(async () => {
+        await connect()
+        await producer.send({ topic: options.topic, acks: -1, messages })
+      })
+      tail = attempt.catch(() => undefined)
+      try {
+        await withDeadline(attempt, timeoutMs, options.topic)
+      } catch (error) {
+        throw toAppError(error, options.topic)
+      }
+    },
+    async close() {
+      ready = undefined
+      await producer.disconnect()
+    },
+  }
+}
+
+async function ensureTopic(admin: Admin, options: KafkaAuditSinkOptions): Promise<void> {
+  await admin.connect()
+  try {
+    const topics = await admin.listTopics()
+    if (topics.includes(options.topic)) return
+    // createTopics resolves false when another forwarder created it first: that is fine.
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: options.topic,
+          numPartitions: options.numPartitions ?? -1,
+          replicationFactor: options.replicationFactor ?? -1,
+        },
+      ],
+    })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+// Event fields go out as typed (snake_case, ISO dates): auditors read them outside this codebase.
+function toMessage(event: RecordedEvent): Message {
+  return {
+    key: event.stream,
+    value: JSON.stringify(event),
+    headers: { [AUDIT_HEADER_EVENT_ID]: event.id, [AUDIT_HEADER_EVENT_TYPE]: event.type },
+  }
+}
+
+function withDeadline(work: Promise<void>, ms: number, topic: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AppError('AUDIT_SINK_UNAVAILABLE', `Kafka did not accept within ${ms} ms`, { topic })),
+      ms,
+    )
+  })
+  work.catch(() => undefined) // after the deadline nobody awaits it: keep its rejection handled
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
+}
+
+interface KafkaJsErrorShape {
+  name: string
+  message: string
+  retriable?: unknown
+  cause?: unknown
+}
+
+const isKafkaJsError = (error: unknown): error is KafkaJsErrorShape =>
+  error instanceof Error && error.name.startsWith('KafkaJS')
+
+// Errors that mean "the cluster cannot be reached or is not ready", as opposed to a refusal of
+// these messages; retries exhausted on them surface as KafkaJSNumberOfRetriesExceeded.
+const UNAVAILABLE = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSTimeout',
+  'KafkaJSLockTimeout',
+])
+
+function toAppError(error: unknown, topic: string): unknown {
+  if (error instanceof AppError || !isKafkaJsError(error)) return error
+  const chain: KafkaJsErrorShape[] = []
+  for (let e: unknown = error; isKafkaJsError(e) && chain.length < 5; e = e.cause) chain.push(e)
+  const unavailable = chain.some((e) => e.retriable === true || UNAVAILABLE.has(e.name))
+  const details = { topic, kafka_error: error.name, reason: chain.map((e) => e.message).join(': ') }
+  return unavailable
+    ? new AppError('AUDIT_SINK_UNAVAILABLE', `Kafka is unavailable: ${error.message}`, details)
+    : new AppError('AUDIT_SINK_REJECTED', `Kafka rejected the audit events: ${error.message}`, details)
+}

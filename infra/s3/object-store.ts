@@ -1,0 +1,99 @@
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
+import { AppError } from '../../domain/errors.ts'
+import { assertObjectKey, assertPresignExpiry, type ObjectStore } from '../ports/object-store.ts'
+import { createPresigner } from './presign.ts'
+
+export interface S3ObjectStoreOptions {
+  /** AIAAS_S3_ENDPOINT, e.g. http://127.0.0.1:9000 */
+  endpoint: string
+  /** AIAAS_S3_REGION */
+  region: string
+  /** AIAAS_S3_ACCESS_KEY_ID / AIAAS_S3_SECRET_ACCESS_KEY */
+  accessKeyId: string
+  secretAccessKey: string
+  /** AIAAS_S3_BUCKET; it must exist (infra/services/s3.sh creates it for tests). */
+  bucket: string
+  /** Upper bound of one call, retries included. */
+  timeoutMs?: number
+}
+
+export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore {
+  const timeoutMs = options.timeoutMs ?? 15_000
+  const client = new S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+    // Path-style: S3-compatible servers on one host:port have no per-bucket DNS names.
+    forcePathStyle: true,
+    // Few attempts and short socket timeouts: an unreachable store must fail the export request
+    // in seconds, not after the SDK's default backoff; abortSignal below is the hard bound.
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
+  })
+  const presign = createPresigner(options)
+  const signal = () => AbortSignal.timeout(timeoutMs)
+
+  return {
+    async put(key, body, contentType) {
+      assertObjectKey(key)
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
+      // An explicit length: without it the SDK treats an empty body as a stream of unknown size.
+      const command = new PutObjectCommand({
+        Bucket: options.bucket,
+        Key: key,
+        Body: bytes,
+        ContentLength: bytes.byteLength,
+        ContentType: contentType,
+      })
+      try {
+        await client.send(command, { abortSignal: signal() })
+      } catch (error) {
+        throw toAppError(error, key)
+      }
+    },
+
+    async get(key) {
+      assertObjectKey(key)
+      try {
+        const output = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }), {
+          abortSignal: signal(),
+        })
+        if (output.Body === undefined) return Buffer.alloc(0)
+        return Buffer.from(await output.Body.transformToByteArray())
+      } catch (error) {
+        if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return null
+        throw toAppError(error, key)
+      }
+    },
+
+    async presignGet(key, expiresInSeconds) {
+      assertObjectKey(key)
+      assertPresignExpiry(expiresInSeconds)
+      return presign(key, expiresInSeconds)
+    },
+
+    async close() {
+      client.destroy()
+    },
+  }
+}
+
+// A 5xx, a socket error or a timeout means "try again later"; a 4xx is a refusal (credentials,
+// missing bucket, policy) that retrying will not fix.
+function toAppError(error: unknown, key: string): unknown {
+  if (error instanceof AppError) return error
+  if (error instanceof S3ServiceException) {
+    const status = error.$metadata.httpStatusCode ?? 0
+    const details = { key, s3_error: error.name, http_status: status }
+    return status >= 500 || status === 0
+      ? new AppError('OBJECT_STORE_UNAVAILABLE', `object store failed: ${error.message}`, details)
+      : new AppError('OBJECT_STORE_REJECTED', `object store refused: ${error.message}`, details)
+  }
+  if (error instanceof Error) {
+    return new AppError('OBJECT_STORE_UNAVAILABLE', `object store unreachable: ${error.message}`, {
+      key,
+      cause: error.name,
+    })
+  }
+  return error
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { isAppError } from '../../../domain/errors.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
+import {
+  AUDIT_HEADER_EVENT_ID,
+  AUDIT_HEADER_EVENT_TYPE,
+  createKafkaAuditSink,
+} from '../../../infra/kafka/audit-sink.ts'
+import type { AuditSink } from '../../../infra/ports/audit-sink.ts'
+import type { RecordedEvent } from '../../../infra/ports/event-store.ts'
+
+// Runs against the real broker of `make services` (infra/services/kafka.sh).
+const config = loadConfig()
+const brokers = config.AIAAS_KAFKA_BROKERS.split(',')
+const sinks: AuditSink[] = []
+
+afterAll(async () => {
+  await Promise.all(sinks.map((sink) => sink.close()))
+})
+
+function event(stream: string, version: number, position: number, type: string): RecordedEvent {
+  return {
+    id: randomUUID(),
+    type,
+    schema_version: 1,
+    data: { organization_id: 'org-1', name: `n${position}` },
+    metadata: { actor: 'admin', correlation_id: randomUUID(), causation_id: null, source: 'test' },
+    stream,
+    stream_version: version,
+    global_position: position,
+    recorded_at: new Date(Date.UTC(2026, 0, 1, 0, 0, position)),
+  }
+}
+
+interface Received {
+  key: string
+  partition: number
+  value: unknown
+  headers: Record<string, string>
+}
+
+async function consume(topic: string, count: number): Promise<Received[]> {
+  const kafka = new Kafka({ clientId: 'audit-sink-test', brokers, logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId: `audit-sink-test-${randomUUID()}` })
+  const received: Received[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`got ${received.length} of ${count} messages`)), 30_000)
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          const headers: Record<string, string> = {}
+          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value)
+          received.push({
+            key: String(message.key),
+            partition,
+            value: JSON.parse(String(message.value)),
+            headers,
+          })
+          if (received.length === count) {
+            clearTimeout(timer)
+            resolve()
+          }
+        },
+      })
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return received
+}
+
+describe('Kafka audit sink', () => {
+  it('publishes events keyed by stream, in order per stream, as typed JSON with id and type headers', async () => {
+    const topic = `aiaas.audit.test.${randomUUID()}`
+    const sink = createKafkaAuditSink({ brokers, topic, numPartitions: 3 })
+    sinks.push(sink)
+    const events = [
+      event('organization-a', 0, 1, 'OrganizationCreated'),
+      event('organization-b', 0, 2, 'OrganizationCreated'),
+      event('organization-a', 1, 3, 'OrganizationRenamed'),
+    ]
+
+    await sink.publish(events)
+    const received = await consume(topic, events.length)
+
+    for (const stream of ['organization-a', 'organization-b']) {
+      const sent = events.filter((e) => e.stream === stream)
+      const got = received.filter((r) => r.key === stream)
+      // Same key, same partition, same order: per-stream order is what the audit log promises.
+      expect(new Set(got.map((r) => r.partition)).size).toBe(1)
+      expect(got.map((r) => r.value)).toEqual(
+        sent.map((e) => ({ ...e, recorded_at: e.recorded_at.toISOString() })),
+      )
+      expect(got.map((r) => r.headers)).toEqual(
+        sent.map((e) => ({ [AUDIT_HEADER_EVENT_ID]: e.id, [AUDIT_HEADER_EVENT_TYPE]: e.type })),
+      )
+    }
+    expect(received).toHaveLength(3)
+  })
+
+  it('rejects with AUDIT_SINK_UNAVAILABLE in bounded time when no broker listens', async () => {
+    const sink = createKafkaAuditSink({ brokers: ['127.0.0.1:1'], topic: 'aiaas.audit.unreachable' })
+    sinks.push(sink)
+    const started = Date.now()
+
+    const error = await sink
+      .publish([event('organization-a', 0, 1, 'OrganizationCreated')])
+      .catch((e: unknown) => e)
+
+    expect(isAppError(error) && error.code).toBe('AUDIT_SINK_UNAVAILABLE')
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+})

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../../infra/config/config.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { readCheckpoint, startSubscription } from '../../../infra/event-store/subscription.ts'
+import { createKafkaAuditSink } from '../../../infra/kafka/audit-sink.ts'
+import { migrate } from '../../../infra/migrations/migrate.ts'
+import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
+import { AUDIT_FORWARDER, auditForwarding } from '../../../projections/audit-log/forwarder.ts'
+import { newEvent } from '../../infra/contracts/test-database.ts'
+
+// The audit-forwarder against the real Kafka of `make services`: every committed event reaches
+// the topic, and a broker that is down holds the checkpoint still (nothing skipped).
+const brokers = loadConfig().AIAAS_KAFKA_BROKERS.split(',')
+const cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step()
+})
+
+async function setup() {
+  const db = await createPgliteDatabase(undefined)
+  await migrate(db)
+  cleanup.push(() => db.close())
+  const store = createEventStore(db)
+  const ids: string[] = []
+  for (const stream of ['organization-a', 'organization-b']) {
+    const events = [
+      newEvent('OrganizationCreated', { name: stream }),
+      newEvent('OrganizationRenamed', { name: 'x' }),
+    ]
+    ids.push(...events.map((e) => e.id))
+    await store.append(stream, events, -1)
+  }
+  return { db, store, ids }
+}
+
+async function readTopic(topic: string, count: number): Promise<string[]> {
+  const kafka = new Kafka({ clientId: 'forwarder-test', brokers, logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId: `forwarder-test-${randomUUID()}` })
+  const ids: string[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${ids.length} of ${count} in 20 s`)), 20_000)
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            ids.push(String(message.headers?.['aiaas-event-id']))
+            if (ids.length >= count) {
+              clearTimeout(timer)
+              resolve()
+            }
+          },
+        })
+        .catch(reject)
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return ids
+}
+
+describe('audit forwarder', () => {
+  it('forwards every committed event to Kafka and moves its checkpoint', async () => {
+    const { db, store, ids } = await setup()
+    const topic = `aiaas.audit.test.${randomUUID()}`
+    const sink = createKafkaAuditSink({ brokers, topic })
+    cleanup.push(() => sink.close())
+    const subscription = startSubscription(db, store, auditForwarding(sink), { idleMs: 50 })
+    cleanup.push(() => subscription.stop())
+
+    const checkpoint = await subscription.catchUp()
+    expect(checkpoint).toBeGreaterThan(0)
+    expect((await readTopic(topic, 4)).sort()).toEqual([...ids].sort())
+  })
+
+  it('holds the checkpoint while the broker is down: no event is skipped', async () => {
+    const { db, store } = await setup()
+    const sink = createKafkaAuditSink({ brokers: ['127.0.0.1:1'], topic: 'never', timeoutMs: 2000 })
+    cleanup.push(() => sink.close())
+    const errors: unknown[] = []
+    const subscription = startSubscription(db, store, auditForwarding(sink), {
+      idleMs: 50,
+      retryMs: 100,
+      onError: (e) => errors.push(e),
+    })
+    cleanup.push(() => subscription.stop())
+    await expect(subscription.catchUp()).rejects.toMatchObject({ code: 'AUDIT_SINK_UNAVAILABLE' })
+    expect(await readCheckpoint(db, AUDIT_FORWARDER)).toBe(0)
+  })
+})

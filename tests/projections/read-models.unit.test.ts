@@ -1,0 +1,85 @@
+import { v7 } from 'uuid'
+import { afterEach, describe, expect, it } from 'vitest'
+import { issueApiKey } from '../../commands/api-keys/issue-api-key.ts'
+import { hashKeySecret } from '../../commands/api-keys/key-secret.ts'
+import type { CommandContext } from '../../commands/handle-command.ts'
+import { createOrganization } from '../../commands/organizations/create-organization.ts'
+import { createEventStore } from '../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../infra/event-store/subscription.ts'
+import { migrate } from '../../infra/migrations/migrate.ts'
+import { createPgliteDatabase } from '../../infra/pglite/database.ts'
+import { findApiKeyByHash } from '../../projections/api-keys/api-keys.ts'
+import { findOrganization } from '../../projections/organizations/organizations.ts'
+import { readModelsProjection } from '../../projections/read-models.ts'
+
+const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function platform() {
+  const db = await createPgliteDatabase(undefined)
+  await migrate(db)
+  const store = createEventStore(db)
+  const subscription = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  closers.push(
+    () => db.close(),
+    () => subscription.stop(),
+  )
+  const deps = { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 }
+  return { db, deps, subscription }
+}
+
+const snapshot = async (db: Awaited<ReturnType<typeof platform>>['db']) => ({
+  organizations: (await db.query('SELECT * FROM rm_organizations ORDER BY organization_id')).rows,
+  keys: (await db.query('SELECT * FROM rm_api_keys ORDER BY api_key_id')).rows,
+})
+
+describe('read models', () => {
+  it('project organizations and API keys (by hash, never the secret)', async () => {
+    const { db, deps, subscription } = await platform()
+    const org = await createOrganization(deps, { name: 'Acme' }, context)
+    const key = await issueApiKey(deps, { organization_id: org.organization_id, name: 'ci' }, context)
+    await subscription.catchUp()
+
+    expect(await findOrganization(db, org.organization_id)).toEqual({
+      id: org.organization_id,
+      name: 'Acme',
+      created_at: '2026-11-26T10:00:00.000Z',
+    })
+    expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toEqual({
+      api_key_id: key.api_key_id,
+      organization_id: org.organization_id,
+      name: 'ci',
+      status: 'active',
+    })
+    const stored =
+      JSON.stringify(await snapshot(db)) + JSON.stringify((await db.query('SELECT data FROM events')).rows)
+    expect(stored).not.toContain(key.key)
+  })
+
+  it('are disposable: a rebuild from the log equals the live read models', async () => {
+    const { db, deps, subscription } = await platform()
+    for (const name of ['A', 'B', 'C']) {
+      const org = await createOrganization(deps, { name }, context)
+      await issueApiKey(deps, { organization_id: org.organization_id, name: `${name}-key` }, context)
+    }
+    await subscription.catchUp()
+    const live = await snapshot(db)
+
+    // A rebuild: stop the projector, drop its rows and checkpoint, start it again.
+    await subscription.stop()
+    await db.transaction(async (tx) => {
+      await tx.query('TRUNCATE rm_organizations, rm_api_keys')
+      await tx.query('UPDATE subscription_checkpoints SET position = 0 WHERE name = $1', [
+        readModelsProjection.name,
+      ])
+    })
+    const rebuilt = startSubscription(db, createEventStore(db), readModelsProjection, { idleMs: 10_000 })
+    closers.push(() => rebuilt.stop())
+    await rebuilt.catchUp()
+    expect(await snapshot(db)).toEqual(live)
+    expect(live.keys).toHaveLength(3)
+  })
+})
