@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
 import { assertObjectKey, assertPresignExpiry, type ObjectStore } from '../ports/object-store.ts'
-import { createPresigner } from './presign.ts'
 
 export interface S3ObjectStoreOptions {
   /** AIAAS_S3_ENDPOINT, e.g. http://127.0.0.1:9000 */
@@ -30,7 +30,6 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
   })
-  const presign = createPresigner(options)
   const signal = () => AbortSignal.timeout(timeoutMs)
 
   return {
@@ -69,7 +68,10 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     async presignGet(key, expiresInSeconds) {
       assertObjectKey(key)
       assertPresignExpiry(expiresInSeconds)
-      return presign(key, expiresInSeconds)
+      // Signed locally (SigV4 query authentication, path-style like every other call): no request.
+      return getSignedUrl(client, new GetObjectCommand({ Bucket: options.bucket, Key: key }), {
+        expiresIn: expiresInSeconds,
+      })
     },
 
     async close() {
