@@ -5,7 +5,14 @@ export default defineConfig({
   test: {
     projects: [
       // PGlite in memory counts as no I/O; its start takes seconds on 2 cores.
-      { test: { name: 'unit', include: ['tests/**/*.unit.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } },
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/**/*.unit.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
       {
         test: {
           name: 'int',

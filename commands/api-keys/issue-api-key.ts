@@ -24,7 +24,11 @@ export async function issueApiKey(
   const api_key_id = deps.newId()
   const key = newKeySecret()
   const now = deps.now().toISOString()
-  const organization = await loadState(deps.store, organizationStream(input.organization_id), organizationDecider)
+  const organization = await loadState(
+    deps.store,
+    organizationStream(input.organization_id),
+    organizationDecider,
+  )
   const data = {
     api_key_id,
     organization_id: input.organization_id,
@@ -40,5 +44,12 @@ export async function issueApiKey(
     { type: 'IssueApiKey', data, organization: organization.state },
     context,
   )
-  return { ...input, api_key_id, key, key_prefix: data.key_prefix, created_at: now, position: positions.at(-1) ?? 0 }
+  return {
+    ...input,
+    api_key_id,
+    key,
+    key_prefix: data.key_prefix,
+    created_at: now,
+    position: positions.at(-1) ?? 0,
+  }
 }

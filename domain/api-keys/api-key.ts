@@ -24,7 +24,7 @@ export type ApiKey =
 
 export const initialState: ApiKey = { status: 'Absent' }
 
-export function evolve(state: ApiKey, event: ApiKeyEvent): ApiKey {
+export function evolve(_state: ApiKey, event: ApiKeyEvent): ApiKey {
   switch (event.type) {
     case 'ApiKeyIssued': {
       const { api_key_id, organization_id, name, key_prefix } = event.data

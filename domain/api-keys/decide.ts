@@ -27,7 +27,10 @@ function issueApiKey(command: IssueApiKey, state: ApiKey): ApiKeyEvent[] {
     throw new AppError('API_KEY_ALREADY_EXISTS', 'the API key already exists', { api_key_id })
   }
   return [
-    { type: 'ApiKeyIssued', data: { api_key_id, organization_id, name, key_hash, key_prefix, issued_at: now } },
+    {
+      type: 'ApiKeyIssued',
+      data: { api_key_id, organization_id, name, key_hash, key_prefix, issued_at: now },
+    },
   ]
 }
 

@@ -18,7 +18,7 @@ export type Organization =
 
 export const initialState: Organization = { status: 'Absent' }
 
-export function evolve(state: Organization, event: OrganizationEvent): Organization {
+export function evolve(_state: Organization, event: OrganizationEvent): Organization {
   switch (event.type) {
     case 'OrganizationCreated':
       return { status: 'Active', ...event.data }

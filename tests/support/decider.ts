@@ -8,6 +8,7 @@ export function specFor<C, E extends DomainEvent, S>(decider: Decider<C, E, S>) 
     when: (command: C) => {
       const run = () => decider.decide(command, given.reduce(decider.evolve, decider.initialState))
       return {
+        // biome-ignore lint/suspicious/noThenProperty: given/when/then is the decider spec idiom (STYLE.md §14); never awaited
         then: (expected: readonly E[]) => expect(run()).toEqual(expected),
         thenThrows: (code: string) => {
           let thrown: unknown

@@ -16,7 +16,9 @@ describe('error normalization', () => {
   })
 
   it('keeps adapter detail out of a 5xx: it names what failed, not where', () => {
-    const e = normalizeError(new AppError('DATABASE_UNAVAILABLE', 'connect ECONNREFUSED 10.0.0.5:5432', { host: 'db' }))
+    const e = normalizeError(
+      new AppError('DATABASE_UNAVAILABLE', 'connect ECONNREFUSED 10.0.0.5:5432', { host: 'db' }),
+    )
     expect(e).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503, message: 'Database unavailable' })
     expect(e.details).toBeUndefined()
   })

@@ -1,0 +1,52 @@
+import type { Sql } from '../ports/database.ts'
+
+// Checkpoints of the subscriptions (table subscription_checkpoints, migration 0005).
+
+/** The subscription's position in the global log; 0 before its first batch. */
+export async function readCheckpoint(db: Sql, name: string): Promise<number> {
+  const { rows } = await db.query<{ position: number }>(
+    'SELECT position FROM subscription_checkpoints WHERE name = $1',
+    [name],
+  )
+  return rows[0]?.position ?? 0
+}
+
+/**
+ * Locks the subscription's checkpoint row until the transaction ends (creating it at 0) and
+ * returns its position. Two instances of one subscription thus take batches one at a time, and
+ * the second sees where the first left off.
+ */
+export async function lockCheckpoint(tx: Sql, name: string): Promise<number> {
+  const { rows } = await tx.query<{ position: number }>(
+    `INSERT INTO subscription_checkpoints AS c (name, position) VALUES ($1, 0)
+     ON CONFLICT (name) DO UPDATE SET updated_at = c.updated_at
+     RETURNING c.position`,
+    [name],
+  )
+  return rows[0]?.position ?? 0
+}
+
+export async function saveCheckpoint(tx: Sql, name: string, position: number): Promise<void> {
+  await tx.query('UPDATE subscription_checkpoints SET position = $2, updated_at = now() WHERE name = $1', [
+    name,
+    position,
+  ])
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls until the subscription has processed `position` (true) or timeoutMs passed (false). */
+export async function waitForCheckpoint(
+  db: Sql,
+  name: string,
+  position: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if ((await readCheckpoint(db, name)) >= position) return true
+    const left = deadline - Date.now()
+    if (left <= 0) return false
+    await sleep(Math.min(20, left))
+  }
+}

@@ -1,0 +1,1 @@
+SELECT stream_version, positions FROM append_to_stream($1, $2, $3::jsonb)

@@ -1,0 +1,47 @@
+import { loadConfig } from '../../infra/config/config.ts'
+import { eventStoreBench } from './event-store.bench.ts'
+import { type Measurement, machine } from './measure.ts'
+
+// `make bench`: runs every registered benchmark against the real services (or those named on the
+// command line: `node tests/bench/run.ts event-store`), then prints one JSON document and a table.
+// Not a test: nothing here passes or fails on a figure. Register a benchmark by adding a line.
+
+interface Benchmark {
+  name: string
+  run: () => Promise<Measurement[]>
+}
+
+const config = loadConfig()
+
+const benchmarks: readonly Benchmark[] = [
+  { name: 'event-store', run: () => eventStoreBench({ url: config.AIAAS_DATABASE_URL }) },
+]
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2)
+  const selected = benchmarks.filter((benchmark) => wanted.length === 0 || wanted.includes(benchmark.name))
+  const results: Record<string, Measurement[]> = {}
+  for (const benchmark of selected) {
+    process.stderr.write(`running ${benchmark.name}…\n`)
+    results[benchmark.name] = await benchmark.run()
+  }
+  console.log(JSON.stringify({ date: new Date().toISOString(), machine: machine(), results }, null, 2))
+  for (const [name, measurements] of Object.entries(results)) {
+    console.log(`\n${name}`)
+    console.table(
+      measurements.map(
+        ({ name: scenario, ops, ops_per_s, rows_per_s, p50_ms, p99_ms, ratio_to_baseline }) => ({
+          scenario,
+          ops,
+          'ops/s': ops_per_s,
+          'rows/s': rows_per_s,
+          'p50 ms': p50_ms,
+          'p99 ms': p99_ms,
+          'x baseline': ratio_to_baseline ?? '',
+        }),
+      ),
+    )
+  }
+}
+
+await main()

@@ -1,0 +1,33 @@
+import { v7 } from 'uuid'
+import type { Database } from '../../../infra/ports/database.ts'
+import type { NewEvent } from '../../../infra/ports/event-store.ts'
+
+// What the contract suites get from each adapter's test file: a database of its own (a fresh
+// schema on PostgreSQL, a fresh in-memory PGlite), migrated unless asked otherwise.
+export interface TestDatabase {
+  db: Database
+  dispose(): Promise<void>
+}
+
+export type MakeDatabase = (options?: { migrated?: boolean }) => Promise<TestDatabase>
+
+export function newEvent(type = 'ThingHappened', data: Record<string, unknown> = {}): NewEvent {
+  return {
+    id: v7(),
+    type,
+    schema_version: 1,
+    data,
+    metadata: { actor: 'user:test', correlation_id: v7(), causation_id: null, source: 'test' },
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** A promise and its resolver, to hold a transaction open until the test says so. */
+export function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { opened, open }
+}

@@ -1,0 +1,4 @@
+import { databaseContract } from '../contracts/database.contract.ts'
+import { makePglite } from './fresh-pglite.ts'
+
+databaseContract('pglite', makePglite)

@@ -1,0 +1,4 @@
+import { migrationsContract } from '../contracts/migrations.contract.ts'
+import { makePglite } from './fresh-pglite.ts'
+
+migrationsContract('pglite', makePglite)

@@ -1,0 +1,4 @@
+import { subscriptionContract } from '../contracts/subscription.contract.ts'
+import { makePglite } from './fresh-pglite.ts'
+
+subscriptionContract('pglite', makePglite)
