@@ -8,7 +8,7 @@ import type { Sql } from '../../infra/ports/database.ts'
 import { findOrganization } from '../../projections/organizations/organizations.ts'
 import { requireAdminToken } from '../http/bearer.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
-import { answerReadiness, type ReadinessCheck, readinessResponse } from '../http/readiness.ts'
+import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
 
 export interface AdminDeps {
   commands: CommandDeps
@@ -46,18 +46,7 @@ const contextOf = (requestId: string): CommandContext => ({
 /** The identity admin API: commands in, read models out. Mounted at /admin/v1. */
 export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) => {
   useErrorFormat(app, 'problem')
-  app.get(
-    '/status/healthz',
-    { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
-    async () => ({
-      status: 'ok' as const,
-    }),
-  )
-  app.get(
-    '/status/readyz',
-    { schema: { response: { 200: readinessResponse, 503: readinessResponse } } },
-    (_r, reply) => answerReadiness(reply, deps.readiness),
-  )
+  statusRoutes(app, deps.readiness)
 
   await app.register(async (scope) => {
     const secured = scope.withTypeProvider<ZodTypeProvider>()

@@ -4,7 +4,7 @@ import type { Sql } from '../../infra/ports/database.ts'
 import { queryFreshness, queryUsage } from '../../projections/usage/usage-query.ts'
 import { requireAdminToken } from '../http/bearer.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
-import { answerReadiness, type ReadinessCheck, readinessResponse } from '../http/readiness.ts'
+import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
 
 export interface AnalyticsDeps {
   db: Sql
@@ -59,18 +59,7 @@ const usageResponse = z.object({
 /** The analytics API, mounted at /analytics/v1. */
 export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app, deps) => {
   useErrorFormat(app, 'problem')
-  app.get(
-    '/status/healthz',
-    { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
-    async () => ({
-      status: 'ok' as const,
-    }),
-  )
-  app.get(
-    '/status/readyz',
-    { schema: { response: { 200: readinessResponse, 503: readinessResponse } } },
-    (_r, reply) => answerReadiness(reply, deps.readiness),
-  )
+  statusRoutes(app, deps.readiness)
 
   await app.register(async (scope) => {
     const secured = scope.withTypeProvider<ZodTypeProvider>()

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { z } from 'zod'
 
 // A readiness check names a dependency and throws when it is not usable.
@@ -35,4 +35,18 @@ export async function answerReadiness(reply: FastifyReply, checks: readonly Read
   const ready = results.every(([, r]) => r.status === 'up')
   reply.code(ready ? 200 : 503)
   return { status: ready ? ('ready' as const) : ('not_ready' as const), checks: Object.fromEntries(results) }
+}
+
+const healthResponse = z.object({ status: z.literal('ok') })
+
+/** GET status/healthz (the process is up) and status/readyz (its dependencies answer) of one API. */
+export function statusRoutes(app: FastifyInstance, checks: readonly ReadinessCheck[]): void {
+  app.get('/status/healthz', { schema: { response: { 200: healthResponse } } }, async () => ({
+    status: 'ok' as const,
+  }))
+  app.get(
+    '/status/readyz',
+    { schema: { response: { 200: readinessResponse, 503: readinessResponse } } },
+    (_r, reply) => answerReadiness(reply, checks),
+  )
 }

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
-import { answerReadiness, readinessResponse } from '../http/readiness.ts'
+import { statusRoutes } from '../http/readiness.ts'
 import { chatCompletions } from './chat-completions.ts'
 import { chatCompletionRequest } from './chat-schema.ts'
 import type { RouterDeps } from './router-deps.ts'
@@ -31,18 +31,7 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
   useErrorFormat(app, 'openai')
   const created = Math.floor(deps.now().getTime() / 1000)
 
-  app.get(
-    '/status/healthz',
-    { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
-    async () => ({
-      status: 'ok' as const,
-    }),
-  )
-  app.get(
-    '/status/readyz',
-    { schema: { response: { 200: readinessResponse, 503: readinessResponse } } },
-    (_r, reply) => answerReadiness(reply, deps.readiness),
-  )
+  statusRoutes(app, deps.readiness)
 
   await app.register(async (scope) => {
     const authed = scope.withTypeProvider<ZodTypeProvider>()

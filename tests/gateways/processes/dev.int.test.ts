@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDev } from '../../../gateways/processes/dev.ts'
-import { loadConfig } from '../../../infra/config/config.ts'
+import { startEmbedded, TEST_ADMIN_TOKEN } from '../../support/embedded.ts'
 import { freePort } from '../../support/processes.ts'
 import { createOrgAndKey, type Endpoints, json, usageOf } from '../../support/walkthrough.ts'
 
 // The embedded platform in this process, with extra models whose backends misbehave on purpose:
 // every edge case of the routes, faults of the backend, and tenant isolation.
-const ADMIN = 'test-admin-token-0123456789'
+const ADMIN = TEST_ADMIN_TOKEN
 
 function misbehavingBackend(): Server {
   return createServer((request, response) => {
@@ -30,14 +26,12 @@ function misbehavingBackend(): Server {
 }
 
 describe('embedded platform routes', () => {
-  let dataDir: string
-  let platform: Awaited<ReturnType<typeof startDev>>
+  let platform: Awaited<ReturnType<typeof startEmbedded>>
   let backend: Server
   let e: Endpoints
   let base: string
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'aiaas-dev-'))
     backend = misbehavingBackend()
     const backendPort = await freePort()
     await new Promise<void>((resolve) => backend.listen(backendPort, '127.0.0.1', resolve))
@@ -48,32 +42,24 @@ describe('embedded platform routes', () => {
       input_usd_per_mtok: 1,
       output_usd_per_mtok: 2,
     })
-    const models = [
-      model('down', `http://127.0.0.1:${closed}/v1`),
-      model('slow', `http://127.0.0.1:${backendPort}/slow`),
-      model('failing', `http://127.0.0.1:${backendPort}/fail`),
-      model('truncating', `http://127.0.0.1:${backendPort}/trunc`),
-    ]
-    const port = await freePort()
-    platform = await startDev(
-      loadConfig({
-        PORT: String(port),
-        AIAAS_DATA_DIR: dataDir,
-        AIAAS_ADMIN_TOKEN: ADMIN,
-        AIAAS_LOG_LEVEL: 'silent',
-        AIAAS_MODELS: JSON.stringify([...models, model('echo', `http://127.0.0.1:${port}/mock/v1`)]),
-        AIAAS_DEFAULT_KEY_RPM: '5',
-        AIAAS_BACKEND_TIMEOUT_MS: '500',
-      }),
-    )
-    base = `http://127.0.0.1:${port}`
-    e = { admin: base, router: base, analytics: base, adminToken: ADMIN }
+    platform = await startEmbedded((port) => ({
+      AIAAS_MODELS: JSON.stringify([
+        model('down', `http://127.0.0.1:${closed}/v1`),
+        model('slow', `http://127.0.0.1:${backendPort}/slow`),
+        model('failing', `http://127.0.0.1:${backendPort}/fail`),
+        model('truncating', `http://127.0.0.1:${backendPort}/trunc`),
+        model('echo', `http://127.0.0.1:${port}/mock/v1`),
+      ]),
+      AIAAS_DEFAULT_KEY_RPM: '5',
+      AIAAS_BACKEND_TIMEOUT_MS: '500',
+    }))
+    base = platform.base
+    e = platform.endpoints
   })
 
   afterAll(async () => {
     await platform?.stop()
     backend?.close()
-    await rm(dataDir, { recursive: true, force: true })
   })
 
   const chat = (key: string, body: unknown) =>

@@ -1,40 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDev } from '../../../gateways/processes/dev.ts'
-import { loadConfig } from '../../../infra/config/config.ts'
-import { freePort } from '../../support/processes.ts'
+import { startEmbedded, TEST_ADMIN_TOKEN } from '../../support/embedded.ts'
 import { createOrgAndKey, json } from '../../support/walkthrough.ts'
 
 // Property: whatever JSON or query string arrives, every route answers 2xx or a 4xx in its
 // ecosystem's shape, never a 5xx (DEVELOPERS.md: "no input produces a 500").
-const ADMIN = 'fuzz-admin-token-0123456789'
-let dataDir: string
-let platform: Awaited<ReturnType<typeof startDev>>
+const ADMIN = TEST_ADMIN_TOKEN
+let platform: Awaited<ReturnType<typeof startEmbedded>>
 let base: string
 let key: string
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'aiaas-fuzz-'))
-  const port = await freePort()
-  platform = await startDev(
-    loadConfig({
-      PORT: String(port),
-      AIAAS_DATA_DIR: dataDir,
-      AIAAS_ADMIN_TOKEN: ADMIN,
-      AIAAS_LOG_LEVEL: 'silent',
-      AIAAS_DEFAULT_KEY_RPM: '100000',
-    }),
-  )
-  base = `http://127.0.0.1:${port}`
-  key = (await createOrgAndKey({ admin: base, router: base, analytics: base, adminToken: ADMIN })).key
+  platform = await startEmbedded(() => ({ AIAAS_DEFAULT_KEY_RPM: '100000' }))
+  base = platform.base
+  key = (await createOrgAndKey(platform.endpoints)).key
 })
 
 afterAll(async () => {
   await platform?.stop()
-  await rm(dataDir, { recursive: true, force: true })
 })
 
 const messages = fc.array(
