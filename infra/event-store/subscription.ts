@@ -14,6 +14,20 @@ export interface Projection {
   handle(events: readonly RecordedEvent[], tx: Sql): Promise<void>
 }
 
+/**
+ * A subscriber that sends events out of the database (Kafka, webhooks). It is called outside any
+ * transaction: a transaction holds a transaction id, and gap-free readers read only below the
+ * oldest running one, so a forwarder waiting on a slow broker inside a transaction would hold
+ * back every reader of the log. The checkpoint moves afterwards, if no other instance moved it;
+ * a batch may thus be sent twice (at least once), never skipped.
+ */
+export interface Forwarder {
+  readonly name: string
+  forward(events: readonly RecordedEvent[]): Promise<void>
+}
+
+export type Subscriber = Projection | Forwarder
+
 export interface Subscription {
   /** Stops polling; a batch in progress is finished (committed or rolled back) first. */
   stop(): Promise<void>
@@ -35,15 +49,16 @@ export interface SubscriptionOptions {
 /** Returns the new checkpoint, or undefined when another instance moved it (nothing applied). */
 async function applyBatch(
   db: Database,
-  projection: Projection,
+  subscriber: Subscriber,
   events: readonly RecordedEvent[],
   from: number,
 ) {
   const to = events.at(-1)!.global_position
+  if ('forward' in subscriber) await subscriber.forward(events)
   return db.transaction(async (tx) => {
-    if ((await lockCheckpoint(tx, projection.name)) !== from) return undefined
-    await projection.handle(events, tx)
-    await saveCheckpoint(tx, projection.name, to)
+    if ((await lockCheckpoint(tx, subscriber.name)) !== from) return undefined
+    if ('handle' in subscriber) await subscriber.handle(events, tx)
+    await saveCheckpoint(tx, subscriber.name, to)
     return to
   })
 }
@@ -90,14 +105,14 @@ const reportToStderr = (name: string) => (error: unknown) =>
 class CheckpointedSubscription implements Subscription {
   readonly #db: Database
   readonly #store: EventStore
-  readonly #projection: Projection
+  readonly #projection: Subscriber
   readonly #options: SubscriptionOptions
   readonly #sleeper = new Sleeper()
   readonly #exclusive = serial()
   readonly #running: Promise<void>
   #stopped = false
 
-  constructor(db: Database, store: EventStore, projection: Projection, options: SubscriptionOptions) {
+  constructor(db: Database, store: EventStore, projection: Subscriber, options: SubscriptionOptions) {
     this.#db = db
     this.#store = store
     this.#projection = projection
@@ -157,7 +172,7 @@ class CheckpointedSubscription implements Subscription {
 export function startSubscription(
   db: Database,
   store: EventStore,
-  projection: Projection,
+  projection: Subscriber,
   options: SubscriptionOptions = {},
 ): Subscription {
   return new CheckpointedSubscription(db, store, projection, options)

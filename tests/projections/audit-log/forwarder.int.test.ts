@@ -7,8 +7,10 @@ import { readCheckpoint, startSubscription } from '../../../infra/event-store/su
 import { createKafkaAuditSink } from '../../../infra/kafka/audit-sink.ts'
 import { migrate } from '../../../infra/migrations/migrate.ts'
 import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
+import type { AuditSink } from '../../../infra/ports/audit-sink.ts'
 import { AUDIT_FORWARDER, auditForwarding } from '../../../projections/audit-log/forwarder.ts'
 import { newEvent } from '../../infra/contracts/test-database.ts'
+import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 
 // The audit-forwarder against the real Kafka of `make services`: every committed event reaches
 // the topic, and a broker that is down holds the checkpoint still (nothing skipped).
@@ -89,5 +91,35 @@ describe('audit forwarder', () => {
     cleanup.push(() => subscription.stop())
     await expect(subscription.catchUp()).rejects.toMatchObject({ code: 'AUDIT_SINK_UNAVAILABLE' })
     expect(await readCheckpoint(db, AUDIT_FORWARDER)).toBe(0)
+  })
+
+  it('never holds back other readers of the log while the sink is slow or down', async () => {
+    const { db, dispose } = await makePostgres('audit_fwd')()
+    cleanup.push(dispose)
+    const store = createEventStore(db)
+    await store.append('organization-a', [newEvent('OrganizationCreated')], -1)
+    let release = () => {}
+    const hanging: AuditSink = {
+      publish: () =>
+        new Promise((_, reject) => {
+          release = () => reject(new Error('sink down'))
+        }),
+      close: async () => release(),
+    }
+    const subscription = startSubscription(db, store, auditForwarding(hanging), {
+      idleMs: 20,
+      retryMs: 20,
+      onError: () => {},
+    })
+    cleanup.push(() => subscription.stop())
+    await new Promise((r) => setTimeout(r, 200)) // the forwarder is now waiting on the sink
+
+    // A gap-free reader only sees events below the oldest running transaction: a forwarder
+    // that waited on Kafka inside a transaction would hide this event from every reader.
+    const later = newEvent('OrganizationCreated')
+    await store.append('organization-b', [later], -1)
+    const seen = await store.readAll({ after: 0 })
+    release()
+    expect(seen.map((e) => e.id)).toContain(later.id)
   })
 })
