@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmbedded, TEST_ADMIN_TOKEN } from '../../support/embedded.ts'
-import { freePort } from '../../support/processes.ts'
+import { eventually, freePort } from '../../support/processes.ts'
 import { createOrgAndKey, type Endpoints, json, usageOf } from '../../support/walkthrough.ts'
 
 // The embedded platform in this process, with extra models whose backends misbehave on purpose:
 // every edge case of the routes, faults of the backend, and tenant isolation.
 const ADMIN = TEST_ADMIN_TOKEN
+
+/** What the dribbling backend saw of each stream: words sent, and whether its client hung up. */
+const dribbles: { sent: number; closed: boolean }[] = []
 
 function misbehavingBackend(): Server {
   return createServer((request, response) => {
@@ -16,6 +19,26 @@ function misbehavingBackend(): Server {
     }
     if (request.url?.startsWith('/fail')) {
       response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}')
+      return
+    }
+    if (request.url?.startsWith('/dribble')) {
+      // Streams a word every 100 ms for 10 s: long enough for a client to walk away.
+      response.writeHead(200, { 'content-type': 'text/event-stream' })
+      const seen = { sent: 0, closed: false }
+      dribbles.push(seen)
+      const timer = setInterval(() => {
+        response.write(
+          `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'word ' } }] })}\n\n`,
+        )
+        if (++seen.sent === 100) {
+          clearInterval(timer)
+          response.end('data: [DONE]\n\n')
+        }
+      }, 100)
+      response.on('close', () => {
+        seen.closed = true
+        clearInterval(timer)
+      })
       return
     }
     // A stream that stops before [DONE].
@@ -48,6 +71,7 @@ describe('embedded platform routes', () => {
         model('slow', `http://127.0.0.1:${backendPort}/slow`),
         model('failing', `http://127.0.0.1:${backendPort}/fail`),
         model('truncating', `http://127.0.0.1:${backendPort}/trunc`),
+        model('dribbling', `http://127.0.0.1:${backendPort}/dribble`),
         model('echo', `http://127.0.0.1:${port}/mock/v1`),
       ]),
       AIAAS_DEFAULT_KEY_RPM: '5',
@@ -159,6 +183,35 @@ describe('embedded platform routes', () => {
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/)
     expect(limited.headers.get('x-ratelimit-remaining-requests')).toBe('0')
     expect(await limited.json()).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limited' } })
+  })
+
+  it('bills a stream the client walks away from, for what was generated, and stops the backend', async () => {
+    const { key, organizationId } = await createOrgAndKey(e)
+    const controller = new AbortController()
+    const response = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: json(key),
+      body: JSON.stringify({ ...hello('dribbling'), stream: true }),
+      signal: controller.signal,
+    })
+    const reader = response.body!.getReader()
+    let text = ''
+    while ((text.match(/word/g) ?? []).length < 3) {
+      const { value } = await reader.read()
+      text += new TextDecoder().decode(value)
+    }
+    controller.abort()
+    const usage = await usageOf(e, organizationId, 1)
+    expect(usage.data[0]).toMatchObject({ requests: 1, errors: 1 })
+    expect(usage.data[0]?.output_tokens).toBeGreaterThan(0)
+    expect(usage.data[0]?.output_tokens).toBeLessThan(100)
+    expect(dribbles).toHaveLength(1)
+    await eventually(
+      async () => dribbles[0]?.closed,
+      (closed) => closed === true,
+      5000,
+    )
+    expect(dribbles[0]?.sent).toBeLessThan(100)
   })
 
   it('keeps tenants apart: one organization’s usage never shows in another’s', async () => {
