@@ -7,6 +7,7 @@ import OpenAI from 'openai'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../infra/config/config.ts'
+import { readTopic } from '../support/kafka.ts'
 import { CLI, freePort, type Proc, startAiaas, waitForHttp } from '../support/processes.ts'
 import { createOrgAndKey, type Endpoints, usageOf } from '../support/walkthrough.ts'
 
@@ -19,6 +20,7 @@ describe('walking skeleton, separate processes on real services', () => {
   const databaseUrl = Object.assign(new URL(config.AIAAS_DATABASE_URL), {
     pathname: `/${database}`,
   }).toString()
+  const auditTopic = `aiaas.audit.e2e.${suffix}`
   const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`
   const procs: Proc[] = []
   let e: Endpoints
@@ -36,13 +38,14 @@ describe('walking skeleton, separate processes on real services', () => {
 
   beforeAll(async () => {
     await admin(`CREATE DATABASE ${database}`)
-    const [router, identity, analytics, mock, m1, m2] = await Promise.all(
-      [1, 2, 3, 4, 5, 6].map(() => freePort()),
+    const [router, identity, analytics, mock, m1, m2, m3] = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 7].map(() => freePort()),
     )
     const env = {
       AIAAS_DATABASE_URL: databaseUrl,
       AIAAS_ADMIN_TOKEN: adminToken,
       AIAAS_USAGE_QUEUE: `aiaas.usage.e2e.${suffix}`,
+      AIAAS_AUDIT_TOPIC: auditTopic,
       AIAAS_DATA_DIR: join(tmpdir(), `aiaas-e2e-${suffix}`),
       PORT: String(router),
       AIAAS_IDENTITY_PORT: String(identity),
@@ -63,6 +66,7 @@ describe('walking skeleton, separate processes on real services', () => {
     }
     const projector = start('projector', { AIAAS_METRICS_PORT: String(m1) })
     const ingest = start('ingest', { AIAAS_METRICS_PORT: String(m2) })
+    const forwarder = start('audit-forwarder', { AIAAS_METRICS_PORT: String(m3) })
     routerUrl = `http://127.0.0.1:${router}`
     e = {
       admin: `http://127.0.0.1:${identity}`,
@@ -77,6 +81,7 @@ describe('walking skeleton, separate processes on real services', () => {
       waitForHttp(`${e.analytics}/analytics/v1/status/healthz`, start('analytics')),
       waitForHttp(`http://127.0.0.1:${m1}/metrics`, projector),
       waitForHttp(`http://127.0.0.1:${m2}/metrics`, ingest),
+      waitForHttp(`http://127.0.0.1:${m3}/metrics`, forwarder),
     ])
   })
 
@@ -126,6 +131,19 @@ describe('walking skeleton, separate processes on real services', () => {
     const usage = await usageOf(e, organizationId, 2)
     expect(usage.data.reduce((n, row) => n + row.requests, 0)).toBe(2)
     expect(usage.data.reduce((n, row) => n + row.cost_usd, 0)).toBeGreaterThan(0)
+  })
+
+  it('forwards the event log to Kafka, keyed by stream, without the key secret', async () => {
+    const { organizationId, key } = await createOrgAndKey(e)
+    // Earlier tests wrote events too: read until this organization's key is in.
+    const messages = await readTopic(auditTopic, (m) =>
+      m.some((message) => message.type === 'ApiKeyIssued' && message.value.includes(organizationId)),
+    )
+    const types = messages.map((m) => m.type)
+    expect(types).toContain('OrganizationCreated')
+    expect(types).toContain('ApiKeyIssued')
+    expect(messages.map((m) => m.key)).toContain(`organization-${organizationId}`)
+    expect(messages.map((m) => m.value).join('')).not.toContain(key)
   })
 
   it('answers a wrong key with OpenAI’s 401, which the SDK raises as AuthenticationError', async () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
@@ -11,6 +10,7 @@ import type { AuditSink } from '../../../infra/ports/audit-sink.ts'
 import { AUDIT_FORWARDER, auditForwarding } from '../../../projections/audit-log/forwarder.ts'
 import { newEvent } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import { readTopic } from '../../support/kafka.ts'
 
 // The audit-forwarder against the real Kafka of `make services`: every committed event reaches
 // the topic, and a broker that is down holds the checkpoint still (nothing skipped).
@@ -37,33 +37,6 @@ async function setup() {
   return { db, store, ids }
 }
 
-async function readTopic(topic: string, count: number): Promise<string[]> {
-  const kafka = new Kafka({ clientId: 'forwarder-test', brokers, logLevel: logLevel.NOTHING })
-  const consumer = kafka.consumer({ groupId: `forwarder-test-${randomUUID()}` })
-  const ids: string[] = []
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true })
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${ids.length} of ${count} in 20 s`)), 20_000)
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            ids.push(String(message.headers?.['aiaas-event-id']))
-            if (ids.length >= count) {
-              clearTimeout(timer)
-              resolve()
-            }
-          },
-        })
-        .catch(reject)
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return ids
-}
-
 describe('audit forwarder', () => {
   it('forwards every committed event to Kafka and moves its checkpoint', async () => {
     const { db, store, ids } = await setup()
@@ -75,7 +48,7 @@ describe('audit forwarder', () => {
 
     const checkpoint = await subscription.catchUp()
     expect(checkpoint).toBeGreaterThan(0)
-    expect((await readTopic(topic, 4)).sort()).toEqual([...ids].sort())
+    expect((await readTopic(topic, (m) => m.length >= 4)).map((m) => m.id).sort()).toEqual([...ids].sort())
   })
 
   it('holds the checkpoint while the broker is down: no event is skipped', async () => {

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
+import { loadConfig } from '../../infra/config/config.ts'
+
+export interface AuditMessage {
+  key: string
+  id: string
+  type: string
+  value: string
+}
+
+/** Reads a topic from the beginning until `done` holds for what arrived (20 s at most). */
+export async function readTopic(
+  topic: string,
+  done: (messages: AuditMessage[]) => boolean,
+): Promise<AuditMessage[]> {
+  const brokers = loadConfig().AIAAS_KAFKA_BROKERS.split(',')
+  const kafka = new Kafka({ clientId: 'aiaas-test-reader', brokers, logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId: `aiaas-test-${randomUUID()}` })
+  const messages: AuditMessage[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`not done after ${messages.length} messages in 20 s`)),
+        20_000,
+      )
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            messages.push({
+              key: message.key?.toString() ?? '',
+              id: String(message.headers?.['aiaas-event-id']),
+              type: String(message.headers?.['aiaas-event-type']),
+              value: message.value?.toString() ?? '',
+            })
+            if (done(messages)) {
+              clearTimeout(timer)
+              resolve()
+            }
+          },
+        })
+        .catch(reject)
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return messages
+}
