@@ -40,7 +40,9 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     await ingestUsageEvent(db, event)
   })
   const adminToken = await resolveAdminToken(config, 'embedded', (token, path) => {
-    rt.log.warn({ path }, `generated the admin token (stored in ${path}): ${token}`)
+    // Said once, to a person reading the terminal; the file keeps it for the next starts.
+    process.stdout.write(`\nGenerated the admin token (kept in ${path}, mode 0600):\n  ${token}\n\n`)
+    rt.log.warn({ path }, 'generated the admin token')
   })
 
   let models: Model[] = []
