@@ -10,13 +10,12 @@ import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
 import { READ_MODELS } from '../../projections/read-models.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
-import { createServer } from '../http/server.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { resolveAdminToken } from './admin-token.ts'
 import { configuredModels } from './models.ts'
-import { createRuntime, type Running } from './runtime.ts'
+import { createRuntime, type Running, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, routerDeps } from './wiring.ts'
 
 // The HTTP processes of a production deployment, one per `aiaas <name>`.
@@ -47,21 +46,12 @@ export async function startRouter(config: Config): Promise<Running> {
   const echoUrl = `http://${config.AIAAS_HOST}:${config.AIAAS_MOCK_MODEL_PORT}/v1`
   const models = configuredModels(config, echoUrl)
   const readiness = [databaseCheck(db), { name: 'redis', check: () => limiter.ping() }]
-  const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
-  await app.register(routerRoutes, {
-    prefix: '/v1',
-    ...routerDeps(rt, { db, limiter, usage, models: createModelCatalog(() => models) }, readiness),
-  })
-  const url = await app.listen({ host: config.AIAAS_HOST, port: config.PORT })
-  return {
-    url,
-    async stop() {
-      await app.close()
-      await usage.close()
-      await limiter.close()
-      await db.close()
-    },
-  }
+  const deps = routerDeps(rt, { db, limiter, usage, models: createModelCatalog(() => models) }, readiness)
+  return serveApi(rt, config.PORT, (app) => app.register(routerRoutes, { prefix: '/v1', ...deps }), [
+    () => usage.close(),
+    () => limiter.close(),
+    () => db.close(),
+  ])
 }
 
 export async function startIdentity(config: Config): Promise<Running> {
@@ -73,41 +63,30 @@ export async function startIdentity(config: Config): Promise<Running> {
   const awaitProjection = async (position: number) => {
     await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS)
   }
-  const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
-  await app.register(adminRoutes, {
-    prefix: '/admin/v1',
-    ...adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection),
-  })
-  const url = await app.listen({ host: config.AIAAS_HOST, port: config.AIAAS_IDENTITY_PORT })
-  return {
-    url,
-    async stop() {
-      await app.close()
-      await db.close()
-    },
-  }
+  const deps = adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection)
+  return serveApi(
+    rt,
+    config.AIAAS_IDENTITY_PORT,
+    (app) => app.register(adminRoutes, { prefix: '/admin/v1', ...deps }),
+    [() => db.close()],
+  )
 }
 
 export async function startAnalytics(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'analytics')
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
   const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
-  await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
-  const url = await app.listen({ host: config.AIAAS_HOST, port: config.AIAAS_ANALYTICS_PORT })
-  return {
-    url,
-    async stop() {
-      await app.close()
-      await db.close()
-    },
-  }
+  const deps = analyticsDeps(rt, db, adminToken)
+  return serveApi(
+    rt,
+    config.AIAAS_ANALYTICS_PORT,
+    (app) => app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps }),
+    [() => db.close()],
+  )
 }
 
 export async function startMockModel(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'mock-model')
-  const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
-  await app.register(mockModelRoutes, { prefix: '/v1', now: rt.now, newId: rt.newId })
-  const url = await app.listen({ host: config.AIAAS_HOST, port: config.AIAAS_MOCK_MODEL_PORT })
-  return { url, stop: () => app.close() }
+  const options = { prefix: '/v1', now: rt.now, newId: rt.newId }
+  return serveApi(rt, config.AIAAS_MOCK_MODEL_PORT, (app) => app.register(mockModelRoutes, options), [])
 }

@@ -8,7 +8,7 @@ import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
 import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
-import { createRuntime, type Running, serveMetricsOnly } from './runtime.ts'
+import { createRuntime, type Running, runWorker } from './runtime.ts'
 
 // The headless processes: they consume a log or a queue and serve only /metrics.
 
@@ -18,15 +18,7 @@ export async function startProjector(config: Config): Promise<Running> {
   const store = createEventStore(db)
   const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
   const subscription = startSubscription(db, store, readModelsProjection, { onError, idleMs: 50 })
-  const metrics = await serveMetricsOnly(rt)
-  rt.log.info({ metrics: metrics.url }, 'projector running')
-  return {
-    async stop() {
-      await subscription.stop()
-      await metrics.close()
-      await db.close()
-    },
-  }
+  return runWorker(rt, [() => subscription.stop(), () => db.close()], {})
 }
 
 export async function startAuditForwarder(config: Config): Promise<Running> {
@@ -38,16 +30,9 @@ export async function startAuditForwarder(config: Config): Promise<Running> {
   const onError = (error: unknown) =>
     rt.log.error({ err: error }, 'audit forwarding failed; retrying from the checkpoint')
   const subscription = startSubscription(db, store, auditForwarding(sink), { onError })
-  const metrics = await serveMetricsOnly(rt)
-  rt.log.info({ metrics: metrics.url, topic: config.AIAAS_AUDIT_TOPIC }, 'audit-forwarder running')
-  return {
-    async stop() {
-      await subscription.stop()
-      await sink.close()
-      await metrics.close()
-      await db.close()
-    },
-  }
+  return runWorker(rt, [() => subscription.stop(), () => sink.close(), () => db.close()], {
+    topic: config.AIAAS_AUDIT_TOPIC,
+  })
 }
 
 export async function startIngest(config: Config): Promise<Running> {
@@ -59,15 +44,7 @@ export async function startIngest(config: Config): Promise<Running> {
   await consumer.start(async (event) => {
     await ingestUsageEvent(db, event)
   })
-  const metrics = await serveMetricsOnly(rt)
-  rt.log.info({ metrics: metrics.url, queue: config.AIAAS_USAGE_QUEUE }, 'ingest running')
-  return {
-    async stop() {
-      await consumer.close()
-      await metrics.close()
-      await db.close()
-    },
-  }
+  return runWorker(rt, [() => consumer.close(), () => db.close()], { queue: config.AIAAS_USAGE_QUEUE })
 }
 
 export async function runMigrate(config: Config): Promise<string[]> {
