@@ -8,23 +8,40 @@ export const organizationEventSchema = z.discriminatedUnion('type', [
     type: z.literal('OrganizationCreated'),
     data: z.object({ organization_id: z.string(), name: z.string(), created_at: z.string() }),
   }),
+  z.object({
+    type: z.literal('OrganizationBudgetSet'),
+    data: z.object({
+      organization_id: z.string(),
+      /** USD per calendar month (UTC); null removes the budget. */
+      monthly_limit_usd: z.number().nonnegative().nullable(),
+      set_at: z.string(),
+    }),
+  }),
 ])
 
 export type OrganizationEvent = z.infer<typeof organizationEventSchema>
 
 export type Organization =
   | { status: 'Absent' }
-  | { status: 'Active'; organization_id: string; name: string; created_at: string }
+  | {
+      status: 'Active'
+      organization_id: string
+      name: string
+      created_at: string
+      monthly_limit_usd: number | null
+    }
 
 export const initialState: Organization = { status: 'Absent' }
 
-export function evolve(_state: Organization, event: OrganizationEvent): Organization {
+export function evolve(state: Organization, event: OrganizationEvent): Organization {
   switch (event.type) {
     case 'OrganizationCreated':
-      return { status: 'Active', ...event.data }
+      return { status: 'Active', ...event.data, monthly_limit_usd: null }
+    case 'OrganizationBudgetSet':
+      return state.status === 'Active' ? { ...state, monthly_limit_usd: event.data.monthly_limit_usd } : state
     default: {
-      const unknown: never = event.type
-      throw new Error(`unknown event ${unknown}`)
+      const unknown: never = event
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`)
     }
   }
 }

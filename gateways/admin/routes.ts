@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { issueApiKey } from '../../commands/api-keys/issue-api-key.ts'
 import type { CommandContext, CommandDeps } from '../../commands/handle-command.ts'
 import { createOrganization } from '../../commands/organizations/create-organization.ts'
+import { setMonthlyBudget } from '../../commands/organizations/set-monthly-budget.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import { findOrganization } from '../../projections/organizations/organizations.ts'
@@ -25,7 +26,20 @@ const organization = z.object({
   object: z.literal('organization'),
   name: z.string(),
   created_at: z.string(),
+  monthly_limit_usd: z.number().nullable(),
 })
+const budget = z.object({
+  object: z.literal('budget'),
+  organization_id: z.uuid(),
+  period: z.literal('monthly'),
+  monthly_limit_usd: z.number().nullable(),
+})
+const budgetBody = z
+  .object({
+    /** USD per calendar month (UTC); null removes the budget. */
+    monthly_limit_usd: z.number().nonnegative().max(1_000_000_000).nullable(),
+  })
+  .strict()
 const apiKey = z.object({
   id: z.uuid(),
   object: z.literal('api_key'),
@@ -64,6 +78,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =
           object: 'organization' as const,
           name: created.name,
           created_at: created.created_at,
+          monthly_limit_usd: null,
         }
       },
     )
@@ -75,6 +90,23 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =
         const found = await findOrganization(deps.readModels, request.params.organization_id)
         if (!found) throw new AppError('ORG_NOT_FOUND', 'no such organization', request.params)
         return { ...found, object: 'organization' as const }
+      },
+    )
+
+    secured.put(
+      '/organizations/:organization_id/budget',
+      {
+        schema: {
+          params: z.object({ organization_id: z.uuid() }),
+          body: budgetBody,
+          response: { 200: budget },
+        },
+      },
+      async (request) => {
+        const input = { ...request.params, ...request.body }
+        const set = await setMonthlyBudget(deps.commands, input, contextOf(request.id))
+        if (set.position !== null) await deps.awaitProjection(set.position)
+        return { object: 'budget' as const, period: 'monthly' as const, ...input }
       },
     )
 

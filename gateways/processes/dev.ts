@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription, waitForCheckpoint } from '../../infra/event-store/subscription.ts'
+import { createMemoryBudgetLedger } from '../../infra/memory/budget-ledger.ts'
 import { createMemoryRateLimiter } from '../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
@@ -35,6 +36,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
   const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
   const projector = startSubscription(db, store, readModelsProjection, { onError })
   const limiter = createMemoryRateLimiter()
+  const budgets = createMemoryBudgetLedger()
   const bus = createMemoryUsageBus()
   await bus.consumer.start(async (event) => {
     await ingestUsageEvent(db, event)
@@ -56,7 +58,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
   const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
   await app.register(routerRoutes, {
     prefix: '/v1',
-    ...routerDeps(rt, { db, limiter, usage: bus.publisher, models: catalog }, readiness),
+    ...routerDeps(rt, { db, limiter, budgets, usage: bus.publisher, models: catalog }, readiness),
   })
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
@@ -78,6 +80,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
       await bus.consumer.close()
       await bus.publisher.close()
       await limiter.close()
+      await budgets.close()
       await db.close()
     },
   }

@@ -6,6 +6,7 @@ import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
+import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
 import { READ_MODELS } from '../../projections/read-models.ts'
 import { adminRoutes } from '../admin/routes.ts'
@@ -27,6 +28,7 @@ export async function startRouter(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'router')
   const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
   const limiter = createRedisRateLimiter(config.AIAAS_REDIS_URL)
+  const budgets = createRedisBudgetLedger(config.AIAAS_REDIS_URL)
   // Usage events the broker refuses wait in a local spool until it is back: nothing is lost.
   const usage = createSpooledUsagePublisher(
     createRabbitUsagePublisher(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE),
@@ -46,10 +48,15 @@ export async function startRouter(config: Config): Promise<Running> {
   const echoUrl = `http://${config.AIAAS_HOST}:${config.AIAAS_MOCK_MODEL_PORT}/v1`
   const models = configuredModels(config, echoUrl)
   const readiness = [databaseCheck(db), { name: 'redis', check: () => limiter.ping() }]
-  const deps = routerDeps(rt, { db, limiter, usage, models: createModelCatalog(() => models) }, readiness)
+  const deps = routerDeps(
+    rt,
+    { db, limiter, budgets, usage, models: createModelCatalog(() => models) },
+    readiness,
+  )
   return serveApi(rt, config.PORT, (app) => app.register(routerRoutes, { prefix: '/v1', ...deps }), [
     () => usage.close(),
     () => limiter.close(),
+    () => budgets.close(),
     () => db.close(),
   ])
 }

@@ -1,4 +1,5 @@
 import type { CommandDeps } from '../../commands/handle-command.ts'
+import type { BudgetLedger } from '../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
 import type { UsagePublisher } from '../../infra/ports/usage.ts'
@@ -22,7 +23,13 @@ export const databaseCheck = (db: Database): ReadinessCheck => ({
 
 export function routerDeps(
   rt: Runtime,
-  adapters: { db: Database; limiter: RateLimiter; usage: UsagePublisher; models: ModelCatalog },
+  adapters: {
+    db: Database
+    limiter: RateLimiter
+    budgets: BudgetLedger
+    usage: UsagePublisher
+    models: ModelCatalog
+  },
   readiness: readonly ReadinessCheck[],
 ): RouterDeps {
   return {
@@ -32,6 +39,8 @@ export function routerDeps(
     }),
     models: adapters.models,
     limiter: adapters.limiter,
+    budgets: adapters.budgets,
+    defaultMaxOutputTokens: rt.config.AIAAS_DEFAULT_MAX_OUTPUT_TOKENS,
     usage: adapters.usage,
     keyRpm: rt.config.AIAAS_DEFAULT_KEY_RPM,
     backendTimeoutMs: rt.config.AIAAS_BACKEND_TIMEOUT_MS,

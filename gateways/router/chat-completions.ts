@@ -3,17 +3,43 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { type BackendResponse, postToBackend } from './backend.ts'
+import { type BudgetHold, reserveBudget } from './budget.ts'
 import { type ChatCompletionRequest, estimateTokens, promptText, withUsage } from './chat-schema.ts'
 import type { Model } from './models.ts'
 import type { RouterDeps } from './router-deps.ts'
 import { estimatedOutputTokens, relaySse, type StreamOutcome } from './sse-relay.ts'
-import { recordUsage } from './usage-recorder.ts'
+import { type RequestOutcome, recordUsage } from './usage-recorder.ts'
 
 interface Call {
   key: ApiKeyRecord
   model: Model
   body: ChatCompletionRequest
   started_at: number
+  hold: BudgetHold | null
+}
+
+type Result = Pick<RequestOutcome, 'status' | 'http_status' | 'input_tokens' | 'output_tokens'>
+
+/** A request that failed before the model produced anything costs nothing. */
+const failed = (http_status: number): Result => ({
+  status: 'error',
+  http_status,
+  input_tokens: 0,
+  output_tokens: 0,
+})
+
+/**
+ * Ends every request the same way: its one usage event, its metric, and its budget hold settled
+ * with the same cost (or released when it cost nothing).
+ */
+function finish(deps: RouterDeps, request: FastifyRequest, call: Call, result: Result, outcome: string) {
+  const event = recordUsage(deps, request.log, { ...call, ...result, streamed: call.body.stream === true })
+  deps.metrics.inferenceRequests.inc({ model: call.model.name, outcome })
+  if (!call.hold) return
+  const done = event.cost_usd > 0 ? call.hold.settle(event.cost_usd) : call.hold.release()
+  done.catch((error: unknown) =>
+    request.log.error({ err: error }, 'budget hold not settled; it expires by itself'),
+  )
 }
 
 async function readJson(backend: BackendResponse, model: Model): Promise<unknown> {
@@ -32,16 +58,7 @@ async function relayFailure(
   call: Call,
   backend: BackendResponse,
 ) {
-  const input = estimateTokens(promptText(call.body))
-  recordUsage(deps, request.log, {
-    ...call,
-    status: 'error',
-    http_status: backend.status,
-    input_tokens: input,
-    output_tokens: 0,
-    streamed: call.body.stream === true,
-  })
-  deps.metrics.inferenceRequests.inc({ model: call.model.name, outcome: 'backend_error' })
+  finish(deps, request, call, failed(backend.status), 'backend_error')
   if (backend.status >= 500) {
     await backend.body.dump()
     throw new AppError(
@@ -53,18 +70,23 @@ async function relayFailure(
 }
 
 async function complete(deps: RouterDeps, request: FastifyRequest, call: Call, backend: BackendResponse) {
-  const json = await readJson(backend, call.model)
+  let json: unknown
+  try {
+    json = await readJson(backend, call.model)
+  } catch (error) {
+    finish(deps, request, call, failed(502), 'backend_error')
+    throw error
+  }
   const parsed = withUsage.safeParse(json)
   const usage = parsed.success ? parsed.data.usage : null
-  recordUsage(deps, request.log, {
-    ...call,
-    status: 'ok',
-    http_status: 200,
-    input_tokens: usage?.prompt_tokens ?? estimateTokens(promptText(call.body)),
-    output_tokens: usage?.completion_tokens ?? 0,
-    streamed: false,
-  })
-  deps.metrics.inferenceRequests.inc({ model: call.model.name, outcome: 'ok' })
+  const input_tokens = usage?.prompt_tokens ?? estimateTokens(promptText(call.body))
+  finish(
+    deps,
+    request,
+    call,
+    { status: 'ok', http_status: 200, input_tokens, output_tokens: usage?.completion_tokens ?? 0 },
+    'ok',
+  )
   return json
 }
 
@@ -85,15 +107,18 @@ function stream(
       // stream is billed for what was generated.
       backend.body.destroy()
       const ok = outcome.completed && outcome.error === null
-      recordUsage(deps, request.log, {
-        ...call,
-        status: ok ? 'ok' : 'error',
-        http_status: 200,
-        input_tokens: outcome.usage?.prompt_tokens ?? estimateTokens(promptText(call.body)),
-        output_tokens: outcome.usage?.completion_tokens ?? estimatedOutputTokens(outcome),
-        streamed: true,
-      })
-      deps.metrics.inferenceRequests.inc({ model: call.model.name, outcome: ok ? 'ok' : 'stream_incomplete' })
+      finish(
+        deps,
+        request,
+        call,
+        {
+          status: ok ? 'ok' : 'error',
+          http_status: 200,
+          input_tokens: outcome.usage?.prompt_tokens ?? estimateTokens(promptText(call.body)),
+          output_tokens: outcome.usage?.completion_tokens ?? estimatedOutputTokens(outcome),
+        },
+        ok ? 'ok' : 'stream_incomplete',
+      )
     }
   }
   reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache')
@@ -115,7 +140,18 @@ async function enforceRateLimit(deps: RouterDeps, reply: FastifyReply, key: ApiK
   }
 }
 
-/** POST /v1/chat/completions (and /v1/inference): authenticate, limit, route, relay, meter. */
+async function reserve(deps: RouterDeps, key: ApiKeyRecord, model: Model, body: ChatCompletionRequest) {
+  try {
+    return await reserveBudget(deps, key, model, body)
+  } catch (error) {
+    const outcome =
+      error instanceof AppError && error.code === 'BUDGET_EXCEEDED' ? 'budget_exceeded' : 'budget_unavailable'
+    deps.metrics.inferenceRequests.inc({ model: model.name, outcome })
+    throw error
+  }
+}
+
+/** POST /v1/chat/completions (and /v1/inference): authenticate, limit, reserve, route, relay, meter. */
 export async function chatCompletions(
   deps: RouterDeps,
   request: FastifyRequest,
@@ -125,7 +161,8 @@ export async function chatCompletions(
 ) {
   const model = deps.models.get(body.model)
   await enforceRateLimit(deps, reply, key, model)
-  const call: Call = { key, model, body, started_at: deps.now().getTime() }
+  const hold = await reserve(deps, key, model, body)
+  const call: Call = { key, model, body, started_at: deps.now().getTime(), hold }
   // Usage is always asked of the backend, so a stream is metered exactly (ARCHITECTURE.md).
   const payload = body.stream
     ? { ...body, stream_options: { ...body.stream_options, include_usage: true } }
@@ -134,16 +171,7 @@ export async function chatCompletions(
   try {
     backend = await postToBackend(model, '/chat/completions', payload, { timeoutMs: deps.backendTimeoutMs })
   } catch (error) {
-    const input = estimateTokens(promptText(body))
-    recordUsage(deps, request.log, {
-      ...call,
-      status: 'error',
-      http_status: 502,
-      input_tokens: input,
-      output_tokens: 0,
-      streamed: body.stream === true,
-    })
-    deps.metrics.inferenceRequests.inc({ model: model.name, outcome: 'backend_unavailable' })
+    finish(deps, request, call, failed(502), 'backend_unavailable')
     throw error
   }
   if (backend.status >= 400) return relayFailure(deps, request, reply, call, backend)

@@ -1,10 +1,11 @@
 import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
+import type { BudgetDeps } from './budget.ts'
 import type { Authenticate } from './key-auth.ts'
 import type { ModelCatalog } from './models.ts'
 import type { UsageRecorderDeps } from './usage-recorder.ts'
 
-export interface RouterDeps extends UsageRecorderDeps {
+export interface RouterDeps extends UsageRecorderDeps, BudgetDeps {
   authenticate: Authenticate
   models: ModelCatalog
   limiter: RateLimiter

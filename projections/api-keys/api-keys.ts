@@ -26,6 +26,8 @@ export interface ApiKeyRecord {
   organization_id: string
   name: string
   status: 'active' | 'revoked'
+  /** The organization's monthly budget in USD, null when it has none: the router enforces it. */
+  organization_monthly_limit_usd: number | null
 }
 
 export async function findApiKeyByHash(db: Sql, keyHash: string): Promise<ApiKeyRecord | null> {
@@ -34,8 +36,19 @@ export async function findApiKeyByHash(db: Sql, keyHash: string): Promise<ApiKey
     organization_id: string
     name: string
     status: string
-  }>('SELECT api_key_id, organization_id, name, status FROM rm_api_keys WHERE key_hash = $1', [keyHash])
+    monthly_limit_usd: string | number | null
+  }>(
+    `SELECT k.api_key_id, k.organization_id, k.name, k.status, o.monthly_limit_usd
+       FROM rm_api_keys k JOIN rm_organizations o USING (organization_id)
+      WHERE k.key_hash = $1`,
+    [keyHash],
+  )
   const row = rows[0]
   if (!row) return null
-  return { ...row, status: row.status === 'active' ? 'active' : 'revoked' }
+  const { monthly_limit_usd, ...key } = row
+  return {
+    ...key,
+    status: row.status === 'active' ? 'active' : 'revoked',
+    organization_monthly_limit_usd: monthly_limit_usd === null ? null : Number(monthly_limit_usd),
+  }
 }

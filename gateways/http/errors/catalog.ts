@@ -5,6 +5,7 @@ export interface ErrorSpec {
   status: number
   title: string
   openai_type:
+    | 'insufficient_quota'
     | 'invalid_request_error'
     | 'authentication_error'
     | 'permission_error'
@@ -42,11 +43,13 @@ export const errorCatalog = {
     title: 'Unsupported media type',
     openai_type: 'invalid_request_error',
   },
+  BUDGET_EXCEEDED: { status: 429, title: 'Monthly budget exceeded', openai_type: 'insufficient_quota' },
   RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', openai_type: 'rate_limit_error' },
   INTERNAL: { status: 500, title: 'Internal error', openai_type: 'api_error' },
   BACKEND_UNAVAILABLE: { status: 502, title: 'Model backend unavailable', openai_type: 'api_error' },
   BACKEND_ERROR: { status: 502, title: 'Model backend error', openai_type: 'api_error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable', openai_type: 'api_error' },
+  BUDGET_LEDGER_UNAVAILABLE: { status: 503, title: 'Budget ledger unavailable', openai_type: 'api_error' },
   RATE_LIMITER_UNAVAILABLE: { status: 503, title: 'Rate limiter unavailable', openai_type: 'api_error' },
   USAGE_BUS_UNAVAILABLE: { status: 503, title: 'Usage bus unavailable', openai_type: 'api_error' },
   NOT_READY: { status: 503, title: 'Not ready', openai_type: 'api_error' },

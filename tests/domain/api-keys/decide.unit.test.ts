@@ -19,6 +19,7 @@ const activeOrg: Organization = {
   organization_id: data.organization_id,
   name: 'Acme',
   created_at: now,
+  monthly_limit_usd: null,
 }
 const issue = (organization: Organization): IssueApiKey => ({ type: 'IssueApiKey', data, organization })
 const { now: _now, ...issuedData } = data

@@ -30,6 +30,39 @@ describe('organization decider', () => {
       organization_id: id,
       name: 'Acme',
       created_at: now,
+      monthly_limit_usd: null,
     })
+  })
+
+  const budgetSet = (monthly_limit_usd: number | null) => ({
+    type: 'OrganizationBudgetSet' as const,
+    data: { organization_id: id, monthly_limit_usd, set_at: now },
+  })
+  const setBudget = (monthly_limit_usd: number | null) => ({
+    type: 'SetMonthlyBudget' as const,
+    data: { organization_id: id, monthly_limit_usd, now },
+  })
+
+  it('sets, changes and removes the monthly budget', () => {
+    given([created])
+      .when(setBudget(25))
+      .then([budgetSet(25)])
+    given([created, budgetSet(25)])
+      .when(setBudget(40))
+      .then([budgetSet(40)])
+    given([created, budgetSet(25)])
+      .when(setBudget(null))
+      .then([budgetSet(null)])
+  })
+
+  it('records nothing when the budget is already the one asked for (retries are harmless)', () => {
+    given([created, budgetSet(25)])
+      .when(setBudget(25))
+      .then([])
+    given([created]).when(setBudget(null)).then([])
+  })
+
+  it('refuses a budget for an organization that does not exist', () => {
+    given([]).when(setBudget(10)).thenThrows('ORG_NOT_FOUND')
   })
 })

@@ -9,6 +9,7 @@ import { createModelCatalog } from '../../../gateways/router/models.ts'
 import { routerRoutes } from '../../../gateways/router/routes.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createSpooledUsagePublisher } from '../../../infra/lmdb/usage-spool.ts'
+import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
 import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import type { RateLimiter } from '../../../infra/ports/rate-limiter.ts'
@@ -40,12 +41,19 @@ async function router(
   const models = [
     { name: 'echo', backend_url: 'http://127.0.0.1:1/v1', input_usd_per_mtok: 1, output_usd_per_mtok: 1 },
   ]
-  const deps = routerDeps(rt, { ...adapters, models: createModelCatalog(() => models) }, [
+  const budgets = createMemoryBudgetLedger()
+  const deps = routerDeps(rt, { ...adapters, budgets, models: createModelCatalog(() => models) }, [
     databaseCheck(adapters.db),
     { name: 'redis', check: () => adapters.limiter.ping() },
   ])
   if (!lookupInDb) {
-    const record = { api_key_id: 'k1', organization_id: 'o1', name: 'k', status: 'active' as const }
+    const record = {
+      api_key_id: 'k1',
+      organization_id: 'o1',
+      name: 'k',
+      status: 'active' as const,
+      organization_monthly_limit_usd: null,
+    }
     deps.authenticate = async () => record
   }
   const app = createServer({ logLevel: 'silent', metrics: rt.metrics })
