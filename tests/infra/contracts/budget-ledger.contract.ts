@@ -79,6 +79,16 @@ export function budgetLedgerContract(name: string, create: () => BudgetLedger): 
       expect(await ledger.usage(k)).toEqual({ spent_nanos: 250, reserved_nanos: 0 })
     })
 
+    it('still counts a settle that arrives after a release (the settle reports money spent)', async () => {
+      const ledger = open()
+      const k = key()
+      await ledger.reserve(k, 'a', 300, 1000, long)
+      await ledger.release(k, 'a')
+      await ledger.settle(k, 'a', 200)
+      await ledger.settle(k, 'a', 200)
+      expect(await ledger.usage(k)).toEqual({ spent_nanos: 200, reserved_nanos: 0 })
+    })
+
     it('replaces, not doubles, the hold when a reserve of the same id is retried', async () => {
       const ledger = open()
       const k = key()
