@@ -1,6 +1,5 @@
-import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
-import type { BudgetLedger } from '../ports/budget-ledger.ts'
+import { assertIds, assertNanos, assertReserveArguments, type BudgetLedger } from '../ports/budget-ledger.ts'
 
 // In-process twin of infra/redis/budget-ledger.ts with the same semantics (docs/adr/0006): holds
 // that expire, settle idempotent through a settled-id set, a settle after the budget's keys expired
@@ -105,41 +104,4 @@ function heldTotal(budget: Budget, at: number): number {
   let total = 0
   for (const hold of budget.holds.values()) if (hold.expiresAt > at) total += hold.amount
   return total
-}
-
-// Same checks and messages as the Redis adapter, so both reject the same calls the same way.
-const nanos = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
-const millis = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
-const id = z.string().min(1)
-
-function invalid(message: string, details: Record<string, unknown>): AppError {
-  return new AppError('BUDGET_ARGUMENT_INVALID', message, details)
-}
-
-function assertIds(key: string, reservationId: string): void {
-  if (!id.safeParse(key).success || !id.safeParse(reservationId).success) {
-    throw invalid('key and reservationId must be non-empty strings', { key, reservationId })
-  }
-}
-
-function assertNanos(values: Record<string, number>): void {
-  for (const [name, value] of Object.entries(values)) {
-    if (!nanos.safeParse(value).success)
-      throw invalid(`${name} must be a non-negative safe integer`, { [name]: value })
-  }
-}
-
-function assertReserveArguments(
-  key: string,
-  reservationId: string,
-  amountNanos: number,
-  limitNanos: number,
-  holdMs: number,
-  keyTtlMs: number,
-): void {
-  assertIds(key, reservationId)
-  assertNanos({ amountNanos, limitNanos })
-  if (!millis.safeParse(holdMs).success || !millis.safeParse(keyTtlMs).success || keyTtlMs < holdMs) {
-    throw invalid('holdMs and keyTtlMs must be positive integers, keyTtlMs >= holdMs', { holdMs, keyTtlMs })
-  }
 }

@@ -1,8 +1,12 @@
-import { createHash } from 'node:crypto'
-import { Redis } from 'ioredis'
 import { z } from 'zod'
-import { AppError } from '../../domain/errors.ts'
-import type { BudgetLedger, ReserveResult } from '../ports/budget-ledger.ts'
+import {
+  assertIds,
+  assertNanos,
+  assertReserveArguments,
+  type BudgetLedger,
+  type ReserveResult,
+} from '../ports/budget-ledger.ts'
+import { createRedisClient, evalScript, luaScript, type Script } from './client.ts'
 
 // Reserve-first budget ledger (docs/adr/0006-budget-ledger.md). One Lua script per operation, one
 // round trip each, on five keys of one budget that share the hash tag `{key}` (one Cluster slot):
@@ -74,16 +78,11 @@ const USAGE = `${PRELUDE}
 return {tonumber(redis.call('GET', KEYS[1]) or '0'), live_holds(now_ms())}
 `
 
-interface Script {
-  source: string
-  sha: string
-}
-const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') })
 const SCRIPTS = {
-  reserve: script(RESERVE),
-  settle: script(SETTLE),
-  release: script(RELEASE),
-  usage: script(USAGE),
+  reserve: luaScript(RESERVE),
+  settle: luaScript(SETTLE),
+  release: luaScript(RELEASE),
+  usage: luaScript(USAGE),
 }
 
 const reserveReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number().int(), z.number().int()])
@@ -98,16 +97,16 @@ export interface RedisBudgetLedgerOptions {
 
 export function createRedisBudgetLedger(url: string, options: RedisBudgetLedgerOptions = {}): BudgetLedger {
   const keyPrefix = options.keyPrefix ?? 'aiaas:budget:'
-  const timeoutMs = options.commandTimeoutMs ?? 500
-  const redis = connect(url, timeoutMs)
-  const ready = readiness(redis)
+  // A timed-out reserve may still have run on the server: its hold expires after holdMs (ADR 0006).
+  const client = createRedisClient(url, {
+    timeoutMs: options.commandTimeoutMs ?? 500,
+    unavailableCode: 'BUDGET_LEDGER_UNAVAILABLE',
+    what: 'budget ledger',
+  })
   const keysOf = (key: string) =>
     ['spent', 'held', 'expiry', 'settled', 'ttl'].map((part) => `${keyPrefix}{${key}}:${part}`)
   const run = (which: Script, key: string, args: Array<string | number>) =>
-    guard(
-      ready().then(() => evalScript(redis, which, keysOf(key), args)),
-      timeoutMs,
-    )
+    client.guarded(() => evalScript(client.redis, which, keysOf(key), args))
 
   return {
     async reserve(key, reservationId, amountNanos, limitNanos, { holdMs, keyTtlMs }) {
@@ -136,89 +135,9 @@ export function createRedisBudgetLedger(url: string, options: RedisBudgetLedgerO
       return { spent_nanos, reserved_nanos }
     },
     async ping() {
-      await guard(
-        ready().then(() => redis.ping()),
-        timeoutMs,
-      )
+      await client.guarded(() => client.redis.ping())
     },
-    async close() {
-      await guard(redis.quit(), timeoutMs).catch(() => undefined)
-      redis.disconnect()
-    },
-  }
-}
-
-function connect(url: string, timeoutMs: number): Redis {
-  const redis = new Redis(url, {
-    commandTimeout: timeoutMs,
-    connectTimeout: Math.max(timeoutMs, 1000),
-    // No offline queue: a reservation asked for during an outage must fail now (503), not be
-    // replayed minutes later after the caller was already refused.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    // Reconnect forever, so the ledger recovers by itself when Redis returns.
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-  })
-  // Failures reach callers as BUDGET_LEDGER_UNAVAILABLE; unhandled 'error' events would crash.
-  redis.on('error', () => {})
-  return redis
-}
-
-const STARTING = new Set(['wait', 'connecting', 'connect'])
-
-// Only the first connection is waited for; during an outage (reconnecting) an operation fails at
-// once. One shared wait per connection attempt keeps a startup burst from adding a listener per call.
-function readiness(redis: Redis): () => Promise<void> {
-  let pending: Promise<void> | undefined
-  const wait = () =>
-    new Promise<void>((resolve, reject) => {
-      const done = () => {
-        redis.off('ready', done)
-        redis.off('close', done)
-        pending = undefined
-        if (redis.status === 'ready') resolve()
-        else reject(new Error(`redis connection is ${redis.status}`))
-      }
-      redis.on('ready', done)
-      redis.on('close', done)
-    })
-  return async () => {
-    if (redis.status === 'ready') return
-    if (!STARTING.has(redis.status)) throw new Error(`redis connection is ${redis.status}`)
-    pending ??= wait()
-    await pending
-  }
-}
-
-async function evalScript(
-  redis: Redis,
-  which: Script,
-  keys: string[],
-  args: Array<string | number>,
-): Promise<unknown> {
-  try {
-    return await redis.evalsha(which.sha, keys.length, ...keys, ...args)
-  } catch (error) {
-    // First call on this server (or after SCRIPT FLUSH): EVAL loads the script for later EVALSHAs.
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-    return redis.eval(which.source, keys.length, ...keys, ...args)
-  }
-}
-
-// A bounded wait for any operation; every failure becomes BUDGET_LEDGER_UNAVAILABLE. A timed-out
-// reserve may still have run on the server: its hold expires after holdMs (ADR 0006).
-async function guard<T>(operation: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from redis within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([operation, timeout])
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new AppError('BUDGET_LEDGER_UNAVAILABLE', `budget ledger unavailable: ${reason}`, { reason })
-  } finally {
-    clearTimeout(timer)
+    close: () => client.close(),
   }
 }
 
@@ -227,40 +146,4 @@ function toReserveResult(reply: unknown, limit_nanos: number): ReserveResult {
   return ok === 1
     ? { ok: true, spent_nanos, reserved_nanos }
     : { ok: false, spent_nanos, reserved_nanos, limit_nanos }
-}
-
-const nanos = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
-const millis = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
-const id = z.string().min(1)
-
-function invalid(message: string, details: Record<string, unknown>): AppError {
-  return new AppError('BUDGET_ARGUMENT_INVALID', message, details)
-}
-
-function assertIds(key: string, reservationId: string): void {
-  if (!id.safeParse(key).success || !id.safeParse(reservationId).success) {
-    throw invalid('key and reservationId must be non-empty strings', { key, reservationId })
-  }
-}
-
-function assertNanos(values: Record<string, number>): void {
-  for (const [name, value] of Object.entries(values)) {
-    if (!nanos.safeParse(value).success)
-      throw invalid(`${name} must be a non-negative safe integer`, { [name]: value })
-  }
-}
-
-function assertReserveArguments(
-  key: string,
-  reservationId: string,
-  amountNanos: number,
-  limitNanos: number,
-  holdMs: number,
-  keyTtlMs: number,
-): void {
-  assertIds(key, reservationId)
-  assertNanos({ amountNanos, limitNanos })
-  if (!millis.safeParse(holdMs).success || !millis.safeParse(keyTtlMs).success || keyTtlMs < holdMs) {
-    throw invalid('holdMs and keyTtlMs must be positive integers, keyTtlMs >= holdMs', { holdMs, keyTtlMs })
-  }
 }
