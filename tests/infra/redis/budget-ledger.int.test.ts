@@ -5,6 +5,7 @@ import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
+import { deleteKeys, timed } from '../../support/redis.ts'
 import { startTcpProxy } from '../../support/tcp-proxy.ts'
 import { budgetLedgerContract, checkReservationRace } from '../contracts/budget-ledger.contract.ts'
 
@@ -14,21 +15,7 @@ const hold = { holdMs: 60_000, keyTtlMs: 120_000 }
 
 budgetLedgerContract('redis', () => createRedisBudgetLedger(redisUrl, { keyPrefix }))
 
-afterAll(async () => {
-  const admin = new Redis(redisUrl)
-  const keys = await admin.keys(`${keyPrefix}*`)
-  if (keys.length > 0) await admin.del(...keys)
-  await admin.quit()
-})
-
-async function timed<T>(operation: Promise<T>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now()
-  const error = await operation.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  return { error, ms: performance.now() - started }
-}
+afterAll(() => deleteKeys(redisUrl, keyPrefix))
 
 describe('redis budget ledger across replicas', () => {
   it('never lets concurrent reservations from two ledger instances past the limit', async () => {

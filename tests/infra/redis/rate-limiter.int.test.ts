@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
+import { deleteKeys, timed } from '../../support/redis.ts'
 import { startTcpProxy } from '../../support/tcp-proxy.ts'
 import { rateLimiterContract } from '../contracts/rate-limiter.contract.ts'
 
@@ -13,21 +13,7 @@ const keyPrefix = `test:rl:${randomUUID()}:`
 
 rateLimiterContract('redis', () => createRedisRateLimiter(redisUrl, { keyPrefix }))
 
-afterAll(async () => {
-  const admin = new Redis(redisUrl)
-  const keys = await admin.keys(`${keyPrefix}*`)
-  if (keys.length > 0) await admin.del(...keys)
-  await admin.quit()
-})
-
-async function timed<T>(operation: Promise<T>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now()
-  const error = await operation.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  return { error, ms: performance.now() - started }
-}
+afterAll(() => deleteKeys(redisUrl, keyPrefix))
 
 describe('redis rate limiter across replicas', () => {
   it('lets exactly 30 of 5×20 concurrent hits through two limiter instances', async () => {
