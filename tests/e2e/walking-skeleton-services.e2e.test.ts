@@ -146,6 +146,20 @@ describe('walking skeleton, separate processes on real services', () => {
     expect(messages.map((m) => m.value).join('')).not.toContain(key)
   })
 
+  it('refuses requests past the organization’s budget (Redis ledger), as OpenAI’s insufficient_quota', async () => {
+    const { organizationId, key } = await createOrgAndKey(e)
+    const set = await fetch(`${e.admin}/admin/v1/organizations/${organizationId}/budget`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ monthly_limit_usd: 0 }),
+    })
+    expect(set.status).toBe(200)
+    const client = new OpenAI({ apiKey: key, baseURL: `${routerUrl}/v1`, maxRetries: 0 })
+    await expect(
+      client.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({ status: 429, type: 'insufficient_quota', code: 'budget_exceeded' })
+  })
+
   it('answers a wrong key with OpenAI’s 401, which the SDK raises as AuthenticationError', async () => {
     const client = new OpenAI({ apiKey: 'sk-aiaas-wrong', baseURL: `${routerUrl}/v1`, maxRetries: 0 })
     await expect(
