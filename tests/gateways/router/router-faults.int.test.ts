@@ -11,11 +11,13 @@ import { loadConfig } from '../../../infra/config/config.ts'
 import { createSpooledUsagePublisher } from '../../../infra/lmdb/usage-spool.ts'
 import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
 import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
+import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import type { RateLimiter } from '../../../infra/ports/rate-limiter.ts'
 import type { UsagePublisher } from '../../../infra/ports/usage.ts'
 import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { createRabbitUsagePublisher } from '../../../infra/rabbitmq/usage-bus.ts'
+import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
 
 // The router with one dependency down at a time (real clients pointed at a closed port): each
@@ -32,16 +34,20 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** A router whose key lookups go to the read model in `db` (lookupInDb), or find one fixed key. */
+/**
+ * A router whose key lookups go to the read model in `db` (lookupInDb), or find one fixed key of
+ * an organization with `budgetUsd` (null: none).
+ */
 async function router(
-  adapters: { db: Database; limiter: RateLimiter; usage: UsagePublisher },
+  adapters: { db: Database; limiter: RateLimiter; usage: UsagePublisher; budgets?: BudgetLedger },
   lookupInDb: boolean,
+  budgetUsd: number | null = null,
 ) {
   const rt = createRuntime(config, 'router')
   const models = [
     { name: 'echo', backend_url: 'http://127.0.0.1:1/v1', input_usd_per_mtok: 1, output_usd_per_mtok: 1 },
   ]
-  const budgets = createMemoryBudgetLedger()
+  const budgets = adapters.budgets ?? createMemoryBudgetLedger()
   const deps = routerDeps(rt, { ...adapters, budgets, models: createModelCatalog(() => models) }, [
     databaseCheck(adapters.db),
     { name: 'redis', check: () => adapters.limiter.ping() },
@@ -52,7 +58,7 @@ async function router(
       organization_id: 'o1',
       name: 'k',
       status: 'active' as const,
-      organization_monthly_limit_usd: null,
+      organization_monthly_limit_usd: budgetUsd,
     }
     deps.authenticate = async () => record
   }
@@ -85,6 +91,20 @@ describe('router faults', () => {
       status: 'not_ready',
       checks: { redis: { status: 'down' }, database: { status: 'up' } },
     })
+  })
+
+  it('Redis down with a budget to enforce: 503 budget_ledger_unavailable (fail closed)', async () => {
+    const budgets = createRedisBudgetLedger(`redis://${CLOSED}`)
+    const limiter = createMemoryRateLimiter()
+    const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
+    const usage = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, 'unused')
+    onTestFinished(async () => {
+      await Promise.all([budgets.close(), limiter.close(), db.close(), usage.close()])
+    })
+    const app = await router({ db, limiter, usage, budgets }, false, 10)
+    const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: chat })
+    expect(response.statusCode).toBe(503)
+    expect(response.json()).toMatchObject({ error: { code: 'budget_ledger_unavailable', type: 'api_error' } })
   })
 
   it('PostgreSQL down: 503 database_unavailable for an uncached key, without leaking where', async () => {
