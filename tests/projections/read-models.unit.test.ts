@@ -4,6 +4,7 @@ import { issueApiKey } from '../../commands/api-keys/issue-api-key.ts'
 import { hashKeySecret } from '../../commands/api-keys/key-secret.ts'
 import type { CommandContext } from '../../commands/handle-command.ts'
 import { createOrganization } from '../../commands/organizations/create-organization.ts'
+import { setMonthlyBudget } from '../../commands/organizations/set-monthly-budget.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../infra/event-store/subscription.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
@@ -47,16 +48,36 @@ describe('read models', () => {
       id: org.organization_id,
       name: 'Acme',
       created_at: '2026-11-26T10:00:00.000Z',
+      monthly_limit_usd: null,
     })
     expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toEqual({
       api_key_id: key.api_key_id,
       organization_id: org.organization_id,
       name: 'ci',
       status: 'active',
+      organization_monthly_limit_usd: null,
     })
     const stored =
       JSON.stringify(await snapshot(db)) + JSON.stringify((await db.query('SELECT data FROM events')).rows)
     expect(stored).not.toContain(key.key)
+  })
+
+  it('carry the organization budget to the router’s key lookup, and its removal', async () => {
+    const { db, deps, subscription } = await platform()
+    const org = await createOrganization(deps, { name: 'Acme' }, context)
+    const key = await issueApiKey(deps, { organization_id: org.organization_id, name: 'ci' }, context)
+    await setMonthlyBudget(deps, { organization_id: org.organization_id, monthly_limit_usd: 12.5 }, context)
+    await subscription.catchUp()
+    expect(await findOrganization(db, org.organization_id)).toMatchObject({ monthly_limit_usd: 12.5 })
+    expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toMatchObject({
+      organization_monthly_limit_usd: 12.5,
+    })
+
+    await setMonthlyBudget(deps, { organization_id: org.organization_id, monthly_limit_usd: null }, context)
+    await subscription.catchUp()
+    expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toMatchObject({
+      organization_monthly_limit_usd: null,
+    })
   })
 
   it('are disposable: a rebuild from the log equals the live read models', async () => {
@@ -64,6 +85,7 @@ describe('read models', () => {
     for (const name of ['A', 'B', 'C']) {
       const org = await createOrganization(deps, { name }, context)
       await issueApiKey(deps, { organization_id: org.organization_id, name: `${name}-key` }, context)
+      await setMonthlyBudget(deps, { organization_id: org.organization_id, monthly_limit_usd: 3 }, context)
     }
     await subscription.catchUp()
     const live = await snapshot(db)
