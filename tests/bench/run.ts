@@ -1,6 +1,7 @@
 import { loadConfig } from '../../infra/config/config.ts'
 import { eventStoreBench } from './event-store.bench.ts'
 import { type Measurement, machine } from './measure.ts'
+import { routerBench } from './router.bench.ts'
 
 // `make bench`: runs every registered benchmark against the real services (or those named on the
 // command line: `node tests/bench/run.ts event-store`), then prints one JSON document and a table.
@@ -15,6 +16,7 @@ const config = loadConfig()
 
 const benchmarks: readonly Benchmark[] = [
   { name: 'event-store', run: () => eventStoreBench({ url: config.AIAAS_DATABASE_URL }) },
+  { name: 'router', run: () => routerBench(config) },
 ]
 
 async function main(): Promise<void> {
