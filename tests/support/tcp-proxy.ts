@@ -58,3 +58,25 @@ function listen(server: Server, port: number): Promise<number> {
     })
   })
 }
+
+export interface SilentServer {
+  readonly port: number
+  close(): Promise<void>
+}
+
+/** A loopback server that accepts connections and never answers: only a client's own timeout ends the wait. */
+export async function startSilentServer(): Promise<SilentServer> {
+  const held = new Set<Socket>()
+  const server = createServer((socket) => {
+    held.add(socket)
+    socket.on('error', () => socket.destroy())
+  })
+  const port = await listen(server, 0)
+  return {
+    port,
+    async close() {
+      for (const socket of held) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

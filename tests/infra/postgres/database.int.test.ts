@@ -1,6 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
+import { type SilentServer, startSilentServer } from '../../support/tcp-proxy.ts'
 import { databaseContract } from '../contracts/database.contract.ts'
 import { makePostgres } from './fresh-schema.ts'
 
@@ -8,21 +8,13 @@ databaseContract('postgres', makePostgres('database'))
 
 describe('createPostgresDatabase: unreachable server', () => {
   // Accepts connections and never answers: only connectionTimeoutMillis ends the wait.
-  let silent: Server
+  let silent: SilentServer
   let silentPort = 0
-  const sockets: Socket[] = []
   beforeAll(async () => {
-    silent = createServer((socket) => {
-      sockets.push(socket)
-    })
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-    const address = silent.address()
-    silentPort = typeof address === 'object' && address !== null ? address.port : 0
+    silent = await startSilentServer()
+    silentPort = silent.port
   })
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise<void>((resolve) => silent.close(() => resolve()))
-  })
+  afterAll(() => silent.close())
 
   it('reports a refused connection as DATABASE_UNAVAILABLE', async () => {
     const db = createPostgresDatabase('postgres://aiaas:aiaas@127.0.0.1:1/aiaas')

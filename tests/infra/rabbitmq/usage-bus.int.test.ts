@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type Socket } from 'node:net'
 import { type ChannelModel, connect } from 'amqplib'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
@@ -10,7 +9,7 @@ import {
   deadLetterQueueOf,
   type RabbitUsageConsumerOptions,
 } from '../../../infra/rabbitmq/usage-bus.ts'
-import { startTcpProxy } from '../../support/tcp-proxy.ts'
+import { startSilentServer, startTcpProxy } from '../../support/tcp-proxy.ts'
 import { usageBusContract, usageEvent, waitFor } from '../contracts/usage-bus.contract.ts'
 
 const amqpUrl = loadConfig().AIAAS_AMQP_URL
@@ -156,19 +155,14 @@ describe('rabbitmq usage publisher when the broker is away', () => {
   })
 
   it('rejects within the publish timeout when the broker accepts but never answers', async () => {
-    const held = new Set<Socket>()
-    const blackhole = createServer((socket) => held.add(socket))
-    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve))
-    const address = blackhole.address()
-    if (address === null || typeof address === 'string') throw new Error('no port')
-    const url = `amqp://guest:guest@127.0.0.1:${address.port}`
+    const silent = await startSilentServer()
+    const url = `amqp://guest:guest@127.0.0.1:${silent.port}`
     const publisher = createRabbitUsagePublisher(url, newQueue(), { publishTimeoutMs: 300 })
     const started = performance.now()
     await expect(publisher.publish(usageEvent())).rejects.toMatchObject({ code: 'USAGE_BUS_UNAVAILABLE' })
     expect(performance.now() - started).toBeLessThan(800)
     await publisher.close()
-    for (const socket of held) socket.destroy()
-    await new Promise<void>((resolve) => blackhole.close(() => resolve()))
+    await silent.close()
   })
 
   it('fails fast while the broker is down and reconnects on the next publish once it is back', async () => {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type Server, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
 import { deleteKeys, timed } from '../../support/redis.ts'
-import { startTcpProxy } from '../../support/tcp-proxy.ts'
+import { startSilentServer, startTcpProxy } from '../../support/tcp-proxy.ts'
 import { budgetLedgerContract, checkReservationRace } from '../contracts/budget-ledger.contract.ts'
 
 const redisUrl = loadConfig().AIAAS_REDIS_URL
@@ -64,18 +63,13 @@ describe('redis budget ledger when Redis is away', () => {
   })
 
   it('rejects within the command timeout when Redis accepts but never answers', async () => {
-    const held = new Set<Socket>()
-    const blackhole: Server = createServer((socket) => held.add(socket))
-    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve))
-    const address = blackhole.address()
-    if (address === null || typeof address === 'string') throw new Error('no port')
-    const ledger = createRedisBudgetLedger(`redis://127.0.0.1:${address.port}`, { commandTimeoutMs: 300 })
+    const silent = await startSilentServer()
+    const ledger = createRedisBudgetLedger(`redis://127.0.0.1:${silent.port}`, { commandTimeoutMs: 300 })
     const { error, ms } = await timed(ledger.reserve('k', 'a', 1, 10, hold))
     expect(error).toMatchObject({ code: 'BUDGET_LEDGER_UNAVAILABLE' })
     expect(ms).toBeLessThan(800)
     await ledger.close()
-    for (const socket of held) socket.destroy()
-    await new Promise<void>((resolve) => blackhole.close(() => resolve()))
+    await silent.close()
   })
 
   it('fails fast during an outage and recovers by itself when Redis returns', async () => {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type Server, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
 import { deleteKeys, timed } from '../../support/redis.ts'
-import { startTcpProxy } from '../../support/tcp-proxy.ts'
+import { startSilentServer, startTcpProxy } from '../../support/tcp-proxy.ts'
 import { rateLimiterContract } from '../contracts/rate-limiter.contract.ts'
 
 const redisUrl = loadConfig().AIAAS_REDIS_URL
@@ -47,18 +46,13 @@ describe('redis rate limiter when Redis is away', () => {
   })
 
   it('rejects within the command timeout when Redis accepts but never answers', async () => {
-    const held = new Set<Socket>()
-    const blackhole: Server = createServer((socket) => held.add(socket))
-    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve))
-    const address = blackhole.address()
-    if (address === null || typeof address === 'string') throw new Error('no port')
-    const limiter = createRedisRateLimiter(`redis://127.0.0.1:${address.port}`, { commandTimeoutMs: 300 })
+    const silent = await startSilentServer()
+    const limiter = createRedisRateLimiter(`redis://127.0.0.1:${silent.port}`, { commandTimeoutMs: 300 })
     const { error, ms } = await timed(limiter.hit('k', 1, 1000))
     expect(error).toMatchObject({ code: 'RATE_LIMITER_UNAVAILABLE' })
     expect(ms).toBeLessThan(800)
     await limiter.close()
-    for (const socket of held) socket.destroy()
-    await new Promise<void>((resolve) => blackhole.close(() => resolve()))
+    await silent.close()
   })
 
   it('fails fast during an outage and recovers by itself when Redis returns', async () => {
