@@ -2,13 +2,13 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
-import { startSubscription, waitForCheckpoint } from '../../infra/event-store/subscription.ts'
+import { startSubscription } from '../../infra/event-store/subscription.ts'
 import { createMemoryBudgetLedger } from '../../infra/memory/budget-ledger.ts'
 import { createMemoryRateLimiter } from '../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import { createPgliteDatabase } from '../../infra/pglite/database.ts'
-import { READ_MODELS, readModelsProjection } from '../../projections/read-models.ts'
+import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
@@ -19,9 +19,7 @@ import { routerRoutes } from '../router/routes.ts'
 import { resolveAdminToken } from './admin-token.ts'
 import { configuredModels } from './models.ts'
 import { createRuntime, type Running } from './runtime.ts'
-import { adminDeps, analyticsDeps, databaseCheck, routerDeps } from './wiring.ts'
-
-const PROJECTION_WAIT_MS = 5000
+import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
 /**
  * `aiaas dev`: the whole platform in one process on one port, on PGlite and in-process adapters,
@@ -49,10 +47,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
 
   let models: Model[] = []
   const catalog = createModelCatalog(() => models)
-  const awaitProjection = async (position: number) => {
-    projector.wake()
-    await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS)
-  }
+  const awaitProjection = projectionWaiter(db, () => projector.wake())
   const readiness = [databaseCheck(db)]
 
   const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })

@@ -2,13 +2,11 @@ import { join } from 'node:path'
 import { Gauge } from 'prom-client'
 import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
-import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
-import { READ_MODELS } from '../../projections/read-models.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
@@ -17,12 +15,9 @@ import { routerRoutes } from '../router/routes.ts'
 import { resolveAdminToken } from './admin-token.ts'
 import { configuredModels } from './models.ts'
 import { createRuntime, type Running, serveApi } from './runtime.ts'
-import { adminDeps, analyticsDeps, databaseCheck, routerDeps } from './wiring.ts'
+import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
 // The HTTP processes of a production deployment, one per `aiaas <name>`.
-
-/** How long a command's response waits for the projector to make its result readable. */
-const PROJECTION_WAIT_MS = 5000
 
 export async function startRouter(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'router')
@@ -67,9 +62,7 @@ export async function startIdentity(config: Config): Promise<Running> {
   const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
   const store = createEventStore(db)
   // The projector is another process: a command's response waits until it has caught up.
-  const awaitProjection = async (position: number) => {
-    await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS)
-  }
+  const awaitProjection = projectionWaiter(db)
   const deps = adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection)
   return serveApi(
     rt,

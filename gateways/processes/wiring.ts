@@ -1,9 +1,11 @@
 import type { CommandDeps } from '../../commands/handle-command.ts'
+import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
 import type { BudgetLedger } from '../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
 import type { UsagePublisher } from '../../infra/ports/usage.ts'
 import { findApiKeyByHash } from '../../projections/api-keys/api-keys.ts'
+import { READ_MODELS } from '../../projections/read-models.ts'
 import type { AdminDeps } from '../admin/routes.ts'
 import type { AnalyticsDeps } from '../analytics/routes.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
@@ -68,4 +70,18 @@ export function adminDeps(
 
 export function analyticsDeps(rt: Runtime, db: Database, adminToken: string): AnalyticsDeps {
   return { db, adminToken, now: rt.now, readiness: [databaseCheck(db)] }
+}
+
+/** How long a command's response waits for the read models to include its events. */
+const PROJECTION_WAIT_MS = 5000
+
+/**
+ * Read-your-writes for the admin API: resolves once the read-models checkpoint passed `position`
+ * (or after PROJECTION_WAIT_MS). `wake` starts an in-process projector at once (embedded mode).
+ */
+export function projectionWaiter(db: Database, wake: () => void = () => {}) {
+  return async (position: number): Promise<void> => {
+    wake()
+    await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS)
+  }
 }
