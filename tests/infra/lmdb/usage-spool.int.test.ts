@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect } from 'amqplib'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
-import { createSpooledUsagePublisher } from '../../../infra/lmdb/usage-spool.ts'
+import { createSpooledUsagePublisher, type SpooledPublisher } from '../../../infra/lmdb/usage-spool.ts'
 import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
 import type { UsageEvent, UsagePublisher } from '../../../infra/ports/usage.ts'
-import { createRabbitUsageConsumer, createRabbitUsagePublisher } from '../../../infra/rabbitmq/usage-bus.ts'
+import { assertUsageTopology } from '../../../infra/rabbitmq/topology.ts'
+import {
+  createRabbitUsageConsumer,
+  createRabbitUsagePublisher,
+  deadLetterQueueOf,
+} from '../../../infra/rabbitmq/usage-bus.ts'
 import { startTcpProxy } from '../../support/tcp-proxy.ts'
 import { usageEvent, waitFor } from '../contracts/usage-bus.contract.ts'
 
@@ -19,6 +25,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
+
+/** The spool is empty and the consumer has everything: the end state a user relies on. */
+const drained = (spool: SpooledPublisher, received: () => boolean) => () =>
+  spool.pending() === 0 && received()
 
 /** A publisher whose bus can be switched off and on. */
 function switchable(target: UsagePublisher) {
@@ -52,8 +62,12 @@ describe('LMDB usage spool', () => {
     expect(received).toHaveLength(0)
 
     state.up = true
-    await waitFor(() => received.length === 25, 'all 25 spooled events', 5000)
-    expect(spooled.pending()).toBe(0)
+    // The consumer may see the last event before the spool's remove of it commits: wait for both.
+    await waitFor(
+      drained(spooled, () => received.length === 25),
+      'all 25 spooled events, spool empty',
+      5000,
+    )
     expect(received.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort())
     await bus.consumer.close()
   })
@@ -74,25 +88,31 @@ describe('LMDB usage spool', () => {
     const second = createSpooledUsagePublisher(bus.publisher, { path, drainIntervalMs: 50 })
     onTestFinished(() => second.close())
     expect(second.pending()).toBe(3)
-    await waitFor(() => received.length === 3, 'the 3 events of the previous process', 5000)
+    await waitFor(
+      drained(second, () => received.length === 3),
+      "the previous process's 3 events",
+      5000,
+    )
     expect(received.sort()).toEqual(events.map((e) => e.id).sort())
   })
 
   it('bridges a real RabbitMQ outage without losing an event', async () => {
-    const amqp = new URL(loadConfig().AIAAS_AMQP_URL)
+    const amqpUrl = loadConfig().AIAAS_AMQP_URL
+    const amqp = new URL(amqpUrl)
     const proxy = await startTcpProxy(amqp.hostname, Number(amqp.port || 5672))
     const viaProxy = Object.assign(new URL(amqp), { port: String(proxy.port) }).toString()
     const queue = `test.spool.${randomUUID()}`
+    // Declared here, unbounded: creating a quorum queue waits on RabbitMQ's disk writes, which on a
+    // loaded machine can outlast the consumer's 5 s start bound. That bound is for a broker that is
+    // down, which this setup step is not about.
+    const admin = await connect(amqpUrl)
+    const setup = await admin.createChannel()
+    await assertUsageTopology(setup, queue)
     const spooled = createSpooledUsagePublisher(
       createRabbitUsagePublisher(viaProxy, queue, { publishTimeoutMs: 500 }),
-      {
-        path: join(dir, randomUUID()),
-        drainIntervalMs: 100,
-      },
+      { path: join(dir, randomUUID()), drainIntervalMs: 100 },
     )
-    const consumer = createRabbitUsageConsumer(loadConfig().AIAAS_AMQP_URL, queue, {
-      logger: { warn: () => {} },
-    })
+    const consumer = createRabbitUsageConsumer(amqpUrl, queue, { logger: { warn: () => {} } })
     const received = new Set<string>()
     await consumer.start(async (e) => {
       received.add(e.id)
@@ -101,17 +121,29 @@ describe('LMDB usage spool', () => {
       await spooled.close()
       await consumer.close()
       await proxy.stop().catch(() => {})
+      // Quorum queues left behind would pile up over repeated runs and slow the broker down.
+      await setup.deleteQueue(queue)
+      await setup.deleteQueue(deadLetterQueueOf(queue))
+      await admin.close()
     })
 
+    // Before the outage: delivered, directly or (when the 500 ms bound was too short) via the spool.
     await spooled.publish(usageEvent())
+    await waitFor(
+      drained(spooled, () => received.size === 1),
+      'the event before the outage',
+    )
     await proxy.stop()
     const during = Array.from({ length: 10 }, () => usageEvent())
     for (const event of during) await spooled.publish(event)
     expect(spooled.pending()).toBe(10)
 
     await proxy.resume()
-    await waitFor(() => received.size === 11, 'every event of the outage', 15_000)
-    expect(spooled.pending()).toBe(0)
+    await waitFor(
+      drained(spooled, () => received.size === 11),
+      'every event of the outage',
+      15_000,
+    )
     for (const event of during) expect(received.has(event.id)).toBe(true)
   })
 })
