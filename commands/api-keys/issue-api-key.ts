@@ -1,9 +1,9 @@
 import { apiKeyStream } from '../../domain/api-keys/api-key.ts'
 import { apiKeyDecider } from '../../domain/api-keys/decider.ts'
+import { hashKeySecret, keyPrefix, newKeySecret } from '../../domain/api-keys/key-secret.ts'
 import { organizationDecider } from '../../domain/organizations/decider.ts'
 import { organizationStream } from '../../domain/organizations/organization.ts'
 import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
-import { hashKeySecret, keyPrefix, newKeySecret } from './key-secret.ts'
 
 export interface IssuedApiKey {
   api_key_id: string

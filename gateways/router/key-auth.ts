@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { hashKeySecret } from '../../commands/api-keys/key-secret.ts'
+import { hashKeySecret } from '../../domain/api-keys/key-secret.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { bearerToken } from '../http/bearer.ts'

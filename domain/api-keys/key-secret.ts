@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto'
 
+// What an API key secret looks like and how it is hashed: the command that issues a key and the
+// router that checks one must agree on both, so this lives in the domain, below both of them.
 // Keys look like OpenAI's (`sk-…`) so SDKs and secret scanners treat them as secrets.
 const PREFIX = 'sk-aiaas-'
 
+/** A new secret; drawn by the command handler, never inside a decider (deciders stay pure). */
 export function newKeySecret(): string {
   return PREFIX + randomBytes(24).toString('base64url')
 }
