@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { z } from 'zod'
+import { withDeadline } from '../../infra/deadline.ts'
 
 // A readiness check names a dependency and throws when it is not usable.
 export interface ReadinessCheck {
@@ -15,17 +16,12 @@ export const readinessResponse = z.object({
 const CHECK_TIMEOUT_MS = 2000
 
 async function runCheck(check: ReadinessCheck): Promise<{ status: 'up' | 'down'; error?: string }> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)
-  })
+  const noAnswer = () => new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)
   try {
-    await Promise.race([check.check(), timeout])
+    await withDeadline(check.check(), CHECK_TIMEOUT_MS, noAnswer)
     return { status: 'up' }
   } catch (error) {
     return { status: 'down', error: error instanceof Error ? error.message : String(error) }
-  } finally {
-    clearTimeout(timer)
   }
 }
 

@@ -1,5 +1,6 @@
 import { type Admin, Kafka, logLevel, type Message, Partitioners } from 'kafkajs'
 import { AppError } from '../../domain/errors.ts'
+import { withDeadline } from '../deadline.ts'
 import type { AuditSink } from '../ports/audit-sink.ts'
 import type { RecordedEvent } from '../ports/event-store.ts'
 
@@ -77,7 +78,7 @@ export function createKafkaAuditSink(options: KafkaAuditSinkOptions): AuditSink 
       })
       tail = attempt.catch(() => undefined)
       try {
-        await withDeadline(attempt, timeoutMs, options.topic)
+        await withDeadline(attempt, timeoutMs, () => notAcceptedWithin(timeoutMs, options.topic))
       } catch (error) {
         throw toAppError(error, options.topic)
       }
@@ -111,25 +112,18 @@ async function ensureTopic(admin: Admin, options: KafkaAuditSinkOptions): Promis
 }
 
 // Event fields go out as typed (snake_case, ISO dates): auditors read them outside this codebase.
+// The global position is a decimal string: it passes 2^53, which JSON numbers do not hold exactly
+// in most readers (docs/events.md).
 function toMessage(event: RecordedEvent): Message {
   return {
     key: event.stream,
-    value: JSON.stringify(event),
+    value: JSON.stringify({ ...event, global_position: event.global_position.toString() }),
     headers: { [AUDIT_HEADER_EVENT_ID]: event.id, [AUDIT_HEADER_EVENT_TYPE]: event.type },
   }
 }
 
-function withDeadline(work: Promise<void>, ms: number, topic: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AppError('AUDIT_SINK_UNAVAILABLE', `Kafka did not accept within ${ms} ms`, { topic })),
-      ms,
-    )
-  })
-  work.catch(() => undefined) // after the deadline nobody awaits it: keep its rejection handled
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
-}
+const notAcceptedWithin = (ms: number, topic: string): AppError =>
+  new AppError('AUDIT_SINK_UNAVAILABLE', `Kafka did not accept within ${ms} ms`, { topic })
 
 interface KafkaJsErrorShape {
   name: string

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Channel, type ChannelModel, type ConsumeMessage, connect } from 'amqplib'
 import { AppError } from '../../domain/errors.ts'
+import { withDeadline } from '../deadline.ts'
 import type { UsageConsumer, UsageEvent } from '../ports/usage.ts'
-import { busUnavailable, ignore, withDeadline } from './failures.ts'
+import { busUnavailable, ignore, noAnswer } from './failures.ts'
 import { assertUsageTopology, deadLetterQueueOf } from './topology.ts'
 import { parseUsageMessage } from './usage-event-schema.ts'
 
@@ -77,15 +78,14 @@ class RabbitUsageConsumer implements UsageConsumer {
     if (this.#handle) throw new AppError('USAGE_CONSUMER_STARTED', 'usage consumer already started')
     if (this.#stopping.signal.aborted) throw new AppError('USAGE_BUS_UNAVAILABLE', 'usage consumer is closed')
     this.#handle = handle
-    await withDeadline(this.#subscribe(), this.#settings.connectTimeoutMs, 'start').catch(
-      (error: unknown) => {
-        this.#handle = undefined
-        const stale = this.#link
-        this.#link = undefined
-        stale?.connection.close().catch(ignore)
-        throw busUnavailable(error)
-      },
-    )
+    const bound = this.#settings.connectTimeoutMs
+    await withDeadline(this.#subscribe(), bound, noAnswer('start', bound)).catch((error: unknown) => {
+      this.#handle = undefined
+      const stale = this.#link
+      this.#link = undefined
+      stale?.connection.close().catch(ignore)
+      throw busUnavailable(error)
+    })
   }
 
   async close(): Promise<void> {
@@ -98,10 +98,12 @@ class RabbitUsageConsumer implements UsageConsumer {
     // close; whatever is still unacked is redelivered by the broker to another consumer.
     const bound = this.#settings.closeTimeoutMs
     if (open.consumerTag !== undefined) {
-      await withDeadline(open.channel.cancel(open.consumerTag), bound, 'cancel').catch(ignore)
+      await withDeadline(open.channel.cancel(open.consumerTag), bound, noAnswer('cancel', bound)).catch(
+        ignore,
+      )
     }
-    await withDeadline(Promise.allSettled(this.#inFlight), bound, 'drain').catch(ignore)
-    await withDeadline(open.connection.close(), bound, 'close').catch(ignore)
+    await withDeadline(Promise.allSettled(this.#inFlight), bound, noAnswer('drain', bound)).catch(ignore)
+    await withDeadline(open.connection.close(), bound, noAnswer('close', bound)).catch(ignore)
   }
 
   async #subscribe(): Promise<void> {

@@ -9,12 +9,8 @@ export function busUnavailable(error: unknown): AppError {
   return new AppError('USAGE_BUS_UNAVAILABLE', `usage bus unavailable: ${reason}`, { reason })
 }
 
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer from RabbitMQ within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
-}
+/** The timeout error of a bounded broker call, for withDeadline (infra/deadline.ts). */
+export const noAnswer = (what: string, ms: number) => (): Error =>
+  new Error(`${what}: no answer from RabbitMQ within ${ms} ms`)
 
 export const ignore = (): void => {}

@@ -1,7 +1,8 @@
 import { type ChannelModel, type ConfirmChannel, connect, type Message } from 'amqplib'
 import { AppError } from '../../domain/errors.ts'
+import { withDeadline } from '../deadline.ts'
 import type { UsageEvent, UsagePublisher } from '../ports/usage.ts'
-import { busUnavailable, ignore, withDeadline } from './failures.ts'
+import { busUnavailable, ignore, noAnswer } from './failures.ts'
 import { assertUsageTopology } from './topology.ts'
 
 export interface RabbitUsagePublisherOptions {
@@ -52,7 +53,7 @@ export function createRabbitUsagePublisher(
       const published = currentLink().then(({ channel }) =>
         confirmPublish(channel, queue, event, body, returned),
       )
-      await withDeadline(published, timeoutMs, 'publish').catch((error: unknown) => {
+      await withDeadline(published, timeoutMs, noAnswer('publish', timeoutMs)).catch((error: unknown) => {
         throw busUnavailable(error)
       })
     },
@@ -64,7 +65,7 @@ export function createRabbitUsagePublisher(
       await withDeadline(
         open.then(({ connection }) => connection.close()),
         timeoutMs,
-        'close',
+        noAnswer('close', timeoutMs),
       ).catch(ignore)
     },
   }

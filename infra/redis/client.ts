@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { AppError } from '../../domain/errors.ts'
+import { withDeadline } from '../deadline.ts'
 
 // The Redis connection every Redis adapter (rate limiter, budget ledger) uses: bounded calls,
 // no offline queue, reconnects forever, one error code for "Redis is not there".
@@ -36,6 +37,7 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
   // failure already reaches callers through guarded().
   redis.on('error', () => {})
   const ready = readiness(redis)
+  const noAnswer = () => new Error(`no answer from redis within ${timeoutMs} ms`)
   const unavailable = (error: unknown): AppError => {
     if (error instanceof AppError) return error
     const reason = error instanceof Error ? error.message : String(error)
@@ -44,11 +46,11 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
   return {
     redis,
     guarded: (op) =>
-      withDeadline(ready().then(op), timeoutMs).catch((error: unknown) => {
+      withDeadline(ready().then(op), timeoutMs, noAnswer).catch((error: unknown) => {
         throw unavailable(error)
       }),
     async close() {
-      await withDeadline(redis.quit(), timeoutMs).catch(() => undefined)
+      await withDeadline(redis.quit(), timeoutMs, noAnswer).catch(() => undefined)
       redis.disconnect()
     },
   }
@@ -81,14 +83,6 @@ function readiness(redis: Redis): () => Promise<void> {
     pending ??= waitForReady()
     await pending
   }
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from redis within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
 }
 
 export interface Script {
