@@ -1,6 +1,6 @@
 import { open } from 'lmdb'
 import type { UsageEvent, UsagePublisher } from '../ports/usage.ts'
-import { usageEventSchema } from '../rabbitmq/usage-event-schema.ts'
+import { usageEventSchema } from '../ports/usage-event-schema.ts'
 
 export interface SpooledPublisher extends UsagePublisher {
   /** Events waiting on disk for the bus. */

@@ -3,9 +3,9 @@ import { type Channel, type ChannelModel, type ConsumeMessage, connect } from 'a
 import { AppError } from '../../domain/errors.ts'
 import { withDeadline } from '../deadline.ts'
 import type { UsageConsumer, UsageEvent } from '../ports/usage.ts'
+import { parseUsageMessage } from '../ports/usage-event-schema.ts'
 import { busUnavailable, ignore, noAnswer } from './failures.ts'
 import { assertUsageTopology, deadLetterQueueOf } from './topology.ts'
-import { parseUsageMessage } from './usage-event-schema.ts'
 
 /** Structural subset of a pino logger, so ingest can pass its own. */
 export interface UsageBusLogger {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseUsageMessage } from '../../../infra/rabbitmq/usage-event-schema.ts'
+import { parseUsageMessage } from '../../../infra/ports/usage-event-schema.ts'
 import { usageEvent } from '../contracts/usage-bus.contract.ts'
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value))

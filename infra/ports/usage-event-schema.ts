@@ -1,7 +1,8 @@
 import { z } from 'zod'
-import type { UsageEvent } from '../ports/usage.ts'
+import type { UsageEvent } from './usage.ts'
 
-// The wire shape of a usage event. Typed against the port so the two cannot drift apart silently.
+// The wire shape of a usage event, beside its port: the RabbitMQ consumer parses bodies with it and
+// the LMDB spool re-checks what it wrote. Typed against the port so the two cannot drift apart.
 // Unknown fields are stripped rather than refused (tolerant reader): a newer router may add a field
 // before ingest knows it, and that must not send every event to the dead-letter queue.
 export const usageEventSchema: z.ZodType<UsageEvent> = z.object({
