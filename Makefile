@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: run install services services-stop typecheck lint format test test-unit test-int test-e2e bench migrate
+.PHONY: run install services services-stop typecheck lint format test test-unit test-int test-e2e test-repeat bench migrate
 
 run: install
 	node gateways/cli/aiaas.ts dev
@@ -40,10 +40,15 @@ test-int: install
 test-e2e: install
 	vitest run --project e2e
 
-test: install services typecheck lint
-	vitest run --project unit
-	vitest run --project int
-	vitest run --project e2e
+# Every tier runs even when an earlier one fails; a line per tier and `N passed, N failed` last
+# (infra/ci/tiers.ts). Services that do not start stop it before any tier.
+test: install services
+	node infra/ci/tiers.ts
+
+# The int and e2e tiers N times in a row, then failures per test (infra/ci/repeat.ts).
+N ?= 5
+test-repeat: install services
+	node infra/ci/repeat.ts $(N)
 
 bench: install services
 	node tests/bench/run.ts

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { readOutcomes, type TestOutcome } from './vitest-report.ts'
+
+export type TierName = 'typecheck' | 'lint' | 'unit' | 'int' | 'e2e'
+export const ALL_TIERS: readonly TierName[] = ['typecheck', 'lint', 'unit', 'int', 'e2e']
+const VITEST_TIERS = new Set<TierName>(['unit', 'int', 'e2e'])
+
+export const isTierName = (name: string): name is TierName => (ALL_TIERS as readonly string[]).includes(name)
+
+export interface TierResult {
+  tier: TierName
+  /** The command's exit code was 0. */
+  passed: boolean
+  /** Each test of a vitest tier; undefined for typecheck and lint, which count as one check. */
+  tests: TestOutcome[] | undefined
+  seconds: number
+}
+
+/** Runs one tier with its output on our stdout; vitest tiers also write a JSON report to reportPath. */
+export async function runTier(tier: TierName, root: string, reportPath: string): Promise<TierResult> {
+  const started = performance.now()
+  const [command, ...args] = commandOf(tier, reportPath)
+  const code = await run(command!, args, root)
+  const tests = VITEST_TIERS.has(tier) ? ((await readOutcomes(reportPath, root)) ?? []) : undefined
+  return { tier, passed: code === 0, tests, seconds: (performance.now() - started) / 1000 }
+}
+
+function commandOf(tier: TierName, reportPath: string): string[] {
+  switch (tier) {
+    case 'typecheck':
+      return ['tsc', '--noEmit', '-p', '.']
+    case 'lint':
+      return ['biome', 'check', '.']
+    case 'unit':
+    case 'int':
+    case 'e2e':
+      return [
+        'vitest',
+        'run',
+        '--project',
+        tier,
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${reportPath}`,
+      ]
+    default: {
+      const unknown: never = tier
+      throw new Error(`unknown tier ${unknown}`)
+    }
+  }
+}
+
+// The project's own tools (node_modules/.bin) first, as the Makefile does, so the script also
+// works when started directly.
+function run(command: string, args: string[], root: string): Promise<number> {
+  const PATH = [join(root, 'node_modules', '.bin'), process.env.PATH].join(':')
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PATH } })
+    child.on('error', (error) => {
+      console.error(`${command}: ${error.message}`)
+      resolve(127)
+    })
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+  })
+}
