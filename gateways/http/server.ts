@@ -1,28 +1,38 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { trackAllowedMethods } from './allowed-methods.ts'
+import { clientErrorHandler } from './client-error.ts'
 import { useErrorFormat } from './errors/reply.ts'
+import { useBoundedJsonParser } from './json-depth.ts'
 import type { Metrics } from './metrics.ts'
 
 export interface ServerOptions {
   logLevel: string
   metrics: Metrics
+  /** Where log lines go (stdout when unset); tests read them to check what is logged. */
+  logStream?: { write(line: string): void }
 }
 
 export type App = FastifyInstance
 
 /**
  * A fastify instance with zod schemas, request ids (x-request-id in and out), pino JSON logs,
- * problem+json errors by default (scopes such as /v1 override), and GET /metrics.
+ * problem+json errors by default (scopes such as /v1 override), JSON bodies of bounded depth
+ * (any other content type is a 415), 405 with `Allow` for a known path under another method,
+ * Node's own client errors (400, 408, 431) in our error shapes, and GET /metrics.
  */
 export function createServer(options: ServerOptions) {
   const app = Fastify({
-    logger: { level: options.logLevel },
+    logger: { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>()
+  trackAllowedMethods(app)
+  useBoundedJsonParser(app)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   useErrorFormat(app, 'problem')

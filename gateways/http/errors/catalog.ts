@@ -16,6 +16,8 @@ export interface ErrorSpec {
 export const errorCatalog = {
   VALIDATION_FAILED: { status: 400, title: 'Invalid request', openai_type: 'invalid_request_error' },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON body', openai_type: 'invalid_request_error' },
+  JSON_TOO_DEEP: { status: 400, title: 'JSON body nested too deeply', openai_type: 'invalid_request_error' },
+  MALFORMED_REQUEST: { status: 400, title: 'Malformed HTTP request', openai_type: 'invalid_request_error' },
   UNAUTHENTICATED: {
     status: 401,
     title: 'Missing or invalid credentials',
@@ -25,6 +27,12 @@ export const errorCatalog = {
   NOT_FOUND: { status: 404, title: 'No such route', openai_type: 'invalid_request_error' },
   ORG_NOT_FOUND: { status: 404, title: 'Organization not found', openai_type: 'invalid_request_error' },
   MODEL_NOT_FOUND: { status: 404, title: 'Model not found', openai_type: 'invalid_request_error' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', openai_type: 'invalid_request_error' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request not received in time',
+    openai_type: 'invalid_request_error',
+  },
   ORG_ALREADY_EXISTS: {
     status: 409,
     title: 'Organization already exists',
@@ -41,6 +49,11 @@ export const errorCatalog = {
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     title: 'Unsupported media type',
+    openai_type: 'invalid_request_error',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
     openai_type: 'invalid_request_error',
   },
   BUDGET_EXCEEDED: { status: 429, title: 'Monthly budget exceeded', openai_type: 'insufficient_quota' },

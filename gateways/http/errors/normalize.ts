@@ -54,7 +54,9 @@ export function normalizeError(error: unknown): NormalizedError {
     if (code === 'INTERNAL') return make('INTERNAL', 'internal error')
     // A 5xx says what failed, never how: adapter messages can name hosts, ports and queries.
     if (errorCatalog[code].status >= 500) return make(code, errorCatalog[code].title)
-    return make(code, error.message, null, error.details)
+    // A domain error may name the offending field (OpenAI's `param`), e.g. max_tokens.
+    const param = typeof error.details?.param === 'string' ? error.details.param : null
+    return make(code, error.message, param, error.details)
   }
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
     const code = fastifyCodes[error.code]

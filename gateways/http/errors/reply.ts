@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../../domain/errors.ts'
+import { clip } from '../clip.ts'
 import { errorCatalog } from './catalog.ts'
 import { type NormalizedError, normalizeError } from './normalize.ts'
 
@@ -33,7 +34,7 @@ function problemBody(e: NormalizedError, instance: string) {
 export function sendError(reply: FastifyReply, request: FastifyRequest, format: ErrorFormat, error: unknown) {
   const normalized = normalizeError(error)
   if (normalized.status >= 500) request.log.error({ err: error }, 'request failed')
-  else request.log.info({ code: normalized.code }, normalized.message)
+  else request.log.info({ code: normalized.code }, clip(normalized.message))
   if (format === 'openai')
     return reply.code(normalized.status).type('application/json').send(openAiBody(normalized))
   return reply
@@ -42,15 +43,20 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, format: 
     .send(problemBody(normalized, request.url.split('?')[0] ?? request.url))
 }
 
+/** A path the route table knows under other methods is a 405 with `Allow`, else a 404. */
+function notFound(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, format: ErrorFormat) {
+  const path = request.url.split('?')[0] ?? request.url
+  const allowed = app.allowedMethods.of(path)
+  const what = `${clip(request.method, 20)} ${clip(path)}`
+  if (allowed.length === 0)
+    return sendError(reply, request, format, new AppError('NOT_FOUND', `no route ${what}`))
+  reply.header('allow', allowed.join(', '))
+  const message = `${what} is not allowed; allowed: ${allowed.join(', ')}`
+  return sendError(reply, request, format, new AppError('METHOD_NOT_ALLOWED', message))
+}
+
 /** One error handler and one not-found handler per scope (a fastify plugin context). */
 export function useErrorFormat(app: FastifyInstance, format: ErrorFormat): void {
   app.setErrorHandler((error, request, reply) => sendError(reply, request, format, error))
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      request,
-      format,
-      new AppError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
-    ),
-  )
+  app.setNotFoundHandler((request, reply) => notFound(app, request, reply, format))
 }
