@@ -12,8 +12,12 @@ run: install
 
 install: $(STAMP)
 
+# npm itself runs on the Node 24 the lock file pins (fetched by npx), not on the machine's older
+# Node: no EBADENGINE warnings for packages that ask for a newer Node (README.md).
+NODE_LOCKED = $(shell node -p "require('./package-lock.json').packages['node_modules/node'].version")
+
 $(STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npx --yes -p node@$(NODE_LOCKED) -- npm ci --no-audit --no-fund
 	@touch $@
 
 services:

@@ -60,6 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const running = await target.start(config)
   if (running.url) process.stdout.write(`aiaas ${command} listening on ${running.url}\n`)
+  for (const note of running.notes ?? []) process.stdout.write(`${note}\n`)
   await new Promise<void>((resolve) => {
     const stop = () => {
       running.stop().then(resolve, resolve)

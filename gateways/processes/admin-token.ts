@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { AppError } from '../../domain/errors.ts'
 import type { Config } from '../../infra/config/config.ts'
 
@@ -19,7 +19,7 @@ export async function resolveAdminToken(
   if (mode === 'separate') {
     throw new AppError('CONFIG_INVALID', 'AIAAS_ADMIN_TOKEN is required when the processes run separately')
   }
-  const path = join(config.AIAAS_DATA_DIR, FILE)
+  const path = adminTokenPath(config)
   try {
     return (await readFile(path, 'utf8')).trim()
   } catch {
@@ -29,4 +29,18 @@ export async function resolveAdminToken(
     announce(token, path)
     return token
   }
+}
+
+/** Where embedded mode keeps a generated admin token. */
+export function adminTokenPath(config: Config): string {
+  return join(config.AIAAS_DATA_DIR, FILE)
+}
+
+/**
+ * Says where the admin token comes from, on every start: a README reader with AIAAS_DATA_DIR set
+ * otherwise looks in ./.data and finds nothing.
+ */
+export function whereIsTheAdminToken(config: Config): string {
+  if (config.AIAAS_ADMIN_TOKEN) return 'admin token: the value of AIAAS_ADMIN_TOKEN'
+  return `admin token: in ${resolve(adminTokenPath(config))}`
 }

@@ -16,7 +16,7 @@ import { createServer } from '../http/server.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
 import { createModelCatalog, type Model } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
-import { resolveAdminToken } from './admin-token.ts'
+import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { configuredModels } from './models.ts'
 import { createRuntime, type Running } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
@@ -69,6 +69,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
   return {
     url,
     adminToken,
+    notes: [whereIsTheAdminToken(config)],
     async stop() {
       await app.close()
       await projector.stop()

@@ -26,6 +26,8 @@ export function createRuntime(config: Config, processName: string): Runtime {
 export interface Running {
   /** Where it listens, when it has an HTTP port. */
   url?: string
+  /** Lines for the person who started it (the CLI prints them after the URL). */
+  notes?: readonly string[]
   stop(): Promise<void>
 }
 

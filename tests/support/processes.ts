@@ -23,9 +23,17 @@ export interface Proc {
   stop: () => Promise<void>
 }
 
-/** Starts `aiaas <command>` on Node 24 (this test's own node) with the given environment. */
-export function startAiaas(command: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [CLI, command], {
+/**
+ * Starts `aiaas <command>` on Node 24 (this test's own node) with the given environment; `from`
+ * runs another copy of the CLI in another working directory (a fresh copy of the repository).
+ */
+export function startAiaas(
+  command: string,
+  env: Record<string, string | undefined>,
+  from: { cli: string; cwd: string } = { cli: CLI, cwd: process.cwd() },
+): Proc {
+  const child = spawn(process.execPath, [from.cli, command], {
+    cwd: from.cwd,
     env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
