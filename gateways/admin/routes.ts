@@ -10,6 +10,7 @@ import { findOrganization } from '../../projections/organizations/organizations.
 import { requireAdminToken } from '../http/bearer.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
+import { nameText } from '../http/text.ts'
 
 export interface AdminDeps {
   commands: CommandDeps
@@ -20,7 +21,12 @@ export interface AdminDeps {
   readiness: readonly ReadinessCheck[]
 }
 
-const name = z.string().trim().min(1).max(200)
+const name = nameText(200, { trim: true })
+/**
+ * The largest monthly budget: the ledger counts nano-USD in safe integers (2^53 ≈ 9.007e15), so
+ * $9M a month is the most it holds exactly. docs/errors.md states the bound.
+ */
+export const MAX_MONTHLY_LIMIT_USD = 9_000_000
 const organization = z.object({
   id: z.uuid(),
   object: z.literal('organization'),
@@ -37,7 +43,7 @@ const budget = z.object({
 const budgetBody = z
   .object({
     /** USD per calendar month (UTC); null removes the budget. */
-    monthly_limit_usd: z.number().nonnegative().max(1_000_000_000).nullable(),
+    monthly_limit_usd: z.number().nonnegative().max(MAX_MONTHLY_LIMIT_USD).nullable(),
   })
   .strict()
 const apiKey = z.object({

@@ -17,12 +17,22 @@ const HOUR_MS = 3_600_000
 // Bounds the rows one request can ask for: 31 days of hours, or ~5 years of days.
 const MAX_BUCKETS = 24 * 31 + 1
 const MAX_DAYS = 366 * 5
+// Dates outside this window cannot hold usage, and some (year 0) PostgreSQL refuses outright,
+// which was a 500. docs/errors.md states the window.
+export const EARLIEST = '2000-01-01T00:00:00Z'
+export const LATEST = '2100-01-01T00:00:00Z'
+
+const instant = z.iso
+  .datetime({ offset: true })
+  .refine((s) => Date.parse(s) >= Date.parse(EARLIEST) && Date.parse(s) <= Date.parse(LATEST), {
+    message: `must be between ${EARLIEST} and ${LATEST}`,
+  })
 
 const usageQuery = z
   .object({
     organization_id: z.uuid(),
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
+    from: instant,
+    to: instant,
     granularity: z.enum(['hour', 'day']).default('hour'),
   })
   .strict()

@@ -1,4 +1,4 @@
-import { type Dispatcher, errors, request } from 'undici'
+import { Agent, type Dispatcher, errors, request } from 'undici'
 import { AppError } from '../../domain/errors.ts'
 import type { Model } from './models.ts'
 
@@ -19,6 +19,20 @@ export function backendFailure(model: Model, error: unknown): AppError {
   return new AppError('BACKEND_UNAVAILABLE', `the backend of model ${model.name} is unavailable`)
 }
 
+// One connection pool per model reached over a Unix socket; it goes when the model object goes.
+const socketAgents = new WeakMap<Model, Agent>()
+
+function dispatcherOf(model: Model): Dispatcher | undefined {
+  const socketPath = model.backend_socket_path
+  if (socketPath === undefined) return undefined
+  let agent = socketAgents.get(model)
+  if (!agent) {
+    agent = new Agent({ connect: { socketPath } })
+    socketAgents.set(model, agent)
+  }
+  return agent
+}
+
 /** POSTs an OpenAI-compatible request to the model's backend; transport failures become AppErrors. */
 export async function postToBackend(
   model: Model,
@@ -35,6 +49,7 @@ export async function postToBackend(
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       signal: options.signal,
+      dispatcher: dispatcherOf(model),
     })
     const contentType = response.headers['content-type']
     return {

@@ -39,6 +39,14 @@ export function worstCaseUsd(model: Model, body: ChatCompletionRequest, defaultM
   return (input * model.input_usd_per_mtok + output * model.output_usd_per_mtok) / 1_000_000
 }
 
+function exceeded(amountNanos: number, usedNanos: number, limitUsd: number): AppError {
+  return new AppError(
+    'BUDGET_EXCEEDED',
+    `This request could cost up to $${(amountNanos / NANOS_PER_USD).toFixed(6)}, and the organization has used ` +
+      `$${(usedNanos / NANOS_PER_USD).toFixed(6)} of its $${limitUsd} monthly budget. Lower max_tokens or raise the budget.`,
+  )
+}
+
 export interface BudgetDeps {
   budgets: BudgetLedger
   defaultMaxOutputTokens: number
@@ -58,18 +66,15 @@ export async function reserveBudget(
   const period = budgetPeriod(key.organization_id, deps.now())
   const id = deps.newId()
   const amount = toNanos(worstCaseUsd(model, body, deps.defaultMaxOutputTokens))
-  const result = await deps.budgets.reserve(period.key, id, amount, toNanos(limitUsd), {
+  const limit = toNanos(limitUsd)
+  // A worst case above the whole budget can never fit: refused without asking the ledger, which
+  // takes only safe integers (an amount past 2^53 nanos was once a 500 budget_unavailable).
+  if (amount > limit) throw exceeded(amount, 0, limitUsd)
+  const result = await deps.budgets.reserve(period.key, id, amount, limit, {
     holdMs: HOLD_MS,
     keyTtlMs: period.ttlMs,
   })
-  if (!result.ok) {
-    const spent = (result.spent_nanos + result.reserved_nanos) / NANOS_PER_USD
-    throw new AppError(
-      'BUDGET_EXCEEDED',
-      `This request could cost up to $${(amount / NANOS_PER_USD).toFixed(6)}, and the organization has used ` +
-        `$${spent.toFixed(6)} of its $${limitUsd} monthly budget. Lower max_tokens or raise the budget.`,
-    )
-  }
+  if (!result.ok) throw exceeded(amount, result.spent_nanos + result.reserved_nanos, limitUsd)
   return {
     settle: (usd) => deps.budgets.settle(period.key, id, toNanos(usd)),
     release: () => deps.budgets.release(period.key, id),

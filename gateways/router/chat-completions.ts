@@ -6,6 +6,7 @@ import { type BackendResponse, postToBackend } from './backend.ts'
 import { type BudgetHold, reserveBudget } from './budget.ts'
 import { type ChatCompletionRequest, estimateTokens, promptText, withUsage } from './chat-schema.ts'
 import type { Model } from './models.ts'
+import { checkOutputLimit } from './output-limit.ts'
 import type { RouterDeps } from './router-deps.ts'
 import { estimatedOutputTokens, relaySse, type StreamOutcome } from './sse-relay.ts'
 import { type RequestOutcome, recordUsage } from './usage-recorder.ts'
@@ -125,13 +126,15 @@ function stream(
   return reply.send(Readable.from(events()))
 }
 
-async function enforceRateLimit(deps: RouterDeps, reply: FastifyReply, key: ApiKeyRecord, model: Model) {
+/** Counts the request against its key's per-minute limit; runs before the body is validated. */
+export async function enforceRateLimit(deps: RouterDeps, reply: FastifyReply, key: ApiKeyRecord) {
   const decision = await deps.limiter.hit(`rpm:key:${key.api_key_id}`, deps.keyRpm, 60_000)
   reply.header('x-ratelimit-limit-requests', decision.limit)
   reply.header('x-ratelimit-remaining-requests', decision.remaining)
   reply.header('x-ratelimit-reset-requests', `${Math.ceil(decision.reset_ms / 1000)}s`)
   if (!decision.allowed) {
-    deps.metrics.inferenceRequests.inc({ model: model.name, outcome: 'rate_limited' })
+    // The body is not read yet, so the model is not known: docs/observability.md's `*` label.
+    deps.metrics.inferenceRequests.inc({ model: '*', outcome: 'rate_limited' })
     reply.header('retry-after', Math.ceil(decision.reset_ms / 1000))
     throw new AppError(
       'RATE_LIMITED',
@@ -151,7 +154,7 @@ async function reserve(deps: RouterDeps, key: ApiKeyRecord, model: Model, body: 
   }
 }
 
-/** POST /v1/chat/completions (and /v1/inference): authenticate, limit, reserve, route, relay, meter. */
+/** POST /v1/chat/completions (and /v1/inference), authenticated and limited: reserve, route, relay, meter. */
 export async function chatCompletions(
   deps: RouterDeps,
   request: FastifyRequest,
@@ -160,7 +163,7 @@ export async function chatCompletions(
   body: ChatCompletionRequest,
 ) {
   const model = deps.models.get(body.model)
-  await enforceRateLimit(deps, reply, key, model)
+  checkOutputLimit(model, body)
   const hold = await reserve(deps, key, model, body)
   const call: Call = { key, model, body, started_at: deps.now().getTime(), hold }
   // Usage is always asked of the backend, so a stream is metered exactly (ARCHITECTURE.md).

@@ -1,15 +1,32 @@
 import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
+import { clip } from '../http/clip.ts'
+import { CHAT_BOUNDS } from './chat-schema.ts'
 
-// Models the router can route to, each with its backend and its price. Every model has a price,
-// self-hosted ones too (ARCHITECTURE.md: LiteLLM 41780). Later issues move this into identity.
+// Models the router can route to, each with its backend, its price and its output limit. Every
+// model has a price, self-hosted ones too (ARCHITECTURE.md: LiteLLM 41780). Later issues move
+// this into identity.
+/** The output limit of a configured model that names none. */
+export const DEFAULT_MODEL_MAX_OUTPUT_TOKENS = 32_768
+/** USD per million tokens: far above any real price, low enough that a worst case stays exact. */
+const MAX_USD_PER_MTOK = 100_000
+
 const modelSchema = z.object({
   name: z.string().min(1),
   backend_url: z.url(),
+  /** Reach the backend over this Unix socket instead of TCP (the URL's host is then a label). */
+  backend_socket_path: z.string().min(1).optional(),
   /** The model name the backend expects; defaults to name. */
   backend_model: z.string().min(1).optional(),
-  input_usd_per_mtok: z.number().nonnegative(),
-  output_usd_per_mtok: z.number().nonnegative(),
+  input_usd_per_mtok: z.number().nonnegative().max(MAX_USD_PER_MTOK),
+  output_usd_per_mtok: z.number().nonnegative().max(MAX_USD_PER_MTOK),
+  /** The most output tokens one choice may ask for (max_tokens / max_completion_tokens). */
+  max_output_tokens: z
+    .number()
+    .int()
+    .positive()
+    .max(CHAT_BOUNDS.output_tokens)
+    .default(DEFAULT_MODEL_MAX_OUTPUT_TOKENS),
 })
 
 export type Model = z.infer<typeof modelSchema>
@@ -39,8 +56,10 @@ export function createModelCatalog(models: () => readonly Model[]): ModelCatalog
     list: models,
     get(name) {
       const model = models().find((m) => m.name === name)
-      if (!model)
-        throw new AppError('MODEL_NOT_FOUND', `The model \`${name}\` does not exist`, { model: name })
+      if (!model) {
+        const shown = clip(name)
+        throw new AppError('MODEL_NOT_FOUND', `The model \`${shown}\` does not exist`, { model: shown })
+      }
       return model
     },
   }

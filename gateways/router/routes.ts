@@ -1,10 +1,11 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
-import { chatCompletions } from './chat-completions.ts'
+import { chatCompletions, enforceRateLimit } from './chat-completions.ts'
 import { chatCompletionRequest } from './chat-schema.ts'
 import type { RouterDeps } from './router-deps.ts'
 
@@ -49,8 +50,13 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
       return { object: 'list' as const, data }
     })
 
+    // The key's limit is counted after authentication and before the body is parsed or
+    // validated, so requests that fail validation cost the caller as much as any other.
+    const limit = async (request: FastifyRequest, reply: FastifyReply) => {
+      await enforceRateLimit(deps, reply, keyOf(request))
+    }
     for (const url of ['/chat/completions', '/inference']) {
-      authed.post(url, { schema: { body: chatCompletionRequest } }, (request, reply) =>
+      authed.post(url, { schema: { body: chatCompletionRequest }, onRequest: limit }, (request, reply) =>
         chatCompletions(deps, request, reply, keyOf(request), request.body),
       )
     }

@@ -45,7 +45,13 @@ async function router(
 ) {
   const rt = createRuntime(config, 'router')
   const models = [
-    { name: 'echo', backend_url: 'http://127.0.0.1:1/v1', input_usd_per_mtok: 1, output_usd_per_mtok: 1 },
+    {
+      name: 'echo',
+      backend_url: 'http://127.0.0.1:1/v1',
+      input_usd_per_mtok: 1,
+      output_usd_per_mtok: 1,
+      max_output_tokens: 4096,
+    },
   ]
   const budgets = adapters.budgets ?? createMemoryBudgetLedger()
   const deps = routerDeps(rt, { ...adapters, budgets, models: createModelCatalog(() => models) }, [
