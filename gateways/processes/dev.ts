@@ -13,7 +13,7 @@ import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import { createServer } from '../http/server.ts'
-import { mockModelRoutes } from '../mock-model/routes.ts'
+import { serveMockModelOnSocket } from '../mock-model/socket.ts'
 import { createModelCatalog, type Model } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
@@ -23,7 +23,7 @@ import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps }
 
 /**
  * `aiaas dev`: the whole platform in one process on one port, on PGlite and in-process adapters,
- * with the `echo` model served at /mock/v1. Nothing to install.
+ * with the `echo` model on a Unix socket only the router reaches. Nothing to install.
  */
 export async function startDev(config: Config): Promise<Running & { adminToken: string }> {
   const rt = createRuntime(config, 'dev')
@@ -50,6 +50,13 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
   const awaitProjection = projectionWaiter(db, () => projector.wake())
   const readiness = [databaseCheck(db)]
 
+  // Not on the public port, where it was a free unmetered endpoint (gateways/mock-model/socket.ts).
+  const mockModel = await serveMockModelOnSocket({
+    dataDir: config.AIAAS_DATA_DIR,
+    logLevel: config.AIAAS_LOG_LEVEL,
+    now: rt.now,
+    newId: rt.newId,
+  })
   const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
   await app.register(routerRoutes, {
     prefix: '/v1',
@@ -60,10 +67,9 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     ...adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection),
   })
   await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
-  await app.register(mockModelRoutes, { prefix: '/mock/v1', now: rt.now, newId: rt.newId })
 
   const url = await app.listen({ host: config.AIAAS_HOST, port: config.PORT })
-  models = configuredModels(config, `${url}/mock/v1`)
+  models = configuredModels(config, mockModel)
   rt.log.info({ url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')
 
   return {
@@ -72,6 +78,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     notes: [whereIsTheAdminToken(config)],
     async stop() {
       await app.close()
+      await mockModel.close()
       await projector.stop()
       await bus.consumer.close()
       await bus.publisher.close()

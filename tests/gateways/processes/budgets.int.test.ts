@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startMockModel } from '../../../gateways/processes/separate.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
 import { startEmbedded, TEST_ADMIN_TOKEN } from '../../support/embedded.ts'
+import { freePort } from '../../support/processes.ts'
 import { createOrgAndKey, type Endpoints, json, usageOf } from '../../support/walkthrough.ts'
 
 // Organization budgets through the whole embedded platform: set by the admin API, reserved and
@@ -10,14 +13,18 @@ describe('organization budgets', () => {
   let platform: Awaited<ReturnType<typeof startEmbedded>>
   let base: string
   let e: Endpoints
+  // The embedded echo backend is not on the public port: 'pricey' is served by its own process.
+  let mock: Awaited<ReturnType<typeof startMockModel>>
 
   beforeAll(async () => {
-    platform = await startEmbedded((port) => ({
+    const mockPort = String(await freePort())
+    mock = await startMockModel(loadConfig({ AIAAS_MOCK_MODEL_PORT: mockPort, AIAAS_LOG_LEVEL: 'silent' }))
+    platform = await startEmbedded(() => ({
       // $0.01 a token either way: a budget runs out in a few requests.
       AIAAS_MODELS: JSON.stringify([
         {
           name: 'pricey',
-          backend_url: `http://127.0.0.1:${port}/mock/v1`,
+          backend_url: `${mock.url}/v1`,
           input_usd_per_mtok: 10_000,
           output_usd_per_mtok: 10_000,
         },
@@ -29,6 +36,7 @@ describe('organization budgets', () => {
 
   afterAll(async () => {
     await platform?.stop()
+    await mock?.stop()
   })
 
   const chat = (key: string, body: unknown) =>

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startMockModel } from '../../../gateways/processes/separate.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
 import { startEmbedded, TEST_ADMIN_TOKEN } from '../../support/embedded.ts'
 import { eventually, freePort } from '../../support/processes.ts'
 import { createOrgAndKey, type Endpoints, json, usageOf } from '../../support/walkthrough.ts'
@@ -51,6 +53,8 @@ function misbehavingBackend(): Server {
 describe('embedded platform routes', () => {
   let platform: Awaited<ReturnType<typeof startEmbedded>>
   let backend: Server
+  // The embedded echo backend is not on the public port: the echo model here is its own process.
+  let mock: Awaited<ReturnType<typeof startMockModel>>
   let e: Endpoints
   let base: string
 
@@ -59,20 +63,22 @@ describe('embedded platform routes', () => {
     const backendPort = await freePort()
     await new Promise<void>((resolve) => backend.listen(backendPort, '127.0.0.1', resolve))
     const closed = await freePort()
+    const mockPort = String(await freePort())
+    mock = await startMockModel(loadConfig({ AIAAS_MOCK_MODEL_PORT: mockPort, AIAAS_LOG_LEVEL: 'silent' }))
     const model = (name: string, url: string) => ({
       name,
       backend_url: url,
       input_usd_per_mtok: 1,
       output_usd_per_mtok: 2,
     })
-    platform = await startEmbedded((port) => ({
+    platform = await startEmbedded(() => ({
       AIAAS_MODELS: JSON.stringify([
         model('down', `http://127.0.0.1:${closed}/v1`),
         model('slow', `http://127.0.0.1:${backendPort}/slow`),
         model('failing', `http://127.0.0.1:${backendPort}/fail`),
         model('truncating', `http://127.0.0.1:${backendPort}/trunc`),
         model('dribbling', `http://127.0.0.1:${backendPort}/dribble`),
-        model('echo', `http://127.0.0.1:${port}/mock/v1`),
+        model('echo', `${mock.url}/v1`),
       ]),
       AIAAS_DEFAULT_KEY_RPM: '5',
       AIAAS_BACKEND_TIMEOUT_MS: '500',
@@ -83,6 +89,7 @@ describe('embedded platform routes', () => {
 
   afterAll(async () => {
     await platform?.stop()
+    await mock?.stop()
     backend?.close()
   })
 
