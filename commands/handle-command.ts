@@ -49,7 +49,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   decider: Decider<C, E, S>,
   command: C,
   context: CommandContext,
-): Promise<{ events: E[]; positions: number[] }> {
+): Promise<{ events: E[]; positions: bigint[] }> {
   for (let attempt = 1; ; attempt++) {
     const { state, version } = await loadState(deps.store, stream, decider)
     const events = decider.decide(command, state)

@@ -13,7 +13,7 @@ export interface IssuedApiKey {
   key: string
   key_prefix: string
   created_at: string
-  position: number
+  position: bigint
 }
 
 export async function issueApiKey(
@@ -50,6 +50,6 @@ export async function issueApiKey(
     key,
     key_prefix: data.key_prefix,
     created_at: now,
-    position: positions.at(-1) ?? 0,
+    position: positions.at(-1) ?? 0n,
   }
 }

@@ -7,7 +7,7 @@ export interface CreatedOrganization {
   name: string
   created_at: string
   /** Global position of the last event written, for read-your-writes waits. */
-  position: number
+  position: bigint
 }
 
 export async function createOrganization(
@@ -24,5 +24,5 @@ export async function createOrganization(
     { type: 'CreateOrganization', data: { organization_id, name: input.name, now } },
     context,
   )
-  return { organization_id, name: input.name, created_at: now, position: positions.at(-1) ?? 0 }
+  return { organization_id, name: input.name, created_at: now, position: positions.at(-1) ?? 0n }
 }

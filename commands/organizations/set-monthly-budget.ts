@@ -6,7 +6,7 @@ export interface BudgetSet {
   organization_id: string
   monthly_limit_usd: number | null
   /** Global position of the event written; null when the budget was already that. */
-  position: number | null
+  position: bigint | null
 }
 
 export async function setMonthlyBudget(

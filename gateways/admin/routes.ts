@@ -17,7 +17,7 @@ export interface AdminDeps {
   readModels: Sql
   adminToken: string
   /** Resolves once the read models include the given global position (read-your-writes). */
-  awaitProjection: (position: number) => Promise<void>
+  awaitProjection: (position: bigint) => Promise<void>
   readiness: readonly ReadinessCheck[]
 }
 

@@ -57,7 +57,7 @@ export function adminDeps(
   rt: Runtime,
   adapters: { db: Database; commands: Omit<CommandDeps, 'now' | 'newId'> },
   adminToken: string,
-  awaitProjection: (position: number) => Promise<void>,
+  awaitProjection: (position: bigint) => Promise<void>,
 ): AdminDeps {
   return {
     commands: { ...adapters.commands, now: rt.now, newId: rt.newId },
@@ -80,7 +80,7 @@ const PROJECTION_WAIT_MS = 5000
  * (or after PROJECTION_WAIT_MS). `wake` starts an in-process projector at once (embedded mode).
  */
 export function projectionWaiter(db: Database, wake: () => void = () => {}) {
-  return async (position: number): Promise<void> => {
+  return async (position: bigint): Promise<void> => {
     wake()
     await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS)
   }

@@ -1,6 +1,7 @@
 import { AppError } from '../../domain/errors.ts'
 import type { Sql } from '../ports/database.ts'
 import type { AppendResult, ExpectedVersion, NewEvent } from '../ports/event-store.ts'
+import { parsePosition } from '../sql/bigint.ts'
 import { toAppendError } from './db-errors.ts'
 import { sqlFile } from './sql-files.ts'
 
@@ -26,7 +27,9 @@ const toJson = (event: NewEvent) => ({
 
 /**
  * Appends through append_to_stream, in one round trip. Works on a Database (its own transaction)
- * or inside a caller's transaction: positions follow transaction ids either way (ADR 0002).
+ * or inside a caller's transaction: positions follow transaction ids either way (ADR 0002). In a
+ * caller's transaction that took its id before a newer one appended to the same stream, the
+ * append fails with STREAM_ORDER_CONFLICT: retry the whole transaction.
  */
 export async function appendToStream(
   sql: Sql,
@@ -37,10 +40,10 @@ export async function appendToStream(
   checkInput(stream, events, expected)
   const params = [stream, expected === 'any' ? null : expected, JSON.stringify(events.map(toJson))]
   try {
-    const { rows } = await sql.query<{ stream_version: number; positions: number[] }>(appendSql, params)
+    const { rows } = await sql.query<{ stream_version: number; positions: string[] }>(appendSql, params)
     const row = rows[0]
     if (row === undefined) throw new Error('append_to_stream returned no row')
-    return { stream_version: row.stream_version, positions: row.positions }
+    return { stream_version: row.stream_version, positions: row.positions.map(parsePosition) }
   } catch (error) {
     throw toAppendError(
       error,

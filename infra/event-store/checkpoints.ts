@@ -1,14 +1,17 @@
 import type { Sql } from '../ports/database.ts'
+import { parsePosition } from '../sql/bigint.ts'
 
-// Checkpoints of the subscriptions (table subscription_checkpoints, migration 0005).
+// Checkpoints of the subscriptions (table subscription_checkpoints, migration 0005). Positions
+// are global positions: bigints past 2^53, read as text and written as decimal strings.
 
 /** The subscription's position in the global log; 0 before its first batch. */
-export async function readCheckpoint(db: Sql, name: string): Promise<number> {
-  const { rows } = await db.query<{ position: number }>(
-    'SELECT position FROM subscription_checkpoints WHERE name = $1',
+export async function readCheckpoint(db: Sql, name: string): Promise<bigint> {
+  const { rows } = await db.query<{ position: string }>(
+    'SELECT position::text AS position FROM subscription_checkpoints WHERE name = $1',
     [name],
   )
-  return rows[0]?.position ?? 0
+  const row = rows[0]
+  return row === undefined ? 0n : parsePosition(row.position)
 }
 
 /**
@@ -16,20 +19,21 @@ export async function readCheckpoint(db: Sql, name: string): Promise<number> {
  * returns its position. Two instances of one subscription thus take batches one at a time, and
  * the second sees where the first left off.
  */
-export async function lockCheckpoint(tx: Sql, name: string): Promise<number> {
-  const { rows } = await tx.query<{ position: number }>(
+export async function lockCheckpoint(tx: Sql, name: string): Promise<bigint> {
+  const { rows } = await tx.query<{ position: string }>(
     `INSERT INTO subscription_checkpoints AS c (name, position) VALUES ($1, 0)
      ON CONFLICT (name) DO UPDATE SET updated_at = c.updated_at
-     RETURNING c.position`,
+     RETURNING c.position::text AS position`,
     [name],
   )
-  return rows[0]?.position ?? 0
+  const row = rows[0]
+  return row === undefined ? 0n : parsePosition(row.position)
 }
 
-export async function saveCheckpoint(tx: Sql, name: string, position: number): Promise<void> {
+export async function saveCheckpoint(tx: Sql, name: string, position: bigint): Promise<void> {
   await tx.query('UPDATE subscription_checkpoints SET position = $2, updated_at = now() WHERE name = $1', [
     name,
-    position,
+    String(position),
   ])
 }
 
@@ -39,7 +43,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export async function waitForCheckpoint(
   db: Sql,
   name: string,
-  position: number,
+  position: bigint,
   timeoutMs: number,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs

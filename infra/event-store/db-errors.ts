@@ -1,12 +1,16 @@
 import { AppError } from '../../domain/errors.ts'
 
-// The SQL functions raise these SQLSTATEs (infra/migrations/0002-0004) with the code's details as
-// JSON in DETAIL; docs/event-store.md catalogues them.
+// The SQL functions raise these SQLSTATEs (infra/migrations/0002-0009) with the code's details as
+// JSON in DETAIL (positions and transaction ids as decimal strings: they pass 2^53);
+// docs/event-store.md catalogues them.
 const raised: Readonly<Record<string, string>> = {
   AE001: 'VERSION_CONFLICT',
   AE002: 'IDEMPOTENCY_CONFLICT',
   AE003: 'TOO_MANY_EVENTS_IN_TRANSACTION',
   AE004: 'EVENT_LOG_AHEAD_OF_CLUSTER',
+  AE005: 'POSITION_RANGE_EXHAUSTED',
+  // Retryable: the same append in a new transaction gets a newer transaction id.
+  AE006: 'STREAM_ORDER_CONFLICT',
 }
 
 interface DbError {

@@ -1,14 +1,16 @@
 import { AppError } from '../../domain/errors.ts'
 import type { Sql } from '../ports/database.ts'
 import type { EventMetadata, RecordedEvent } from '../ports/event-store.ts'
+import { parsePosition } from '../sql/bigint.ts'
 import { sqlFile } from './sql-files.ts'
 
 const forwardSql = sqlFile('read-stream-forward')
 const backwardSql = sqlFile('read-stream-backward')
 const allSql = sqlFile('read-all')
 
+// global_position is selected as text: it passes 2^53 (infra/sql/bigint.ts).
 type EventRow = {
-  global_position: number
+  global_position: string
   id: string
   stream: string
   stream_version: number
@@ -27,7 +29,7 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   metadata: row.metadata,
   stream: row.stream,
   stream_version: row.stream_version,
-  global_position: row.global_position,
+  global_position: parsePosition(row.global_position),
   recorded_at: row.recorded_at,
 })
 
@@ -65,8 +67,8 @@ export async function readStream(
 /** Committed events after a global position, never past one whose transaction is still running. */
 export async function readAll(
   sql: Sql,
-  options: { after: number; limit?: number },
+  options: { after: bigint; limit?: number },
 ): Promise<RecordedEvent[]> {
-  const { rows } = await sql.query<EventRow>(allSql, [options.after, checkLimit(options.limit)])
+  const { rows } = await sql.query<EventRow>(allSql, [String(options.after), checkLimit(options.limit)])
   return rows.map(toRecorded)
 }

@@ -34,7 +34,7 @@ export interface Subscription {
   /** Starts a pass now instead of at the next poll (call it after an in-process append). */
   wake(): void
   /** resolves to the checkpoint after one catch-up pass */
-  catchUp(): Promise<number>
+  catchUp(): Promise<bigint>
 }
 
 export interface SubscriptionOptions {
@@ -51,7 +51,7 @@ async function applyBatch(
   db: Database,
   subscriber: Subscriber,
   events: readonly RecordedEvent[],
-  from: number,
+  from: bigint,
 ) {
   const to = events.at(-1)!.global_position
   if ('forward' in subscriber) await subscriber.forward(events)
@@ -131,7 +131,7 @@ class CheckpointedSubscription implements Subscription {
     this.#sleeper.wake()
   }
 
-  catchUp(): Promise<number> {
+  catchUp(): Promise<bigint> {
     if (this.#stopped) {
       return Promise.reject(
         new AppError('SUBSCRIPTION_STOPPED', `subscription ${this.#projection.name} is stopped`),
@@ -141,7 +141,7 @@ class CheckpointedSubscription implements Subscription {
   }
 
   /** Read from the table each pass, so a reset (rebuild) or another instance's progress is seen. */
-  async #pass(): Promise<number> {
+  async #pass(): Promise<bigint> {
     const name = this.#projection.name
     let checkpoint = await readCheckpoint(this.#db, name)
     for (;;) {

@@ -20,8 +20,12 @@ export interface RecordedEvent extends NewEvent {
   stream: string
   /** 0-based position of the event inside its stream. */
   stream_version: number
-  /** Position in the global log; strictly increasing in commit-visible order for readers. */
-  global_position: number
+  /**
+   * Position in the global log; strictly increasing in commit-visible order for readers, and in
+   * stream order within a stream. A bigint: positions pass 2^53 (docs/event-store.md); in JSON it
+   * is written as a decimal string.
+   */
+  global_position: bigint
   recorded_at: Date
 }
 
@@ -33,7 +37,7 @@ export interface AppendResult {
   /** Version of the last event of the stream after the append. */
   stream_version: number
   /** Global positions of the appended events, in order. */
-  positions: number[]
+  positions: bigint[]
 }
 
 export interface EventStore {
@@ -43,5 +47,5 @@ export interface EventStore {
     options?: { from?: number; direction?: 'forward' | 'backward'; limit?: number },
   ): Promise<RecordedEvent[]>
   /** Global log, events with global_position > after, never skipping one that commits later. */
-  readAll(options: { after: number; limit?: number }): Promise<RecordedEvent[]>
+  readAll(options: { after: bigint; limit?: number }): Promise<RecordedEvent[]>
 }

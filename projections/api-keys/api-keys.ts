@@ -2,7 +2,7 @@ import type { ApiKeyEvent } from '../../domain/api-keys/api-key.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
 // Read model: API keys by hash, for the router's authentication (never the secret itself).
-export async function projectApiKey(event: ApiKeyEvent, position: number, tx: Sql): Promise<void> {
+export async function projectApiKey(event: ApiKeyEvent, position: bigint, tx: Sql): Promise<void> {
   switch (event.type) {
     case 'ApiKeyIssued': {
       const d = event.data

@@ -4,7 +4,7 @@ import type { Sql } from '../../infra/ports/database.ts'
 // Read model: one row per organization (table in infra/migrations/0010_read_models.sql).
 export async function projectOrganization(
   event: OrganizationEvent,
-  position: number,
+  position: bigint,
   tx: Sql,
 ): Promise<void> {
   switch (event.type) {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appendToStream } from '../../../infra/event-store/append.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
-import { type EventStore, NO_STREAM } from '../../../infra/ports/event-store.ts'
-import { type MakeDatabase, newEvent, type TestDatabase } from './test-database.ts'
+import { type EventStore, type NewEvent, NO_STREAM } from '../../../infra/ports/event-store.ts'
+import { byPosition, type MakeDatabase, newEvent, type TestDatabase } from './test-database.ts'
 
 // The EventStore port on the SQL database: one suite, run against PostgreSQL and PGlite.
 export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
@@ -13,7 +13,7 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
     let store: EventStore
     let streamCount = 0
     const freshStream = () => `stream-${++streamCount}`
-    const countAll = async () => (await store.readAll({ after: 0 })).length
+    const countAll = async () => (await store.readAll({ after: 0n })).length
 
     beforeAll(async () => {
       handle = await makeDb()
@@ -28,7 +28,7 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
       const result = await store.append(stream, events, NO_STREAM)
       expect(result.stream_version).toBe(1)
       expect(result.positions).toHaveLength(2)
-      expect(result.positions[1]).toBeGreaterThan(result.positions[0] ?? Number.POSITIVE_INFINITY)
+      expect(result.positions[1]).toBeGreaterThan(result.positions[0] ?? 2n ** 63n)
       const read = await store.readStream(stream)
       expect(read.map(({ recorded_at: _, ...rest }) => rest)).toEqual(
         events.map((event, i) => ({
@@ -116,6 +116,39 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
       expect(await store.readStream(other)).toEqual([])
     })
 
+    it('a retry must be the whole batch: a prefix, a part, a superset or a reordering is IDEMPOTENCY_CONFLICT', async () => {
+      const stream = freshStream()
+      const batch = [newEvent('A'), newEvent('B'), newEvent('C')]
+      const first = await store.append(stream, batch, NO_STREAM)
+      const [a, b, c] = batch as [NewEvent, NewEvent, NewEvent]
+      const before = await countAll()
+      const retries = [[a], [a, b], [b, c], [c], [a, b, c, newEvent('D')], [b, a, c]]
+      for (const retry of retries) {
+        await expect(store.append(stream, retry, 'any')).rejects.toMatchObject({
+          code: 'IDEMPOTENCY_CONFLICT',
+        })
+        await expect(store.append(stream, retry, NO_STREAM)).rejects.toMatchObject({
+          code: 'IDEMPOTENCY_CONFLICT',
+        })
+      }
+      expect(await countAll()).toBe(before)
+      expect(await store.append(stream, batch, NO_STREAM)).toEqual(first)
+    })
+
+    it('two batches of the same size are not one: ids from both are IDEMPOTENCY_CONFLICT', async () => {
+      const stream = freshStream()
+      const one = [newEvent(), newEvent()]
+      const two = [newEvent(), newEvent()]
+      await store.append(stream, one, NO_STREAM)
+      await store.append(stream, two, 1)
+      await expect(store.append(stream, [one[1]!, two[0]!], 'any')).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_CONFLICT',
+      })
+      await expect(store.append(stream, [one[0]!, two[1]!], 'any')).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_CONFLICT',
+      })
+    })
+
     it('refuses a batch that repeats an id', async () => {
       const event = newEvent()
       await expect(store.append(freshStream(), [event, event], 'any')).rejects.toMatchObject({
@@ -141,10 +174,10 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
     })
 
     it('pages through the global log in order, each event once', async () => {
-      const all = await store.readAll({ after: 0 })
+      const all = await store.readAll({ after: 0n })
       expect(all.length).toBeGreaterThan(10)
       const paged = []
-      let after = 0
+      let after = 0n
       for (;;) {
         const page = await store.readAll({ after, limit: 3 })
         if (page.length === 0) break
@@ -154,8 +187,30 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
       }
       expect(paged).toEqual(all)
       const positions = all.map((event) => event.global_position)
-      expect(positions).toEqual([...positions].sort((a, b) => a - b))
+      expect(positions).toEqual([...positions].sort(byPosition))
       expect(new Set(positions).size).toBe(positions.length)
+    })
+
+    it('orders the global log by position as a number, across positions of different lengths', async () => {
+      const fresh = await makeDb()
+      try {
+        // Transaction ids 15 and 16 (long committed in any cluster): positions 983040 and 1048576,
+        // which sort the other way round as text.
+        const old = [newEvent('Xid15'), newEvent('Xid16')]
+        for (const [i, xid] of [15n, 16n].entries()) {
+          await fresh.db.query(
+            `INSERT INTO events (global_position, id, stream, stream_version, type, schema_version, data,
+                                 metadata, transaction_id, recorded_at, batch_index, batch_size)
+             VALUES ($1, $2, 'old', $3, 'Old', 1, '{}', '{}', $4::text::xid8, now(), 0, 1)`,
+            [String(xid << 16n), old[i]!.id, i, String(xid)],
+          )
+        }
+        const read = await createEventStore(fresh.db).readAll({ after: 0n })
+        expect(read.map((event) => event.global_position)).toEqual([983040n, 1048576n])
+        expect(await createEventStore(fresh.db).readAll({ after: 983040n })).toHaveLength(1)
+      } finally {
+        await fresh.dispose()
+      }
     })
 
     it('appends inside a caller transaction: positions keep increasing, a rollback writes nothing', async () => {
@@ -165,7 +220,7 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
         const second = await appendToStream(tx, stream, [newEvent()], 0)
         return [...first.positions, ...second.positions]
       })
-      expect(result[1]).toBeGreaterThan(result[0] ?? Number.POSITIVE_INFINITY)
+      expect(result[1]).toBeGreaterThan(result[0] ?? 2n ** 63n)
       const lost = freshStream()
       await expect(
         db.transaction(async (tx) => {
@@ -174,7 +229,7 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
         }),
       ).rejects.toThrow('roll back')
       expect(await store.readStream(lost)).toEqual([])
-      const tail = await store.readAll({ after: (result[0] ?? 0) - 1 })
+      const tail = await store.readAll({ after: (result[0] ?? 0n) - 1n })
       expect(tail.map((event) => event.global_position).slice(0, 2)).toEqual(result)
     })
 
@@ -194,9 +249,9 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
         const old = newEvent()
         await restored.db.query(
           `INSERT INTO events (global_position, id, stream, stream_version, type, schema_version, data, metadata,
-                               transaction_id, recorded_at)
-           VALUES ($1, $2, 'old', 0, 'Old', 1, '{}', '{}', $3::text::xid8, now())`,
-          [xid * 65536, old.id, String(xid)],
+                               transaction_id, recorded_at, batch_index, batch_size)
+           VALUES ($1, $2, 'old', 0, 'Old', 1, '{}', '{}', $3::text::xid8, now(), 0, 1)`,
+          [String(BigInt(xid) * 65536n), old.id, String(xid)],
         )
         await expect(
           createEventStore(restored.db).append('new', [newEvent()], NO_STREAM),

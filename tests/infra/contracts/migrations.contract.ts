@@ -18,6 +18,8 @@ const expectedColumns: Record<string, Record<string, string>> = {
     metadata: 'jsonb',
     transaction_id: 'xid8',
     recorded_at: 'timestamp with time zone',
+    batch_index: 'integer',
+    batch_size: 'integer',
   },
   subscription_checkpoints: { name: 'text', position: 'bigint', updated_at: 'timestamp with time zone' },
   schema_migrations: { id: 'text', applied_at: 'timestamp with time zone' },
@@ -25,6 +27,7 @@ const expectedColumns: Record<string, Record<string, string>> = {
 
 const expectedFunctions = ['allocate_global_positions', 'append_to_stream', 'find_appended_batch']
 const expectedConstraints = [
+  'events_batch_index_check',
   'events_id_key',
   'events_pkey',
   'events_position_from_transaction',

@@ -74,11 +74,11 @@ export function subscriptionContract(name: string, makeDb: MakeDatabase): void {
       const events = [newEvent(), newEvent(), newEvent()]
       const { positions } = await store.append('sub-a', events, 'any')
       const subscription = start(projection, { batchSize: 2, idleMs: 60_000 })
-      const last = positions.at(-1) ?? 0
+      const last = positions.at(-1) ?? 0n
       expect(await subscription.catchUp()).toBeGreaterThanOrEqual(last)
       expect(await readCheckpoint(db, table)).toBeGreaterThanOrEqual(last)
       expect(await rows(table)).toEqual(expect.arrayContaining(events.map((event) => event.id)))
-      expect(await readCheckpoint(db, 'never-started')).toBe(0)
+      expect(await readCheckpoint(db, 'never-started')).toBe(0n)
     })
 
     it('a failing batch changes neither the read model nor the checkpoint, and is retried once fixed', async () => {
@@ -92,7 +92,7 @@ export function subscriptionContract(name: string, makeDb: MakeDatabase): void {
       expect(await readCheckpoint(db, table)).toBe(before)
       expect(await rows(table)).toEqual(beforeRows)
       state.fail = undefined
-      expect(await subscription.catchUp()).toBeGreaterThanOrEqual(positions.at(-1) ?? 0)
+      expect(await subscription.catchUp()).toBeGreaterThanOrEqual(positions.at(-1) ?? 0n)
       expect((await rows(table)).length).toBe(beforeRows.length + 2)
     })
 
@@ -103,9 +103,9 @@ export function subscriptionContract(name: string, makeDb: MakeDatabase): void {
       const { positions } = await store.append('sub-c', [newEvent('Poison')], 'any')
       start(projection, { onError: (error) => errors.push(error) })
       while (errors.length < 2) await sleep(10)
-      expect(await readCheckpoint(db, table)).toBe(0)
+      expect(await readCheckpoint(db, table)).toBe(0n)
       state.fail = undefined
-      expect(await waitForCheckpoint(db, table, positions.at(-1) ?? 0, 5_000)).toBe(true)
+      expect(await waitForCheckpoint(db, table, positions.at(-1) ?? 0n, 5_000)).toBe(true)
     })
 
     it('resumes from its checkpoint after a restart', async () => {
@@ -143,18 +143,18 @@ export function subscriptionContract(name: string, makeDb: MakeDatabase): void {
       await subscription.catchUp()
       const { positions } = await store.append('sub-e', [newEvent()], 'any')
       subscription.wake()
-      expect(await waitForCheckpoint(db, table, positions.at(-1) ?? 0, 2_000)).toBe(true)
+      expect(await waitForCheckpoint(db, table, positions.at(-1) ?? 0n, 2_000)).toBe(true)
     })
 
     it('polls on its own when idle', async () => {
       const { table, projection } = await newProjection()
       start(projection, { idleMs: 10 })
       const { positions } = await store.append('sub-f', [newEvent()], 'any')
-      expect(await waitForCheckpoint(db, table, positions.at(-1) ?? 0, 5_000)).toBe(true)
+      expect(await waitForCheckpoint(db, table, positions.at(-1) ?? 0n, 5_000)).toBe(true)
     })
 
     it('waitForCheckpoint answers false when the position is not reached in time', async () => {
-      expect(await waitForCheckpoint(db, 'never-started', 1, 50)).toBe(false)
+      expect(await waitForCheckpoint(db, 'never-started', 1n, 50)).toBe(false)
     })
 
     it('stop() lets the batch in progress commit', async () => {
@@ -181,7 +181,7 @@ export function subscriptionContract(name: string, makeDb: MakeDatabase): void {
       await sleep(20)
       release.open()
       await stopped
-      expect(await readCheckpoint(db, table)).toBeGreaterThanOrEqual(positions.at(-1) ?? 0)
+      expect(await readCheckpoint(db, table)).toBeGreaterThanOrEqual(positions.at(-1) ?? 0n)
       await expect(subscription.catchUp()).rejects.toMatchObject({ code: 'SUBSCRIPTION_STOPPED' })
     })
 
@@ -193,7 +193,7 @@ export function subscriptionContract(name: string, makeDb: MakeDatabase): void {
       const b = start(projection, { batchSize: 3, idleMs: 5 })
       await Promise.all([a.catchUp(), b.catchUp()])
       expect(await readCheckpoint(db, table)).toBeGreaterThanOrEqual(
-        (await store.readStream('sub-h', { direction: 'backward', limit: 1 }))[0]?.global_position ?? 0,
+        (await store.readStream('sub-h', { direction: 'backward', limit: 1 }))[0]?.global_position ?? 0n,
       )
       expect(new Set(state.seen).size).toBe(state.seen.length)
       expect(await rows(table)).toHaveLength(state.seen.length)

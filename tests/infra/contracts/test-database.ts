@@ -21,6 +21,9 @@ export function newEvent(type = 'ThingHappened', data: Record<string, unknown> =
   }
 }
 
+/** Sort comparator for global positions (bigints: `a - b` is not a number). */
+export const byPosition = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0)
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** A promise and its resolver, to hold a transaction open until the test says so. */

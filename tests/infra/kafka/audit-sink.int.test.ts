@@ -29,7 +29,8 @@ function event(stream: string, version: number, position: number, type: string):
     metadata: { actor: 'admin', correlation_id: randomUUID(), causation_id: null, source: 'test' },
     stream,
     stream_version: version,
-    global_position: position,
+    // Past 2^53, as positions are (docs/event-store.md): the message must carry it exactly.
+    global_position: 2n ** 62n + BigInt(position),
     recorded_at: new Date(Date.UTC(2026, 0, 1, 0, 0, position)),
   }
 }
@@ -74,7 +75,7 @@ async function consume(topic: string, count: number): Promise<Received[]> {
 }
 
 describe('Kafka audit sink', () => {
-  it('publishes events keyed by stream, in order per stream, as typed JSON with id and type headers', async () => {
+  it('publishes events keyed by stream, in order per stream, as typed JSON (position as a decimal string) with id and type headers', async () => {
     const topic = `aiaas.audit.test.${randomUUID()}`
     const sink = createKafkaAuditSink({ brokers, topic, numPartitions: 3 })
     sinks.push(sink)
@@ -93,7 +94,11 @@ describe('Kafka audit sink', () => {
       // Same key, same partition, same order: per-stream order is what the audit log promises.
       expect(new Set(got.map((r) => r.partition)).size).toBe(1)
       expect(got.map((r) => r.value)).toEqual(
-        sent.map((e) => ({ ...e, recorded_at: e.recorded_at.toISOString() })),
+        sent.map((e) => ({
+          ...e,
+          global_position: e.global_position.toString(),
+          recorded_at: e.recorded_at.toISOString(),
+        })),
       )
       expect(got.map((r) => r.headers)).toEqual(
         sent.map((e) => ({ [AUDIT_HEADER_EVENT_ID]: e.id, [AUDIT_HEADER_EVENT_TYPE]: e.type })),

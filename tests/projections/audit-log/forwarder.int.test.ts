@@ -91,7 +91,7 @@ describe('audit forwarder', () => {
     // that waited on Kafka inside a transaction would hide this event from every reader.
     const later = newEvent('OrganizationCreated')
     await store.append('organization-b', [later], -1)
-    const seen = await store.readAll({ after: 0 })
+    const seen = await store.readAll({ after: 0n })
     release()
     expect(seen.map((e) => e.id)).toContain(later.id)
   })
