@@ -1,6 +1,6 @@
 import type { Decider, DomainEvent } from '../domain/decider.ts'
 import { AppError } from '../domain/errors.ts'
-import { type EventStore, NO_STREAM } from '../infra/ports/event-store.ts'
+import { type AppendResult, type EventStore, type NewEvent, NO_STREAM } from '../infra/ports/event-store.ts'
 
 // Who and why, stored as metadata on every event a command produces.
 export interface CommandContext {
@@ -38,10 +38,45 @@ export async function loadState<C, E extends DomainEvent, S>(
 }
 
 const MAX_ATTEMPTS = 3
+/** Sends of one append when the database connection fails (the first send included). */
+const MAX_SENDS = 3
+
+const isCode = (error: unknown, code: string) => error instanceof AppError && error.code === code
+
+/**
+ * Sends the same append again when the connection failed: the first send may have committed with
+ * its reply lost, and the event store answers a repeated batch (same ids) with what it stored.
+ * Re-deciding instead would decide on a state that includes our own events.
+ */
+async function appendResending(
+  store: EventStore,
+  stream: string,
+  events: readonly NewEvent[],
+  expected: number,
+): Promise<AppendResult> {
+  for (let send = 1; ; send++) {
+    try {
+      return await store.append(stream, events, expected)
+    } catch (error) {
+      if (!(isCode(error, 'DATABASE_UNAVAILABLE') && send < MAX_SENDS)) throw error
+    }
+  }
+}
+
+/** The i-th event id of a command invocation: drawn once, the same on every attempt. */
+function eventIds(newId: () => string): (index: number) => string {
+  const drawn: string[] = []
+  return (index) => {
+    drawn[index] ??= newId()
+    return drawn[index]
+  }
+}
 
 /**
  * Load, decide, append with the version that was read. A concurrent writer makes the append fail
- * with VERSION_CONFLICT; the command is then decided again on the fresh state.
+ * with VERSION_CONFLICT; the command is then decided again on the fresh state. Event ids are drawn
+ * once per invocation and reused by every attempt: a conflict proves none of them was stored, and
+ * a lost reply (DATABASE_UNAVAILABLE) is answered idempotently when the append is sent again.
  */
 export async function handleCommand<C, E extends DomainEvent, S>(
   deps: CommandDeps,
@@ -50,22 +85,22 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   command: C,
   context: CommandContext,
 ): Promise<{ events: E[]; positions: bigint[] }> {
+  const idAt = eventIds(deps.newId)
   for (let attempt = 1; ; attempt++) {
     const { state, version } = await loadState(deps.store, stream, decider)
     const events = decider.decide(command, state)
-    const stored = events.map((event) => ({
-      id: deps.newId(),
+    const stored = events.map((event, index) => ({
+      id: idAt(index),
       type: event.type,
       schema_version: decider.schemaVersion,
       data: event.data,
       metadata: context,
     }))
     try {
-      const { positions } = await deps.store.append(stream, stored, version)
+      const { positions } = await appendResending(deps.store, stream, stored, version)
       return { events, positions }
     } catch (error) {
-      const retry = error instanceof AppError && error.code === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS
-      if (!retry) throw error
+      if (!(isCode(error, 'VERSION_CONFLICT') && attempt < MAX_ATTEMPTS)) throw error
     }
   }
 }
