@@ -24,7 +24,8 @@ export async function startRouter(config: Config): Promise<Running> {
   const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
   const limiter = createRedisRateLimiter(config.AIAAS_REDIS_URL)
   const budgets = createRedisBudgetLedger(config.AIAAS_REDIS_URL)
-  // Usage events the broker refuses wait in a local spool until it is back: nothing is lost.
+  // Usage events the broker refuses wait in a local LMDB spool until it is back (what that
+  // survives, and what not: ADR 0005 and docs/architecture.md, Faults).
   const usage = createSpooledUsagePublisher(
     createRabbitUsagePublisher(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE),
     {

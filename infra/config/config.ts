@@ -78,7 +78,7 @@ export const configVariables = {
   AIAAS_MOCK_BACKEND_URL: {
     schema: z.url().optional(),
     default: undefined,
-    doc: 'Base URL (…/v1) of the `echo` model when AIAAS_MODELS is unset. Unset: in-process (dev) or http://AIAAS_HOST:AIAAS_MOCK_MODEL_PORT/v1.',
+    doc: 'Base URL (…/v1) of the `echo` model when AIAAS_MODELS is unset. Unset: a Unix socket in the data dir that only the router reaches (dev), or http://AIAAS_HOST:AIAAS_MOCK_MODEL_PORT/v1.',
   },
   AIAAS_ECHO_INPUT_USD_PER_MTOK: {
     schema: price,
