@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { loadConfig } from '../../infra/config/config.ts'
+import { fixKafkaJsRequestQueue } from '../../infra/kafka/request-queue-fix.ts'
+
+// The test reader is a kafkajs client too: without the fix it prints TimeoutNegativeWarning (ADR 0007).
+fixKafkaJsRequestQueue()
 
 export interface AuditMessage {
   key: string
