@@ -3,6 +3,9 @@ import { AppError } from '../../domain/errors.ts'
 import { withDeadline } from '../deadline.ts'
 import type { AuditSink } from '../ports/audit-sink.ts'
 import type { RecordedEvent } from '../ports/event-store.ts'
+import { fixKafkaJsRequestQueue } from './request-queue-fix.ts'
+
+fixKafkaJsRequestQueue()
 
 export interface KafkaAuditSinkOptions {
   /** From AIAAS_KAFKA_BROKERS (comma-separated host:port). */
