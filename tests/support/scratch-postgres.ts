@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+// A throwaway PostgreSQL cluster in a temporary directory, for tests that must change what a
+// shared server cannot: here the transaction id epoch (pg_resetwal -e), which moves the 64-bit
+// transaction id (xid8) to epoch * 2^32 without writing any pg_xact file. Uses the binaries the
+// services script installs (PostgreSQL 15 on Debian); AIAAS_PG_BIN points elsewhere.
+
+const run = promisify(execFile)
+const binDir = process.env.AIAAS_PG_BIN ?? '/usr/lib/postgresql/15/bin'
+// initdb refuses to run as root: as root, the cluster belongs to the postgres user.
+const asRoot = process.getuid?.() === 0
+
+export interface ScratchCluster {
+  /** postgres://aiaas@127.0.0.1:<port>/postgres (trust authentication, loopback only). */
+  readonly url: string
+  /** Stops the server cleanly, sets the transaction id epoch, starts it again. */
+  setEpoch(epoch: number): Promise<void>
+  /** Stops the server (immediately) and removes its directory; safe to call twice. */
+  destroy(): Promise<void>
+}
+
+async function pg(tool: string, args: readonly string[]): Promise<string> {
+  const file = join(binDir, tool)
+  const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, [...args]]
+  const { stdout } = await run(command, argv, { timeout: 60_000 })
+  return stdout
+}
+
+/** A loopback port nobody listens on right now (the server binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startScratchCluster(): Promise<ScratchCluster> {
+  if (!existsSync(join(binDir, 'initdb'))) {
+    throw new Error(`no PostgreSQL binaries in ${binDir}: run infra/services/services.sh or set AIAAS_PG_BIN`)
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'aiaas-scratch-pg-'))
+  const data = join(dir, 'data')
+  let destroyed = false
+  const destroy = async () => {
+    if (destroyed) return
+    destroyed = true
+    if (existsSync(join(data, 'postmaster.pid'))) {
+      await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']).catch(() => undefined)
+    }
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    if (asRoot) await run('chown', ['postgres:', dir])
+    await pg('initdb', [
+      '-D',
+      data,
+      '-U',
+      'aiaas',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ])
+    const port = await freePort()
+    // Durability is not under test: no fsync keeps the restarts fast on a shared machine.
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`
+    // -w: pg_ctl returns once the server accepts connections (it polls like pg_isready).
+    const start = () =>
+      pg('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60'])
+    await start()
+    return {
+      url: `postgres://aiaas@127.0.0.1:${port}/postgres`,
+      async setEpoch(epoch) {
+        await pg('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60'])
+        await pg('pg_resetwal', ['-e', String(epoch), data])
+        await start()
+      },
+      destroy,
+    }
+  } catch (error) {
+    await destroy()
+    throw error
+  }
+}
