@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError } from 'fastify'
 import { type ErrorCode, errorCatalog } from './errors/catalog.ts'
+import { errorFormatFor } from './errors/reply.ts'
 
 // Requests Node's HTTP parser rejects (malformed request line, headers over maxHeaderSize, a
 // request too slow to arrive) never reach fastify's routes or error handler: Node's `clientError`
@@ -25,7 +26,7 @@ export function requestPath(raw: unknown): string | null {
 
 export function clientErrorBody(code: ErrorCode, path: string | null): { type: string; body: string } {
   const spec = errorCatalog[code]
-  if (path !== null && (path === '/v1' || path.startsWith('/v1/'))) {
+  if (path !== null && errorFormatFor(path) === 'openai') {
     const error = { message: spec.title, type: spec.openai_type, param: null, code: code.toLowerCase() }
     return { type: 'application/json', body: JSON.stringify({ error }) }
   }

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { trackAllowedMethods } from './allowed-methods.ts'
 import { clientErrorHandler } from './client-error.ts'
-import { useErrorFormat } from './errors/reply.ts'
+import { errorFormatFor, sendError, useErrorFormat } from './errors/reply.ts'
 import { useBoundedJsonParser } from './json-depth.ts'
 import type { Metrics } from './metrics.ts'
 
@@ -30,6 +30,9 @@ export function createServer(options: ServerOptions) {
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
     clientErrorHandler,
+    // Errors fastify raises before routing (a path with bad percent-encoding, an over-long path
+    // parameter) would otherwise answer in fastify's own shape, quoting the whole path.
+    frameworkErrors: (error, request, reply) => sendError(reply, request, errorFormatFor(request.url), error),
   }).withTypeProvider<ZodTypeProvider>()
   trackAllowedMethods(app)
   useBoundedJsonParser(app)

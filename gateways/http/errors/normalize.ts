@@ -1,5 +1,6 @@
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { isAppError } from '../../../domain/errors.ts'
+import { clip } from '../clip.ts'
 import { type ErrorCode, errorCatalog, isErrorCode } from './catalog.ts'
 
 export interface NormalizedError {
@@ -18,6 +19,9 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  // A path that is not valid percent-encoding, or a path parameter over maxParamLength (100).
+  FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'VALIDATION_FAILED',
 }
 
 const make = (
@@ -60,7 +64,8 @@ export function normalizeError(error: unknown): NormalizedError {
   }
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
     const code = fastifyCodes[error.code]
-    if (code) return make(code, error.message)
+    // fastify's messages can quote the path or the body: echoed clipped.
+    if (code) return make(code, clip(error.message))
   }
   if (error instanceof SyntaxError) return make('MALFORMED_JSON', 'the body is not valid JSON')
   return make('INTERNAL', 'internal error')

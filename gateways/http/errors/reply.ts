@@ -6,6 +6,10 @@ import { type NormalizedError, normalizeError } from './normalize.ts'
 
 export type ErrorFormat = 'openai' | 'problem'
 
+/** The shape a path's errors take when no route scope says: OpenAI's under /v1, else problem+json. */
+export const errorFormatFor = (path: string): ErrorFormat =>
+  path === '/v1' || path.startsWith('/v1/') || path.startsWith('/v1?') ? 'openai' : 'problem'
+
 /** OpenAI's error body: { error: { message, type, param, code } }. */
 function openAiBody(e: NormalizedError) {
   return {

@@ -149,6 +149,15 @@ describe('no input yields a 5xx', () => {
     await problem(budget, 405, 'METHOD_NOT_ALLOWED')
   })
 
+  it('a path parameter that is bad percent-encoding or over 100 characters: 400 problem+json', async () => {
+    const get = (param: string) => fetch(`${base}/admin/v1/organizations/${param}`, { headers: json(ADMIN) })
+    await problem(await get('%80'), 400, 'MALFORMED_REQUEST')
+    await problem(await get('%ED%A0%80'), 400, 'MALFORMED_REQUEST')
+    const long = await get('x'.repeat(150))
+    expect((await long.clone().text()).length).toBeLessThan(1000)
+    await problem(long, 400, 'VALIDATION_FAILED')
+  })
+
   it("Node's own 431 and 400 use our error shapes", async () => {
     const big = `X-Big: ${'a'.repeat(20_000)}\r\n`
     const v1 = await raw(`GET /v1/models HTTP/1.1\r\nHost: x\r\n${big}\r\n`)
