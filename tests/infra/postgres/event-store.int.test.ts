@@ -6,10 +6,12 @@ import type { Database, Sql } from '../../../infra/ports/database.ts'
 import { type EventStore, NO_STREAM } from '../../../infra/ports/event-store.ts'
 import { eventStoreContract } from '../contracts/event-store.contract.ts'
 import { orderingContract } from '../contracts/event-store-ordering.contract.ts'
+import { eventStoreUpgradeContract } from '../contracts/event-store-upgrade.contract.ts'
 import { gate, newEvent, sleep, type TestDatabase } from '../contracts/test-database.ts'
 import { makePostgres } from './fresh-schema.ts'
 
 eventStoreContract('postgres', makePostgres('event_store'))
+eventStoreUpgradeContract('postgres', makePostgres('upgrade'))
 
 orderingContract('postgres, concurrent clients', makePostgres('ordering', 16), {
   numRuns: 25,
