@@ -123,13 +123,14 @@ describe('router input bounds', () => {
 
   it('an unknown model is echoed clipped to 200 characters and "…", in the body and the log', async () => {
     const { app, lines } = await router()
-    const model = `${'a'.repeat(200)}${'b'.repeat(50)}`
+    // Letters no request id, timestamp or field name contains.
+    const model = `${'q'.repeat(200)}${'Z'.repeat(50)}`
     const response = await app.inject(post({ ...hello, model }))
     expect(response.statusCode).toBe(404)
     const message: string = response.json().error.message
-    expect(message).toContain(`${'a'.repeat(200)}…`)
-    expect(message).not.toContain('b')
-    expect(lines.join('\n')).not.toContain('ab')
+    expect(message).toContain(`${'q'.repeat(200)}…`)
+    expect(message).not.toContain('Z')
+    expect(lines.join('\n')).not.toMatch(/qZ|ZZ/)
   })
 
   it('names with NUL or a lone surrogate, and content with NUL: 400 naming the field', async () => {
