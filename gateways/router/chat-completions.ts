@@ -133,7 +133,7 @@ export async function enforceRateLimit(deps: RouterDeps, reply: FastifyReply, ke
   reply.header('x-ratelimit-remaining-requests', decision.remaining)
   reply.header('x-ratelimit-reset-requests', `${Math.ceil(decision.reset_ms / 1000)}s`)
   if (!decision.allowed) {
-    // The body is not read yet, so the model is not known: docs/observability.md's `*` label.
+    // The body is not read yet, so the model is not known: label `*` (docs/errors.md).
     deps.metrics.inferenceRequests.inc({ model: '*', outcome: 'rate_limited' })
     reply.header('retry-after', Math.ceil(decision.reset_ms / 1000))
     throw new AppError(
