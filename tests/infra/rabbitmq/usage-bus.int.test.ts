@@ -107,13 +107,16 @@ describe('rabbitmq usage consumer', () => {
     await waitFor(() => firstSaw.length >= 2, 'both events at the first consumer')
     await first.close()
 
+    // Published after the first consumer left: whatever it handed back (only `stuck`; `done` was
+    // acked) is ahead of the marker in the queue, so once the marker arrives nothing else can.
+    const marker = usageEvent()
+    await publisher.publish(marker)
     const secondSaw: UsageEvent[] = []
     await second.start(async (event) => {
       secondSaw.push(event)
     })
-    await waitFor(() => secondSaw.length >= 1, 'the unfinished event')
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(secondSaw).toEqual([stuck])
+    await waitFor(() => secondSaw.some((e) => e.id === marker.id), 'the marker behind the unfinished event')
+    expect(secondSaw).toEqual([stuck, marker])
   })
 
   it('re-subscribes by itself after its connection is cut', async () => {
