@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { trackAllowedMethods } from './allowed-methods.ts'
@@ -6,6 +5,7 @@ import { clientErrorHandler } from './client-error.ts'
 import { errorFormatFor, sendError, useErrorFormat } from './errors/reply.ts'
 import { useBoundedJsonParser } from './json-depth.ts'
 import type { Metrics } from './metrics.ts'
+import { requestForLog, requestId } from './request-log.ts'
 
 export interface ServerOptions {
   logLevel: string
@@ -24,9 +24,14 @@ export type App = FastifyInstance
  */
 export function createServer(options: ServerOptions) {
   const app = Fastify({
-    logger: { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    logger: {
+      level: options.logLevel,
+      serializers: { req: requestForLog },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // The id is read by genReqId, which refuses one that does not look like an id.
+    requestIdHeader: false,
+    genReqId: requestId,
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
     clientErrorHandler,

@@ -186,3 +186,26 @@ describe('router input bounds', () => {
     expect(valid.json()).toMatchObject({ error: { code: 'rate_limited' } })
   })
 })
+
+describe('what a request writes in logs and headers', () => {
+  it('a long URL is logged clipped, and an x-request-id that is not an id is replaced', async () => {
+    const { app, lines } = await router()
+    const path = `/v1/${'p'.repeat(10_000)}`
+    const response = await app.inject({
+      method: 'GET',
+      url: path,
+      headers: { 'x-request-id': `x y${'i'.repeat(500)}` },
+    })
+    expect(response.statusCode).toBe(404)
+    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(response.body.length).toBeLessThan(1000)
+    for (const line of lines) expect(line.length).toBeLessThan(2000)
+    expect(lines.some((line) => line.includes('"incoming request"') && line.includes('pppp…'))).toBe(true)
+    const kept = await app.inject({
+      method: 'GET',
+      url: '/v1/x',
+      headers: { 'x-request-id': 'trace-42.a:b' },
+    })
+    expect(kept.headers['x-request-id']).toBe('trace-42.a:b')
+  })
+})

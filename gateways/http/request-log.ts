@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import { clip } from './clip.ts'
+
+// What a request puts in every log line and response is bounded: a caller's x-request-id is kept
+// only when it looks like an id, and the logged URL is clipped (a URL can fill the 16 KiB header
+// limit).
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The caller's x-request-id when it looks like an id, else a fresh UUID. */
+export function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id']
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+}
+
+/** pino's `req` serializer: fastify's default fields, with the URL and host clipped. */
+export function requestForLog(request: {
+  method?: string
+  url?: string
+  host?: string
+  ip?: string
+  socket?: { remotePort?: number }
+}) {
+  return {
+    method: request.method,
+    url: clip(request.url ?? ''),
+    host: clip(request.host ?? ''),
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  }
+}
