@@ -32,14 +32,28 @@ describe('memory usage bus', () => {
 
   it('waits for running handlers on close', async () => {
     const { publisher, consumer } = createMemoryUsageBus()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let started = false
     let finished = false
     await consumer.start(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      started = true
+      await gate
       finished = true
     })
     await publisher.publish(usageEvent())
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    await consumer.close()
+    await waitFor(() => started, 'the handler to start')
+    let closed = false
+    const closing = consumer.close().then(() => {
+      closed = true
+    })
+    // The handler cannot finish before the gate opens, so neither may close().
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(closed).toBe(false)
+    release()
+    await closing
     expect(finished).toBe(true)
   })
 })
