@@ -34,12 +34,12 @@ const plainSetup = `
   CREATE TABLE plain_events (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES);
   CREATE SEQUENCE plain_events_position`
 const plainColumns =
-  'global_position, id, stream, stream_version, type, schema_version, data, metadata, transaction_id, recorded_at'
+  'global_position, id, stream, stream_version, type, schema_version, data, metadata, transaction_id, recorded_at, batch_index, batch_size'
 
 function plainInsertSql(rows: number): string {
   const values = Array.from({ length: rows }, (_, i) => {
     const p = i * 6
-    return `(nextval('plain_events_position'), $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${rows * 6 + 1}, pg_current_xact_id(), now())`
+    return `(nextval('plain_events_position'), $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${rows * 6 + 1}, pg_current_xact_id(), now(), ${i}, ${rows})`
   })
   return `INSERT INTO plain_events (${plainColumns}) VALUES ${values.join(', ')}`
 }

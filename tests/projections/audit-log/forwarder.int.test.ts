@@ -47,7 +47,7 @@ describe('audit forwarder', () => {
     cleanup.push(() => subscription.stop())
 
     const checkpoint = await subscription.catchUp()
-    expect(checkpoint).toBeGreaterThan(0)
+    expect(checkpoint).toBeGreaterThan(0n)
     expect((await readTopic(topic, (m) => m.length >= 4)).map((m) => m.id).sort()).toEqual([...ids].sort())
   })
 
@@ -63,7 +63,7 @@ describe('audit forwarder', () => {
     })
     cleanup.push(() => subscription.stop())
     await expect(subscription.catchUp()).rejects.toMatchObject({ code: 'AUDIT_SINK_UNAVAILABLE' })
-    expect(await readCheckpoint(db, AUDIT_FORWARDER)).toBe(0)
+    expect(await readCheckpoint(db, AUDIT_FORWARDER)).toBe(0n)
   })
 
   it('never holds back other readers of the log while the sink is slow or down', async () => {
