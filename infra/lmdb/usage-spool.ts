@@ -18,11 +18,15 @@ export interface UsageSpoolOptions {
 }
 
 /**
- * Nothing lost while the broker is down: an event the bus refuses is written to a local LMDB
- * spool (synchronously durable before publish resolves) and re-published in id order (uuidv7, so
- * oldest first) once the bus takes events again. While anything is spooled, new events go straight
- * to the spool, so a down broker costs one failed publish, not one per request. At-least-once:
- * an event re-published just before a crash may arrive twice; ingest deduplicates by id.
+ * Bridges a bus outage: an event the bus refuses is written to a local LMDB spool and
+ * re-published in id order (uuidv7, so oldest first) once the bus takes events again; each is
+ * removed only after the bus accepted it. publish resolves once LMDB has committed the event:
+ * that survives a crash of the process; with lmdb-js' default overlappingSync the disk flush may
+ * follow the commit, so a crash of the machine can lose the last events (ADR 0005).
+ * tests/infra/lmdb/usage-spool.int.test.ts shows a bus switched off and on, a process restart and
+ * a real RabbitMQ outage. While anything is spooled, new events go straight to the spool, so a
+ * down broker costs one failed publish, not one per request. At-least-once: an event re-published
+ * just before a crash may arrive twice; ingest deduplicates by id.
  */
 export function createSpooledUsagePublisher(
   inner: UsagePublisher,
