@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -91,6 +93,37 @@ describe('LMDB usage spool', () => {
     await waitFor(
       drained(second, () => received.length === 3),
       "the previous process's 3 events",
+      5000,
+    )
+    expect(received.sort()).toEqual(events.map((e) => e.id).sort())
+  })
+
+  it('keeps what publish resolved for when the process is killed (SIGKILL, no close)', async () => {
+    const path = join(dir, randomUUID())
+    const events = [usageEvent(), usageEvent(), usageEvent()]
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'spool-then-crash.ts'), path, JSON.stringify(events)],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const [code, signal] = await once(child, 'exit')
+    expect({ code, signal, stderr }).toEqual({ code: null, signal: 'SIGKILL', stderr: '' })
+
+    const bus = createMemoryUsageBus()
+    const received: string[] = []
+    await bus.consumer.start(async (e) => {
+      received.push(e.id)
+    })
+    const next = createSpooledUsagePublisher(bus.publisher, { path, drainIntervalMs: 50 })
+    onTestFinished(() => next.close())
+    expect(next.pending()).toBe(3)
+    await waitFor(
+      drained(next, () => received.length === 3),
+      "the killed process's 3 events",
       5000,
     )
     expect(received.sort()).toEqual(events.map((e) => e.id).sort())
