@@ -12,13 +12,14 @@ import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
-import { createServer } from '../http/server.ts'
+import type { ZodApp } from '../http/server.ts'
 import { serveMockModelOnSocket } from '../mock-model/socket.ts'
-import { createModelCatalog, type Model } from '../router/models.ts'
+import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
+import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { configuredModels } from './models.ts'
-import { createRuntime, type Running } from './runtime.ts'
+import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
 /**
@@ -28,63 +29,62 @@ import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps }
 export async function startDev(config: Config): Promise<Running & { adminToken: string }> {
   const rt = createRuntime(config, 'dev')
   await mkdir(config.AIAAS_DATA_DIR, { recursive: true })
-  const db = await createPgliteDatabase(join(config.AIAAS_DATA_DIR, 'pglite'))
-  await migrate(db)
-  const store = createEventStore(db)
-  const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
-  const projector = startSubscription(db, store, readModelsProjection, { onError })
-  const limiter = createMemoryRateLimiter()
-  const budgets = createMemoryBudgetLedger()
-  const bus = createMemoryUsageBus()
-  await bus.consumer.start(async (event) => {
-    await ingestUsageEvent(db, event)
-  })
   const adminToken = await resolveAdminToken(config, 'embedded', (token, path) => {
     // Said once, to a person reading the terminal; the file keeps it for the next starts.
     process.stdout.write(`\nGenerated the admin token (kept in ${path}, mode 0600):\n  ${token}\n\n`)
     rt.log.warn({ path }, 'generated the admin token')
   })
+  const running = await serveApi(rt, config.PORT, async (app) => {
+    const { db, store, projector, limiter, budgets, usage, mockModel } = await openEmbeddedAdapters(app, rt)
+    const models = configuredModels(config, mockModel)
+    const catalog = createModelCatalog(() => models)
+    const readiness = [databaseCheck(db)]
+    const routerAdapters = { db, limiter, budgets, usage, models: catalog }
+    await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, routerAdapters, readiness) })
+    const awaitProjection = projectionWaiter(db, () => projector.wake())
+    const admin = adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection)
+    await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
+    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
+  })
+  rt.log.info({ url: running.url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')
+  return { ...running, adminToken, notes: [whereIsTheAdminToken(config)] }
+}
 
-  let models: Model[] = []
-  const catalog = createModelCatalog(() => models)
-  const awaitProjection = projectionWaiter(db, () => projector.wake())
-  const readiness = [databaseCheck(db)]
-
+/**
+ * Every adapter of embedded mode, opened in dependency order as plugins of `app`; `app.close()`
+ * closes them in reverse, after the server has stopped: the mock model, ingest, the usage bus,
+ * the ledgers, the projector, and the database last.
+ */
+async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
+  const { config } = rt
+  const db = await openAdapter(app, 'db', async () => {
+    const db = await createPgliteDatabase(join(config.AIAAS_DATA_DIR, 'pglite'))
+    await migrate(db)
+    return db
+  })
+  const store = createEventStore(db)
+  const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
+  const { subscription: projector } = await openAdapter(app, 'projector', () =>
+    stoppable(startSubscription(db, store, readModelsProjection, { onError })),
+  )
+  const limiter = await openAdapter(app, 'limiter', () => createMemoryRateLimiter())
+  const budgets = await openAdapter(app, 'budgets', () => createMemoryBudgetLedger())
+  const bus = createMemoryUsageBus()
+  const usage = await openAdapter(app, 'usage', () => bus.publisher)
+  await openAdapter(app, 'ingest', async () => {
+    await bus.consumer.start(async (event) => {
+      await ingestUsageEvent(db, event)
+    })
+    return bus.consumer
+  })
   // Not on the public port, where it was a free unmetered endpoint (gateways/mock-model/socket.ts).
-  const mockModel = await serveMockModelOnSocket({
-    dataDir: config.AIAAS_DATA_DIR,
-    logLevel: config.AIAAS_LOG_LEVEL,
-    now: rt.now,
-    newId: rt.newId,
-  })
-  const app = createServer({ logLevel: config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
-  await app.register(routerRoutes, {
-    prefix: '/v1',
-    ...routerDeps(rt, { db, limiter, budgets, usage: bus.publisher, models: catalog }, readiness),
-  })
-  await app.register(adminRoutes, {
-    prefix: '/admin/v1',
-    ...adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection),
-  })
-  await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
-
-  const url = await app.listen({ host: config.AIAAS_HOST, port: config.PORT })
-  models = configuredModels(config, mockModel)
-  rt.log.info({ url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')
-
-  return {
-    url,
-    adminToken,
-    notes: [whereIsTheAdminToken(config)],
-    async stop() {
-      await app.close()
-      await mockModel.close()
-      await projector.stop()
-      await bus.consumer.close()
-      await bus.publisher.close()
-      await limiter.close()
-      await budgets.close()
-      await db.close()
-    },
-  }
+  const mockModel = await openAdapter(app, 'mockModel', () =>
+    serveMockModelOnSocket({
+      dataDir: config.AIAAS_DATA_DIR,
+      logLevel: config.AIAAS_LOG_LEVEL,
+      now: rt.now,
+      newId: rt.newId,
+    }),
+  )
+  return { db, store, projector, limiter, budgets, usage, mockModel }
 }

@@ -31,47 +31,43 @@ export interface Running {
   stop(): Promise<void>
 }
 
-/** /metrics (and a health probe) for processes without an HTTP API of their own. */
-async function serveMetricsOnly(runtime: Runtime): Promise<{ url: string; close(): Promise<void> }> {
-  const app = createServer({ logLevel: runtime.config.AIAAS_LOG_LEVEL, metrics: runtime.metrics })
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  const url = await app.listen({ host: runtime.config.AIAAS_HOST, port: runtime.config.AIAAS_METRICS_PORT })
-  return { url, close: () => app.close() }
-}
+type Register = (app: ZodApp) => PromiseLike<unknown>
 
-type Close = () => Promise<void>
-
-/** Serves one API on `port`; stop() closes the server first, then `closers` in order. */
+/**
+ * Serves one API on `port`: `register` opens its adapters (openAdapter) and routes, then it
+ * listens; if either fails, what was opened is closed. stop() stops the server (in-flight
+ * requests finish), then closes the adapters in reverse order of opening.
+ */
 export async function serveApi(
   rt: Runtime,
   port: number,
-  register: (app: ZodApp) => PromiseLike<unknown>,
-  closers: readonly Close[],
-): Promise<Running> {
+  register: Register,
+): Promise<Running & { url: string }> {
   const app = createServer({ logLevel: rt.config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
-  await register(app)
-  const url = await app.listen({ host: rt.config.AIAAS_HOST, port })
-  return {
-    url,
-    async stop() {
-      await app.close()
-      for (const close of closers) await close()
-    },
+  try {
+    await register(app)
+    const url = await app.listen({ host: rt.config.AIAAS_HOST, port })
+    return { url, stop: () => app.close() }
+  } catch (error) {
+    await app.close()
+    throw error
   }
 }
 
-/** A headless process: /metrics on AIAAS_METRICS_PORT; stop() runs `closers` in order, then closes it. */
+/**
+ * A headless process: `register` opens its adapters on a server that only answers /metrics and
+ * /healthz on AIAAS_METRICS_PORT, and returns what the start-up log line says about it.
+ */
 export async function runWorker(
   rt: Runtime,
-  closers: readonly Close[],
-  details: Record<string, unknown>,
+  register: (app: ZodApp) => PromiseLike<Record<string, unknown>>,
 ): Promise<Running> {
-  const metrics = await serveMetricsOnly(rt)
-  rt.log.info({ metrics: metrics.url, ...details }, 'running')
-  return {
-    async stop() {
-      for (const close of closers) await close()
-      await metrics.close()
-    },
-  }
+  let details: Record<string, unknown> = {}
+  const server = await serveApi(rt, rt.config.AIAAS_METRICS_PORT, async (app) => {
+    app.get('/healthz', async () => ({ status: 'ok' }))
+    details = await register(app)
+  })
+  rt.log.info({ metrics: server.url, ...details }, 'running')
+  // No API of its own: its URL is only for /metrics, and the CLI announces API URLs.
+  return { stop: server.stop }
 }

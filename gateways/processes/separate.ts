@@ -3,7 +3,6 @@ import { Gauge } from 'prom-client'
 import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
-import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
@@ -12,20 +11,36 @@ import { analyticsRoutes } from '../analytics/routes.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
+import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
 import { configuredModels } from './models.ts'
-import { createRuntime, type Running, serveApi } from './runtime.ts'
+import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
-// The HTTP processes of a production deployment, one per `aiaas <name>`.
+// The HTTP processes of a production deployment, one per `aiaas <name>`. Each opens its adapters
+// as plugins of its server (openAdapter): they close in reverse order once the server has stopped.
 
 export async function startRouter(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'router')
-  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  const limiter = createRedisRateLimiter(config.AIAAS_REDIS_URL)
-  const budgets = createRedisBudgetLedger(config.AIAAS_REDIS_URL)
-  // Usage events the broker refuses wait in a local LMDB spool until it is back (what that
-  // survives, and what not: ADR 0005 and docs/architecture.md, Faults).
+  const echoUrl = `http://${config.AIAAS_HOST}:${config.AIAAS_MOCK_MODEL_PORT}/v1`
+  const models = configuredModels(config, echoUrl)
+  return serveApi(rt, config.PORT, async (app) => {
+    const db = await openPostgres(app, config)
+    const limiter = await openAdapter(app, 'limiter', () => createRedisRateLimiter(config.AIAAS_REDIS_URL))
+    const budgets = await openAdapter(app, 'budgets', () => createRedisBudgetLedger(config.AIAAS_REDIS_URL))
+    const usage = await openAdapter(app, 'usage', () => spooledUsage(rt))
+    const readiness = [databaseCheck(db), { name: 'redis', check: () => limiter.ping() }]
+    const adapters = { db, limiter, budgets, usage, models: createModelCatalog(() => models) }
+    await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, adapters, readiness) })
+  })
+}
+
+/**
+ * Usage events the broker refuses wait in a local LMDB spool until it is back (what that
+ * survives, and what not: ADR 0005 and docs/architecture.md, Faults).
+ */
+function spooledUsage(rt: Runtime) {
+  const { config } = rt
   const usage = createSpooledUsagePublisher(
     createRabbitUsagePublisher(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE),
     {
@@ -41,53 +56,36 @@ export async function startRouter(config: Config): Promise<Running> {
       this.set(usage.pending())
     },
   })
-  const echoUrl = `http://${config.AIAAS_HOST}:${config.AIAAS_MOCK_MODEL_PORT}/v1`
-  const models = configuredModels(config, echoUrl)
-  const readiness = [databaseCheck(db), { name: 'redis', check: () => limiter.ping() }]
-  const deps = routerDeps(
-    rt,
-    { db, limiter, budgets, usage, models: createModelCatalog(() => models) },
-    readiness,
-  )
-  return serveApi(rt, config.PORT, (app) => app.register(routerRoutes, { prefix: '/v1', ...deps }), [
-    () => usage.close(),
-    () => limiter.close(),
-    () => budgets.close(),
-    () => db.close(),
-  ])
+  return usage
 }
 
 export async function startIdentity(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'identity')
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
-  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  const store = createEventStore(db)
-  // The projector is another process: a command's response waits until it has caught up.
-  const awaitProjection = projectionWaiter(db)
-  const deps = adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection)
-  return serveApi(
-    rt,
-    config.AIAAS_IDENTITY_PORT,
-    (app) => app.register(adminRoutes, { prefix: '/admin/v1', ...deps }),
-    [() => db.close()],
-  )
+  return serveApi(rt, config.AIAAS_IDENTITY_PORT, async (app) => {
+    const db = await openPostgres(app, config)
+    // The projector is another process: a command's response waits until it has caught up.
+    const deps = adminDeps(
+      rt,
+      { db, commands: { store: createEventStore(db) } },
+      adminToken,
+      projectionWaiter(db),
+    )
+    await app.register(adminRoutes, { prefix: '/admin/v1', ...deps })
+  })
 }
 
 export async function startAnalytics(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'analytics')
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
-  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  const deps = analyticsDeps(rt, db, adminToken)
-  return serveApi(
-    rt,
-    config.AIAAS_ANALYTICS_PORT,
-    (app) => app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps }),
-    [() => db.close()],
-  )
+  return serveApi(rt, config.AIAAS_ANALYTICS_PORT, async (app) => {
+    const db = await openPostgres(app, config)
+    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
+  })
 }
 
 export async function startMockModel(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'mock-model')
   const options = { prefix: '/v1', now: rt.now, newId: rt.newId }
-  return serveApi(rt, config.AIAAS_MOCK_MODEL_PORT, (app) => app.register(mockModelRoutes, options), [])
+  return serveApi(rt, config.AIAAS_MOCK_MODEL_PORT, (app) => app.register(mockModelRoutes, options))
 }

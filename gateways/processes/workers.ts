@@ -8,43 +8,57 @@ import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
 import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
+import { openAdapter, openPostgres, stoppable } from './adapter.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
 
-// The headless processes: they consume a log or a queue and serve only /metrics.
+// The headless processes: they consume a log or a queue and serve only /metrics. Their adapters
+// are plugins of that server (openAdapter): they close in reverse order on stop.
 
 export async function startProjector(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'projector')
-  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  const store = createEventStore(db)
   const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
-  const subscription = startSubscription(db, store, readModelsProjection, { onError, idleMs: 50 })
-  return runWorker(rt, [() => subscription.stop(), () => db.close()], {})
+  return runWorker(rt, async (app) => {
+    const db = await openPostgres(app, config)
+    const store = createEventStore(db)
+    await openAdapter(app, 'projector', () =>
+      stoppable(startSubscription(db, store, readModelsProjection, { onError, idleMs: 50 })),
+    )
+    return {}
+  })
 }
 
 export async function startAuditForwarder(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'audit-forwarder')
-  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  const store = createEventStore(db)
   const brokers = config.AIAAS_KAFKA_BROKERS.split(',').map((b) => b.trim())
-  const sink = createKafkaAuditSink({ brokers, topic: config.AIAAS_AUDIT_TOPIC })
   const onError = (error: unknown) =>
     rt.log.error({ err: error }, 'audit forwarding failed; retrying from the checkpoint')
-  const subscription = startSubscription(db, store, auditForwarding(sink), { onError })
-  return runWorker(rt, [() => subscription.stop(), () => sink.close(), () => db.close()], {
-    topic: config.AIAAS_AUDIT_TOPIC,
+  return runWorker(rt, async (app) => {
+    const db = await openPostgres(app, config)
+    const sink = await openAdapter(app, 'sink', () =>
+      createKafkaAuditSink({ brokers, topic: config.AIAAS_AUDIT_TOPIC }),
+    )
+    await openAdapter(app, 'forwarder', () =>
+      stoppable(startSubscription(db, createEventStore(db), auditForwarding(sink), { onError })),
+    )
+    return { topic: config.AIAAS_AUDIT_TOPIC }
   })
 }
 
 export async function startIngest(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'ingest')
-  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  const consumer = createRabbitUsageConsumer(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE, {
-    logger: rt.log,
+  return runWorker(rt, async (app) => {
+    const db = await openPostgres(app, config)
+    await openAdapter(app, 'consumer', async () => {
+      const consumer = createRabbitUsageConsumer(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE, {
+        logger: rt.log,
+      })
+      await consumer.start(async (event) => {
+        await ingestUsageEvent(db, event)
+      })
+      return consumer
+    })
+    return { queue: config.AIAAS_USAGE_QUEUE }
   })
-  await consumer.start(async (event) => {
-    await ingestUsageEvent(db, event)
-  })
-  return runWorker(rt, [() => consumer.close(), () => db.close()], { queue: config.AIAAS_USAGE_QUEUE })
 }
 
 export async function runMigrate(config: Config): Promise<string[]> {
