@@ -20,7 +20,7 @@ export const configVariables = {
   AIAAS_DATA_DIR: {
     schema: z.string().min(1),
     default: './.data',
-    doc: 'Local data: PGlite and the generated admin token (`aiaas dev`), the usage spool (`aiaas router`).',
+    doc: 'Local data: PGlite, the generated admin token and the socket of the echo model (`aiaas dev`), the usage spool (`aiaas router`).',
   },
   AIAAS_ADMIN_TOKEN: {
     schema: z.string().min(16, 'at least 16 characters').optional(),
