@@ -1,7 +1,8 @@
 import { expect } from 'vitest'
 import { eventually } from './processes.ts'
 
-// The README's walk-through as code: both e2e tests run it, embedded and against real services.
+// The README's walk-through as code, for the int and e2e tests that drive the platform from
+// TypeScript. The README's own commands run in tests/e2e/readme-walkthrough.e2e.test.ts.
 export interface Endpoints {
   admin: string
   router: string
