@@ -49,10 +49,11 @@ test-e2e: install
 test: install services
 	node infra/ci/tiers.ts
 
-# The int and e2e tiers N times in a row, then failures per test (infra/ci/repeat.ts).
+# The int and e2e tiers N times in a row, then failures per test (infra/ci/repeat.ts);
+# FILES=tests/infra/lmdb narrows it to some test files.
 N ?= 5
 test-repeat: install services
-	node infra/ci/repeat.ts $(N)
+	node infra/ci/repeat.ts $(N) $(FILES)
 
 bench: install services
 	node tests/bench/run.ts

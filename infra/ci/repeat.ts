@@ -6,11 +6,12 @@ import { runTier, type TierName, type TierResult } from './tier.ts'
 
 // `make test-repeat N=5`: the int and e2e tiers N times in a row, then how often each test failed.
 // A flake that shows once in five runs is a flake: any failure makes the exit code non-zero.
-// Usage: node infra/ci/repeat.ts [N]   (default 5)
+// Usage: node infra/ci/repeat.ts [N [file...]]   (default 5; files narrow the run, as for vitest)
 
 const REPEATED: readonly TierName[] = ['int', 'e2e']
 const root = resolve(import.meta.dirname, '..', '..')
 const runs = Number(process.argv[2] ?? 5)
+const files = process.argv.slice(3)
 if (!Number.isInteger(runs) || runs < 1) {
   console.error(`N must be a positive integer, not ${process.argv[2]}`)
   process.exit(2)
@@ -22,7 +23,7 @@ try {
   const lines: string[] = []
   for (let run = 1; run <= runs; run++) {
     for (const tier of REPEATED) {
-      const result = await runTier(tier, root, join(reports, `${run}-${tier}.json`))
+      const result = await runTier(tier, root, join(reports, `${run}-${tier}.json`), files)
       results.push(result)
       lines.push(`run ${run}/${runs} ${tierLine(result)}`)
       console.log(lines.at(-1))

@@ -17,16 +17,24 @@ export interface TierResult {
   seconds: number
 }
 
-/** Runs one tier with its output on our stdout; vitest tiers also write a JSON report to reportPath. */
-export async function runTier(tier: TierName, root: string, reportPath: string): Promise<TierResult> {
+/**
+ * Runs one tier with its output on our stdout; vitest tiers also write a JSON report to reportPath.
+ * `files` narrows a vitest tier to those paths (a tier with none of them then passes empty).
+ */
+export async function runTier(
+  tier: TierName,
+  root: string,
+  reportPath: string,
+  files: readonly string[] = [],
+): Promise<TierResult> {
   const started = performance.now()
-  const [command, ...args] = commandOf(tier, reportPath)
+  const [command, ...args] = commandOf(tier, reportPath, files)
   const code = await run(command!, args, root)
   const tests = VITEST_TIERS.has(tier) ? ((await readOutcomes(reportPath, root)) ?? []) : undefined
   return { tier, passed: code === 0, tests, seconds: (performance.now() - started) / 1000 }
 }
 
-function commandOf(tier: TierName, reportPath: string): string[] {
+function commandOf(tier: TierName, reportPath: string, files: readonly string[]): string[] {
   switch (tier) {
     case 'typecheck':
       return ['tsc', '--noEmit', '-p', '.']
@@ -43,6 +51,7 @@ function commandOf(tier: TierName, reportPath: string): string[] {
         '--reporter=default',
         '--reporter=json',
         `--outputFile.json=${reportPath}`,
+        ...(files.length > 0 ? ['--passWithNoTests', ...files] : []),
       ]
     default: {
       const unknown: never = tier
