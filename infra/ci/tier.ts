@@ -30,8 +30,15 @@ export async function runTier(
   const started = performance.now()
   const [command, ...args] = commandOf(tier, reportPath, files)
   const code = await run(command!, args, root)
-  const tests = VITEST_TIERS.has(tier) ? ((await readOutcomes(reportPath, root)) ?? []) : undefined
-  return { tier, passed: code === 0, tests, seconds: (performance.now() - started) / 1000 }
+  const seconds = (performance.now() - started) / 1000
+  if (!VITEST_TIERS.has(tier)) return { tier, passed: code === 0, tests: undefined, seconds }
+  try {
+    return { tier, passed: code === 0, tests: (await readOutcomes(reportPath, root)) ?? [], seconds }
+  } catch (error) {
+    // A report we cannot read must not end the run before the other tiers and the total line.
+    console.error(`tier ${tier}: unreadable vitest report: ${error instanceof Error ? error.message : error}`)
+    return { tier, passed: false, tests: [], seconds }
+  }
 }
 
 function commandOf(tier: TierName, reportPath: string, files: readonly string[]): string[] {
