@@ -15,9 +15,15 @@ import type { RecordedEvent } from '../../../infra/ports/event-store.ts'
 const config = loadConfig()
 const brokers = config.AIAAS_KAFKA_BROKERS.split(',')
 const sinks: AuditSink[] = []
+const topics: string[] = []
 
 afterAll(async () => {
   await Promise.all(sinks.map((sink) => sink.close()))
+  // Topics left behind pile up over repeated runs (partitions, files, metadata on the broker).
+  const admin = new Kafka({ clientId: 'audit-sink-test', brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  await admin.deleteTopics({ topics })
+  await admin.disconnect()
 })
 
 function event(stream: string, version: number, position: number, type: string): RecordedEvent {
@@ -77,6 +83,7 @@ async function consume(topic: string, count: number): Promise<Received[]> {
 describe('Kafka audit sink', () => {
   it('publishes events keyed by stream, in order per stream, as typed JSON (position as a decimal string) with id and type headers', async () => {
     const topic = `aiaas.audit.test.${randomUUID()}`
+    topics.push(topic)
     const sink = createKafkaAuditSink({ brokers, topic, numPartitions: 3 })
     sinks.push(sink)
     const events = [
