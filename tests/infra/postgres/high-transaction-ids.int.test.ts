@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { appendToStream } from '../../../infra/event-store/append.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import {
   readCheckpoint,
@@ -14,8 +15,8 @@ import { byPosition, newEvent } from '../contracts/test-database.ts'
 
 // The event store on a real PostgreSQL whose transaction ids are where a busy cluster's get after
 // years: epoch 256 puts the 64-bit id near 2^40 (positions near 2^56, past JS's 2^53), epoch 32767
-// at 2^47 - 2^32 (positions near 2^63), and epoch 32768 at 2^47, the first id a position cannot
-// hold. One cluster, moved forward epoch by epoch, as a real one only moves forward.
+// at 2^47 - 2^32 (positions near 2^63), then the id is set just below 2^47 - 1, the last one a
+// position can hold, and runs past it. One cluster, moved forward only, as a real one moves.
 
 const PROJECTED = 'high_xid_projection'
 const TWO_POW_47 = 2n ** 47n
@@ -129,8 +130,40 @@ describe('event store at high transaction ids (scratch PostgreSQL cluster)', () 
     expect(projected.map((event) => event.global_position)).toEqual(appended)
   })
 
-  it('epoch 32768 (transaction id 2^47): appends fail with POSITION_RANGE_EXHAUSTED, nothing wraps, the log stays readable', async () => {
-    await moveToEpoch(32768)
+  it('the last transaction id, 2^47 - 1: its 65 536 positions reach 2^63 - 1 exactly, and no more fit', async () => {
+    await db?.close()
+    db = undefined
+    await cluster!.setNextTransactionId(32767, 0xffff_fff0)
+    await connect()
+    // Each autocommit SELECT of pg_current_xact_id() spends one id.
+    while ((await currentXid()) < TWO_POW_47 - 2n) {}
+    const before = await readCheckpoint(db!, PROJECTED)
+    const first = newEvent('First')
+    const rest = Array.from({ length: 65_535 }, () => newEvent())
+    const positions = await db!.transaction(async (tx) => {
+      const { rows } = await tx.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')
+      expect(BigInt(rows[0]!.xid)).toBe(TWO_POW_47 - 1n)
+      const one = await appendToStream(tx, 'last', [first], NO_STREAM)
+      const many = await appendToStream(tx, 'last', rest, 0)
+      await tx.query('SAVEPOINT no_room')
+      await expect(appendToStream(tx, 'last-more', [newEvent()], NO_STREAM)).rejects.toMatchObject({
+        code: 'TOO_MANY_EVENTS_IN_TRANSACTION',
+        details: { requested: 1, available: 0 },
+      })
+      await tx.query('ROLLBACK TO SAVEPOINT no_room')
+      return [...one.positions, ...many.positions]
+    })
+    expect(positions[0]).toBe(2n ** 63n - 65_536n)
+    expect(positions.at(-1)).toBe(2n ** 63n - 1n)
+    appended.push(...positions)
+    const tail = await store.readAll({ after: before })
+    expect(tail.map((event) => event.global_position)).toEqual(positions)
+    expect((await store.readStream('last', { direction: 'backward', limit: 1 }))[0]?.id).toBe(rest.at(-1)?.id)
+    expect(await catchUp()).toBe(2n ** 63n - 1n)
+    expect(await store.readAll({ after: 2n ** 63n - 1n })).toEqual([])
+  })
+
+  it('past it (transaction id 2^47 and on): appends fail with POSITION_RANGE_EXHAUSTED, nothing wraps, the log stays readable', async () => {
     expect((await currentXid()) >= TWO_POW_47).toBe(true)
     await expect(store.append('s', [newEvent()], 2)).rejects.toMatchObject({
       code: 'POSITION_RANGE_EXHAUSTED',
