@@ -1,4 +1,5 @@
--- The event log (docs/event-store.md). Written only through append_to_stream (0002).
+-- The event log (docs/event-store.md). Written only through append_to_stream (0004, now 0009).
+-- 0006 adds batch_index and batch_size.
 --
 -- global_position is (writer's transaction id << 16) + the event's index in that transaction, so
 -- the global order is transaction order; readers only read below the oldest running transaction

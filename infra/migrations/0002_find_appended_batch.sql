@@ -1,3 +1,4 @@
+-- Superseded by 0007 (a retry must be the whole batch); kept as applied, comments only change.
 -- Idempotent retries: when some of a batch's event ids are already stored, returns the stream
 -- version and positions the batch got the first time, if it is the same batch: the same ids with
 -- the same stream, type, schema version and data, in the same order. Anything else (other content,

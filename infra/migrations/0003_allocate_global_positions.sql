@@ -1,3 +1,4 @@
+-- Superseded by 0008 (the limit at transaction id 2^47 is checked); kept as applied.
 -- First global position for p_count new events of the current transaction (ADR 0002): positions
 -- are (transaction id << 16) + index, so they follow transaction order with no lock or sequence.
 -- Appends in one transaction continue after the ones it already made.

@@ -1,3 +1,4 @@
+-- Superseded by 0009 (batch columns, per-stream order check); kept as applied.
 -- The only writer of the event log (message-db style): checks the expected version and raises a
 -- precise error. p_expected NULL means 'any', -1 means the stream must not exist. Returns the
 -- stream's version after the append and the events' global positions. One round trip, and three
