@@ -30,7 +30,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       upstream.on('close', () => client.destroy())
     })
   let server = makeServer()
-  const port = await listen(server, 0)
+  const port = await listenOnStablePort(server)
   const cut = () => {
     for (const socket of sockets) socket.destroy()
   }
@@ -45,6 +45,24 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       server = makeServer()
       await listen(server, port)
     },
+  }
+}
+
+// resume() must get the same port back after stop(). A port the kernel hands out (listen on 0)
+// lies in its ephemeral range, where any outgoing connection on the machine may take it as its
+// local port in between, and resume() would then fail with EADDRINUSE. Below that range
+// (Linux: 32768-60999) only another listener can hold it.
+const STABLE_PORTS = { from: 20_000, to: 32_000 }
+
+async function listenOnStablePort(server: Server): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = STABLE_PORTS.from + Math.floor(Math.random() * (STABLE_PORTS.to - STABLE_PORTS.from))
+    try {
+      return await listen(server, port)
+    } catch (error) {
+      const inUse = error instanceof Error && 'code' in error && error.code === 'EADDRINUSE'
+      if (!inUse || attempt >= 20) throw error
+    }
   }
 }
 
