@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { failureCounts, tierLine, totalLine } from './summary.ts'
-import { runTier, type TierName, type TierResult } from './tier.ts'
+import { freshReportsDir, runTier, type TierName, type TierResult } from './tier.ts'
 
 // `make test-repeat N=5`: the int and e2e tiers N times in a row, then how often each test failed.
 // A flake that shows once in five runs is a flake: any failure makes the exit code non-zero.
@@ -17,27 +15,22 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2)
 }
 
-const reports = await mkdtemp(join(tmpdir(), 'aiaas-repeat-'))
-try {
-  const results: TierResult[] = []
-  const lines: string[] = []
-  for (let run = 1; run <= runs; run++) {
-    for (const tier of REPEATED) {
-      const result = await runTier(tier, root, join(reports, `${run}-${tier}.json`), files)
-      results.push(result)
-      lines.push(`run ${run}/${runs} ${tierLine(result)}`)
-      console.log(lines.at(-1))
-    }
+const reports = await freshReportsDir(root, 'repeat')
+const results: TierResult[] = []
+const lines: string[] = []
+for (let run = 1; run <= runs; run++) {
+  for (const tier of REPEATED) {
+    const result = await runTier(tier, root, join(reports, `${run}-${tier}.json`), files)
+    results.push(result)
+    lines.push(`run ${run}/${runs} ${tierLine(result)}`)
+    console.log(lines.at(-1))
   }
-  console.log('')
-  for (const line of lines) console.log(line)
-  const failures = failureCounts(results)
-  console.log(
-    failures.length === 0 ? `no test failed in ${runs} runs` : `failures per test, in ${runs} runs:`,
-  )
-  for (const { id, failures: count } of failures) console.log(`  ${count}/${runs}  ${id}`)
-  console.log(totalLine(results))
-  process.exitCode = failures.length === 0 ? 0 : 1
-} finally {
-  await rm(reports, { recursive: true, force: true })
 }
+console.log('')
+for (const line of lines) console.log(line)
+const failures = failureCounts(results)
+const inRuns = `in ${runs} run${runs === 1 ? '' : 's'}`
+console.log(failures.length === 0 ? `no test failed ${inRuns}` : `failures per test, ${inRuns}:`)
+for (const { id, failures: count } of failures) console.log(`  ${count}/${runs}  ${id}`)
+console.log(totalLine(results))
+process.exitCode = failures.length === 0 ? 0 : 1

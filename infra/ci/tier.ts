@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readOutcomes, type TestOutcome } from './vitest-report.ts'
 
@@ -7,6 +8,17 @@ export const ALL_TIERS: readonly TierName[] = ['typecheck', 'lint', 'unit', 'int
 const VITEST_TIERS = new Set<TierName>(['unit', 'int', 'e2e'])
 
 export const isTierName = (name: string): name is TierName => (ALL_TIERS as readonly string[]).includes(name)
+
+/**
+ * An emptied directory for one run's vitest JSON reports, kept after the run (vitest prints where
+ * each report is; it should still be there to read). Under node_modules/.cache: ignored by git.
+ */
+export async function freshReportsDir(root: string, name: string): Promise<string> {
+  const dir = join(root, 'node_modules', '.cache', 'aiaas-ci', name)
+  await rm(dir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true })
+  return dir
+}
 
 export interface TierResult {
   tier: TierName

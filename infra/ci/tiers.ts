@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { tierLine, totalLine } from './summary.ts'
-import { ALL_TIERS, isTierName, runTier, type TierResult } from './tier.ts'
+import { ALL_TIERS, freshReportsDir, isTierName, runTier, type TierResult } from './tier.ts'
 
 // `make test` and .ci/run: every tier runs even when an earlier one failed, so one flaky int test
 // cannot hide the e2e results. One line per tier, then the `N passed, N failed` line CI reads last.
@@ -17,14 +15,10 @@ if (unknown.length > 0) {
 }
 const tiers = asked.length > 0 ? asked.filter(isTierName) : ALL_TIERS
 
-const reports = await mkdtemp(join(tmpdir(), 'aiaas-ci-'))
-try {
-  const results: TierResult[] = []
-  for (const tier of tiers) results.push(await runTier(tier, root, join(reports, `${tier}.json`)))
-  console.log('')
-  for (const result of results) console.log(tierLine(result))
-  console.log(totalLine(results))
-  process.exitCode = results.every((result) => result.passed) ? 0 : 1
-} finally {
-  await rm(reports, { recursive: true, force: true })
-}
+const reports = await freshReportsDir(root, 'tiers')
+const results: TierResult[] = []
+for (const tier of tiers) results.push(await runTier(tier, root, join(reports, `${tier}.json`)))
+console.log('')
+for (const result of results) console.log(tierLine(result))
+console.log(totalLine(results))
+process.exitCode = results.every((result) => result.passed) ? 0 : 1
