@@ -7,8 +7,9 @@ import OpenAI from 'openai'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../infra/config/config.ts'
-import { readTopic } from '../support/kafka.ts'
+import { deleteTopics, readTopic } from '../support/kafka.ts'
 import { CLI, freePort, type Proc, startAiaas, waitForHttp } from '../support/processes.ts'
+import { deleteUsageQueues } from '../support/rabbitmq.ts'
 import { createOrgAndKey, type Endpoints, usageOf } from '../support/walkthrough.ts'
 
 // Every process started separately, as in production, against the real PostgreSQL, Redis and
@@ -21,6 +22,7 @@ describe('walking skeleton, separate processes on real services', () => {
     pathname: `/${database}`,
   }).toString()
   const auditTopic = `aiaas.audit.e2e.${suffix}`
+  const usageQueue = `aiaas.usage.e2e.${suffix}`
   const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`
   const procs: Proc[] = []
   let e: Endpoints
@@ -44,7 +46,7 @@ describe('walking skeleton, separate processes on real services', () => {
     const env = {
       AIAAS_DATABASE_URL: databaseUrl,
       AIAAS_ADMIN_TOKEN: adminToken,
-      AIAAS_USAGE_QUEUE: `aiaas.usage.e2e.${suffix}`,
+      AIAAS_USAGE_QUEUE: usageQueue,
       AIAAS_AUDIT_TOPIC: auditTopic,
       AIAAS_DATA_DIR: join(tmpdir(), `aiaas-e2e-${suffix}`),
       PORT: String(router),
@@ -87,6 +89,9 @@ describe('walking skeleton, separate processes on real services', () => {
 
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()))
+    // Left behind, the queues and topic of every run would pile up on the shared broker.
+    await deleteUsageQueues(usageQueue)
+    await deleteTopics([auditTopic])
     await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
     await rm(join(tmpdir(), `aiaas-e2e-${suffix}`), { recursive: true, force: true })
   })

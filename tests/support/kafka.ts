@@ -52,3 +52,16 @@ export async function readTopic(
   }
   return messages
 }
+
+/** Deletes test topics: left behind, they pile up over repeated runs (partitions, files, metadata). */
+export async function deleteTopics(topics: readonly string[]): Promise<void> {
+  if (topics.length === 0) return
+  const brokers = loadConfig().AIAAS_KAFKA_BROKERS.split(',')
+  const admin = new Kafka({ clientId: 'aiaas-test-cleanup', brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    await admin.deleteTopics({ topics: [...topics] })
+  } finally {
+    await admin.disconnect()
+  }
+}

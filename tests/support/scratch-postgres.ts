@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { freePort } from './ports.ts'
 
 // A throwaway PostgreSQL cluster in a temporary directory, for tests that must change what a
 // shared server cannot: the 64-bit transaction id (xid8 = epoch * 2^32 + xid), moved with
@@ -36,19 +36,6 @@ async function pg(tool: string, args: readonly string[]): Promise<string> {
   const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, [...args]]
   const { stdout } = await run(command, argv, { timeout: 60_000 })
   return stdout
-}
-
-/** A loopback port nobody listens on right now (the server binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 // pg_xact stores 2 bits per transaction in 8 kB pages, 32 pages per segment file.

@@ -1,4 +1,5 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net'
+import { createConnection, createServer, type Socket } from 'node:net'
+import { listen, listenOnStablePort } from './ports.ts'
 
 // A loopback TCP proxy in front of a real service, so a test can take the service "down" and bring
 // it back (or cut live connections) without touching the shared Redis or RabbitMQ.
@@ -46,35 +47,6 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       await listen(server, port)
     },
   }
-}
-
-// resume() must get the same port back after stop(). A port the kernel hands out (listen on 0)
-// lies in its ephemeral range, where any outgoing connection on the machine may take it as its
-// local port in between, and resume() would then fail with EADDRINUSE. Below that range
-// (Linux: 32768-60999) only another listener can hold it.
-const STABLE_PORTS = { from: 20_000, to: 32_000 }
-
-async function listenOnStablePort(server: Server): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const port = STABLE_PORTS.from + Math.floor(Math.random() * (STABLE_PORTS.to - STABLE_PORTS.from))
-    try {
-      return await listen(server, port)
-    } catch (error) {
-      const inUse = error instanceof Error && 'code' in error && error.code === 'EADDRINUSE'
-      if (!inUse || attempt >= 20) throw error
-    }
-  }
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address()
-      if (address === null || typeof address === 'string') reject(new Error('proxy has no TCP address'))
-      else resolve(address.port)
-    })
-  })
 }
 
 export interface SilentServer {

@@ -10,6 +10,7 @@ import {
 } from '../../../infra/kafka/audit-sink.ts'
 import type { AuditSink } from '../../../infra/ports/audit-sink.ts'
 import type { RecordedEvent } from '../../../infra/ports/event-store.ts'
+import { deleteTopics } from '../../support/kafka.ts'
 
 // Runs against the real broker of `make services` (infra/services/kafka.sh).
 const config = loadConfig()
@@ -19,11 +20,7 @@ const topics: string[] = []
 
 afterAll(async () => {
   await Promise.all(sinks.map((sink) => sink.close()))
-  // Topics left behind pile up over repeated runs (partitions, files, metadata on the broker).
-  const admin = new Kafka({ clientId: 'audit-sink-test', brokers, logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  await admin.deleteTopics({ topics })
-  await admin.disconnect()
+  await deleteTopics(topics)
 })
 
 function event(stream: string, version: number, position: number, type: string): RecordedEvent {

@@ -9,6 +9,7 @@ import {
   deadLetterQueueOf,
   type RabbitUsageConsumerOptions,
 } from '../../../infra/rabbitmq/usage-bus.ts'
+import { deleteUsageQueues } from '../../support/rabbitmq.ts'
 import { startSilentServer, startTcpProxy } from '../../support/tcp-proxy.ts'
 import { usageBusContract, usageEvent, waitFor } from '../contracts/usage-bus.contract.ts'
 
@@ -24,17 +25,11 @@ afterAll(async () => {
 })
 
 const newQueue = () => `test.usage.${randomUUID()}`
-async function deleteQueues(queue: string): Promise<void> {
-  const channel = await admin.createChannel()
-  await channel.deleteQueue(queue)
-  await channel.deleteQueue(deadLetterQueueOf(queue))
-  await channel.close()
-}
 // Closes the ends before deleting the queues: a live consumer would re-declare a deleted queue.
 function cleanUpAfterTest(queue: string, ...ends: Array<{ close(): Promise<void> }>): void {
   onTestFinished(async () => {
     await Promise.all(ends.map((end) => end.close()))
-    await deleteQueues(queue)
+    await deleteUsageQueues(queue)
   })
 }
 const consumerOptions = (extra: RabbitUsageConsumerOptions = {}) => ({
@@ -52,7 +47,7 @@ usageBusContract('rabbitmq', async () => {
     consumer,
     async dispose() {
       await Promise.all([publisher.close(), consumer.close()])
-      await deleteQueues(queue)
+      await deleteUsageQueues(queue)
     },
   }
 })

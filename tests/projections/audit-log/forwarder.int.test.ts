@@ -10,7 +10,7 @@ import type { AuditSink } from '../../../infra/ports/audit-sink.ts'
 import { AUDIT_FORWARDER, auditForwarding } from '../../../projections/audit-log/forwarder.ts'
 import { newEvent } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
-import { readTopic } from '../../support/kafka.ts'
+import { deleteTopics, readTopic } from '../../support/kafka.ts'
 
 // The audit-forwarder against the real Kafka of `make services`: every committed event reaches
 // the topic, and a broker that is down holds the checkpoint still (nothing skipped).
@@ -41,6 +41,7 @@ describe('audit forwarder', () => {
   it('forwards every committed event to Kafka and moves its checkpoint', async () => {
     const { db, store, ids } = await setup()
     const topic = `aiaas.audit.test.${randomUUID()}`
+    cleanup.push(() => deleteTopics([topic]))
     const sink = createKafkaAuditSink({ brokers, topic })
     cleanup.push(() => sink.close())
     const subscription = startSubscription(db, store, auditForwarding(sink), { idleMs: 50 })
