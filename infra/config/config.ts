@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { ADDRESS_CLASSES, parseAddressClasses } from '../../domain/models/backend-address.ts'
+import { isKeyringText } from '../crypto/keyring.ts'
 
 // Every environment variable the platform reads is declared here, once, with its default and
 // meaning. Nothing else reads process.env (DEVELOPERS.md). docs/configuration.md mirrors this table.
@@ -26,6 +28,14 @@ export const configVariables = {
     schema: z.string().min(16, 'at least 16 characters').optional(),
     default: undefined,
     doc: 'Platform-admin bearer token for the admin and analytics APIs. Unset: generated once, stored in the data dir (0600).',
+  },
+  AIAAS_KEK: {
+    schema: z
+      .string()
+      .refine(isKeyringText, '`<id>:<base64 of 32 bytes>` entries, comma-separated, ids distinct')
+      .optional(),
+    default: undefined,
+    doc: 'Key-encryption keys of stored secrets (provider API keys): `<id>:<base64 of 32 bytes>`, comma-separated; the first wraps new data keys, the others only unwrap (rotation, then `aiaas secrets rotate-kek`). Unset: `aiaas dev` generates one into the data dir (0600); separate processes cannot store or use a secret.',
   },
   AIAAS_DATABASE_URL: {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
@@ -74,6 +84,14 @@ export const configVariables = {
     schema: z.string().optional(),
     default: undefined,
     doc: 'JSON array of models `[{"name","backend_url","input_usd_per_mtok","output_usd_per_mtok"}]`, each optionally with `"max_output_tokens"` (default 32768, at most 1000000; a larger `max_tokens` is refused with 400), `"backend_model"` and `"backend_socket_path"`; prices at most 100000 USD per million tokens. Unset: the built-in `echo` model.',
+  },
+  AIAAS_BACKEND_ALLOWED_ADDRESSES: {
+    schema: z
+      .string()
+      .transform(parseAddressClasses)
+      .pipe(z.array(z.enum(ADDRESS_CLASSES))),
+    default: '',
+    doc: 'Model backend addresses allowed beyond public ones, comma-separated: `loopback`, `private` (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), `link-local` (169.254/16, fe80::/10). Empty: public addresses only. The metadata address 169.254.169.254 is never allowed.',
   },
   AIAAS_MOCK_BACKEND_URL: {
     schema: z.url().optional(),

@@ -1,0 +1,79 @@
+// The model aggregate: a routable model, its prices, its output limit and its backends. Stream
+// `model-<name>`: the name is the identity, so a second create of one name is refused by the
+// stream itself. Provider API keys are held only sealed (domain/secrets), with a 4-character hint.
+import { z } from 'zod'
+import { sealedSecretSchema } from '../secrets/sealed-secret.ts'
+
+export const PROVIDERS = ['openai-compatible', 'vllm', 'anthropic'] as const
+
+export const backendSchema = z.object({
+  url: z.string(),
+  provider: z.enum(PROVIDERS),
+  weight: z.number().int().nonnegative(),
+  priority: z.number().int(),
+  timeout_ms: z.number().int().positive(),
+  api_key: sealedSecretSchema.nullable(),
+  /** The last four characters of a long api_key, else null. */
+  api_key_hint: z.string().nullable(),
+  headers: z.record(z.string(), z.string()),
+})
+export type Backend = z.infer<typeof backendSchema>
+
+export const definitionSchema = z.object({
+  name: z.string(),
+  aliases: z.array(z.string()),
+  input_price_per_million_usd: z.string(),
+  output_price_per_million_usd: z.string(),
+  max_output_tokens: z.number().int().positive(),
+  backends: z.array(backendSchema),
+})
+export type ModelDefinition = z.infer<typeof definitionSchema>
+
+export const modelEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('ModelCreated'),
+    data: definitionSchema.extend({ created_at: z.string() }),
+  }),
+  z.object({
+    // Carries the whole definition after the change: the read model is a plain overwrite.
+    type: z.literal('ModelUpdated'),
+    data: definitionSchema.extend({ updated_at: z.string() }),
+  }),
+  z.object({
+    type: z.literal('ModelDeleted'),
+    data: z.object({ name: z.string(), deleted_at: z.string() }),
+  }),
+])
+export type ModelEvent = z.infer<typeof modelEventSchema>
+
+export type Model =
+  | { status: 'Absent' }
+  | { status: 'Active'; definition: ModelDefinition }
+  | { status: 'Deleted'; name: string }
+
+export const initialState: Model = { status: 'Absent' }
+
+const definitionOf = ({ name, aliases, backends, max_output_tokens, ...prices }: ModelDefinition) => ({
+  name,
+  aliases,
+  input_price_per_million_usd: prices.input_price_per_million_usd,
+  output_price_per_million_usd: prices.output_price_per_million_usd,
+  max_output_tokens,
+  backends,
+})
+
+export function evolve(_state: Model, event: ModelEvent): Model {
+  switch (event.type) {
+    case 'ModelCreated':
+    case 'ModelUpdated':
+      return { status: 'Active', definition: definitionOf(event.data) }
+    case 'ModelDeleted':
+      return { status: 'Deleted', name: event.data.name }
+    default: {
+      const unknown: never = event
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`)
+    }
+  }
+}
+
+export const modelStream = (name: string): string => `model-${name}`
