@@ -1,9 +1,11 @@
 import { apiKeyEventSchema } from '../domain/api-keys/api-key.ts'
 import { organizationEventSchema } from '../domain/organizations/organization.ts'
+import { userEventSchema } from '../domain/users/user.ts'
 import type { Sql } from '../infra/ports/database.ts'
 import type { RecordedEvent } from '../infra/ports/event-store.ts'
 import { projectApiKey } from './api-keys/api-keys.ts'
 import { projectOrganization } from './organizations/organizations.ts'
+import { projectUser } from './users/users.ts'
 
 export const READ_MODELS = 'read-models'
 
@@ -11,6 +13,7 @@ const typesOf = (schema: { options: readonly { shape: { type: { value: string } 
   new Set(schema.options.map((option) => option.shape.type.value))
 const organizationTypes = typesOf(organizationEventSchema)
 const apiKeyTypes = typesOf(apiKeyEventSchema)
+const userTypes = typesOf(userEventSchema)
 
 async function projectOne(recorded: RecordedEvent, tx: Sql): Promise<void> {
   const event = { type: recorded.type, data: recorded.data }
@@ -20,6 +23,8 @@ async function projectOne(recorded: RecordedEvent, tx: Sql): Promise<void> {
     await projectOrganization(organizationEventSchema.parse(event), recorded.global_position, tx)
   } else if (apiKeyTypes.has(recorded.type)) {
     await projectApiKey(apiKeyEventSchema.parse(event), recorded.global_position, tx)
+  } else if (userTypes.has(recorded.type)) {
+    await projectUser(userEventSchema.parse(event), recorded, tx)
   }
 }
 

@@ -37,6 +37,7 @@ export interface SetMembership {
 export interface RemoveMembership {
   type: 'RemoveMembership'
   data: { user_id: string; organization_id: string; now: string }
+  organization_exists: boolean
 }
 /** PATCH: every change given, decided together and recorded in one append (all or nothing). */
 export interface UpdateUser {
@@ -97,11 +98,16 @@ function setPlatformAdmin(command: SetPlatformAdmin, state: User): UserEvent[] {
   return [platform_admin ? { type: 'PlatformAdminGranted', data } : { type: 'PlatformAdminRevoked', data }]
 }
 
-function setMembership(command: SetMembership, state: User): UserEvent[] {
-  const { user_id, organization_id, now } = command.data
+function organizationExists(command: SetMembership | RemoveMembership): void {
   if (!command.organization_exists) {
+    const { organization_id } = command.data
     throw new AppError('ORG_NOT_FOUND', 'no such organization', { organization_id })
   }
+}
+
+function setMembership(command: SetMembership, state: User): UserEvent[] {
+  const { user_id, organization_id, now } = command.data
+  organizationExists(command)
   const user = enabled(state, user_id)
   if (command.data.roles.length === 0) {
     throw new AppError('ROLES_EMPTY', 'a membership needs at least one role; remove the member instead', {
@@ -118,6 +124,7 @@ function setMembership(command: SetMembership, state: User): UserEvent[] {
 
 function removeMembership(command: RemoveMembership, state: User): UserEvent[] {
   const { user_id, organization_id, now } = command.data
+  organizationExists(command)
   if (!existing(state, user_id).memberships[organization_id]) {
     throw new AppError('NOT_A_MEMBER', 'the user is not a member of the organization', {
       organization_id,

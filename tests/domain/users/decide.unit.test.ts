@@ -26,7 +26,11 @@ const setMembership = (roles: OrganizationRole[], organization_exists = true): U
   data: { user_id, organization_id, roles, now },
   organization_exists,
 })
-const remove: UserCommand = { type: 'RemoveMembership', data: { user_id, organization_id, now } }
+const remove: UserCommand = {
+  type: 'RemoveMembership',
+  data: { user_id, organization_id, now },
+  organization_exists: true,
+}
 const update = (fields: {
   display_name?: string
   disabled?: true
@@ -165,6 +169,9 @@ describe('user decider: memberships', () => {
       .when(remove)
       .then([removed])
     given([created]).when(remove).thenThrows('NOT_A_MEMBER')
+    given([created, added(['member'])])
+      .when({ ...remove, organization_exists: false })
+      .thenThrows('ORG_NOT_FOUND')
     given([created, added(['member']), removed])
       .when(remove)
       .thenThrows('NOT_A_MEMBER')

@@ -1,0 +1,133 @@
+import { v7 } from 'uuid'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { CommandContext } from '../../commands/handle-command.ts'
+import { createOrganization } from '../../commands/organizations/create-organization.ts'
+import { createUser } from '../../commands/users/create-user.ts'
+import { removeMembership, setMembership } from '../../commands/users/memberships.ts'
+import { updateUser } from '../../commands/users/update-user.ts'
+import { createEventStore } from '../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../infra/event-store/subscription.ts'
+import { migrate } from '../../infra/migrations/migrate.ts'
+import { createPgliteDatabase } from '../../infra/pglite/database.ts'
+import type { Database } from '../../infra/ports/database.ts'
+import { readModelsProjection } from '../../projections/read-models.ts'
+import { sqlEmailReservations } from '../../projections/users/email-reservations.ts'
+import { findUser, listUsers, membershipsOf } from '../../projections/users/queries.ts'
+
+const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function platform() {
+  const db = await createPgliteDatabase(undefined)
+  await migrate(db)
+  const store = createEventStore(db)
+  const subscription = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  closers.push(
+    () => db.close(),
+    () => subscription.stop(),
+  )
+  const deps = {
+    store,
+    now: () => new Date('2026-11-26T10:00:00Z'),
+    newId: v7,
+    emails: sqlEmailReservations(db),
+  }
+  return { db, deps, subscription }
+}
+
+const snapshot = async (db: Database) => ({
+  users: (await db.query('SELECT * FROM rm_users ORDER BY user_id')).rows,
+  memberships: (await db.query('SELECT * FROM rm_memberships ORDER BY organization_id, user_id')).rows,
+})
+
+describe('users read model', () => {
+  it('follows a user through rename, roles, memberships and disable, with the stream version', async () => {
+    const { db, deps, subscription } = await platform()
+    const acme = await createOrganization(deps, { name: 'Acme' }, context)
+    const ada = await createUser(
+      deps,
+      { email: 'Ada@Example.com', display_name: 'Ada', invite: true },
+      context,
+    )
+    const ids = { user_id: ada.user_id, organization_id: acme.organization_id }
+    await setMembership(deps, { ...ids, roles: ['member', 'org_owner'] }, context)
+    await subscription.catchUp()
+    expect(await findUser(db, ada.user_id)).toEqual({
+      id: ada.user_id,
+      email: 'Ada@Example.com',
+      display_name: 'Ada',
+      status: 'invited',
+      platform_admin: false,
+      created_at: '2026-11-26T10:00:00.000Z',
+      version: 1,
+    })
+    expect(await membershipsOf(db, ada.user_id)).toEqual([
+      { organization_id: acme.organization_id, roles: ['org_owner', 'member'] },
+    ])
+
+    await updateUser(deps, { user_id: ada.user_id, display_name: 'Ada L.', platform_admin: true }, context)
+    await setMembership(deps, { ...ids, roles: ['analyst'] }, context)
+    await removeMembership(deps, ids, context)
+    await updateUser(deps, { user_id: ada.user_id, disabled: true }, context)
+    await subscription.catchUp()
+    expect(await findUser(db, ada.user_id)).toMatchObject({
+      display_name: 'Ada L.',
+      status: 'disabled',
+      platform_admin: true,
+      version: 6,
+    })
+    expect(await membershipsOf(db, ada.user_id)).toEqual([])
+  })
+
+  it('lists users in creation order, a page after a cursor', async () => {
+    const { db, deps, subscription } = await platform()
+    const made = []
+    for (const name of ['a', 'b', 'c']) {
+      made.push(
+        await createUser(deps, { email: `${name}@x.test`, display_name: name, invite: false }, context),
+      )
+    }
+    await subscription.catchUp()
+    const first = await listUsers(db, { limit: 2, after: null })
+    expect(first.map((user) => user.email)).toEqual(['a@x.test', 'b@x.test'])
+    const rest = await listUsers(db, { limit: 2, after: first[1]!.id })
+    expect(rest.map((user) => user.id)).toEqual([made[2]!.user_id])
+  })
+
+  it('is disposable: a rebuild from the log equals the live read model', async () => {
+    const { db, deps, subscription } = await platform()
+    const acme = await createOrganization(deps, { name: 'Acme' }, context)
+    for (const name of ['a', 'b', 'c']) {
+      const user = await createUser(
+        deps,
+        { email: `${name}@x.test`, display_name: name, invite: false },
+        context,
+      )
+      const ids = { user_id: user.user_id, organization_id: acme.organization_id }
+      await setMembership(deps, { ...ids, roles: ['member'] }, context)
+      await setMembership(deps, { ...ids, roles: ['auditor', 'analyst'] }, context)
+      if (name === 'b') await removeMembership(deps, ids, context)
+      if (name === 'c')
+        await updateUser(deps, { user_id: user.user_id, display_name: 'C', disabled: true }, context)
+    }
+    await subscription.catchUp()
+    const live = await snapshot(db)
+
+    await subscription.stop()
+    await db.transaction(async (tx) => {
+      await tx.query('TRUNCATE rm_users, rm_memberships')
+      await tx.query('UPDATE subscription_checkpoints SET position = 0 WHERE name = $1', [
+        readModelsProjection.name,
+      ])
+    })
+    const rebuilt = startSubscription(db, createEventStore(db), readModelsProjection, { idleMs: 10_000 })
+    closers.push(() => rebuilt.stop())
+    await rebuilt.catchUp()
+    expect(await snapshot(db)).toEqual(live)
+    expect(live.users).toHaveLength(3)
+    expect(live.memberships).toHaveLength(2)
+  })
+})
