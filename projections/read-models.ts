@@ -1,9 +1,11 @@
 import { apiKeyEventSchema } from '../domain/api-keys/api-key.ts'
+import { modelEventSchema } from '../domain/models/model.ts'
 import { organizationEventSchema } from '../domain/organizations/organization.ts'
 import { userEventSchema } from '../domain/users/user.ts'
 import type { Sql } from '../infra/ports/database.ts'
 import type { RecordedEvent } from '../infra/ports/event-store.ts'
 import { projectApiKey } from './api-keys/api-keys.ts'
+import { projectModel } from './models/models.ts'
 import { projectOrganization } from './organizations/organizations.ts'
 import { projectUser } from './users/users.ts'
 
@@ -13,6 +15,7 @@ const typesOf = (schema: { options: readonly { shape: { type: { value: string } 
   new Set(schema.options.map((option) => option.shape.type.value))
 const organizationTypes = typesOf(organizationEventSchema)
 const apiKeyTypes = typesOf(apiKeyEventSchema)
+const modelTypes = typesOf(modelEventSchema)
 const userTypes = typesOf(userEventSchema)
 
 async function projectOne(recorded: RecordedEvent, tx: Sql): Promise<void> {
@@ -23,6 +26,8 @@ async function projectOne(recorded: RecordedEvent, tx: Sql): Promise<void> {
     await projectOrganization(organizationEventSchema.parse(event), recorded.global_position, tx)
   } else if (apiKeyTypes.has(recorded.type)) {
     await projectApiKey(apiKeyEventSchema.parse(event), recorded.global_position, tx)
+  } else if (modelTypes.has(recorded.type)) {
+    await projectModel({ ...recorded, event: modelEventSchema.parse(event) }, tx)
   } else if (userTypes.has(recorded.type)) {
     await projectUser(userEventSchema.parse(event), recorded, tx)
   }

@@ -1,0 +1,97 @@
+import type { AddressClass } from '../../domain/models/backend-address.ts'
+import { modelDecider } from '../../domain/models/decider.ts'
+import { modelStream } from '../../domain/models/model.ts'
+import type { SecretBox } from '../../infra/ports/secret-box.ts'
+import { type CommandContext, type CommandDeps, handleCommand } from '../handle-command.ts'
+import { type BackendBody, priceOf, sealBackends } from './model-input.ts'
+
+export interface ModelCommandDeps {
+  commands: CommandDeps
+  secrets: SecretBox
+  /** AIAAS_BACKEND_ALLOWED_ADDRESSES. */
+  allowedAddresses: readonly AddressClass[]
+}
+
+export interface ModelBody {
+  name: string
+  aliases: string[]
+  input_price_per_million_usd: string | number
+  output_price_per_million_usd: string | number
+  max_output_tokens: number
+  backends: BackendBody[]
+}
+
+/** Global position of the last event written (null: nothing changed), for read-your-writes. */
+export interface ModelWritten {
+  name: string
+  position: bigint | null
+}
+
+const written = (name: string, positions: readonly bigint[]): ModelWritten => ({
+  name,
+  position: positions.at(-1) ?? null,
+})
+
+export async function createModel(
+  deps: ModelCommandDeps,
+  body: ModelBody,
+  context: CommandContext,
+): Promise<ModelWritten> {
+  const data = {
+    ...body,
+    input_price_per_million_usd: priceOf('input_price_per_million_usd', body.input_price_per_million_usd),
+    output_price_per_million_usd: priceOf('output_price_per_million_usd', body.output_price_per_million_usd),
+    backends: await sealBackends(deps.secrets, body.backends),
+    allowed_addresses: [...deps.allowedAddresses],
+    now: deps.commands.now().toISOString(),
+  }
+  const command = { type: 'CreateModel' as const, data }
+  const { positions } = await handleCommand(
+    deps.commands,
+    modelStream(body.name),
+    modelDecider,
+    command,
+    context,
+  )
+  return written(body.name, positions)
+}
+
+export type ModelPatch = Partial<Omit<ModelBody, 'name'>>
+
+export async function updateModel(
+  deps: ModelCommandDeps,
+  name: string,
+  body: ModelPatch,
+  context: CommandContext,
+): Promise<ModelWritten> {
+  const { input_price_per_million_usd: input, output_price_per_million_usd: output, backends, ...rest } = body
+  const patch = {
+    ...rest,
+    ...(input === undefined
+      ? {}
+      : { input_price_per_million_usd: priceOf('input_price_per_million_usd', input) }),
+    ...(output === undefined
+      ? {}
+      : { output_price_per_million_usd: priceOf('output_price_per_million_usd', output) }),
+    ...(backends === undefined ? {} : { backends: await sealBackends(deps.secrets, backends) }),
+  }
+  const data = {
+    name,
+    patch,
+    allowed_addresses: [...deps.allowedAddresses],
+    now: deps.commands.now().toISOString(),
+  }
+  const command = { type: 'UpdateModel' as const, data }
+  const { positions } = await handleCommand(deps.commands, modelStream(name), modelDecider, command, context)
+  return written(name, positions)
+}
+
+export async function deleteModel(
+  deps: ModelCommandDeps,
+  name: string,
+  context: CommandContext,
+): Promise<ModelWritten> {
+  const command = { type: 'DeleteModel' as const, data: { name, now: deps.commands.now().toISOString() } }
+  const { positions } = await handleCommand(deps.commands, modelStream(name), modelDecider, command, context)
+  return written(name, positions)
+}

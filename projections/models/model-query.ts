@@ -1,0 +1,48 @@
+import { z } from 'zod'
+import { backendSchema } from '../../domain/models/model.ts'
+import type { Sql } from '../../infra/ports/database.ts'
+
+// Reads of the model catalogue. Rows are parsed, not cast: jsonb columns come back as whatever
+// the driver made of them.
+const timestamp = z.union([z.date(), z.string()]).transform((t) => new Date(t).toISOString())
+
+const rowSchema = z.object({
+  name: z.string(),
+  aliases: z.array(z.string()),
+  input_price_per_million_usd: z.string(),
+  output_price_per_million_usd: z.string(),
+  max_output_tokens: z.number(),
+  backends: z.array(backendSchema),
+  created_at: timestamp,
+  updated_at: timestamp,
+  version: z.number(),
+})
+
+export type ModelRecord = z.infer<typeof rowSchema>
+
+const COLUMNS = `name, aliases, input_price_per_million_usd, output_price_per_million_usd,
+  max_output_tokens, backends, created_at, updated_at, version`
+
+export async function findModel(db: Sql, name: string): Promise<ModelRecord | null> {
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM rm_models WHERE name = $1`, [name])
+  return rows[0] ? rowSchema.parse(rows[0]) : null
+}
+
+/** Models in name order, after `after` (a cursor: the last name of the previous page). */
+export async function listModels(
+  db: Sql,
+  page: { after: string | null; limit: number },
+): Promise<ModelRecord[]> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS} FROM rm_models WHERE ($1::text IS NULL OR name COLLATE "C" > $1::text)
+      ORDER BY name COLLATE "C" LIMIT $2`,
+    [page.after, page.limit],
+  )
+  return rows.map((row) => rowSchema.parse(row))
+}
+
+/** Every model, for the router's catalogue. */
+export async function allModels(db: Sql): Promise<ModelRecord[]> {
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM rm_models ORDER BY name COLLATE "C"`)
+  return rows.map((row) => rowSchema.parse(row))
+}
