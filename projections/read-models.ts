@@ -23,7 +23,8 @@ async function projectOne(recorded: RecordedEvent, tx: Sql): Promise<void> {
   // A known type whose data does not parse throws: the batch rolls back and is retried, rather
   // than silently leaving a read model without the event.
   if (organizationTypes.has(recorded.type)) {
-    await projectOrganization(organizationEventSchema.parse(event), recorded.global_position, tx)
+    const at = { position: recorded.global_position, version: recorded.stream_version }
+    await projectOrganization(organizationEventSchema.parse(event), at, tx)
   } else if (apiKeyTypes.has(recorded.type)) {
     await projectApiKey(apiKeyEventSchema.parse(event), recorded.global_position, tx)
   } else if (modelTypes.has(recorded.type)) {

@@ -1,18 +1,49 @@
 import { AppError } from '../errors.ts'
-import type { Organization, OrganizationEvent } from './organization.ts'
+import type { ExistingOrganization, Organization, OrganizationEvent } from './organization.ts'
+import { canonicalModels, isTimeZone, type OrganizationSettings, sameSettings } from './settings.ts'
 
 // Commands carry everything a decision needs (ids, time): the decider stays pure.
-export interface CreateOrganization {
-  type: 'CreateOrganization'
-  data: { organization_id: string; name: string; now: string }
+interface Addressed<T extends string, D = object> {
+  type: T
+  data: { organization_id: string; now: string } & D
 }
 
-export interface SetMonthlyBudget {
-  type: 'SetMonthlyBudget'
-  data: { organization_id: string; monthly_limit_usd: number | null; now: string }
-}
+export type CreateOrganization = Addressed<'CreateOrganization', { name: string }>
+export type SetMonthlyBudget = Addressed<'SetMonthlyBudget', { monthly_limit_usd: number | null }>
+export type RenameOrganization = Addressed<'RenameOrganization', { name: string }>
+/** A partial change: a field left out (or undefined) keeps its value. */
+export type SettingsChange = { [K in keyof OrganizationSettings]?: OrganizationSettings[K] | undefined }
 
-export type OrganizationCommand = CreateOrganization | SetMonthlyBudget
+export type ChangeOrganizationSettings = Addressed<'ChangeOrganizationSettings', SettingsChange>
+/** Rename and settings in one decision: a PATCH of both is one append, all or nothing. */
+export type UpdateOrganization = Addressed<
+  'UpdateOrganization',
+  { name?: string | undefined; settings?: SettingsChange | undefined }
+>
+export type SuspendOrganization = Addressed<'SuspendOrganization', { reason: string }>
+export type ReactivateOrganization = Addressed<'ReactivateOrganization'>
+export type CloseOrganization = Addressed<'CloseOrganization'>
+
+export type OrganizationCommand =
+  | CreateOrganization
+  | SetMonthlyBudget
+  | RenameOrganization
+  | ChangeOrganizationSettings
+  | UpdateOrganization
+  | SuspendOrganization
+  | ReactivateOrganization
+  | CloseOrganization
+
+type Open = Exclude<ExistingOrganization, { status: 'Closed' }>
+
+/** The organization a command may change: it exists and is not closed (closing is final). */
+function open(state: Organization, organization_id: string): Open {
+  if (state.status === 'Absent')
+    throw new AppError('ORG_NOT_FOUND', 'no such organization', { organization_id })
+  if (state.status === 'Closed')
+    throw new AppError('ORG_CLOSED', 'the organization is closed; it can only be read', { organization_id })
+  return state
+}
 
 function createOrganization(command: CreateOrganization, state: Organization): OrganizationEvent[] {
   if (state.status !== 'Absent') {
@@ -26,11 +57,73 @@ function createOrganization(command: CreateOrganization, state: Organization): O
 
 function setMonthlyBudget(command: SetMonthlyBudget, state: Organization): OrganizationEvent[] {
   const { organization_id, monthly_limit_usd, now } = command.data
-  if (state.status !== 'Active')
-    throw new AppError('ORG_NOT_FOUND', 'no such organization', { organization_id })
+  const organization = open(state, organization_id)
   // Setting the budget it already has changes nothing, so a retried request adds no event.
-  if (state.monthly_limit_usd === monthly_limit_usd) return []
+  if (organization.monthly_limit_usd === monthly_limit_usd) return []
   return [{ type: 'OrganizationBudgetSet', data: { organization_id, monthly_limit_usd, set_at: now } }]
+}
+
+function renameOrganization(command: RenameOrganization, state: Organization): OrganizationEvent[] {
+  const { organization_id, name, now } = command.data
+  // Renaming to the name it has changes nothing: a retried PATCH adds no event.
+  if (open(state, organization_id).name === name) return []
+  return [{ type: 'OrganizationRenamed', data: { organization_id, name, renamed_at: now } }]
+}
+
+function changeSettings(command: ChangeOrganizationSettings, state: Organization): OrganizationEvent[] {
+  const { organization_id, now, ...change } = command.data
+  const current = open(state, organization_id).settings
+  const next: OrganizationSettings = {
+    timezone: change.timezone ?? current.timezone,
+    allowed_models:
+      change.allowed_models === undefined ? current.allowed_models : canonicalModels(change.allowed_models),
+    mfa_required: change.mfa_required ?? current.mfa_required,
+  }
+  if (!isTimeZone(next.timezone)) {
+    throw new AppError('ORG_TIMEZONE_INVALID', `unknown time zone ${JSON.stringify(next.timezone)}`, {
+      organization_id,
+      timezone: next.timezone,
+    })
+  }
+  if (sameSettings(current, next)) return []
+  return [{ type: 'OrganizationSettingsChanged', data: { organization_id, ...next, changed_at: now } }]
+}
+
+function update(command: UpdateOrganization, state: Organization): OrganizationEvent[] {
+  const { organization_id, now, name, settings } = command.data
+  open(state, organization_id)
+  const renamed =
+    name === undefined
+      ? []
+      : renameOrganization({ type: 'RenameOrganization', data: { organization_id, name, now } }, state)
+  const changed =
+    settings === undefined
+      ? []
+      : changeSettings(
+          { type: 'ChangeOrganizationSettings', data: { organization_id, ...settings, now } },
+          state,
+        )
+  return [...renamed, ...changed]
+}
+
+function suspend(command: SuspendOrganization, state: Organization): OrganizationEvent[] {
+  const { organization_id, reason, now } = command.data
+  if (open(state, organization_id).status === 'Suspended')
+    throw new AppError('ORG_SUSPENDED', 'the organization is already suspended', { organization_id })
+  return [{ type: 'OrganizationSuspended', data: { organization_id, reason, suspended_at: now } }]
+}
+
+function reactivate(command: ReactivateOrganization, state: Organization): OrganizationEvent[] {
+  const { organization_id, now } = command.data
+  if (open(state, organization_id).status !== 'Suspended')
+    throw new AppError('ORG_NOT_SUSPENDED', 'the organization is not suspended', { organization_id })
+  return [{ type: 'OrganizationReactivated', data: { organization_id, reactivated_at: now } }]
+}
+
+function close(command: CloseOrganization, state: Organization): OrganizationEvent[] {
+  const { organization_id, now } = command.data
+  open(state, organization_id)
+  return [{ type: 'OrganizationClosed', data: { organization_id, closed_at: now } }]
 }
 
 export function decide(command: OrganizationCommand, state: Organization): OrganizationEvent[] {
@@ -39,6 +132,18 @@ export function decide(command: OrganizationCommand, state: Organization): Organ
       return createOrganization(command, state)
     case 'SetMonthlyBudget':
       return setMonthlyBudget(command, state)
+    case 'RenameOrganization':
+      return renameOrganization(command, state)
+    case 'ChangeOrganizationSettings':
+      return changeSettings(command, state)
+    case 'UpdateOrganization':
+      return update(command, state)
+    case 'SuspendOrganization':
+      return suspend(command, state)
+    case 'ReactivateOrganization':
+      return reactivate(command, state)
+    case 'CloseOrganization':
+      return close(command, state)
     default: {
       const unknown: never = command
       throw new Error(`unknown command ${JSON.stringify(unknown)}`)

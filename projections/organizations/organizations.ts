@@ -1,32 +1,34 @@
 import type { OrganizationEvent } from '../../domain/organizations/organization.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
-// Read model: one row per organization (table in infra/migrations/0010_read_models.sql).
-export async function projectOrganization(
-  event: OrganizationEvent,
-  position: bigint,
-  tx: Sql,
-): Promise<void> {
+// Read model: one row per organization (table in infra/migrations/0010, 0011 and 0110). Queries
+// that read it are in ./queries.ts.
+
+/** Where an event sits: its global position (the replay guard) and its stream version (the ETag). */
+export interface EventPlace {
+  position: bigint
+  version: number
+}
+
+type ChangeEvent = Exclude<OrganizationEvent, { type: 'OrganizationCreated' }>
+
+/** The columns an event sets on the row its creation inserted. */
+function changeOf(event: ChangeEvent): Record<string, unknown> {
   switch (event.type) {
-    case 'OrganizationCreated': {
-      const { organization_id, name, created_at } = event.data
-      // Idempotent: a replayed event finds its row and changes nothing.
-      await tx.query(
-        `INSERT INTO rm_organizations (organization_id, name, created_at, position)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO NOTHING`,
-        [organization_id, name, created_at, position],
-      )
-      return
+    case 'OrganizationBudgetSet':
+      return { monthly_limit_usd: event.data.monthly_limit_usd }
+    case 'OrganizationRenamed':
+      return { name: event.data.name }
+    case 'OrganizationSettingsChanged': {
+      const { timezone, allowed_models, mfa_required } = event.data
+      return { timezone, allowed_models, mfa_required }
     }
-    case 'OrganizationBudgetSet': {
-      // Guarded by position: a replayed older event never overwrites a newer budget.
-      await tx.query(
-        `UPDATE rm_organizations SET monthly_limit_usd = $2, position = $3
-          WHERE organization_id = $1 AND position < $3`,
-        [event.data.organization_id, event.data.monthly_limit_usd, position],
-      )
-      return
-    }
+    case 'OrganizationSuspended':
+      return { status: 'suspended', suspended_reason: event.data.reason }
+    case 'OrganizationReactivated':
+      return { status: 'active', suspended_reason: null }
+    case 'OrganizationClosed':
+      return { status: 'closed', suspended_reason: null }
     default: {
       const unknown: never = event
       throw new Error(`unknown event ${JSON.stringify(unknown)}`)
@@ -34,30 +36,99 @@ export async function projectOrganization(
   }
 }
 
+export async function projectOrganization(event: OrganizationEvent, at: EventPlace, tx: Sql): Promise<void> {
+  if (event.type === 'OrganizationCreated') {
+    const { organization_id, name, created_at } = event.data
+    // Idempotent: a replayed event finds its row and changes nothing.
+    await tx.query(
+      `INSERT INTO rm_organizations (organization_id, name, created_at, position, version)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id) DO NOTHING`,
+      [organization_id, name, created_at, at.position, at.version],
+    )
+    return
+  }
+  const change = changeOf(event)
+  // Column names come from changeOf above, never from input. Guarded by position: a replayed
+  // older event never overwrites a newer row.
+  const columns = Object.keys(change)
+  const sets = columns.map((column, i) => `${column} = $${i + 4}`).join(', ')
+  await tx.query(
+    `UPDATE rm_organizations SET ${sets}, position = $2, version = $3
+      WHERE organization_id = $1 AND position < $2`,
+    [event.data.organization_id, at.position, at.version, ...Object.values(change)],
+  )
+}
+
+export type OrganizationStatus = 'active' | 'suspended' | 'closed'
+
 export interface OrganizationRow {
   id: string
   name: string
   created_at: string
+  status: OrganizationStatus
+  /** Why it was suspended; null unless suspended. */
+  suspended_reason: string | null
+  settings: { timezone: string; allowed_models: string[] | null; mfa_required: boolean }
   monthly_limit_usd: number | null
+  /** Stream version of its last event: the ETag of the resource. */
+  version: number
 }
 
-export async function findOrganization(db: Sql, organizationId: string): Promise<OrganizationRow | null> {
-  const { rows } = await db.query<{
-    organization_id: string
-    name: string
-    created_at: Date
-    monthly_limit_usd: string | number | null
-  }>(
-    'SELECT organization_id, name, created_at, monthly_limit_usd FROM rm_organizations WHERE organization_id = $1',
-    [organizationId],
-  )
-  const row = rows[0]
-  if (!row) return null
-  const limit = row.monthly_limit_usd === null ? null : Number(row.monthly_limit_usd)
+const COLUMNS = `organization_id, name, created_at, status, suspended_reason, timezone, allowed_models,
+  mfa_required, monthly_limit_usd, version`
+
+type StoredRow = {
+  organization_id: string
+  name: string
+  created_at: Date
+  status: string
+  suspended_reason: string | null
+  timezone: string
+  allowed_models: string[] | null
+  mfa_required: boolean
+  monthly_limit_usd: string | number | null
+  version: string | number
+}
+
+const statusOf = (status: string): OrganizationStatus =>
+  status === 'suspended' || status === 'closed' ? status : 'active'
+
+function toRow(row: StoredRow): OrganizationRow {
+  const { timezone, allowed_models, mfa_required } = row
   return {
     id: row.organization_id,
     name: row.name,
     created_at: row.created_at.toISOString(),
-    monthly_limit_usd: limit,
+    status: statusOf(row.status),
+    suspended_reason: row.suspended_reason,
+    settings: { timezone, allowed_models, mfa_required },
+    monthly_limit_usd: row.monthly_limit_usd === null ? null : Number(row.monthly_limit_usd),
+    version: Number(row.version),
   }
+}
+
+export async function findOrganization(db: Sql, organizationId: string): Promise<OrganizationRow | null> {
+  const { rows } = await db.query<StoredRow>(
+    `SELECT ${COLUMNS} FROM rm_organizations WHERE organization_id = $1`,
+    [organizationId],
+  )
+  return rows[0] ? toRow(rows[0]) : null
+}
+
+/**
+ * A page of organizations in id order. Ids are uuidv7, so the order is creation order and an
+ * organization created while a client pages lands after every cursor it already holds: a list
+ * never misses or repeats one.
+ */
+export async function listOrganizations(
+  db: Sql,
+  page: { after: string | null; limit: number; status?: OrganizationStatus | undefined },
+): Promise<OrganizationRow[]> {
+  const { rows } = await db.query<StoredRow>(
+    `SELECT ${COLUMNS} FROM rm_organizations
+      WHERE ($1::uuid IS NULL OR organization_id > $1::uuid) AND ($2::text IS NULL OR status = $2)
+      ORDER BY organization_id LIMIT $3`,
+    [page.after, page.status ?? null, page.limit],
+  )
+  return rows.map(toRow)
 }

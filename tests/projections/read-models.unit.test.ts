@@ -48,7 +48,11 @@ describe('read models', () => {
       id: org.organization_id,
       name: 'Acme',
       created_at: '2026-11-26T10:00:00.000Z',
+      status: 'active',
+      suspended_reason: null,
+      settings: { timezone: 'UTC', allowed_models: null, mfa_required: false },
       monthly_limit_usd: null,
+      version: 0,
     })
     expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toEqual({
       api_key_id: key.api_key_id,

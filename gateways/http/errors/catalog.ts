@@ -38,6 +38,13 @@ export const errorCatalog = {
     title: 'Organization already exists',
     openai_type: 'invalid_request_error',
   },
+  ORG_SUSPENDED: { status: 409, title: 'Organization suspended', openai_type: 'invalid_request_error' },
+  ORG_NOT_SUSPENDED: {
+    status: 409,
+    title: 'Organization not suspended',
+    openai_type: 'invalid_request_error',
+  },
+  ORG_CLOSED: { status: 409, title: 'Organization closed', openai_type: 'invalid_request_error' },
   API_KEY_ALREADY_EXISTS: {
     status: 409,
     title: 'API key already exists',
@@ -61,6 +68,11 @@ export const errorCatalog = {
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     title: 'Unsupported media type',
+    openai_type: 'invalid_request_error',
+  },
+  ORG_TIMEZONE_INVALID: {
+    status: 422,
+    title: 'Unknown time zone',
     openai_type: 'invalid_request_error',
   },
   HEADERS_TOO_LARGE: {

@@ -19,6 +19,7 @@ const activeOrg: Organization = {
   organization_id: data.organization_id,
   name: 'Acme',
   created_at: now,
+  settings: { timezone: 'UTC', allowed_models: null, mfa_required: false },
   monthly_limit_usd: null,
 }
 const issue = (organization: Organization): IssueApiKey => ({ type: 'IssueApiKey', data, organization })

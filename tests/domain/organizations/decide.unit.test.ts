@@ -30,6 +30,7 @@ describe('organization decider', () => {
       organization_id: id,
       name: 'Acme',
       created_at: now,
+      settings: { timezone: 'UTC', allowed_models: null, mfa_required: false },
       monthly_limit_usd: null,
     })
   })

@@ -1,0 +1,134 @@
+import { v7 } from 'uuid'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { CommandContext } from '../../../commands/handle-command.ts'
+import { createOrganization } from '../../../commands/organizations/create-organization.ts'
+import {
+  closeOrganization,
+  reactivateOrganization,
+  suspendOrganization,
+} from '../../../commands/organizations/lifecycle.ts'
+import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import { loadMigrations, migrate } from '../../../infra/migrations/migrate.ts'
+import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
+import { findOrganization, listOrganizations } from '../../../projections/organizations/organizations.ts'
+import { readModelsProjection } from '../../../projections/read-models.ts'
+import { newEvent } from '../../infra/contracts/test-database.ts'
+
+// The organizations read model: status, settings, name and version (the ETag) follow the stream.
+const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function platform() {
+  const db = await createPgliteDatabase(undefined)
+  await migrate(db)
+  const store = createEventStore(db)
+  const subscription = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  closers.push(
+    () => db.close(),
+    () => subscription.stop(),
+  )
+  const deps = { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 }
+  return { db, deps, subscription }
+}
+
+describe('organizations read model', () => {
+  it('follows rename, settings, suspension, reactivation and closing, with the stream version', async () => {
+    const { db, deps, subscription } = await platform()
+    const { organization_id } = await createOrganization(deps, { name: 'Acme' }, context)
+    const settings = { timezone: 'Europe/Paris', allowed_models: ['echo'], mfa_required: true }
+    await updateOrganization(deps, { organization_id, name: 'Acme Corp', settings }, context)
+    await suspendOrganization(deps, { organization_id, reason: 'unpaid invoice' }, context)
+    await subscription.catchUp()
+    expect(await findOrganization(db, organization_id)).toEqual({
+      id: organization_id,
+      name: 'Acme Corp',
+      created_at: '2026-11-26T10:00:00.000Z',
+      status: 'suspended',
+      suspended_reason: 'unpaid invoice',
+      settings,
+      monthly_limit_usd: null,
+      version: 3,
+    })
+
+    await reactivateOrganization(deps, { organization_id }, context)
+    await subscription.catchUp()
+    expect(await findOrganization(db, organization_id)).toMatchObject({
+      status: 'active',
+      suspended_reason: null,
+      version: 4,
+    })
+    await closeOrganization(deps, { organization_id }, context)
+    await subscription.catchUp()
+    expect(await findOrganization(db, organization_id)).toMatchObject({ status: 'closed', version: 5 })
+  })
+
+  it('lists in creation order, a page after a cursor, filtered by status', async () => {
+    const { db, deps, subscription } = await platform()
+    const ids: string[] = []
+    for (const name of ['A', 'B', 'C', 'D'])
+      ids.push((await createOrganization(deps, { name }, context)).organization_id)
+    await suspendOrganization(deps, { organization_id: ids[2] ?? '', reason: 'audit' }, context)
+    await subscription.catchUp()
+    const names = (rows: { name: string }[]) => rows.map((row) => row.name)
+    expect(names(await listOrganizations(db, { after: null, limit: 2 }))).toEqual(['A', 'B'])
+    expect(names(await listOrganizations(db, { after: ids[1] ?? '', limit: 10 }))).toEqual(['C', 'D'])
+    expect(names(await listOrganizations(db, { after: null, limit: 10, status: 'suspended' }))).toEqual(['C'])
+  })
+
+  it('is disposable: a rebuild from the log equals the live table', async () => {
+    const { db, deps, subscription } = await platform()
+    for (const name of ['A', 'B', 'C']) {
+      const { organization_id } = await createOrganization(deps, { name }, context)
+      await updateOrganization(deps, { organization_id, settings: { timezone: 'Asia/Tokyo' } }, context)
+      if (name !== 'A') await suspendOrganization(deps, { organization_id, reason: name }, context)
+      if (name === 'C') await closeOrganization(deps, { organization_id }, context)
+    }
+    await subscription.catchUp()
+    const snapshot = async () =>
+      (await db.query('SELECT * FROM rm_organizations ORDER BY organization_id')).rows
+    const live = await snapshot()
+
+    await subscription.stop()
+    await db.transaction(async (tx) => {
+      await tx.query('TRUNCATE rm_organizations')
+      await tx.query('UPDATE subscription_checkpoints SET position = 0 WHERE name = $1', [
+        readModelsProjection.name,
+      ])
+    })
+    const rebuilt = startSubscription(db, createEventStore(db), readModelsProjection, { idleMs: 10_000 })
+    closers.push(() => rebuilt.stop())
+    await rebuilt.catchUp()
+    expect(await snapshot()).toEqual(live)
+    expect(live.map((row) => row.status)).toEqual(['active', 'suspended', 'closed'])
+  })
+
+  it('migration 0110 gives rows projected before it their version from the log', async () => {
+    const db = await createPgliteDatabase(undefined)
+    closers.push(() => db.close())
+    await migrate(
+      db,
+      loadMigrations().filter((migration) => migration.id < '0110'),
+    )
+    const store = createEventStore(db)
+    const organization_id = v7()
+    const data = { organization_id, name: 'Old', created_at: '2026-01-01T00:00:00Z' }
+    const budget = { organization_id, monthly_limit_usd: 3, set_at: '2026-01-02T00:00:00Z' }
+    await store.append(
+      `organization-${organization_id}`,
+      [newEvent('OrganizationCreated', data), newEvent('OrganizationBudgetSet', budget)],
+      -1,
+    )
+    await db.query(
+      `INSERT INTO rm_organizations (organization_id, name, created_at, position, monthly_limit_usd)
+       VALUES ($1, 'Old', '2026-01-01T00:00:00Z', 1, 3)`,
+      [organization_id],
+    )
+    await migrate(db)
+    expect(await findOrganization(db, organization_id)).toMatchObject({ status: 'active', version: 1 })
+  })
+})
