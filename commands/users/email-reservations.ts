@@ -1,5 +1,5 @@
 // The port for the one cross-stream rule: an email belongs to at most one user
-// (docs/adr, "email reservation"). Adapter: projections/users/email-reservations.ts (SQL).
+// (docs/adr/0009-email-reservation.md). Adapter: projections/users/email-reservations.ts (SQL).
 export type Claim = { claimed: true } | { claimed: false; holder: string; claimed_at: Date }
 
 export interface EmailReservations {

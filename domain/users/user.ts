@@ -1,6 +1,6 @@
 // The user aggregate: a person's identity (email, display name, status), their memberships in
 // organizations with roles, and the platform-wide `platform_admin` role. Memberships live on the
-// user's stream (docs/adr/0009-user-email-reservation.md says why): a user's status and their
+// user's stream (docs/adr/0009-email-reservation.md says why): a user's status and their
 // memberships are decided together, so a disabled user can never be given a role.
 // Event data is snake_case and stored as-is (docs/events.md).
 import { z } from 'zod'

@@ -26,6 +26,16 @@ export const errorCatalog = {
   API_KEY_REVOKED: { status: 401, title: 'API key revoked', openai_type: 'authentication_error' },
   NOT_FOUND: { status: 404, title: 'No such route', openai_type: 'invalid_request_error' },
   ORG_NOT_FOUND: { status: 404, title: 'Organization not found', openai_type: 'invalid_request_error' },
+  USER_NOT_FOUND: { status: 404, title: 'User not found', openai_type: 'invalid_request_error' },
+  NOT_A_MEMBER: {
+    status: 404,
+    title: 'User not a member of the organization',
+    openai_type: 'invalid_request_error',
+  },
+  USER_ALREADY_EXISTS: { status: 409, title: 'User already exists', openai_type: 'invalid_request_error' },
+  EMAIL_TAKEN: { status: 409, title: 'Email address taken', openai_type: 'invalid_request_error' },
+  USER_DISABLED: { status: 409, title: 'User disabled', openai_type: 'invalid_request_error' },
+  ROLES_EMPTY: { status: 422, title: 'Membership without roles', openai_type: 'invalid_request_error' },
   MODEL_NOT_FOUND: { status: 404, title: 'Model not found', openai_type: 'invalid_request_error' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', openai_type: 'invalid_request_error' },
   REQUEST_TIMEOUT: {
