@@ -5,6 +5,17 @@ import { organizationDecider } from '../../domain/organizations/decider.ts'
 import { organizationStream } from '../../domain/organizations/organization.ts'
 import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
 
+export interface IssueApiKeyInput {
+  organization_id: string
+  name: string
+  allowed_models?: string[] | null | undefined
+  rpm_limit?: number | null | undefined
+  tpm_limit?: number | null | undefined
+  expires_at?: string | null | undefined
+  owner_user_id?: string | null | undefined
+  require_signature?: boolean | undefined
+}
+
 export interface IssuedApiKey {
   api_key_id: string
   organization_id: string
@@ -12,13 +23,19 @@ export interface IssuedApiKey {
   /** The secret: returned once, never stored. */
   key: string
   key_prefix: string
+  allowed_models: string[] | null
+  rpm_limit: number | null
+  tpm_limit: number | null
+  expires_at: string | null
+  owner_user_id: string | null
+  require_signature: boolean
   created_at: string
   position: bigint
 }
 
 export async function issueApiKey(
   deps: CommandDeps,
-  input: { organization_id: string; name: string },
+  input: IssueApiKeyInput,
   context: CommandContext,
 ): Promise<IssuedApiKey> {
   const api_key_id = deps.newId()
@@ -35,21 +52,22 @@ export async function issueApiKey(
     name: input.name,
     key_hash: hashKeySecret(key),
     key_prefix: keyPrefix(key),
+    allowed_models: input.allowed_models ?? null,
+    rpm_limit: input.rpm_limit ?? null,
+    tpm_limit: input.tpm_limit ?? null,
+    expires_at: input.expires_at ?? null,
+    owner_user_id: input.owner_user_id ?? null,
+    require_signature: input.require_signature ?? false,
     now,
   }
-  const { positions } = await handleCommand(
+  const { events, positions } = await handleCommand(
     deps,
     apiKeyStream(api_key_id),
     apiKeyDecider,
     { type: 'IssueApiKey', data, organization: organization.state },
     context,
   )
-  return {
-    ...input,
-    api_key_id,
-    key,
-    key_prefix: data.key_prefix,
-    created_at: now,
-    position: positions.at(-1) ?? 0n,
-  }
+  const { key_hash: _hash, now: _now, ...shown } = data
+  const allowed_models = events[0]?.type === 'ApiKeyIssued' ? events[0].data.allowed_models : null
+  return { ...shown, allowed_models, key, created_at: now, position: positions.at(-1) ?? 0n }
 }

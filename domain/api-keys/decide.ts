@@ -1,7 +1,8 @@
 import { AppError } from '../errors.ts'
 import type { Organization } from '../organizations/organization.ts'
-import type { ApiKey, ApiKeyEvent } from './api-key.ts'
+import { type ApiKey, type ApiKeyEvent, MAX_GRACE_SECONDS } from './api-key.ts'
 
+// Commands carry everything a decision needs (ids, hashes, time): the decider stays pure.
 export interface IssueApiKey {
   type: 'IssueApiKey'
   data: {
@@ -10,37 +11,113 @@ export interface IssueApiKey {
     name: string
     key_hash: string
     key_prefix: string
+    /** Model names the key may call; null allows every model. */
+    allowed_models: string[] | null
+    rpm_limit: number | null
+    tpm_limit: number | null
+    expires_at: string | null
+    owner_user_id: string | null
+    require_signature: boolean
     now: string
   }
   /** The state of the organization the key is for, loaded by the command handler. */
   organization: Organization
 }
 
-export type ApiKeyCommand = IssueApiKey
+export interface RevokeApiKey {
+  type: 'RevokeApiKey'
+  data: { api_key_id: string; now: string }
+}
+
+export interface RotateApiKey {
+  type: 'RotateApiKey'
+  data: { api_key_id: string; key_hash: string; key_prefix: string; grace_seconds: number; now: string }
+}
+
+export type ApiKeyCommand = IssueApiKey | RevokeApiKey | RotateApiKey
+
+function requireActiveOrganization(organization: Organization, organization_id: string): void {
+  if (organization.status === 'Absent')
+    throw new AppError('ORG_NOT_FOUND', 'no such organization', { organization_id })
+  if (organization.status === 'Suspended')
+    throw new AppError('ORG_SUSPENDED', 'the organization is suspended', { organization_id })
+  if (organization.status === 'Closed')
+    throw new AppError('ORG_CLOSED', 'the organization is closed', { organization_id })
+}
 
 function issueApiKey(command: IssueApiKey, state: ApiKey): ApiKeyEvent[] {
-  const { api_key_id, organization_id, name, key_hash, key_prefix, now } = command.data
-  if (command.organization.status !== 'Active') {
-    throw new AppError('ORG_NOT_FOUND', 'no such organization', { organization_id })
-  }
+  const { now, ...data } = command.data
+  requireActiveOrganization(command.organization, data.organization_id)
   if (state.status !== 'Absent') {
-    throw new AppError('API_KEY_ALREADY_EXISTS', 'the API key already exists', { api_key_id })
+    throw new AppError('API_KEY_ALREADY_EXISTS', 'the API key already exists', {
+      api_key_id: data.api_key_id,
+    })
   }
+  if (data.expires_at !== null && Date.parse(data.expires_at) <= Date.parse(now)) {
+    throw new AppError('API_KEY_EXPIRY_IN_PAST', 'expires_at must be in the future', {
+      expires_at: data.expires_at,
+    })
+  }
+  const allowed_models = data.allowed_models === null ? null : [...new Set(data.allowed_models)]
+  return [{ type: 'ApiKeyIssued', data: { ...data, allowed_models, issued_at: now } }]
+}
+
+/** The key, when it exists and is not revoked: what revoking and rotating both need. */
+function activeKey(state: ApiKey, api_key_id: string) {
+  if (state.status === 'Absent') throw new AppError('API_KEY_NOT_FOUND', 'no such API key', { api_key_id })
+  if (state.status === 'Revoked') {
+    throw new AppError('API_KEY_ALREADY_REVOKED', 'the API key is revoked', {
+      api_key_id,
+      revoked_at: state.revoked_at,
+    })
+  }
+  return state
+}
+
+function revokeApiKey(command: RevokeApiKey, state: ApiKey): ApiKeyEvent[] {
+  const { api_key_id, now } = command.data
+  const key = activeKey(state, api_key_id)
   return [
-    {
-      type: 'ApiKeyIssued',
-      data: { api_key_id, organization_id, name, key_hash, key_prefix, issued_at: now },
-    },
+    { type: 'ApiKeyRevoked', data: { api_key_id, organization_id: key.organization_id, revoked_at: now } },
   ]
+}
+
+function rotateApiKey(command: RotateApiKey, state: ApiKey): ApiKeyEvent[] {
+  const { api_key_id, key_hash, key_prefix, grace_seconds, now } = command.data
+  const key = activeKey(state, api_key_id)
+  if (!Number.isInteger(grace_seconds) || grace_seconds < 0 || grace_seconds > MAX_GRACE_SECONDS) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `grace_seconds must be an integer from 0 to ${MAX_GRACE_SECONDS}`,
+      {
+        grace_seconds,
+      },
+    )
+  }
+  const previous_valid_until = new Date(Date.parse(now) + grace_seconds * 1000).toISOString()
+  const data = {
+    api_key_id,
+    organization_id: key.organization_id,
+    key_hash,
+    key_prefix,
+    previous_key_hash: key.key_hash,
+    previous_valid_until,
+    rotated_at: now,
+  }
+  return [{ type: 'ApiKeyRotated', data }]
 }
 
 export function decide(command: ApiKeyCommand, state: ApiKey): ApiKeyEvent[] {
   switch (command.type) {
     case 'IssueApiKey':
       return issueApiKey(command, state)
+    case 'RevokeApiKey':
+      return revokeApiKey(command, state)
+    case 'RotateApiKey':
+      return rotateApiKey(command, state)
     default: {
-      const unknown: never = command.type
-      throw new Error(`unknown command ${unknown}`)
+      const unknown: never = command
+      throw new Error(`unknown command ${JSON.stringify(unknown)}`)
     }
   }
 }

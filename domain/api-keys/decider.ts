@@ -7,5 +7,5 @@ export const apiKeyDecider: Decider<ApiKeyCommand, ApiKeyEvent, ApiKey> = {
   evolve,
   initialState,
   eventSchema: apiKeyEventSchema,
-  schemaVersion: 1,
+  schemaVersion: 2,
 }

@@ -60,6 +60,14 @@ describe('read models', () => {
       name: 'ci',
       status: 'active',
       organization_monthly_limit_usd: null,
+      organization_status: 'active',
+      allowed_models: null,
+      organization_allowed_models: null,
+      rpm_limit: null,
+      tpm_limit: null,
+      expires_at: null,
+      valid_until: null,
+      require_signature: false,
     })
     const stored =
       JSON.stringify(await snapshot(db)) + JSON.stringify((await db.query('SELECT data FROM events')).rows)

@@ -1,43 +1,185 @@
 import { describe, it } from 'vitest'
-import type { IssueApiKey } from '../../../domain/api-keys/decide.ts'
+import type { ApiKeyEvent } from '../../../domain/api-keys/api-key.ts'
+import type { IssueApiKey, RevokeApiKey, RotateApiKey } from '../../../domain/api-keys/decide.ts'
 import { apiKeyDecider } from '../../../domain/api-keys/decider.ts'
-import type { Organization } from '../../../domain/organizations/organization.ts'
+import {
+  evolve as evolveOrganization,
+  initialState as noOrganization,
+  type Organization,
+  type OrganizationEvent,
+} from '../../../domain/organizations/organization.ts'
 import { specFor } from '../../support/decider.ts'
 
 const given = specFor(apiKeyDecider)
 const now = '2026-11-26T10:00:00.000Z'
-const data = {
-  api_key_id: '0190a8e2-0000-7000-8000-0000000000a1',
-  organization_id: '0190a8e2-0000-7000-8000-000000000001',
+const api_key_id = '0190a8e2-0000-7000-8000-0000000000a1'
+const organization_id = '0190a8e2-0000-7000-8000-000000000001'
+const data: IssueApiKey['data'] = {
+  api_key_id,
+  organization_id,
   name: 'ci',
   key_hash: 'a'.repeat(64),
-  key_prefix: 'sk-aiaas-abcd',
+  key_prefix: 'sk-aiaas-abcdefghijkl',
+  allowed_models: ['echo'],
+  rpm_limit: 60,
+  tpm_limit: 10_000,
+  expires_at: '2027-01-01T00:00:00.000Z',
+  owner_user_id: null,
+  require_signature: true,
   now,
 }
-const activeOrg: Organization = {
-  status: 'Active',
-  organization_id: data.organization_id,
-  name: 'Acme',
-  created_at: now,
-  settings: { timezone: 'UTC', allowed_models: null, mfa_required: false },
-  monthly_limit_usd: null,
-}
-const issue = (organization: Organization): IssueApiKey => ({ type: 'IssueApiKey', data, organization })
+const organization = (...events: OrganizationEvent[]): Organization =>
+  [
+    { type: 'OrganizationCreated' as const, data: { organization_id, name: 'Acme', created_at: now } },
+    ...events,
+  ].reduce(evolveOrganization, noOrganization)
+const issue = (org: Organization, fields: Partial<IssueApiKey['data']> = {}): IssueApiKey => ({
+  type: 'IssueApiKey',
+  data: { ...data, ...fields },
+  organization: org,
+})
 const { now: _now, ...issuedData } = data
-const issued = { type: 'ApiKeyIssued' as const, data: { ...issuedData, issued_at: now } }
+const issued: ApiKeyEvent = { type: 'ApiKeyIssued', data: { ...issuedData, issued_at: now } }
+const later = '2026-11-26T11:00:00.000Z'
+const revoke: RevokeApiKey = { type: 'RevokeApiKey', data: { api_key_id, now: later } }
+const revoked: ApiKeyEvent = {
+  type: 'ApiKeyRevoked',
+  data: { api_key_id, organization_id, revoked_at: later },
+}
+const rotate = (grace_seconds: number): RotateApiKey => ({
+  type: 'RotateApiKey',
+  data: {
+    api_key_id,
+    key_hash: 'b'.repeat(64),
+    key_prefix: 'sk-aiaas-bbbbbbbbbbbb',
+    grace_seconds,
+    now: later,
+  },
+})
+const rotated = (previous_valid_until: string): ApiKeyEvent => ({
+  type: 'ApiKeyRotated',
+  data: {
+    api_key_id,
+    organization_id,
+    key_hash: 'b'.repeat(64),
+    key_prefix: 'sk-aiaas-bbbbbbbbbbbb',
+    previous_key_hash: 'a'.repeat(64),
+    previous_valid_until,
+    rotated_at: later,
+  },
+})
 
-describe('API key decider', () => {
-  it('issues a key for an active organization, storing only the hash', () => {
-    given([]).when(issue(activeOrg)).then([issued])
+describe('API key decider: issue', () => {
+  it('issues a key with its models, limits, expiry and signature flag, storing only the hash', () => {
+    given([]).when(issue(organization())).then([issued])
+  })
+
+  it('stores a list of models without duplicates, and null as every model', () => {
+    const event = (allowed_models: string[] | null): ApiKeyEvent => ({
+      type: 'ApiKeyIssued',
+      data: { ...issuedData, allowed_models, issued_at: now },
+    })
+    given([])
+      .when(issue(organization(), { allowed_models: ['echo', 'gpt', 'echo'] }))
+      .then([event(['echo', 'gpt'])])
+    given([])
+      .when(issue(organization(), { allowed_models: null }))
+      .then([event(null)])
   })
 
   it('refuses a key for an organization that does not exist', () => {
+    given([]).when(issue(noOrganization)).thenThrows('ORG_NOT_FOUND')
+  })
+
+  it('refuses a key for a suspended or closed organization', () => {
+    const suspended = organization({
+      type: 'OrganizationSuspended',
+      data: { organization_id, reason: 'unpaid', suspended_at: now },
+    })
+    given([]).when(issue(suspended)).thenThrows('ORG_SUSPENDED')
+    const closed = organization({ type: 'OrganizationClosed', data: { organization_id, closed_at: now } })
+    given([]).when(issue(closed)).thenThrows('ORG_CLOSED')
+  })
+
+  it('refuses an expiry that is not in the future', () => {
     given([])
-      .when(issue({ status: 'Absent' }))
-      .thenThrows('ORG_NOT_FOUND')
+      .when(issue(organization(), { expires_at: now }))
+      .thenThrows('API_KEY_EXPIRY_IN_PAST')
   })
 
   it('refuses to issue the same key id twice', () => {
-    given([issued]).when(issue(activeOrg)).thenThrows('API_KEY_ALREADY_EXISTS')
+    given([issued]).when(issue(organization())).thenThrows('API_KEY_ALREADY_EXISTS')
+  })
+})
+
+describe('API key decider: revoke', () => {
+  it('revokes an active key', () => {
+    given([issued]).when(revoke).then([revoked])
+  })
+
+  it('revokes a rotated key (its replaced secret stops with it)', () => {
+    given([issued, rotated(later)])
+      .when(revoke)
+      .then([revoked])
+  })
+
+  it('refuses to revoke a key twice', () => {
+    given([issued, revoked]).when(revoke).thenThrows('API_KEY_ALREADY_REVOKED')
+  })
+
+  it('refuses a key that does not exist', () => {
+    given([]).when(revoke).thenThrows('API_KEY_NOT_FOUND')
+  })
+})
+
+describe('API key decider: rotate', () => {
+  it('replaces the hash; the old one works until the grace ends', () => {
+    given([issued])
+      .when(rotate(3600))
+      .then([rotated('2026-11-26T12:00:00.000Z')])
+  })
+
+  it('with no grace, the old secret stops when the rotation is decided', () => {
+    given([issued])
+      .when(rotate(0))
+      .then([rotated(later)])
+  })
+
+  it('replaces the current secret on a second rotation, not the first one', () => {
+    const second: RotateApiKey = {
+      type: 'RotateApiKey',
+      data: { ...rotate(60).data, key_hash: 'c'.repeat(64), key_prefix: 'sk-aiaas-cccccccccccc' },
+    }
+    given([issued, rotated(later)])
+      .when(second)
+      .then([
+        {
+          type: 'ApiKeyRotated',
+          data: {
+            api_key_id,
+            organization_id,
+            key_hash: 'c'.repeat(64),
+            key_prefix: 'sk-aiaas-cccccccccccc',
+            previous_key_hash: 'b'.repeat(64),
+            previous_valid_until: '2026-11-26T11:01:00.000Z',
+            rotated_at: later,
+          },
+        },
+      ])
+  })
+
+  it('refuses a grace over 7 days or below zero', () => {
+    given([issued])
+      .when(rotate(7 * 24 * 3600 + 1))
+      .thenThrows('VALIDATION_FAILED')
+    given([issued]).when(rotate(-1)).thenThrows('VALIDATION_FAILED')
+  })
+
+  it('refuses to rotate a revoked key', () => {
+    given([issued, revoked]).when(rotate(60)).thenThrows('API_KEY_ALREADY_REVOKED')
+  })
+
+  it('refuses a key that does not exist', () => {
+    given([]).when(rotate(60)).thenThrows('API_KEY_NOT_FOUND')
   })
 })

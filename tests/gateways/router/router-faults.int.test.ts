@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { newKeySecret } from '../../../domain/api-keys/key-secret.ts'
 import { createServer } from '../../../gateways/http/server.ts'
 import { createRuntime } from '../../../gateways/processes/runtime.ts'
 import { databaseCheck, routerDeps } from '../../../gateways/processes/wiring.ts'
@@ -19,11 +20,13 @@ import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { createRabbitUsagePublisher } from '../../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
+import { keyRecord } from './key-record.ts'
 
 // The router with one dependency down at a time (real clients pointed at a closed port): each
 // fault has the behaviour docs/architecture.md states, answered quickly, never a hang or a 500.
 const CLOSED = '127.0.0.1:1'
-const KEY = 'sk-aiaas-fault-test-key'
+// Well-formed (checksum included), so the router goes on to look it up.
+const KEY = newKeySecret()
 const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
 let dir: string
 
@@ -59,13 +62,7 @@ async function router(
     { name: 'redis', check: () => adapters.limiter.ping() },
   ])
   if (!lookupInDb) {
-    const record = {
-      api_key_id: 'k1',
-      organization_id: 'o1',
-      name: 'k',
-      status: 'active' as const,
-      organization_monthly_limit_usd: budgetUsd,
-    }
+    const record = keyRecord({ organization_monthly_limit_usd: budgetUsd })
     deps.authenticate = async () => record
   }
   const app = createServer({ logLevel: 'silent', metrics: rt.metrics })

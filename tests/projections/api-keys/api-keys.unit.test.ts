@@ -1,0 +1,175 @@
+import { v7 } from 'uuid'
+import { afterEach, describe, expect, it } from 'vitest'
+import { issueApiKey } from '../../../commands/api-keys/issue-api-key.ts'
+import { revokeApiKey } from '../../../commands/api-keys/revoke-api-key.ts'
+import { rotateApiKey } from '../../../commands/api-keys/rotate-api-key.ts'
+import type { CommandContext } from '../../../commands/handle-command.ts'
+import { createOrganization } from '../../../commands/organizations/create-organization.ts'
+import { suspendOrganization } from '../../../commands/organizations/lifecycle.ts'
+import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
+import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import { migrate } from '../../../infra/migrations/migrate.ts'
+import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
+import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
+import { findApiKey, listApiKeys } from '../../../projections/api-keys/queries.ts'
+import { readModelsProjection } from '../../../projections/read-models.ts'
+
+// The API keys read model: what the router finds by hash (rotation grace included) and what the
+// admin API lists, rebuilt from the log to the same rows.
+const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function platform() {
+  const db = await createPgliteDatabase(undefined)
+  await migrate(db)
+  const store = createEventStore(db)
+  const subscription = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  closers.push(
+    () => db.close(),
+    () => subscription.stop(),
+  )
+  const clock = { now: new Date('2026-11-26T10:00:00Z') }
+  const deps = { store, now: () => clock.now, newId: v7 }
+  const org = await createOrganization(deps, { name: 'Acme' }, context)
+  return { db, deps, clock, subscription, organization_id: org.organization_id }
+}
+
+const lookup = (db: Awaited<ReturnType<typeof platform>>['db'], key: string) =>
+  findApiKeyByHash(db, hashKeySecret(key))
+
+describe('API keys read model', () => {
+  it('carries the key’s models, limits, expiry and signature flag to the router and the admin API', async () => {
+    const { db, deps, subscription, organization_id } = await platform()
+    const owner = v7()
+    const input = {
+      organization_id,
+      name: 'ci',
+      allowed_models: ['echo'],
+      rpm_limit: 5,
+      tpm_limit: 1000,
+      expires_at: '2027-01-01T00:00:00.000Z',
+      owner_user_id: owner,
+      require_signature: true,
+    }
+    const key = await issueApiKey(deps, input, context)
+    await subscription.catchUp()
+    expect(await lookup(db, key.key)).toMatchObject({
+      api_key_id: key.api_key_id,
+      status: 'active',
+      organization_status: 'active',
+      allowed_models: ['echo'],
+      rpm_limit: 5,
+      tpm_limit: 1000,
+      expires_at: '2027-01-01T00:00:00.000Z',
+      valid_until: null,
+      require_signature: true,
+    })
+    const view = await findApiKey(db, key.api_key_id)
+    expect(view).toMatchObject({ ...input, id: key.api_key_id, status: 'active', version: 0 })
+    expect(JSON.stringify(view)).not.toContain(hashKeySecret(key.key))
+    expect(JSON.stringify(view)).not.toContain(key.key)
+  })
+
+  it('keeps a rotated-out secret until its grace ends; a later rotation shortens an earlier grace', async () => {
+    const { db, deps, clock, subscription, organization_id } = await platform()
+    const first = await issueApiKey(deps, { organization_id, name: 'ci' }, context)
+    clock.now = new Date('2026-11-26T11:00:00Z')
+    const second = await rotateApiKey(deps, { api_key_id: first.api_key_id, grace_seconds: 3600 }, context)
+    await subscription.catchUp()
+    expect(await lookup(db, first.key)).toMatchObject({ valid_until: '2026-11-26T12:00:00.000Z' })
+    expect(await lookup(db, second.key)).toMatchObject({ api_key_id: first.api_key_id, valid_until: null })
+    expect(await findApiKey(db, first.api_key_id)).toMatchObject({
+      key_prefix: second.key_prefix,
+      version: 1,
+    })
+
+    clock.now = new Date('2026-11-26T11:10:00Z')
+    const third = await rotateApiKey(deps, { api_key_id: first.api_key_id, grace_seconds: 0 }, context)
+    await subscription.catchUp()
+    // Rotating with no grace (a leak) stops every earlier secret at once.
+    expect(await lookup(db, first.key)).toMatchObject({ valid_until: '2026-11-26T11:10:00.000Z' })
+    expect(await lookup(db, second.key)).toMatchObject({ valid_until: '2026-11-26T11:10:00.000Z' })
+    expect(await lookup(db, third.key)).toMatchObject({ valid_until: null })
+  })
+
+  it('marks a revoked key revoked under its current and its rotated-out hashes', async () => {
+    const { db, deps, subscription, organization_id } = await platform()
+    const first = await issueApiKey(deps, { organization_id, name: 'ci' }, context)
+    const second = await rotateApiKey(deps, { api_key_id: first.api_key_id, grace_seconds: 600 }, context)
+    await revokeApiKey(deps, { api_key_id: first.api_key_id }, context)
+    await subscription.catchUp()
+    expect(await lookup(db, first.key)).toMatchObject({ status: 'revoked' })
+    expect(await lookup(db, second.key)).toMatchObject({ status: 'revoked' })
+    expect(await findApiKey(db, first.api_key_id)).toMatchObject({
+      status: 'revoked',
+      revoked_at: '2026-11-26T10:00:00.000Z',
+      version: 2,
+    })
+  })
+
+  it('joins the organization’s status and allowed models', async () => {
+    const { db, deps, subscription, organization_id } = await platform()
+    const key = await issueApiKey(deps, { organization_id, name: 'ci' }, context)
+    await updateOrganization(deps, { organization_id, settings: { allowed_models: ['echo'] } }, context)
+    await suspendOrganization(deps, { organization_id, reason: 'unpaid' }, context)
+    await subscription.catchUp()
+    expect(await lookup(db, key.key)).toMatchObject({
+      organization_status: 'suspended',
+      organization_allowed_models: ['echo'],
+      allowed_models: null,
+    })
+  })
+
+  it('lists an organization’s keys in issue order, a page after a cursor', async () => {
+    const { db, deps, subscription, organization_id } = await platform()
+    const ids: string[] = []
+    for (const name of ['a', 'b', 'c'])
+      ids.push((await issueApiKey(deps, { organization_id, name }, context)).api_key_id)
+    const other = await createOrganization(deps, { name: 'Other' }, context)
+    await issueApiKey(deps, { organization_id: other.organization_id, name: 'x' }, context)
+    await subscription.catchUp()
+    const first = await listApiKeys(db, { organization_id, after: null, limit: 2 })
+    expect(first.map((k) => k.id)).toEqual(ids.slice(0, 2))
+    const rest = await listApiKeys(db, { organization_id, after: first[1]?.id ?? null, limit: 2 })
+    expect(rest.map((k) => k.id)).toEqual(ids.slice(2))
+  })
+
+  it('is disposable: a rebuild from the log equals the live tables', async () => {
+    const { db, deps, clock, subscription, organization_id } = await platform()
+    for (const name of ['a', 'b', 'c']) {
+      const key = await issueApiKey(
+        deps,
+        { organization_id, name, allowed_models: ['echo'], rpm_limit: 9 },
+        context,
+      )
+      clock.now = new Date(clock.now.getTime() + 60_000)
+      await rotateApiKey(deps, { api_key_id: key.api_key_id, grace_seconds: 300 }, context)
+      await rotateApiKey(deps, { api_key_id: key.api_key_id, grace_seconds: 60 }, context)
+      if (name === 'b') await revokeApiKey(deps, { api_key_id: key.api_key_id }, context)
+    }
+    await subscription.catchUp()
+    const snapshot = async () => ({
+      keys: (await db.query('SELECT * FROM rm_api_keys ORDER BY api_key_id')).rows,
+      previous: (await db.query('SELECT * FROM rm_api_key_previous_hashes ORDER BY key_hash')).rows,
+    })
+    const live = await snapshot()
+    expect(live.previous).toHaveLength(6)
+
+    await subscription.stop()
+    await db.transaction(async (tx) => {
+      await tx.query('TRUNCATE rm_organizations, rm_api_keys, rm_api_key_previous_hashes')
+      await tx.query('UPDATE subscription_checkpoints SET position = 0 WHERE name = $1', [
+        readModelsProjection.name,
+      ])
+    })
+    const rebuilt = startSubscription(db, createEventStore(db), readModelsProjection, { idleMs: 10_000 })
+    closers.push(() => rebuilt.stop())
+    await rebuilt.catchUp()
+    expect(await snapshot()).toEqual(live)
+  })
+})
