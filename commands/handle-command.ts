@@ -1,14 +1,16 @@
 import type { Decider, DomainEvent } from '../domain/decider.ts'
 import { AppError } from '../domain/errors.ts'
-import { type AppendResult, type EventStore, type NewEvent, NO_STREAM } from '../infra/ports/event-store.ts'
+import {
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type NewEvent,
+  NO_STREAM,
+  type RecordedEvent,
+} from '../infra/ports/event-store.ts'
 
 // Who and why, stored as metadata on every event a command produces.
-export interface CommandContext {
-  actor: string
-  correlation_id: string
-  causation_id: string | null
-  source: string
-}
+export type CommandContext = EventMetadata
 
 export interface CommandDeps {
   store: EventStore
@@ -26,11 +28,13 @@ export async function loadState<C, E extends DomainEvent, S>(
   store: EventStore,
   stream: string,
   decider: Decider<C, E, S>,
+  onEvent: (recorded: RecordedEvent, event: E) => void = () => {},
 ): Promise<Loaded<S>> {
   let state = decider.initialState
   let version = NO_STREAM
   for (const recorded of await store.readStream(stream)) {
     const event = decider.eventSchema.parse({ type: recorded.type, data: recorded.data })
+    onEvent(recorded, event)
     state = decider.evolve(state, event)
     version = recorded.stream_version
   }
@@ -77,6 +81,8 @@ function eventIds(newId: () => string): (index: number) => string {
  * with VERSION_CONFLICT; the command is then decided again on the fresh state. Event ids are drawn
  * once per invocation and reused by every attempt: a conflict proves none of them was stored, and
  * a lost reply (DATABASE_UNAVAILABLE) is answered idempotently when the append is sent again.
+ * When the stream already holds this invocation's first event id (deps.newId derives ids from an
+ * Idempotency-Key), the invocation committed before: its stored events are returned.
  */
 export async function handleCommand<C, E extends DomainEvent, S>(
   deps: CommandDeps,
@@ -87,7 +93,13 @@ export async function handleCommand<C, E extends DomainEvent, S>(
 ): Promise<{ events: E[]; positions: bigint[] }> {
   const idAt = eventIds(deps.newId)
   for (let attempt = 1; ; attempt++) {
-    const { state, version } = await loadState(deps.store, stream, decider)
+    const ours: { event: E; position: bigint }[] = []
+    const { state, version } = await loadState(deps.store, stream, decider, (recorded, event) => {
+      if (recorded.id === idAt(ours.length)) ours.push({ event, position: recorded.global_position })
+    })
+    // Ids that derive from an Idempotency-Key are the same when a request whose outcome was lost
+    // runs again: finding them means it committed, so its events are the answer, not a new decision.
+    if (ours.length > 0) return { events: ours.map((o) => o.event), positions: ours.map((o) => o.position) }
     const events = decider.decide(command, state)
     const stored = events.map((event, index) => ({
       id: idAt(index),

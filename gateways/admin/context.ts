@@ -3,6 +3,7 @@ import type { CommandContext, CommandDeps } from '../../commands/handle-command.
 import type { AddressClass } from '../../domain/models/backend-address.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
+import { clip } from '../http/clip.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
 import { nameText } from '../http/text.ts'
 
@@ -23,12 +24,25 @@ export interface AdminDeps {
 /** A resource's display name: one line, 1..200 characters, trimmed. */
 export const name = nameText(200, { trim: true })
 
-/** The command context of an admin request, built here and nowhere else. */
+/** The actor of the bootstrap admin token (the sign-in issue brings real actors). */
+export const ADMIN_ACTOR = 'platform-admin'
+
+/** A User-Agent is stored in every event it causes: bounded, as anything a client sends. */
+export const USER_AGENT_MAX_CHARS = 256
+
+/**
+ * The command context of an admin request, built here and nowhere else: who (the admin token's
+ * actor until sign-in exists), which request, and from where. `request.ip` is the peer address:
+ * the server trusts no proxy header, so a forwarded-for value cannot be forged into the log.
+ */
 export function commandContext(request: FastifyRequest): CommandContext {
+  const agent = request.headers['user-agent']
   return {
-    actor: 'platform-admin',
+    actor: ADMIN_ACTOR,
     correlation_id: request.id,
     causation_id: null,
     source: 'admin-api',
+    source_ip: request.ip,
+    user_agent: typeof agent === 'string' ? clip(agent, USER_AGENT_MAX_CHARS) : null,
   }
 }

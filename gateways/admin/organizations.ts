@@ -4,6 +4,7 @@ import { createOrganization } from '../../commands/organizations/create-organiza
 import { AppError } from '../../domain/errors.ts'
 import { findOrganization } from '../../projections/organizations/organizations.ts'
 import { type AdminDeps, commandContext, name } from './context.ts'
+import { created } from './preconditions.ts'
 
 const organization = z.object({
   id: z.uuid(),
@@ -19,14 +20,14 @@ export const organizationRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, 
     '/organizations',
     { schema: { body: z.object({ name }).strict(), response: { 201: organization } } },
     async (request, reply) => {
-      const created = await createOrganization(deps.commands, request.body, commandContext(request))
-      await deps.awaitProjection(created.position)
-      reply.code(201)
+      const org = await createOrganization(deps.commands, request.body, commandContext(request))
+      await deps.awaitProjection(org.position)
+      created(reply, `${app.prefix}/organizations/${org.organization_id}`)
       return {
-        id: created.organization_id,
+        id: org.organization_id,
         object: 'organization' as const,
-        name: created.name,
-        created_at: created.created_at,
+        name: org.name,
+        created_at: org.created_at,
         monthly_limit_usd: null,
       }
     },

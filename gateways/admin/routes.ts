@@ -5,7 +5,9 @@ import { statusRoutes } from '../http/readiness.ts'
 import { apiKeyRoutes } from './api-keys.ts'
 import { budgetRoutes } from './budgets.ts'
 import type { AdminDeps } from './context.ts'
+import { useIdempotencyKeys } from './idempotency.ts'
 import { organizationRoutes } from './organizations.ts'
+import { runHandlersInScope, scopedCommands } from './request-scope.ts'
 
 export type { AdminDeps } from './context.ts'
 
@@ -26,10 +28,18 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
   // The options also carry this plugin's own `prefix`: passed on as they are, every resource
   // would be mounted under the prefix twice.
   const { commands, readModels, adminToken, awaitProjection, readiness } = options
-  const deps: AdminDeps = { commands, readModels, adminToken, awaitProjection, readiness }
+  const deps: AdminDeps = {
+    commands: scopedCommands(commands),
+    readModels,
+    adminToken,
+    awaitProjection,
+    readiness,
+  }
 
   await app.register(async (secured) => {
     secured.addHook('onRequest', requireAdminToken(deps.adminToken))
+    runHandlersInScope(secured)
+    useIdempotencyKeys(secured, { db: deps.readModels, now: commands.now })
     for (const resource of resources) await secured.register(resource, deps)
   })
 }

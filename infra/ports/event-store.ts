@@ -5,6 +5,12 @@ export interface EventMetadata {
   correlation_id: string
   causation_id: string | null
   source: string
+  /**
+   * The client's address and User-Agent (clipped) when an HTTP request caused the event; absent
+   * from events of other entry points (tests, seeds) and from events stored before they existed.
+   */
+  source_ip?: string | null
+  user_agent?: string | null
 }
 
 export interface NewEvent {

@@ -73,6 +73,29 @@ export const errorCatalog = {
   },
   MODEL_PRICE_INVALID: { status: 422, title: 'Model price invalid', openai_type: 'invalid_request_error' },
   VERSION_CONFLICT: { status: 409, title: 'Concurrent modification', openai_type: 'invalid_request_error' },
+  INVALID_IDEMPOTENCY_KEY: {
+    status: 400,
+    title: 'Invalid Idempotency-Key',
+    openai_type: 'invalid_request_error',
+  },
+  INVALID_IF_MATCH: { status: 400, title: 'Invalid If-Match', openai_type: 'invalid_request_error' },
+  INVALID_CURSOR: { status: 400, title: 'Invalid cursor', openai_type: 'invalid_request_error' },
+  IDEMPOTENCY_KEY_IN_USE: {
+    status: 409,
+    title: 'Idempotency-Key in use',
+    openai_type: 'invalid_request_error',
+  },
+  IDEMPOTENCY_REPLAY_HAS_SECRET: {
+    status: 409,
+    title: 'First response held a secret',
+    openai_type: 'invalid_request_error',
+  },
+  PRECONDITION_FAILED: { status: 412, title: 'Precondition failed', openai_type: 'invalid_request_error' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency-Key reused',
+    openai_type: 'invalid_request_error',
+  },
   IDEMPOTENCY_CONFLICT: { status: 409, title: 'Event id reused', openai_type: 'invalid_request_error' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large', openai_type: 'invalid_request_error' },
   UNSUPPORTED_MEDIA_TYPE: {
