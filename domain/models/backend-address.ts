@@ -1,7 +1,7 @@
 // Which model backend URLs the catalogue accepts. A backend URL is fetched by the router with its
 // provider credentials, so a URL pointing at the cloud metadata service or an internal address is
 // server-side request forgery. Pure: decided from the URL text; a host name is judged by its name
-// only (DNS is not resolved here, docs/adr/0009).
+// only (DNS is not resolved here, docs/adr/0010).
 export const ADDRESS_CLASSES = ['loopback', 'private', 'link-local'] as const
 export type AddressClass = (typeof ADDRESS_CLASSES)[number]
 export type HostClass = AddressClass | 'public' | 'metadata'

@@ -1,5 +1,5 @@
 // A secret as the write side stores it: AES-256-GCM ciphertext under its own data key. The data
-// key itself is kept elsewhere, wrapped by a key-encryption key (docs/adr/0009), so an event or a
+// key itself is kept elsewhere, wrapped by a key-encryption key (docs/adr/0010), so an event or a
 // read model holding this never holds anything that decrypts on its own.
 import { z } from 'zod'
 

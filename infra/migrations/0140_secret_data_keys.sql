@@ -1,4 +1,4 @@
--- Data keys of envelope-encrypted secrets (docs/adr/0009), each wrapped by a key-encryption key
+-- Data keys of envelope-encrypted secrets (docs/adr/0010), each wrapped by a key-encryption key
 -- (AIAAS_KEK) named by kek_id. Not a read model: it cannot be rebuilt from the log, and deleting
 -- a row makes its secret unreadable for good. `aiaas secrets rotate-kek` re-wraps rows in place.
 CREATE TABLE secret_data_keys (

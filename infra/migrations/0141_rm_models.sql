@@ -1,5 +1,5 @@
 -- The model catalogue read model (projections/models/): one row per model that exists, for the
--- admin API and the router. Backends hold api keys only sealed (docs/adr/0009). Prices stay the
+-- admin API and the router. Backends hold api keys only sealed (docs/adr/0010). Prices stay the
 -- canonical decimal text of the events, so a read never reformats one ("2.5", not 2.500000000).
 CREATE TABLE rm_models (
   name text PRIMARY KEY,
