@@ -2,6 +2,7 @@
 import { type Config, ConfigError, loadConfig } from '../../infra/config/config.ts'
 import { startDev } from '../processes/dev.ts'
 import type { Running } from '../processes/runtime.ts'
+import { runSecretsCommand, SECRETS_SUBCOMMANDS } from '../processes/secrets.ts'
 import { startAnalytics, startIdentity, startMockModel, startRouter } from '../processes/separate.ts'
 import { runMigrate, startAuditForwarder, startIngest, startProjector } from '../processes/workers.ts'
 
@@ -31,6 +32,8 @@ const notYetBuilt: Record<string, string> = {
 function usage(): string {
   const lines = Object.entries(processes).map(([name, p]) => `  ${name.padEnd(16)}${p.about}`)
   lines.push(`  ${'migrate'.padEnd(16)}applies database migrations and exits`)
+  for (const [name, what] of Object.entries(SECRETS_SUBCOMMANDS))
+    lines.push(`  ${`secrets ${name}`.padEnd(15)} ${what}`)
   for (const [name, what] of Object.entries(notYetBuilt))
     lines.push(`  ${name.padEnd(16)}${what} (not built yet)`)
   return `usage: aiaas <command>\n\n${lines.join('\n')}\n`
@@ -48,6 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema up to date\n')
     return 0
   }
+  if (command === 'secrets') return runSecretsCommand(config, argv.slice(1))
   const notBuilt = notYetBuilt[command]
   if (notBuilt) {
     process.stderr.write(`aiaas ${command}: ${notBuilt} is not built yet\n`)
