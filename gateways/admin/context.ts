@@ -15,7 +15,7 @@ export interface AdminDeps {
   /** Resolves once the read models include the given global position (read-your-writes). */
   awaitProjection: (position: bigint) => Promise<void>
   readiness: readonly ReadinessCheck[]
-  /** Seals the model catalogue's provider API keys (docs/adr/0009); absent: none can be stored. */
+  /** Seals the model catalogue's provider API keys (docs/adr/0010); absent: none can be stored. */
   secrets?: SecretBox | undefined
   /** AIAAS_BACKEND_ALLOWED_ADDRESSES; absent: public backend addresses only. */
   backendAddresses?: readonly AddressClass[] | undefined

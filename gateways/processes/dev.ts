@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../../infra/config/config.ts'
+import { resolveKeyring } from '../../infra/crypto/kek-file.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../infra/event-store/subscription.ts'
 import { createMemoryBudgetLedger } from '../../infra/memory/budget-ledger.ts'
@@ -42,7 +43,8 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const routerAdapters = { db, limiter, budgets, usage, models: catalog }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, routerAdapters, readiness) })
     const awaitProjection = projectionWaiter(db, () => projector.wake())
-    const admin = adminDeps(rt, { db, commands: { store } }, adminToken, awaitProjection)
+    const keyring = await resolveKeyring(config.AIAAS_KEK, config.AIAAS_DATA_DIR, 'embedded')
+    const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
   })

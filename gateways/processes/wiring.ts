@@ -1,4 +1,6 @@
 import type { CommandDeps } from '../../commands/handle-command.ts'
+import { type Keyring, parseKeyring } from '../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
 import type { BudgetLedger } from '../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../infra/ports/database.ts'
@@ -55,16 +57,22 @@ export function routerDeps(
 
 export function adminDeps(
   rt: Runtime,
-  adapters: { db: Database; commands: Omit<CommandDeps, 'now' | 'newId'> },
+  adapters: { db: Database; commands: Omit<CommandDeps, 'now' | 'newId'>; keyring?: Keyring | undefined },
   adminToken: string,
   awaitProjection: (position: bigint) => Promise<void>,
 ): AdminDeps {
+  // Embedded mode passes the keyring it generated into the data dir; a separate process has
+  // AIAAS_KEK or none (then only sealing or opening a secret fails).
+  const { AIAAS_KEK } = rt.config
+  const keyring = adapters.keyring ?? (AIAAS_KEK ? parseKeyring(AIAAS_KEK) : undefined)
   return {
     commands: { ...adapters.commands, now: rt.now, newId: rt.newId },
     readModels: adapters.db,
     adminToken,
     awaitProjection,
     readiness: [databaseCheck(adapters.db)],
+    secrets: createSecretBox(adapters.db, keyring),
+    backendAddresses: rt.config.AIAAS_BACKEND_ALLOWED_ADDRESSES,
   }
 }
 

@@ -1,0 +1,102 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import {
+  createModel,
+  deleteModel,
+  type ModelCommandDeps,
+  updateModel,
+} from '../../commands/models/model-commands.ts'
+import { AppError } from '../../domain/errors.ts'
+import { modelStream } from '../../domain/models/model.ts'
+import { createSecretBox } from '../../infra/crypto/secret-box.ts'
+import { findModel, listModels, type ModelRecord } from '../../projections/models/model-query.ts'
+import { type AdminDeps, commandContext } from './context.ts'
+import { createBody, listQuery, model, modelList, nameParams, patchBody } from './model-schemas.ts'
+import { created, requireIfMatch, setETag } from './preconditions.ts'
+
+/** A model as the API shows it: a backend's api key only as set/unset and its last four. */
+const shown = ({ version: _version, backends, ...record }: ModelRecord) => ({
+  object: 'model' as const,
+  ...record,
+  backends: backends.map(({ api_key, api_key_hint, ...backend }) => ({
+    ...backend,
+    api_key_set: api_key !== null,
+    api_key_last4: api_key === null ? null : api_key_hint,
+  })),
+})
+
+async function found(deps: AdminDeps, name: string): Promise<ModelRecord> {
+  const record = await findModel(deps.readModels, name)
+  if (!record) throw new AppError('MODEL_NOT_FOUND', `The model \`${name}\` does not exist`, { model: name })
+  return record
+}
+
+/** /models: the model catalogue. Create, list, read, change (PATCH) and delete. */
+export const modelRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) => {
+  const modelDeps: ModelCommandDeps = {
+    commands: deps.commands,
+    secrets: deps.secrets ?? createSecretBox(deps.readModels, undefined),
+    allowedAddresses: deps.backendAddresses ?? [],
+  }
+  const afterWrite = async (position: bigint | null) => {
+    if (position !== null) await deps.awaitProjection(position)
+  }
+
+  app.post('/models', { schema: { body: createBody, response: { 201: model } } }, async (request, reply) => {
+    const written = await createModel(modelDeps, request.body, commandContext(request))
+    await afterWrite(written.position)
+    const record = await found(deps, written.name)
+    created(reply, `${app.prefix}/models/${encodeURIComponent(written.name)}`)
+    setETag(reply, record.version)
+    return shown(record)
+  })
+
+  app.get(
+    '/models',
+    { schema: { querystring: listQuery, response: { 200: modelList } } },
+    async (request) => {
+      const { limit, cursor } = request.query
+      // One more than the page: whether there is a next page without a second query.
+      const rows = await listModels(deps.readModels, { after: cursor ?? null, limit: limit + 1 })
+      const page = rows.slice(0, limit)
+      const next_cursor = rows.length > limit ? (page.at(-1)?.name ?? null) : null
+      return { object: 'list' as const, data: page.map(shown), next_cursor }
+    },
+  )
+
+  app.get(
+    '/models/:name',
+    { schema: { params: nameParams, response: { 200: model } } },
+    async (request, reply) => {
+      const record = await found(deps, request.params.name)
+      setETag(reply, record.version)
+      return shown(record)
+    },
+  )
+
+  app.patch(
+    '/models/:name',
+    { schema: { params: nameParams, body: patchBody, response: { 200: model } } },
+    async (request, reply) => {
+      const { name } = request.params
+      requireIfMatch(request, modelStream(name))
+      const written = await updateModel(modelDeps, name, request.body, commandContext(request))
+      await afterWrite(written.position)
+      const record = await found(deps, name)
+      setETag(reply, record.version)
+      return shown(record)
+    },
+  )
+
+  app.delete(
+    '/models/:name',
+    { schema: { params: nameParams, response: { 204: z.null() } } },
+    async (request, reply) => {
+      const { name } = request.params
+      requireIfMatch(request, modelStream(name))
+      const written = await deleteModel(modelDeps, name, commandContext(request))
+      await afterWrite(written.position)
+      return reply.code(204).send(null)
+    },
+  )
+}
