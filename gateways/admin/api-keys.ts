@@ -1,36 +1,110 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import { issueApiKey } from '../../commands/api-keys/issue-api-key.ts'
-import { type AdminDeps, commandContext, name } from './context.ts'
+import { revokeApiKey } from '../../commands/api-keys/revoke-api-key.ts'
+import { rotateApiKey } from '../../commands/api-keys/rotate-api-key.ts'
+import { AppError } from '../../domain/errors.ts'
+import { type ApiKeyView, findApiKey, listApiKeys } from '../../projections/api-keys/queries.ts'
+import {
+  apiKey,
+  apiKeyList,
+  issueBody,
+  issuedKey,
+  keyParams,
+  listQuery,
+  rotateBody,
+  rotatedKey,
+} from './api-key-schemas.ts'
+import { type AdminDeps, commandContext } from './context.ts'
+import { created, setETag } from './preconditions.ts'
 
-const apiKey = z.object({
-  id: z.uuid(),
-  object: z.literal('api_key'),
-  organization_id: z.uuid(),
-  name: z.string(),
-  key: z.string(),
-  key_prefix: z.string(),
-  created_at: z.string(),
-})
+const shown = ({ version: _version, ...view }: ApiKeyView) => ({ ...view, object: 'api_key' as const })
 
-/** /api-keys: issue a key (its secret is in this response only). */
+async function found(deps: AdminDeps, api_key_id: string): Promise<ApiKeyView> {
+  const view = await findApiKey(deps.readModels, api_key_id)
+  if (!view) throw new AppError('API_KEY_NOT_FOUND', 'no such API key', { api_key_id })
+  return view
+}
+
+/** /api-keys: issue, list, read, revoke and rotate keys. A secret is shown once, a hash never. */
 export const apiKeyRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) => {
+  const location = (id: string) => `${app.prefix}/api-keys/${id}`
+
   app.post(
     '/api-keys',
-    { schema: { body: z.object({ organization_id: z.uuid(), name }).strict(), response: { 201: apiKey } } },
+    { schema: { body: issueBody, response: { 201: issuedKey } } },
     async (request, reply) => {
-      const issued = await issueApiKey(deps.commands, request.body, commandContext(request))
+      const { expires_at, ...input } = request.body
+      // Stored in UTC whatever offset it came with, so one instant is always one value.
+      const expiry = expires_at ? new Date(expires_at).toISOString() : null
+      const issued = await issueApiKey(
+        deps.commands,
+        { ...input, expires_at: expiry },
+        commandContext(request),
+      )
       await deps.awaitProjection(issued.position)
-      reply.code(201)
-      const { api_key_id, organization_id, key, key_prefix, created_at } = issued
+      created(reply, location(issued.api_key_id))
+      const { api_key_id, position: _position, ...rest } = issued
+      return { ...rest, id: api_key_id, object: 'api_key' as const, status: 'active' as const }
+    },
+  )
+
+  app.get(
+    '/api-keys',
+    { schema: { querystring: listQuery, response: { 200: apiKeyList } } },
+    async (request) => {
+      const { organization_id, limit, cursor } = request.query
+      // One more than the page: whether there is a next page without a second query.
+      const rows = await listApiKeys(deps.readModels, {
+        organization_id,
+        after: cursor ?? null,
+        limit: limit + 1,
+      })
+      const page = rows.slice(0, limit)
+      const next_cursor = rows.length > limit ? (page.at(-1)?.id ?? null) : null
+      return { object: 'list' as const, data: page.map(shown), next_cursor }
+    },
+  )
+
+  app.get(
+    '/api-keys/:api_key_id',
+    { schema: { params: keyParams, response: { 200: apiKey } } },
+    async (request, reply) => {
+      const view = await found(deps, request.params.api_key_id)
+      setETag(reply, view.version)
+      return shown(view)
+    },
+  )
+
+  app.post(
+    '/api-keys/:api_key_id/revoke',
+    { schema: { params: keyParams, response: { 200: apiKey } } },
+    async (request, reply) => {
+      const revoked = await revokeApiKey(deps.commands, request.params, commandContext(request))
+      await deps.awaitProjection(revoked.position)
+      const view = await found(deps, request.params.api_key_id)
+      setETag(reply, view.version)
+      return shown(view)
+    },
+  )
+
+  app.post(
+    '/api-keys/:api_key_id/rotate',
+    { schema: { params: keyParams, body: rotateBody, response: { 201: rotatedKey } } },
+    async (request, reply) => {
+      const input = { ...request.params, ...request.body }
+      const rotated = await rotateApiKey(deps.commands, input, commandContext(request))
+      await deps.awaitProjection(rotated.position)
+      created(reply, location(rotated.api_key_id))
+      const { api_key_id, organization_id, key, key_prefix, previous_valid_until, rotated_at } = rotated
+      const previous_key_valid_until = previous_valid_until
       return {
         id: api_key_id,
         object: 'api_key' as const,
         organization_id,
-        name: issued.name,
         key,
         key_prefix,
-        created_at,
+        previous_key_valid_until,
+        rotated_at,
       }
     },
   )

@@ -5,6 +5,7 @@ import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { type BackendResponse, postToBackend } from './backend.ts'
 import { type BudgetHold, reserveBudget } from './budget.ts'
 import { type ChatCompletionRequest, estimateTokens, promptText, withUsage } from './chat-schema.ts'
+import { checkModelAllowed } from './model-access.ts'
 import type { Model } from './models.ts'
 import { checkOutputLimit } from './output-limit.ts'
 import type { RouterDeps } from './router-deps.ts'
@@ -128,7 +129,8 @@ function stream(
 
 /** Counts the request against its key's per-minute limit; runs before the body is validated. */
 export async function enforceRateLimit(deps: RouterDeps, reply: FastifyReply, key: ApiKeyRecord) {
-  const decision = await deps.limiter.hit(`rpm:key:${key.api_key_id}`, deps.keyRpm, 60_000)
+  // A key's own limit, when it has one, replaces the platform default.
+  const decision = await deps.limiter.hit(`rpm:key:${key.api_key_id}`, key.rpm_limit ?? deps.keyRpm, 60_000)
   reply.header('x-ratelimit-limit-requests', decision.limit)
   reply.header('x-ratelimit-remaining-requests', decision.remaining)
   reply.header('x-ratelimit-reset-requests', `${Math.ceil(decision.reset_ms / 1000)}s`)
@@ -163,6 +165,12 @@ export async function chatCompletions(
   body: ChatCompletionRequest,
 ) {
   const model = deps.models.get(body.model)
+  try {
+    checkModelAllowed(key, [body.model, model.name])
+  } catch (error) {
+    deps.metrics.inferenceRequests.inc({ model: model.name, outcome: 'model_not_allowed' })
+    throw error
+  }
   checkOutputLimit(model, body)
   const hold = await reserve(deps, key, model, body)
   const call: Call = { key, model, body, started_at: deps.now().getTime(), hold }

@@ -7,6 +7,7 @@ import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
 import { chatCompletions, enforceRateLimit } from './chat-completions.ts'
 import { chatCompletionRequest } from './chat-schema.ts'
+import { isModelAllowed } from './model-access.ts'
 import type { RouterDeps } from './router-deps.ts'
 
 declare module 'fastify' {
@@ -43,9 +44,12 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
       request.apiKey = await deps.authenticate(request)
     })
 
-    authed.get('/models', { schema: { response: { 200: modelList } } }, async () => {
+    authed.get('/models', { schema: { response: { 200: modelList } } }, async (request) => {
+      // A key sees the models it may call, as OpenAI lists a restricted project's models.
+      const key = keyOf(request)
       const data = deps.models
         .list()
+        .filter((m) => isModelAllowed(key, [m.name]))
         .map((m) => ({ id: m.name, object: 'model' as const, created, owned_by: 'aiaas' }))
       return { object: 'list' as const, data }
     })

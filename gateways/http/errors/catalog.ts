@@ -24,6 +24,18 @@ export const errorCatalog = {
     openai_type: 'authentication_error',
   },
   API_KEY_REVOKED: { status: 401, title: 'API key revoked', openai_type: 'authentication_error' },
+  API_KEY_EXPIRED: { status: 401, title: 'API key expired', openai_type: 'authentication_error' },
+  ORGANIZATION_SUSPENDED: {
+    status: 403,
+    title: 'Organization suspended or closed',
+    openai_type: 'permission_error',
+  },
+  MODEL_NOT_ALLOWED: {
+    status: 403,
+    title: 'Model not allowed for this key',
+    openai_type: 'permission_error',
+  },
+  API_KEY_NOT_FOUND: { status: 404, title: 'API key not found', openai_type: 'invalid_request_error' },
   NOT_FOUND: { status: 404, title: 'No such route', openai_type: 'invalid_request_error' },
   ORG_NOT_FOUND: { status: 404, title: 'Organization not found', openai_type: 'invalid_request_error' },
   USER_NOT_FOUND: { status: 404, title: 'User not found', openai_type: 'invalid_request_error' },
@@ -58,6 +70,16 @@ export const errorCatalog = {
   API_KEY_ALREADY_EXISTS: {
     status: 409,
     title: 'API key already exists',
+    openai_type: 'invalid_request_error',
+  },
+  API_KEY_ALREADY_REVOKED: {
+    status: 409,
+    title: 'API key already revoked',
+    openai_type: 'invalid_request_error',
+  },
+  API_KEY_EXPIRY_IN_PAST: {
+    status: 422,
+    title: 'API key expiry not in the future',
     openai_type: 'invalid_request_error',
   },
   MODEL_ALREADY_EXISTS: {

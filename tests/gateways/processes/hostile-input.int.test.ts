@@ -137,7 +137,10 @@ describe('no input yields a 5xx', () => {
     const v1 = await fetch(`${base}/v1/chat/completions`, { headers: json(key) })
     expect(v1.headers.get('allow')).toBe('POST')
     await openAi(v1, 405, 'method_not_allowed')
-    const admin = await fetch(`${base}/admin/v1/api-keys`, { headers: json(ADMIN) })
+    // GET /admin/v1/api-keys lists keys; revoking one is POST only.
+    const admin = await fetch(`${base}/admin/v1/api-keys/${crypto.randomUUID()}/revoke`, {
+      headers: json(ADMIN),
+    })
     expect(admin.headers.get('allow')).toBe('POST')
     await problem(admin, 405, 'METHOD_NOT_ALLOWED')
     const budget = await fetch(`${base}/admin/v1/organizations/${crypto.randomUUID()}/budget`, {

@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { onTestFinished } from 'vitest'
+import { adminRoutes } from '../../../gateways/admin/routes.ts'
+import { createServer } from '../../../gateways/http/server.ts'
+import { serveMockModelOnSocket } from '../../../gateways/mock-model/socket.ts'
+import { createRuntime } from '../../../gateways/processes/runtime.ts'
+import { adminDeps, projectionWaiter, routerDeps } from '../../../gateways/processes/wiring.ts'
+import { createModelCatalog, type Model } from '../../../gateways/router/models.ts'
+import { routerRoutes } from '../../../gateways/router/routes.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
+import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
+import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
+import { readModelsProjection } from '../../../projections/read-models.ts'
+import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+
+export const ADMIN_TOKEN = 'api-keys-test-admin-token-0123456789'
+
+/**
+ * The admin API and the router on one app, wired as the processes wire them (the router's key
+ * cache included), on a fresh PostgreSQL schema, with the projector running and `echo` and
+ * `echo-2` (both the mock model, over a Unix socket) as models.
+ */
+export async function startPlatform() {
+  const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
+  const rt = createRuntime(config, 'test')
+  const { db, dispose } = await makePostgres('apikeys')()
+  onTestFinished(dispose)
+  const store = createEventStore(db)
+  const projector = startSubscription(db, store, readModelsProjection, {})
+  onTestFinished(() => projector.stop())
+  const dataDir = await mkdtemp(join(tmpdir(), 'aiaas-api-keys-'))
+  onTestFinished(() => rm(dataDir, { recursive: true, force: true }))
+  const mock = await serveMockModelOnSocket({ dataDir, logLevel: 'silent', now: rt.now, newId: rt.newId })
+  onTestFinished(() => mock.close())
+  const backend = { backend_url: mock.url, backend_socket_path: mock.socketPath, backend_model: 'echo' }
+  const price = { input_usd_per_mtok: 1, output_usd_per_mtok: 1, max_output_tokens: 4096 }
+  const models: Model[] = [
+    { name: 'echo', ...backend, ...price },
+    { name: 'echo-2', ...backend, ...price },
+  ]
+  const bus = createMemoryUsageBus()
+  const router = routerDeps(
+    rt,
+    {
+      db,
+      limiter: createMemoryRateLimiter(),
+      budgets: createMemoryBudgetLedger(),
+      usage: bus.publisher,
+      models: createModelCatalog(() => models),
+    },
+    [],
+  )
+  const awaitProjection = projectionWaiter(db, () => projector.wake())
+  const admin = adminDeps(rt, { db, commands: { store } }, ADMIN_TOKEN, awaitProjection)
+  const app = createServer({ logLevel: 'silent', metrics: rt.metrics })
+  await app.register(routerRoutes, { prefix: '/v1', ...router })
+  await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
+  onTestFinished(() => app.close())
+  return { app, db, store, commands: admin.commands, awaitProjection }
+}
+
+export type Platform = Awaited<ReturnType<typeof startPlatform>>
+
+const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` }
+
+/** An admin request; the response's status and JSON body. */
+export async function admin(platform: Platform, method: 'GET' | 'POST', url: string, payload?: unknown) {
+  const response = await platform.app.inject({
+    method,
+    url: `/admin/v1${url}`,
+    headers: adminHeaders,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
+  return { status: response.statusCode, body: response.json(), headers: response.headers }
+}
+
+export async function newOrganization(platform: Platform): Promise<string> {
+  const { status, body } = await admin(platform, 'POST', '/organizations', { name: 'Acme' })
+  if (status !== 201) throw new Error(`organization not created: ${status} ${JSON.stringify(body)}`)
+  return (body as { id: string }).id
+}
+
+/** A chat completion with `key` for `model`; the response's status and JSON body. */
+export async function chat(platform: Platform, key: string, model = 'echo') {
+  const response = await platform.app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    headers: { authorization: `Bearer ${key}` },
+    payload: { model, messages: [{ role: 'user', content: 'hi' }] },
+  })
+  return { status: response.statusCode, body: response.json() as Record<string, unknown> }
+}
