@@ -6,9 +6,9 @@ import { apiKeyRoutes } from './api-keys.ts'
 import { budgetRoutes } from './budgets.ts'
 import type { AdminDeps } from './context.ts'
 import { useIdempotencyKeys } from './idempotency.ts'
-import { modelRoutes } from './models.ts'
 import { organizationRoutes } from './organizations.ts'
 import { runHandlersInScope, scopedCommands } from './request-scope.ts'
+import { userRoutes } from './users.ts'
 
 export type { AdminDeps } from './context.ts'
 
@@ -20,7 +20,7 @@ const resources: readonly FastifyPluginAsyncZod<AdminDeps>[] = [
   organizationRoutes,
   budgetRoutes,
   apiKeyRoutes,
-  modelRoutes,
+  userRoutes,
 ]
 
 /** The identity admin API: commands in, read models out. Mounted at /admin/v1. */
@@ -30,15 +30,12 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
   // The options also carry this plugin's own `prefix`: passed on as they are, every resource
   // would be mounted under the prefix twice.
   const { commands, readModels, adminToken, awaitProjection, readiness } = options
-  const { secrets, backendAddresses } = options
   const deps: AdminDeps = {
     commands: scopedCommands(commands),
     readModels,
     adminToken,
     awaitProjection,
     readiness,
-    secrets,
-    backendAddresses,
   }
 
   await app.register(async (secured) => {

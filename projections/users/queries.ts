@@ -42,19 +42,48 @@ export async function findUser(db: Sql, userId: string): Promise<UserRow | null>
   return rows[0] ? toRow(rows[0]) : null
 }
 
-/** Users in id order (uuidv7: creation order), those after `after` when given. */
-export async function listUsers(db: Sql, page: { limit: number; after: string | null }): Promise<UserRow[]> {
+export interface UserPage {
+  limit: number
+  /** The id of the last user of the previous page; null: from the start. */
+  after: string | null
+  /** Only members of this organization. */
+  organization_id?: string | undefined
+  status?: UserRow['status'] | undefined
+}
+
+/**
+ * Users in id order. Ids are uuidv7, so this is creation order (up to clock differences between
+ * replicas), and a row never changes its place: paging by the last id never repeats a user.
+ */
+export async function listUsers(db: Sql, page: UserPage): Promise<UserRow[]> {
   const { rows } = await db.query<Stored>(
-    `SELECT ${columns} FROM rm_users WHERE $1::uuid IS NULL OR user_id > $1::uuid ORDER BY user_id LIMIT $2`,
-    [page.after, page.limit],
+    `SELECT ${columns} FROM rm_users u
+      WHERE ($1::uuid IS NULL OR u.user_id > $1::uuid)
+        AND ($2::text IS NULL OR u.status = $2::text)
+        AND ($3::uuid IS NULL OR EXISTS (
+              SELECT 1 FROM rm_memberships m WHERE m.user_id = u.user_id AND m.organization_id = $3::uuid))
+      ORDER BY u.user_id LIMIT $4`,
+    [page.after, page.status ?? null, page.organization_id ?? null, page.limit],
   )
   return rows.map(toRow)
 }
 
-export async function membershipsOf(db: Sql, userId: string): Promise<MembershipRow[]> {
-  const { rows } = await db.query<{ organization_id: string; roles: OrganizationRole[] }>(
-    'SELECT organization_id, roles FROM rm_memberships WHERE user_id = $1 ORDER BY organization_id',
-    [userId],
+/** The memberships of each of these users (one query for a page of users). */
+export async function membershipsOfUsers(
+  db: Sql,
+  userIds: readonly string[],
+): Promise<Map<string, MembershipRow[]>> {
+  const { rows } = await db.query<{ user_id: string; organization_id: string; roles: OrganizationRole[] }>(
+    `SELECT user_id, organization_id, roles FROM rm_memberships
+      WHERE user_id = ANY($1::uuid[]) ORDER BY user_id, organization_id`,
+    [userIds],
   )
-  return rows.map(({ organization_id, roles }) => ({ organization_id, roles }))
+  const byUser = new Map<string, MembershipRow[]>(userIds.map((id) => [id, []]))
+  for (const { user_id, organization_id, roles } of rows)
+    byUser.get(user_id)?.push({ organization_id, roles })
+  return byUser
+}
+
+export async function membershipsOf(db: Sql, userId: string): Promise<MembershipRow[]> {
+  return (await membershipsOfUsers(db, [userId])).get(userId) ?? []
 }

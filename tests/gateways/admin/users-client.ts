@@ -1,0 +1,42 @@
+import { expect } from 'vitest'
+import type { Database } from '../../../infra/ports/database.ts'
+import { auth, startAdminApp } from './admin-app.ts'
+
+// A small client for the /users and /members route tests: the admin app on the given database,
+// called through app.inject.
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+export const UNKNOWN = '0190a8e2-0000-7000-8000-00000000dead'
+
+export async function usersClient(db: Database) {
+  const platform = await startAdminApp(db)
+  async function call(method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}) {
+    const response = await platform.app.inject({
+      method,
+      url: `/admin/v1${url}`,
+      headers: { ...auth, ...headers },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
+    const body = response.body === '' ? null : response.json()
+    return { status: response.statusCode, body, headers: response.headers }
+  }
+  let made = 0
+  return {
+    call,
+    close: () => platform.close(),
+    async user(fields: { email?: string; display_name?: string; invite?: boolean } = {}): Promise<string> {
+      made++
+      const created = await call('POST', '/users', {
+        email: `user${made}@example.com`,
+        display_name: 'U',
+        ...fields,
+      })
+      expect(created.status).toBe(201)
+      return created.body.id
+    },
+    async organization(name = 'Acme'): Promise<string> {
+      const created = await call('POST', '/organizations', { name })
+      expect(created.status, JSON.stringify(created.body)).toBe(201)
+      return created.body.id
+    },
+  }
+}
