@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { MAX_GRACE_SECONDS } from '../../domain/api-keys/api-key.ts'
+import { listOf, pageQuery } from '../http/pagination.ts'
 import { nameText } from '../http/text.ts'
 import { name } from './context.ts'
 
@@ -37,14 +38,7 @@ export const rotateBody = z.object({ grace_seconds: z.number().int().min(0).max(
 
 export const keyParams = z.object({ api_key_id: z.uuid() })
 
-export const listQuery = z
-  .object({
-    organization_id: z.uuid(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    /** The id of the last key of the previous page (`next_cursor`). */
-    cursor: z.uuid().optional(),
-  })
-  .strict()
+export const listQuery = z.object({ organization_id: z.uuid(), ...pageQuery }).strict()
 
 const fields = {
   id: z.uuid(),
@@ -82,8 +76,4 @@ export const rotatedKey = z.object({
   rotated_at: z.string(),
 })
 
-export const apiKeyList = z.object({
-  object: z.literal('list'),
-  data: z.array(apiKey),
-  next_cursor: z.string().nullable(),
-})
+export const apiKeyList = listOf(apiKey)

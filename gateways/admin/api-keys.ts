@@ -4,6 +4,7 @@ import { revokeApiKey } from '../../commands/api-keys/revoke-api-key.ts'
 import { rotateApiKey } from '../../commands/api-keys/rotate-api-key.ts'
 import { AppError } from '../../domain/errors.ts'
 import { type ApiKeyView, findApiKey, listApiKeys } from '../../projections/api-keys/queries.ts'
+import { cursorAfter, pageFrom, uuidKey } from '../http/pagination.ts'
 import {
   apiKey,
   apiKeyList,
@@ -53,15 +54,9 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) 
     { schema: { querystring: listQuery, response: { 200: apiKeyList } } },
     async (request) => {
       const { organization_id, limit, cursor } = request.query
-      // One more than the page: whether there is a next page without a second query.
-      const rows = await listApiKeys(deps.readModels, {
-        organization_id,
-        after: cursor ?? null,
-        limit: limit + 1,
-      })
-      const page = rows.slice(0, limit)
-      const next_cursor = rows.length > limit ? (page.at(-1)?.id ?? null) : null
-      return { object: 'list' as const, data: page.map(shown), next_cursor }
+      const after = cursorAfter(cursor, uuidKey)
+      const rows = await listApiKeys(deps.readModels, { organization_id, after, limit: limit + 1 })
+      return pageFrom(rows.map(shown), limit, (key) => key.id)
     },
   )
 

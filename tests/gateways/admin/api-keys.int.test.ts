@@ -108,6 +108,8 @@ describe('GET /admin/v1/api-keys', () => {
     expect(page.data.map((k) => k.id)).toEqual(ids.slice(0, 2))
     expect(page.data.every((k) => k.key === undefined)).toBe(true)
     expect(page.next_cursor).not.toBeNull()
+    // Issued while the client pages: it comes after the cursor, on a later page, once.
+    ids.push((await admin(platform, 'POST', '/api-keys', { organization_id, name: 'd' })).body.id)
     const second = await admin(
       platform,
       'GET',
@@ -116,6 +118,12 @@ describe('GET /admin/v1/api-keys', () => {
     expect(second.body).toMatchObject({ next_cursor: null })
     expect((second.body as typeof page).data.map((k) => k.id)).toEqual(ids.slice(2))
 
+    const forged = await admin(
+      platform,
+      'GET',
+      `/api-keys?organization_id=${organization_id}&cursor=${ids[0]}`,
+    )
+    expect(forged).toMatchObject({ status: 400, body: { code: 'INVALID_CURSOR' } })
     const missing = await admin(platform, 'GET', '/api-keys')
     expect(missing.status).toBe(400)
     expect(JSON.stringify(missing.body)).toContain('organization_id')
