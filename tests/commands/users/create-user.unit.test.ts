@@ -89,6 +89,20 @@ describe('createUser: one user per email, whatever its case', () => {
     expect(await reservations(db)).toEqual([{ email_key: 'ada@example.com', user_id: created.user_id }])
   })
 
+  it('run again with the same ids (a retry after a lost outcome) answers with the user it made', async () => {
+    const { db, deps } = await platform()
+    const ids = [v7(), v7()]
+    const replaying = () => {
+      let drawn = 0
+      return { ...deps, newId: () => ids[drawn++] ?? v7() }
+    }
+    const first = await createUser(replaying(), ada('ada@example.com'), context)
+    const again = await createUser(replaying(), ada('ada@example.com'), context)
+    expect(again).toEqual(first)
+    expect(await reservations(db)).toEqual([{ email_key: 'ada@example.com', user_id: first.user_id }])
+    expect((await db.query("SELECT 1 FROM events WHERE type = 'UserCreated'")).rows).toHaveLength(1)
+  })
+
   it('never takes over the claim of a user that exists, however old', async () => {
     const { deps } = await platform()
     await createUser(deps, ada('ada@example.com'), context)

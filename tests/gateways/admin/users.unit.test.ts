@@ -60,6 +60,21 @@ describe('POST /users', () => {
       expect((await client.call('POST', '/users', body)).status, JSON.stringify(body)).toBe(400)
   })
 
+  it('answers a retry with the same Idempotency-Key with the first response, and stores one user', async () => {
+    const body = { email: 'once@example.com', display_name: 'Once' }
+    const headers = { 'idempotency-key': 'create-once' }
+    const first = await client.call('POST', '/users', body, headers)
+    const again = await client.call('POST', '/users', body, headers)
+    expect(first.status).toBe(201)
+    expect(again.status).toBe(201)
+    expect(again.body).toEqual(first.body)
+    const other = await client.call('POST', '/users', { ...body, display_name: 'Twice' }, headers)
+    expect(other.status).toBe(422)
+    const listed = await client.call('GET', '/users?limit=100')
+    const once = listed.body.data.filter((user: { email: string }) => user.email === 'once@example.com')
+    expect(once).toHaveLength(1)
+  })
+
   it('refuses a request without the admin token', async () => {
     const response = await client.call(
       'POST',
