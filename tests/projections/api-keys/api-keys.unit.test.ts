@@ -7,11 +7,13 @@ import type { CommandContext } from '../../../commands/handle-command.ts'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
 import { suspendOrganization } from '../../../commands/organizations/lifecycle.ts'
 import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
+import { apiKeyStream } from '../../../domain/api-keys/api-key.ts'
 import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import { migrate } from '../../../infra/migrations/migrate.ts'
 import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
+import { NO_STREAM } from '../../../infra/ports/event-store.ts'
 import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { findApiKey, listApiKeys } from '../../../projections/api-keys/queries.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
@@ -123,6 +125,34 @@ describe('API keys read model', () => {
       organization_allowed_models: ['echo'],
       allowed_models: null,
     })
+  })
+
+  it('keeps a key issued before this issue (a v1 event, old key format) working, and revocable', async () => {
+    const { db, deps, subscription, organization_id } = await platform()
+    const legacyKey = `sk-aiaas-${'Ab1_'.repeat(8)}`
+    const api_key_id = v7()
+    const v1 = {
+      api_key_id,
+      organization_id,
+      name: 'old',
+      key_hash: hashKeySecret(legacyKey),
+      key_prefix: legacyKey.slice(0, 13),
+      issued_at: '2026-01-01T00:00:00.000Z',
+    }
+    const event = { id: v7(), type: 'ApiKeyIssued', schema_version: 1, data: v1, metadata: context }
+    await deps.store.append(apiKeyStream(api_key_id), [event], NO_STREAM)
+    await subscription.catchUp()
+    expect(await lookup(db, legacyKey)).toMatchObject({
+      api_key_id,
+      status: 'active',
+      allowed_models: null,
+      rpm_limit: null,
+      expires_at: null,
+      require_signature: false,
+    })
+    await revokeApiKey(deps, { api_key_id }, context)
+    await subscription.catchUp()
+    expect(await lookup(db, legacyKey)).toMatchObject({ status: 'revoked' })
   })
 
   it('lists an organization’s keys in issue order, a page after a cursor', async () => {
