@@ -19,7 +19,7 @@ import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
-import { configuredModels } from './models.ts'
+import { configuredModels, openCatalogue, withCatalogue } from './models.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
@@ -37,13 +37,13 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
   })
   const running = await serveApi(rt, config.PORT, async (app) => {
     const { db, store, projector, limiter, budgets, usage, mockModel } = await openEmbeddedAdapters(app, rt)
-    const models = configuredModels(config, mockModel)
-    const catalog = createModelCatalog(() => models)
+    const keyring = await resolveKeyring(config.AIAAS_KEK, config.AIAAS_DATA_DIR, 'embedded')
+    const catalogue = await openCatalogue(app, rt, db, keyring)
+    const catalog = createModelCatalog(withCatalogue(catalogue.models, configuredModels(config, mockModel)))
     const readiness = [databaseCheck(db)]
     const routerAdapters = { db, limiter, budgets, usage, models: catalog }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, routerAdapters, readiness) })
     const awaitProjection = projectionWaiter(db, () => projector.wake())
-    const keyring = await resolveKeyring(config.AIAAS_KEK, config.AIAAS_DATA_DIR, 'embedded')
     const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })

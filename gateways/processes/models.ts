@@ -1,5 +1,15 @@
+import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../infra/config/config.ts'
+import type { Keyring } from '../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../infra/crypto/secret-box.ts'
+import type { Sql } from '../../infra/ports/database.ts'
+import { startCatalogueModels } from '../router/catalogue-models.ts'
 import { type Model, parseModels } from '../router/models.ts'
+import { openAdapter } from './adapter.ts'
+import type { Runtime } from './runtime.ts'
+
+/** How often a router re-reads the model catalogue: a change reaches it within this (plus projection). */
+export const CATALOGUE_REFRESH_MS = 500
 
 /** The built-in `echo` model's output limit (it repeats the prompt, so any limit is honoured). */
 export const ECHO_MAX_OUTPUT_TOKENS = 4096
@@ -25,4 +35,43 @@ export function configuredModels(config: Config, echo: string | EchoBackend): Mo
       max_output_tokens: ECHO_MAX_OUTPUT_TOKENS,
     },
   ]
+}
+
+/**
+ * The router's models: the catalogue's first (it is the source of truth), then each configured
+ * model (AIAAS_MODELS or `echo`) whose name the catalogue does not use.
+ */
+export function withCatalogue(
+  catalogue: () => readonly Model[],
+  configured: readonly Model[],
+): () => readonly Model[] {
+  let seen: readonly Model[] | null = null
+  let merged: readonly Model[] = configured
+  return () => {
+    const models = catalogue()
+    if (models !== seen) {
+      const names = new Set(models.map((m) => m.name))
+      merged = [...models, ...configured.filter((m) => !names.has(m.name))]
+      seen = models
+    }
+    return merged
+  }
+}
+
+/** The catalogue reader as adapter `catalogue`, read once before the router takes requests. */
+export function openCatalogue(
+  app: Pick<FastifyInstance, 'register'>,
+  rt: Runtime,
+  db: Sql,
+  keyring: Keyring | undefined,
+) {
+  // The error is logged, never the key: SECRET_UNREADABLE names only the data key's id.
+  const onError = (error: unknown, model?: string) =>
+    rt.log.error({ err: error, model }, 'model catalogue: a read failed or a model was left out')
+  return openAdapter(app, 'catalogue', async () => {
+    const secrets = createSecretBox(db, keyring)
+    const catalogue = startCatalogueModels({ db, secrets, intervalMs: CATALOGUE_REFRESH_MS, onError })
+    await catalogue.refresh().catch(onError)
+    return catalogue
+  })
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { Gauge } from 'prom-client'
 import type { Config } from '../../infra/config/config.ts'
+import { parseKeyring } from '../../infra/crypto/keyring.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
@@ -13,7 +14,7 @@ import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
-import { configuredModels } from './models.ts'
+import { configuredModels, openCatalogue, withCatalogue } from './models.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
@@ -30,7 +31,10 @@ export async function startRouter(config: Config): Promise<Running> {
     const budgets = await openAdapter(app, 'budgets', () => createRedisBudgetLedger(config.AIAAS_REDIS_URL))
     const usage = await openAdapter(app, 'usage', () => spooledUsage(rt))
     const readiness = [databaseCheck(db), { name: 'redis', check: () => limiter.ping() }]
-    const adapters = { db, limiter, budgets, usage, models: createModelCatalog(() => models) }
+    const keyring = config.AIAAS_KEK ? parseKeyring(config.AIAAS_KEK) : undefined
+    const catalogue = await openCatalogue(app, rt, db, keyring)
+    const catalog = createModelCatalog(withCatalogue(catalogue.models, models))
+    const adapters = { db, limiter, budgets, usage, models: catalog }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, adapters, readiness) })
   })
 }

@@ -44,7 +44,11 @@ export async function postToBackend(
   try {
     const response = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        ...model.backend_headers,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({ ...payload, model: model.backend_model ?? model.name }),
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,

@@ -29,7 +29,10 @@ const modelSchema = z.object({
     .default(DEFAULT_MODEL_MAX_OUTPUT_TOKENS),
 })
 
-export type Model = z.infer<typeof modelSchema>
+export type Model = z.infer<typeof modelSchema> & {
+  /** Headers sent to the backend (a catalogue model's own headers and its api key). */
+  backend_headers?: Readonly<Record<string, string>> | undefined
+}
 
 export interface ModelCatalog {
   list(): readonly Model[]

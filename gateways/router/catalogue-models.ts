@@ -1,0 +1,91 @@
+import type { Backend } from '../../domain/models/model.ts'
+import type { Sql } from '../../infra/ports/database.ts'
+import type { SecretBox } from '../../infra/ports/secret-box.ts'
+import { allModels, type ModelRecord } from '../../projections/models/model-query.ts'
+import type { Model } from './models.ts'
+
+// The model catalogue (rm_models) as the router routes it: read into memory every `intervalMs`,
+// a model rebuilt (and its api key opened) only when its stream version changed. Requests never
+// wait for the database; a replica sees a change within one interval of its projection.
+
+/** The backend called: the first listed of the lowest priority value (weights are not used yet). */
+function primaryBackend(record: ModelRecord): Backend | undefined {
+  return [...record.backends].sort((a, b) => a.priority - b.priority)[0]
+}
+
+/** The router's entries for one catalogue model: its name, then each alias (same backend). */
+export async function routerModelsOf(record: ModelRecord, secrets: SecretBox): Promise<Model[]> {
+  const backend = primaryBackend(record)
+  if (!backend) return []
+  const apiKey = backend.api_key ? await secrets.open(backend.api_key) : null
+  const model: Model = {
+    name: record.name,
+    backend_url: backend.url,
+    // Every provider is called through its OpenAI-compatible API, which takes a bearer key.
+    backend_headers: { ...backend.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+    input_usd_per_mtok: Number(record.input_price_per_million_usd),
+    output_usd_per_mtok: Number(record.output_price_per_million_usd),
+    max_output_tokens: record.max_output_tokens,
+  }
+  return [model, ...record.aliases.map((alias) => ({ ...model, name: alias, backend_model: record.name }))]
+}
+
+export interface CatalogueModels {
+  models(): readonly Model[]
+  /** Reads the catalogue now (also done every interval). */
+  refresh(): Promise<void>
+  close(): Promise<void>
+}
+
+export function startCatalogueModels(options: {
+  db: Sql
+  secrets: SecretBox
+  intervalMs: number
+  /** A failed read, or a model left out because its api key cannot be opened (`model` names it). */
+  onError: (error: unknown, model?: string) => void
+}): CatalogueModels {
+  let built = new Map<string, { version: number; models: Model[] }>()
+  let current: Model[] = []
+  let running: Promise<void> | null = null
+
+  async function readOnce(): Promise<void> {
+    const next = new Map<string, { version: number; models: Model[] }>()
+    for (const record of await allModels(options.db)) {
+      const known = built.get(record.name)
+      if (known?.version === record.version) {
+        next.set(record.name, known)
+        continue
+      }
+      try {
+        next.set(record.name, {
+          version: record.version,
+          models: await routerModelsOf(record, options.secrets),
+        })
+      } catch (error) {
+        options.onError(error, record.name)
+      }
+    }
+    built = next
+    current = [...next.values()].flatMap((entry) => entry.models)
+  }
+
+  // One read at a time: a slow database never piles reads up.
+  const refresh = () => {
+    running ??= readOnce().finally(() => {
+      running = null
+    })
+    return running
+  }
+  const timer = setInterval(() => {
+    refresh().catch((error: unknown) => options.onError(error))
+  }, options.intervalMs)
+  timer.unref()
+  return {
+    models: () => current,
+    refresh,
+    close: async () => {
+      clearInterval(timer)
+      await running?.catch(() => {})
+    },
+  }
+}

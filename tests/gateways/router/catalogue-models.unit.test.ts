@@ -1,0 +1,122 @@
+import { v7 } from 'uuid'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createModel, type ModelCommandDeps, updateModel } from '../../../commands/models/model-commands.ts'
+import { startCatalogueModels } from '../../../gateways/router/catalogue-models.ts'
+import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import { migrate } from '../../../infra/migrations/migrate.ts'
+import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
+import { readModelsProjection } from '../../../projections/read-models.ts'
+
+const SECRET = 'sk-provider-router-0123456789abcdef'
+const context = {
+  actor: 'test',
+  correlation_id: v7(),
+  causation_id: null,
+  source: 'test',
+  source_ip: null,
+  user_agent: null,
+}
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function platform() {
+  const db = await createPgliteDatabase(undefined)
+  await migrate(db)
+  const store = createEventStore(db)
+  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  closers.push(
+    () => db.close(),
+    () => projector.stop(),
+  )
+  const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
+  const deps: ModelCommandDeps = {
+    commands: { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 },
+    secrets,
+    allowedAddresses: [],
+  }
+  return { db, deps, secrets, projector }
+}
+
+const backend = (over: Record<string, unknown> = {}) => ({
+  url: 'https://b.example.com/v1',
+  provider: 'vllm' as const,
+  weight: 1,
+  priority: 0,
+  timeout_ms: 1000,
+  headers: {},
+  ...over,
+})
+const body = (name: string, backends = [backend({ api_key: SECRET })]) => ({
+  name,
+  aliases: [`${name}-alias`],
+  input_price_per_million_usd: '0.5',
+  output_price_per_million_usd: '1.5',
+  max_output_tokens: 64,
+  backends,
+})
+
+describe('catalogue models for the router', () => {
+  it('routes each model and alias to its preferred backend, with its key as a bearer header', async () => {
+    const { db, deps, secrets, projector } = await platform()
+    const backends = [
+      backend({ url: 'https://second.example.com', priority: 2 }),
+      backend({ api_key: SECRET }),
+    ]
+    await createModel(deps, body('m', backends), context)
+    await projector.catchUp()
+    const catalogue = startCatalogueModels({ db, secrets, intervalMs: 60_000, onError: () => {} })
+    closers.push(() => catalogue.close())
+    await catalogue.refresh()
+    expect(catalogue.models()).toEqual([
+      {
+        name: 'm',
+        backend_url: 'https://b.example.com/v1',
+        backend_headers: { authorization: `Bearer ${SECRET}` },
+        input_usd_per_mtok: 0.5,
+        output_usd_per_mtok: 1.5,
+        max_output_tokens: 64,
+      },
+      expect.objectContaining({ name: 'm-alias', backend_model: 'm' }),
+    ])
+  })
+
+  it('rebuilds a model only when its version changed, and follows the change', async () => {
+    const { db, deps, secrets, projector } = await platform()
+    await createModel(deps, body('m'), context)
+    await projector.catchUp()
+    const catalogue = startCatalogueModels({ db, secrets, intervalMs: 60_000, onError: () => {} })
+    closers.push(() => catalogue.close())
+    await catalogue.refresh()
+    const first = catalogue.models()[0]
+    await catalogue.refresh()
+    expect(catalogue.models()[0]).toBe(first)
+    await updateModel(deps, 'm', { max_output_tokens: 32 }, context)
+    await projector.catchUp()
+    await catalogue.refresh()
+    expect(catalogue.models()[0]).toMatchObject({ max_output_tokens: 32 })
+  })
+
+  it('leaves out a model whose key cannot be opened, naming the model and never the key', async () => {
+    const { db, deps, projector } = await platform()
+    await createModel(deps, body('locked'), context)
+    await createModel(deps, body('open', [backend()]), context)
+    await projector.catchUp()
+    const errors: string[] = []
+    const catalogue = startCatalogueModels({
+      db,
+      secrets: createSecretBox(db, parseKeyring(newKeyringText('k1'))),
+      intervalMs: 60_000,
+      onError: (error, model) => errors.push(`${model}: ${String(error)}`),
+    })
+    closers.push(() => catalogue.close())
+    await catalogue.refresh()
+    expect(catalogue.models().map((m) => m.name)).toEqual(['open', 'open-alias'])
+    expect(errors).toEqual([expect.stringMatching(/^locked: AppError: a stored secret cannot be decrypted/)])
+    expect(errors.join()).not.toContain(SECRET)
+  })
+})
