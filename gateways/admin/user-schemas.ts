@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { organizationRole } from '../../domain/users/user.ts'
+import { listOf, pageQuery } from '../http/pagination.ts'
 import { name } from './context.ts'
 
 // The wire shapes of /users and /organizations/{id}/members: they validate requests and, through
@@ -34,9 +35,7 @@ export const patchBody = z
 
 export const listQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    /** The id of the last user of the previous page (`next_cursor`). */
-    cursor: z.uuid().optional(),
+    ...pageQuery,
     organization_id: z.uuid().optional(),
     status: z.enum(['active', 'invited', 'disabled']).optional(),
   })
@@ -64,8 +63,4 @@ export const user = z.object({
   memberships: z.array(z.object(membershipFields)),
 })
 
-export const userList = z.object({
-  object: z.literal('list'),
-  data: z.array(user),
-  next_cursor: z.string().nullable(),
-})
+export const userList = listOf(user)

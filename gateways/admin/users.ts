@@ -14,6 +14,7 @@ import {
   membershipsOfUsers,
   type UserRow,
 } from '../../projections/users/queries.ts'
+import { cursorAfter, pageFrom, uuidKey } from '../http/pagination.ts'
 import { type AdminDeps, commandContext } from './context.ts'
 import { created, requireIfMatch, setETag } from './preconditions.ts'
 import {
@@ -62,16 +63,14 @@ export const userRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =>
 
   app.get('/users', { schema: { querystring: listQuery, response: { 200: userList } } }, async (request) => {
     const { limit, cursor, ...filters } = request.query
-    // One more than the page: whether there is a next page without a second query.
-    const rows = await listUsers(deps.readModels, { ...filters, after: cursor ?? null, limit: limit + 1 })
-    const page = rows.slice(0, limit)
+    const after = cursorAfter(cursor, uuidKey)
+    const rows = await listUsers(deps.readModels, { ...filters, after, limit: limit + 1 })
+    const page = pageFrom(rows, limit, (row) => row.id)
     const memberships = await membershipsOfUsers(
       deps.readModels,
-      page.map((row) => row.id),
+      page.data.map((row) => row.id),
     )
-    const next_cursor = rows.length > limit ? (page.at(-1)?.id ?? null) : null
-    const data = page.map((row) => shown(row, memberships.get(row.id) ?? []))
-    return { object: 'list' as const, data, next_cursor }
+    return { ...page, data: page.data.map((row) => shown(row, memberships.get(row.id) ?? [])) }
   })
 
   app.get(

@@ -103,20 +103,22 @@ export function userRouteSuite(makeDatabase: MakeDatabase) {
       expect((await client.call('GET', '/users/not-a-uuid')).status).toBe(400)
     })
 
-    it('pages through every user once, in creation order, by cursor', async () => {
+    it('pages through every user once, in creation order; one created while paging comes on a later page', async () => {
       const ids = [await client.user(), await client.user(), await client.user()]
       const seen: string[] = []
       let cursor: string | null = null
+      let late: string | null = null
       do {
         const page = await client.call('GET', `/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
         expect(page.status).toBe(200)
         expect(page.body.data.length).toBeLessThanOrEqual(2)
         seen.push(...page.body.data.map((user: { id: string }) => user.id))
         cursor = page.body.next_cursor
+        late ??= await client.user()
       } while (cursor)
       expect(new Set(seen).size).toBe(seen.length)
       expect(seen).toEqual([...seen].sort())
-      expect(seen).toEqual(expect.arrayContaining(ids))
+      expect(seen).toEqual(expect.arrayContaining([...ids, late]))
     })
 
     it('filters by status and by organization membership', async () => {
@@ -137,8 +139,13 @@ export function userRouteSuite(makeDatabase: MakeDatabase) {
     })
 
     it('refuses a bad limit, cursor or filter with 400', async () => {
-      for (const query of ['limit=0', 'limit=101', 'cursor=abc', 'status=gone', 'colour=red']) {
+      for (const query of ['limit=0', 'limit=101', 'status=gone', 'colour=red', 'organization_id=x']) {
         expect((await client.call('GET', `/users?${query}`)).status, query).toBe(400)
+      }
+      for (const cursor of ['abc', 'not!base64', Buffer.from('v1:not-a-uuid').toString('base64url')]) {
+        const refused = await client.call('GET', `/users?cursor=${cursor}`)
+        expect(refused.status, cursor).toBe(400)
+        expect(refused.body.code).toBe('INVALID_CURSOR')
       }
     })
   })
