@@ -6,6 +6,8 @@ import { apiKeyRoutes } from './api-keys.ts'
 import { budgetRoutes } from './budgets.ts'
 import type { AdminDeps } from './context.ts'
 import { useIdempotencyKeys } from './idempotency.ts'
+import { modelRoutes } from './models.ts'
+import { collectOpenApi, openApiRoute } from './openapi.ts'
 import { organizationRoutes } from './organizations.ts'
 import { runHandlersInScope, scopedCommands } from './request-scope.ts'
 import { userRoutes } from './users.ts'
@@ -20,22 +22,28 @@ const resources: readonly FastifyPluginAsyncZod<AdminDeps>[] = [
   organizationRoutes,
   budgetRoutes,
   apiKeyRoutes,
+  modelRoutes,
   userRoutes,
 ]
 
 /** The identity admin API: commands in, read models out. Mounted at /admin/v1. */
 export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options) => {
   useErrorFormat(app, 'problem')
+  await collectOpenApi(app)
+  openApiRoute(app)
   statusRoutes(app, options.readiness)
   // The options also carry this plugin's own `prefix`: passed on as they are, every resource
   // would be mounted under the prefix twice.
   const { commands, readModels, adminToken, awaitProjection, readiness } = options
+  const { secrets, backendAddresses } = options
   const deps: AdminDeps = {
     commands: scopedCommands(commands),
     readModels,
     adminToken,
     awaitProjection,
     readiness,
+    secrets,
+    backendAddresses,
   }
 
   await app.register(async (secured) => {

@@ -1,3 +1,4 @@
+import type { RouteOptions } from 'fastify'
 import { v7 } from 'uuid'
 import type { AddressClass } from '../../../domain/models/backend-address.ts'
 import { adminRoutes } from '../../../gateways/admin/routes.ts'
@@ -37,6 +38,10 @@ export async function startAdminApp(db: Database, options: AdminAppOptions = {})
     ...(options.logStream ? { logStream: options.logStream } : {}),
   }
   const app = createServer({ ...logging, metrics: createMetrics('admin-test') })
+  const routes: RouteOptions[] = []
+  app.addHook('onRoute', (route) => {
+    routes.push(route)
+  })
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
     commands: { store, now: options.now ?? (() => new Date()), newId: v7 },
@@ -54,6 +59,8 @@ export async function startAdminApp(db: Database, options: AdminAppOptions = {})
   return {
     app,
     store,
+    /** Every route registered, as fastify saw it (for the OpenAPI completeness test). */
+    routes,
     async close() {
       await app.close()
       await projector.stop()
