@@ -3,6 +3,8 @@ import { apiKeyDecider } from '../../domain/api-keys/decider.ts'
 import { hashKeySecret, keyPrefix, newKeySecret } from '../../domain/api-keys/key-secret.ts'
 import { organizationDecider } from '../../domain/organizations/decider.ts'
 import { organizationStream } from '../../domain/organizations/organization.ts'
+import { userDecider } from '../../domain/users/decider.ts'
+import { userStream } from '../../domain/users/user.ts'
 import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
 
 export interface IssueApiKeyInput {
@@ -46,6 +48,9 @@ export async function issueApiKey(
     organizationStream(input.organization_id),
     organizationDecider,
   )
+  const owner = input.owner_user_id
+    ? (await loadState(deps.store, userStream(input.owner_user_id), userDecider)).state
+    : null
   const data = {
     api_key_id,
     organization_id: input.organization_id,
@@ -64,7 +69,7 @@ export async function issueApiKey(
     deps,
     apiKeyStream(api_key_id),
     apiKeyDecider,
-    { type: 'IssueApiKey', data, organization: organization.state },
+    { type: 'IssueApiKey', data, organization: organization.state, owner },
     context,
   )
   const { key_hash: _hash, now: _now, ...shown } = data

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts'
 import type { Organization } from '../organizations/organization.ts'
+import type { User } from '../users/user.ts'
 import { type ApiKey, type ApiKeyEvent, MAX_GRACE_SECONDS } from './api-key.ts'
 
 // Commands carry everything a decision needs (ids, hashes, time): the decider stays pure.
@@ -22,6 +23,8 @@ export interface IssueApiKey {
   }
   /** The state of the organization the key is for, loaded by the command handler. */
   organization: Organization
+  /** The state of the owner user when owner_user_id is set, loaded by the command handler. */
+  owner: User | null
 }
 
 export interface RevokeApiKey {
@@ -45,9 +48,25 @@ function requireActiveOrganization(organization: Organization, organization_id: 
     throw new AppError('ORG_CLOSED', 'the organization is closed', { organization_id })
 }
 
+/** A key's owner is a user who exists, is not disabled, and belongs to the key's organization. */
+function requireOwner(owner: User | null, owner_user_id: string | null, organization_id: string): void {
+  if (owner_user_id === null) return
+  if (owner === null || owner.status === 'Absent')
+    throw new AppError('USER_NOT_FOUND', 'no such user', { owner_user_id })
+  if (owner.status === 'Disabled')
+    throw new AppError('USER_DISABLED', 'the user is disabled', { owner_user_id })
+  if (!owner.platform_admin && owner.memberships[organization_id] === undefined) {
+    throw new AppError('API_KEY_OWNER_NOT_MEMBER', 'the owner is not a member of the key’s organization', {
+      owner_user_id,
+      organization_id,
+    })
+  }
+}
+
 function issueApiKey(command: IssueApiKey, state: ApiKey): ApiKeyEvent[] {
   const { now, ...data } = command.data
   requireActiveOrganization(command.organization, data.organization_id)
+  requireOwner(command.owner, data.owner_user_id, data.organization_id)
   if (state.status !== 'Absent') {
     throw new AppError('API_KEY_ALREADY_EXISTS', 'the API key already exists', {
       api_key_id: data.api_key_id,

@@ -82,6 +82,11 @@ export const errorCatalog = {
     title: 'API key expiry not in the future',
     openai_type: 'invalid_request_error',
   },
+  API_KEY_OWNER_NOT_MEMBER: {
+    status: 422,
+    title: 'API key owner not a member',
+    openai_type: 'invalid_request_error',
+  },
   MODEL_ALREADY_EXISTS: {
     status: 409,
     title: 'Model already exists',

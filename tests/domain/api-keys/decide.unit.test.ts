@@ -8,6 +8,12 @@ import {
   type Organization,
   type OrganizationEvent,
 } from '../../../domain/organizations/organization.ts'
+import {
+  evolve as evolveUser,
+  initialState as noUser,
+  type User,
+  type UserEvent,
+} from '../../../domain/users/user.ts'
 import { specFor } from '../../support/decider.ts'
 
 const given = specFor(apiKeyDecider)
@@ -33,11 +39,29 @@ const organization = (...events: OrganizationEvent[]): Organization =>
     { type: 'OrganizationCreated' as const, data: { organization_id, name: 'Acme', created_at: now } },
     ...events,
   ].reduce(evolveOrganization, noOrganization)
-const issue = (org: Organization, fields: Partial<IssueApiKey['data']> = {}): IssueApiKey => ({
+const issue = (
+  org: Organization,
+  fields: Partial<IssueApiKey['data']> = {},
+  owner: User | null = null,
+): IssueApiKey => ({
   type: 'IssueApiKey',
   data: { ...data, ...fields },
   organization: org,
+  owner,
 })
+const owner_user_id = '0190a8e2-0000-7000-8000-0000000000u1'
+const user = (...events: UserEvent[]): User =>
+  [
+    {
+      type: 'UserCreated' as const,
+      data: { user_id: owner_user_id, email: 'ada@example.com', display_name: 'Ada', created_at: now },
+    },
+    ...events,
+  ].reduce(evolveUser, noUser)
+const member: UserEvent = {
+  type: 'MembershipAdded',
+  data: { user_id: owner_user_id, organization_id, roles: ['member'], at: now },
+}
 const { now: _now, ...issuedData } = data
 const issued: ApiKeyEvent = { type: 'ApiKeyIssued', data: { ...issuedData, issued_at: now } }
 const later = '2026-11-26T11:00:00.000Z'
@@ -105,6 +129,29 @@ describe('API key decider: issue', () => {
     given([])
       .when(issue(organization(), { expires_at: now }))
       .thenThrows('API_KEY_EXPIRY_IN_PAST')
+  })
+
+  it('gives the key an owner who is a member of its organization', () => {
+    const owned: ApiKeyEvent = {
+      type: 'ApiKeyIssued',
+      data: { ...issuedData, owner_user_id, issued_at: now },
+    }
+    given([])
+      .when(issue(organization(), { owner_user_id }, user(member)))
+      .then([owned])
+  })
+
+  it('refuses an owner who does not exist, is disabled, or is not a member of the organization', () => {
+    given([])
+      .when(issue(organization(), { owner_user_id }, noUser))
+      .thenThrows('USER_NOT_FOUND')
+    const disabled: UserEvent = { type: 'UserDisabled', data: { user_id: owner_user_id, disabled_at: now } }
+    given([])
+      .when(issue(organization(), { owner_user_id }, user(member, disabled)))
+      .thenThrows('USER_DISABLED')
+    given([])
+      .when(issue(organization(), { owner_user_id }, user()))
+      .thenThrows('API_KEY_OWNER_NOT_MEMBER')
   })
 
   it('refuses to issue the same key id twice', () => {

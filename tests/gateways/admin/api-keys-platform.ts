@@ -85,6 +85,22 @@ export async function newOrganization(platform: Platform): Promise<string> {
   return (body as { id: string }).id
 }
 
+/** A new user, made a `member` of the organization; their id. */
+export async function newMember(platform: Platform, organization_id: string): Promise<string> {
+  const email = `user-${crypto.randomUUID()}@example.com`
+  const created = await admin(platform, 'POST', '/users', { email, display_name: 'Ada' })
+  if (created.status !== 201) throw new Error(`user not created: ${JSON.stringify(created.body)}`)
+  const user_id = (created.body as { id: string }).id
+  const joined = await platform.app.inject({
+    method: 'PUT',
+    url: `/admin/v1/organizations/${organization_id}/members/${user_id}`,
+    headers: adminHeaders,
+    payload: { roles: ['member'] },
+  })
+  if (joined.statusCode !== 200) throw new Error(`membership not set: ${joined.body}`)
+  return user_id
+}
+
 /** A chat completion with `key` for `model`; the response's status and JSON body. */
 export async function chat(platform: Platform, key: string, model = 'echo') {
   const response = await platform.app.inject({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { hashKeySecret, keyFormat } from '../../../domain/api-keys/key-secret.ts'
-import { admin, newOrganization, startPlatform } from './api-keys-platform.ts'
+import { admin, newMember, newOrganization, startPlatform } from './api-keys-platform.ts'
 
 // /admin/v1/api-keys on real PostgreSQL: issue, list, read, revoke, rotate, and their refusals.
 const future = '2031-05-01T12:00:00+02:00'
@@ -9,7 +9,7 @@ describe('POST /admin/v1/api-keys', () => {
   it('issues a key with its models, limits, expiry, owner and signature flag; the secret is shown once', async () => {
     const platform = await startPlatform()
     const organization_id = await newOrganization(platform)
-    const owner = '0190a8e2-0000-7000-8000-00000000beef'
+    const owner = await newMember(platform, organization_id)
     const input = {
       organization_id,
       name: 'ci',
@@ -88,6 +88,23 @@ describe('POST /admin/v1/api-keys', () => {
       name: 'k',
     })
     expect(unknown).toMatchObject({ status: 404, body: { code: 'ORG_NOT_FOUND' } })
+  })
+  it('refuses an owner who does not exist or is not a member of the organization', async () => {
+    const platform = await startPlatform()
+    const organization_id = await newOrganization(platform)
+    const unknown = await admin(platform, 'POST', '/api-keys', {
+      organization_id,
+      name: 'k',
+      owner_user_id: '0190a8e2-0000-7000-8000-000000000404',
+    })
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'USER_NOT_FOUND' } })
+    const elsewhere = await newMember(platform, await newOrganization(platform))
+    const outsider = await admin(platform, 'POST', '/api-keys', {
+      organization_id,
+      name: 'k',
+      owner_user_id: elsewhere,
+    })
+    expect(outsider).toMatchObject({ status: 422, body: { code: 'API_KEY_OWNER_NOT_MEMBER' } })
   })
 })
 
