@@ -1,45 +1,63 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import { createOrganization } from '../../commands/organizations/create-organization.ts'
-import { AppError } from '../../domain/errors.ts'
-import { findOrganization } from '../../projections/organizations/organizations.ts'
-import { type AdminDeps, commandContext, name } from './context.ts'
-import { created } from './preconditions.ts'
+import { updateOrganization } from '../../commands/organizations/update-organization.ts'
+import { organizationStream } from '../../domain/organizations/organization.ts'
+import { listOrganizations } from '../../projections/organizations/organizations.ts'
+import { cursorAfter, pageFrom, uuidKey } from '../http/pagination.ts'
+import { type AdminDeps, commandContext } from './context.ts'
+import { organizationLifecycleRoutes } from './organization-lifecycle.ts'
+import {
+  createBody,
+  listQuery,
+  organization,
+  organizationList,
+  orgParams,
+  patchBody,
+} from './organization-schemas.ts'
+import { replyAfterCommand, replyWithOrganization, shownOrganization } from './organization-view.ts'
+import { created, requireIfMatch } from './preconditions.ts'
 
-const organization = z.object({
-  id: z.uuid(),
-  object: z.literal('organization'),
-  name: z.string(),
-  created_at: z.string(),
-  monthly_limit_usd: z.number().nullable(),
-})
-
-/** /organizations: create one, read one. */
+/** /organizations: create, list, read, change (name and settings); lifecycle in its own file. */
 export const organizationRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) => {
   app.post(
     '/organizations',
-    { schema: { body: z.object({ name }).strict(), response: { 201: organization } } },
+    { schema: { body: createBody, response: { 201: organization } } },
     async (request, reply) => {
       const org = await createOrganization(deps.commands, request.body, commandContext(request))
-      await deps.awaitProjection(org.position)
       created(reply, `${app.prefix}/organizations/${org.organization_id}`)
-      return {
-        id: org.organization_id,
-        object: 'organization' as const,
-        name: org.name,
-        created_at: org.created_at,
-        monthly_limit_usd: null,
-      }
+      return replyAfterCommand(deps, reply, org.organization_id, org.position)
+    },
+  )
+
+  app.get(
+    '/organizations',
+    { schema: { querystring: listQuery, response: { 200: organizationList } } },
+    async (request) => {
+      const { limit, cursor, status } = request.query
+      const after = cursorAfter(cursor, uuidKey)
+      const rows = await listOrganizations(deps.readModels, { after, limit: limit + 1, status })
+      const page = pageFrom(rows, limit, (row) => row.id)
+      return { ...page, data: page.data.map(shownOrganization) }
     },
   )
 
   app.get(
     '/organizations/:organization_id',
-    { schema: { params: z.object({ organization_id: z.uuid() }), response: { 200: organization } } },
-    async (request) => {
-      const found = await findOrganization(deps.readModels, request.params.organization_id)
-      if (!found) throw new AppError('ORG_NOT_FOUND', 'no such organization', request.params)
-      return { ...found, object: 'organization' as const }
+    { schema: { params: orgParams, response: { 200: organization } } },
+    async (request, reply) => replyWithOrganization(deps, reply, request.params.organization_id),
+  )
+
+  app.patch(
+    '/organizations/:organization_id',
+    { schema: { params: orgParams, body: patchBody, response: { 200: organization } } },
+    async (request, reply) => {
+      const { organization_id } = request.params
+      requireIfMatch(request, organizationStream(organization_id))
+      const input = { organization_id, ...request.body }
+      const changed = await updateOrganization(deps.commands, input, commandContext(request))
+      return replyAfterCommand(deps, reply, organization_id, changed.position)
     },
   )
+
+  await app.register(organizationLifecycleRoutes, deps)
 }
