@@ -247,6 +247,19 @@ export function organizationRouteSuite(makeDatabase: MakeDatabase) {
       }
     })
 
+    it('answers a retried suspend (same Idempotency-Key) with the first response, not ORG_SUSPENDED', async () => {
+      const id = await create('Retried')
+      const headers = { 'idempotency-key': `suspend-${id}` }
+      const first = await call('POST', `/organizations/${id}/suspend`, { reason: 'fraud' }, headers)
+      const retry = await call('POST', `/organizations/${id}/suspend`, { reason: 'fraud' }, headers)
+      expect(first.status).toBe(200)
+      expect([retry.status, retry.body, retry.headers.etag]).toEqual([200, first.body, first.headers.etag])
+      expect(retry.headers['idempotent-replayed']).toBe('true')
+      const other = await call('POST', `/organizations/${id}/suspend`, { reason: 'another' }, headers)
+      expect(other.status).toBe(422)
+      expect(await platform.store.readStream(organizationStream(id))).toHaveLength(2)
+    })
+
     it('records the admin as the actor of each event', async () => {
       const id = await create('Audited')
       await call('POST', `/organizations/${id}/suspend`, { reason: 'audit' })
