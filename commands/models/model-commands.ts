@@ -1,8 +1,8 @@
 import type { AddressClass } from '../../domain/models/backend-address.ts'
 import { modelDecider } from '../../domain/models/decider.ts'
-import { modelStream } from '../../domain/models/model.ts'
+import { type ModelDefinition, modelStream } from '../../domain/models/model.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
-import { type CommandContext, type CommandDeps, handleCommand } from '../handle-command.ts'
+import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
 import { type BackendBody, priceOf, sealBackends } from './model-input.ts'
 
 export interface ModelCommandDeps {
@@ -21,16 +21,28 @@ export interface ModelBody {
   backends: BackendBody[]
 }
 
-/** Global position of the last event written (null: nothing changed), for read-your-writes. */
+/**
+ * What a command left: the model as the event store now has it (null once deleted) with its
+ * stream version, so a response never depends on how far the read model has got; and the global
+ * position of the last event written (null: nothing changed), for read-your-writes.
+ */
 export interface ModelWritten {
   name: string
+  model: (ModelDefinition & { created_at: string; updated_at: string; version: number }) | null
   position: bigint | null
 }
 
-const written = (name: string, positions: readonly bigint[]): ModelWritten => ({
-  name,
-  position: positions.at(-1) ?? null,
-})
+async function written(
+  deps: ModelCommandDeps,
+  name: string,
+  positions: readonly bigint[],
+): Promise<ModelWritten> {
+  const { state, version } = await loadState(deps.commands.store, modelStream(name), modelDecider)
+  const position = positions.at(-1) ?? null
+  if (state.status !== 'Active') return { name, model: null, position }
+  const { definition, created_at, updated_at } = state
+  return { name, model: { ...definition, created_at, updated_at, version }, position }
+}
 
 export async function createModel(
   deps: ModelCommandDeps,
@@ -53,7 +65,7 @@ export async function createModel(
     command,
     context,
   )
-  return written(body.name, positions)
+  return written(deps, body.name, positions)
 }
 
 export type ModelPatch = Partial<Omit<ModelBody, 'name'>>
@@ -83,7 +95,7 @@ export async function updateModel(
   }
   const command = { type: 'UpdateModel' as const, data }
   const { positions } = await handleCommand(deps.commands, modelStream(name), modelDecider, command, context)
-  return written(name, positions)
+  return written(deps, name, positions)
 }
 
 export async function deleteModel(
@@ -93,5 +105,5 @@ export async function deleteModel(
 ): Promise<ModelWritten> {
   const command = { type: 'DeleteModel' as const, data: { name, now: deps.commands.now().toISOString() } }
   const { positions } = await handleCommand(deps.commands, modelStream(name), modelDecider, command, context)
-  return written(name, positions)
+  return written(deps, name, positions)
 }

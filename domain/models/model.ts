@@ -48,7 +48,7 @@ export type ModelEvent = z.infer<typeof modelEventSchema>
 
 export type Model =
   | { status: 'Absent' }
-  | { status: 'Active'; definition: ModelDefinition }
+  | { status: 'Active'; definition: ModelDefinition; created_at: string; updated_at: string }
   | { status: 'Deleted'; name: string }
 
 export const initialState: Model = { status: 'Absent' }
@@ -62,11 +62,21 @@ const definitionOf = ({ name, aliases, backends, max_output_tokens, ...prices }:
   backends,
 })
 
-export function evolve(_state: Model, event: ModelEvent): Model {
+export function evolve(state: Model, event: ModelEvent): Model {
   switch (event.type) {
-    case 'ModelCreated':
-    case 'ModelUpdated':
-      return { status: 'Active', definition: definitionOf(event.data) }
+    case 'ModelCreated': {
+      const at = event.data.created_at
+      return { status: 'Active', definition: definitionOf(event.data), created_at: at, updated_at: at }
+    }
+    case 'ModelUpdated': {
+      const created_at = state.status === 'Active' ? state.created_at : event.data.updated_at
+      return {
+        status: 'Active',
+        definition: definitionOf(event.data),
+        created_at,
+        updated_at: event.data.updated_at,
+      }
+    }
     case 'ModelDeleted':
       return { status: 'Deleted', name: event.data.name }
     default: {

@@ -4,6 +4,7 @@ import {
   createModel,
   deleteModel,
   type ModelCommandDeps,
+  type ModelWritten,
   updateModel,
 } from '../../commands/models/model-commands.ts'
 import { AppError } from '../../domain/errors.ts'
@@ -15,7 +16,7 @@ import { createBody, listQuery, model, modelList, nameParams, patchBody } from '
 import { created, requireIfMatch, setETag } from './preconditions.ts'
 
 /** A model as the API shows it: a backend's api key only as set/unset and its last four. */
-const shown = ({ version: _version, backends, ...record }: ModelRecord) => ({
+const shown = ({ version: _version, backends, ...record }: ModelRecord | Written) => ({
   object: 'model' as const,
   ...record,
   backends: backends.map(({ api_key, api_key_hint, ...backend }) => ({
@@ -24,6 +25,14 @@ const shown = ({ version: _version, backends, ...record }: ModelRecord) => ({
     api_key_last4: api_key === null ? null : api_key_hint,
   })),
 })
+
+type Written = NonNullable<ModelWritten['model']>
+
+/** The model a write left, from the event store: its response never waits on the read model. */
+function writtenModel(written: ModelWritten): Written {
+  if (!written.model) throw new AppError('MODEL_NOT_FOUND', `The model \`${written.name}\` does not exist`)
+  return written.model
+}
 
 async function found(deps: AdminDeps, name: string): Promise<ModelRecord> {
   const record = await findModel(deps.readModels, name)
@@ -45,7 +54,7 @@ export const modelRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =
   app.post('/models', { schema: { body: createBody, response: { 201: model } } }, async (request, reply) => {
     const written = await createModel(modelDeps, request.body, commandContext(request))
     await afterWrite(written.position)
-    const record = await found(deps, written.name)
+    const record = writtenModel(written)
     created(reply, `${app.prefix}/models/${encodeURIComponent(written.name)}`)
     setETag(reply, record.version)
     return shown(record)
@@ -82,7 +91,7 @@ export const modelRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =
       requireIfMatch(request, modelStream(name))
       const written = await updateModel(modelDeps, name, request.body, commandContext(request))
       await afterWrite(written.position)
-      const record = await found(deps, name)
+      const record = writtenModel(written)
       setETag(reply, record.version)
       return shown(record)
     },
