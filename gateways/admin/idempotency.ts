@@ -131,13 +131,15 @@ async function recordOutcome(db: Sql, request: FastifyRequest, reply: FastifyRep
   const status = reply.statusCode
   if (status >= 400 && status < 500) return forgetKey(db, ADMIN_ACTOR, holding.key)
   if (status >= 300 || typeof payload !== 'string') return recordFailure(db, ADMIN_ACTOR, holding.key)
-  const stripped = withoutSecrets(JSON.parse(payload))
+  // A 204 has no body to parse; it is replayed empty.
+  const stripped =
+    payload === '' ? { value: undefined, hadSecret: false } : withoutSecrets(JSON.parse(payload))
   const headers: Record<string, string> = {}
   for (const name of REPLAYED_HEADERS) {
     const value = reply.getHeader(name)
     if (typeof value === 'string') headers[name] = value
   }
-  const body = JSON.stringify(stripped.value)
+  const body = stripped.value === undefined ? '' : JSON.stringify(stripped.value)
   await recordResponse(db, ADMIN_ACTOR, holding.key, { status, headers, body, hasSecret: stripped.hadSecret })
 }
 
