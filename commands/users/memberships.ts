@@ -1,6 +1,6 @@
 import { organizationDecider } from '../../domain/organizations/decider.ts'
 import { organizationStream } from '../../domain/organizations/organization.ts'
-import type { RemoveMembership, SetMembership } from '../../domain/users/decide.ts'
+import type { OrganizationPresence, RemoveMembership, SetMembership } from '../../domain/users/decide.ts'
 import { userDecider } from '../../domain/users/decider.ts'
 import { userStream } from '../../domain/users/user.ts'
 import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
@@ -8,11 +8,12 @@ import type { Changed } from './update-user.ts'
 
 /**
  * The organization is read, not locked: it is another aggregate, and a membership recorded just
- * as the organization closes is harmless (a closed organization's keys and sign-ins are refused).
+ * as the organization closes is harmless (a closed organization's keys are refused).
  */
-const organizationExists = async (deps: CommandDeps, organizationId: string): Promise<boolean> => {
-  const organization = await loadState(deps.store, organizationStream(organizationId), organizationDecider)
-  return organization.state.status !== 'Absent'
+async function presenceOf(deps: CommandDeps, organizationId: string): Promise<OrganizationPresence> {
+  const { state } = await loadState(deps.store, organizationStream(organizationId), organizationDecider)
+  if (state.status === 'Absent') return 'absent'
+  return state.status === 'Closed' ? 'closed' : 'open'
 }
 
 async function decideMembership(
@@ -31,9 +32,9 @@ export async function setMembership(
   input: Omit<SetMembership['data'], 'now'>,
   context: CommandContext,
 ): Promise<Changed> {
-  const organization_exists = await organizationExists(deps, input.organization_id)
+  const organization = await presenceOf(deps, input.organization_id)
   const data = { ...input, now: deps.now().toISOString() }
-  return decideMembership(deps, { type: 'SetMembership', data, organization_exists }, context)
+  return decideMembership(deps, { type: 'SetMembership', data, organization }, context)
 }
 
 export async function removeMembership(
@@ -41,7 +42,7 @@ export async function removeMembership(
   input: Omit<RemoveMembership['data'], 'now'>,
   context: CommandContext,
 ): Promise<Changed> {
-  const organization_exists = await organizationExists(deps, input.organization_id)
+  const organization = await presenceOf(deps, input.organization_id)
   const data = { ...input, now: deps.now().toISOString() }
-  return decideMembership(deps, { type: 'RemoveMembership', data, organization_exists }, context)
+  return decideMembership(deps, { type: 'RemoveMembership', data, organization }, context)
 }

@@ -8,8 +8,12 @@ import {
   type UserEvent,
 } from './user.ts'
 
-// Commands carry everything a decision needs (ids, time, whether the organization exists):
-// the decider stays pure.
+// Commands carry everything a decision needs (ids, time, the organization's state): the decider
+// stays pure.
+
+/** What a membership command needs to know of the organization, read from its stream. */
+export type OrganizationPresence = 'absent' | 'open' | 'closed'
+
 export interface CreateUser {
   type: 'CreateUser'
   /** `invite` records UserInvited: the user is Invited until their first sign-in. */
@@ -31,13 +35,12 @@ export interface SetPlatformAdmin {
 export interface SetMembership {
   type: 'SetMembership'
   data: { user_id: string; organization_id: string; roles: readonly OrganizationRole[]; now: string }
-  /** Whether the organization exists, read by the command handler from its stream. */
-  organization_exists: boolean
+  organization: OrganizationPresence
 }
 export interface RemoveMembership {
   type: 'RemoveMembership'
   data: { user_id: string; organization_id: string; now: string }
-  organization_exists: boolean
+  organization: OrganizationPresence
 }
 /** PATCH: every change given, decided together and recorded in one append (all or nothing). */
 export interface UpdateUser {
@@ -99,7 +102,7 @@ function setPlatformAdmin(command: SetPlatformAdmin, state: User): UserEvent[] {
 }
 
 function organizationExists(command: SetMembership | RemoveMembership): void {
-  if (!command.organization_exists) {
+  if (command.organization === 'absent') {
     const { organization_id } = command.data
     throw new AppError('ORG_NOT_FOUND', 'no such organization', { organization_id })
   }
@@ -108,6 +111,10 @@ function organizationExists(command: SetMembership | RemoveMembership): void {
 function setMembership(command: SetMembership, state: User): UserEvent[] {
   const { user_id, organization_id, now } = command.data
   organizationExists(command)
+  // A closed organization refuses every command; removing a member from it is still allowed.
+  if (command.organization === 'closed') {
+    throw new AppError('ORG_CLOSED', 'the organization is closed', { organization_id })
+  }
   const user = enabled(state, user_id)
   if (command.data.roles.length === 0) {
     throw new AppError('ROLES_EMPTY', 'a membership needs at least one role; remove the member instead', {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { UserCommand } from '../../../domain/users/decide.ts'
+import type { OrganizationPresence, UserCommand } from '../../../domain/users/decide.ts'
 import { userDecider } from '../../../domain/users/decider.ts'
 import { evolve, initialState, type OrganizationRole, type UserEvent } from '../../../domain/users/user.ts'
 import { specFor } from '../../support/decider.ts'
@@ -21,15 +21,18 @@ const create = (invite: boolean): UserCommand => ({
   type: 'CreateUser',
   data: { user_id, email: 'Ada@Example.com', display_name: 'Ada', invite, now },
 })
-const setMembership = (roles: OrganizationRole[], organization_exists = true): UserCommand => ({
+const setMembership = (
+  roles: OrganizationRole[],
+  organization: OrganizationPresence = 'open',
+): UserCommand => ({
   type: 'SetMembership',
   data: { user_id, organization_id, roles, now },
-  organization_exists,
+  organization,
 })
 const remove: UserCommand = {
   type: 'RemoveMembership',
   data: { user_id, organization_id, now },
-  organization_exists: true,
+  organization: 'open',
 }
 const update = (fields: {
   display_name?: string
@@ -150,17 +153,20 @@ describe('user decider: memberships', () => {
       .then([added(['member'])])
   })
 
-  it('refuses an empty role list, an unknown organization and an unknown user', () => {
+  it('refuses an empty role list, an unknown or closed organization and an unknown user', () => {
     given([created]).when(setMembership([])).thenThrows('ROLES_EMPTY')
     given([created])
-      .when(setMembership(['member'], false))
+      .when(setMembership(['member'], 'absent'))
       .thenThrows('ORG_NOT_FOUND')
+    given([created])
+      .when(setMembership(['member'], 'closed'))
+      .thenThrows('ORG_CLOSED')
     given([])
       .when(setMembership(['member']))
       .thenThrows('USER_NOT_FOUND')
   })
 
-  it('removes a member, also a disabled one; refuses to remove a non-member', () => {
+  it('removes a member, also a disabled one or from a closed organization; refuses a non-member', () => {
     const removed: UserEvent = { type: 'MembershipRemoved', data: { user_id, organization_id, at: now } }
     given([created, added(['member'])])
       .when(remove)
@@ -168,9 +174,12 @@ describe('user decider: memberships', () => {
     given([created, added(['member']), disabled])
       .when(remove)
       .then([removed])
+    given([created, added(['member'])])
+      .when({ ...remove, organization: 'closed' })
+      .then([removed])
     given([created]).when(remove).thenThrows('NOT_A_MEMBER')
     given([created, added(['member'])])
-      .when({ ...remove, organization_exists: false })
+      .when({ ...remove, organization: 'absent' })
       .thenThrows('ORG_NOT_FOUND')
     given([created, added(['member']), removed])
       .when(remove)

@@ -81,6 +81,16 @@ export function memberRouteSuite(makeDatabase: MakeDatabase) {
       expect(refused.body.code).toBe('USER_DISABLED')
     })
 
+    it('refuses a new member in a closed organization (409 ORG_CLOSED); removing one is allowed', async () => {
+      const [org, member, newcomer] = [await client.organization(), await client.user(), await client.user()]
+      await client.call('PUT', members(org, member), { roles: ['member'] })
+      expect((await client.call('POST', `/organizations/${org}/close`, {})).status).toBe(200)
+      const refused = await client.call('PUT', members(org, newcomer), { roles: ['member'] })
+      expect(refused.status).toBe(409)
+      expect(refused.body.code).toBe('ORG_CLOSED')
+      expect((await client.call('DELETE', members(org, member))).status).toBe(204)
+    })
+
     it('with a stale If-Match answers 412 and changes nothing', async () => {
       const [org, user] = [await client.organization(), await client.user()]
       await client.call('PUT', members(org, user), { roles: ['member'] })
