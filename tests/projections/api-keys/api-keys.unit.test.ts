@@ -7,6 +7,8 @@ import type { CommandContext } from '../../../commands/handle-command.ts'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
 import { suspendOrganization } from '../../../commands/organizations/lifecycle.ts'
 import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
+import { createUser } from '../../../commands/users/create-user.ts'
+import { setMembership } from '../../../commands/users/memberships.ts'
 import { apiKeyStream } from '../../../domain/api-keys/api-key.ts'
 import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
@@ -17,6 +19,7 @@ import { NO_STREAM } from '../../../infra/ports/event-store.ts'
 import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { findApiKey, listApiKeys } from '../../../projections/api-keys/queries.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
+import { sqlEmailReservations } from '../../../projections/users/email-reservations.ts'
 
 // The API keys read model: what the router finds by hash (rotation grace included) and what the
 // admin API lists, rebuilt from the log to the same rows.
@@ -47,7 +50,14 @@ const lookup = (db: Awaited<ReturnType<typeof platform>>['db'], key: string) =>
 describe('API keys read model', () => {
   it('carries the key’s models, limits, expiry and signature flag to the router and the admin API', async () => {
     const { db, deps, subscription, organization_id } = await platform()
-    const owner = v7()
+    const users = { ...deps, emails: sqlEmailReservations(db) }
+    const ada = await createUser(
+      users,
+      { email: 'ada@example.com', display_name: 'Ada', invite: false },
+      context,
+    )
+    const owner = ada.user_id
+    await setMembership(deps, { user_id: owner, organization_id, roles: ['member'] }, context)
     const input = {
       organization_id,
       name: 'ci',
