@@ -62,6 +62,17 @@ describe('the admin OpenAPI document', () => {
     expect(missing).toEqual([])
   })
 
+  it('documents the problem+json error body on every route', () => {
+    const without: string[] = []
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const refused = operation.responses?.['4XX'] as { content?: Record<string, unknown> } | undefined
+        if (!refused?.content?.['application/problem+json']) without.push(`${method} ${path}`)
+      }
+    }
+    expect(without).toEqual([])
+  })
+
   it("documents a route's request body and parameters from the schemas that validate them", () => {
     const create = document.paths['/admin/v1/organizations']?.post
     expect(create?.requestBody).toMatchObject({
