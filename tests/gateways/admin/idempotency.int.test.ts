@@ -152,6 +152,56 @@ describe('Idempotency-Key', () => {
     expect(issued).toHaveLength(1)
   })
 
+  it('of a burst of identical requests with one key, one runs: one organization, the others 409 or its replay', async () => {
+    const key = freshKey()
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => post('/organizations', { name: 'Burst Co' }, key)),
+    )
+    const ok = answers.filter((a) => a.statusCode === 201)
+    const busy = answers.filter((a) => a.statusCode === 409)
+    expect(ok.length + busy.length).toBe(8)
+    expect(ok.length).toBeGreaterThan(0)
+    expect(new Set(ok.map((a) => a.json().id)).size).toBe(1)
+    for (const answer of busy) expect(answer.json().code).toBe('IDEMPOTENCY_KEY_IN_USE')
+    const mine = (await eventsOfType('OrganizationCreated')).filter((e) => e.data.name === 'Burst Co')
+    expect(mine).toHaveLength(1)
+  })
+
+  it('a key whose process died mid-request is taken over once its lease ends, and answers with what it stored', async () => {
+    const key = freshKey()
+    const first = await post('/organizations', { name: 'Orphan Co' }, key)
+    // As if the process had died after the commit, before recording the response.
+    const orphan = (lease: string) =>
+      handle.db.query(
+        `UPDATE admin_idempotency_keys SET state = 'running', response_body = NULL,
+                locked_until = now() + $2::interval WHERE idempotency_key = $1`,
+        [key, lease],
+      )
+    await orphan('1 minute')
+    const held = await post('/organizations', { name: 'Orphan Co' }, key)
+    expect(held.statusCode).toBe(409)
+    expect(held.json().code).toBe('IDEMPOTENCY_KEY_IN_USE')
+    await orphan('-1 second')
+    const taken = await post('/organizations', { name: 'Orphan Co' }, key)
+    expect(taken.statusCode).toBe(201)
+    expect(taken.json()).toEqual(first.json())
+    const mine = (await eventsOfType('OrganizationCreated')).filter((e) => e.data.name === 'Orphan Co')
+    expect(mine).toHaveLength(1)
+  })
+
+  it('an expired key is a new key: another body runs instead of a 422', async () => {
+    const key = freshKey()
+    expect((await post('/organizations', { name: 'Old Co' }, key)).statusCode).toBe(201)
+    await handle.db.query(
+      `UPDATE admin_idempotency_keys SET expires_at = now() - interval '1 second' WHERE idempotency_key = $1`,
+      [key],
+    )
+    const fresh = await post('/organizations', { name: 'New Co' }, key)
+    expect(fresh.statusCode).toBe(201)
+    expect(fresh.headers['idempotent-replayed']).toBeUndefined()
+    expect(fresh.json().name).toBe('New Co')
+  })
+
   it('a malformed key is a 400 INVALID_IDEMPOTENCY_KEY', async () => {
     const tooLong = await post('/organizations', { name: 'x' }, 'k'.repeat(256))
     expect(tooLong.statusCode).toBe(400)
