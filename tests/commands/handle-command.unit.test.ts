@@ -98,6 +98,19 @@ describe('handleCommand retries', () => {
     expect(stored[2]?.id).toBe(sent[0]?.[0])
   })
 
+  it('an invocation run again with the same ids (an Idempotency-Key retry) answers with the events it stored', async () => {
+    // Ids that derive from the request, as the admin API's do for an Idempotency-Key.
+    const sameIds = () => {
+      let drawn = 0
+      return () => `0190b000-0000-7000-8000-${String(++drawn).padStart(12, '0')}`
+    }
+    const first = await createOrganization({ store: inner, now, newId: sameIds() }, { name: 'acme' }, context)
+    const again = await createOrganization({ store: inner, now, newId: sameIds() }, { name: 'acme' }, context)
+    expect(again).toEqual(first)
+    const stored = await inner.readStream(organizationStream(first.organization_id))
+    expect(stored.map((event) => event.type)).toEqual(['OrganizationCreated'])
+  })
+
   it('a database that stays down fails the command after a bounded number of sends, all with the same ids', async () => {
     const { store, sent } = intercept(inner, {
       before: async () => {
