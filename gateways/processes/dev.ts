@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../../infra/config/config.ts'
 import { resolveKeyring } from '../../infra/crypto/kek-file.ts'
+import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../infra/event-store/subscription.ts'
 import { createMemoryBudgetLedger } from '../../infra/memory/budget-ledger.ts'
@@ -19,7 +20,7 @@ import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
-import { configuredModels, openCatalogue, withCatalogue } from './models.ts'
+import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
@@ -45,6 +46,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, routerAdapters, readiness) })
     const awaitProjection = projectionWaiter(db, () => projector.wake())
     const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
+    await seedCatalogue(rt, admin.commands, admin.secrets ?? createSecretBox(db, keyring))
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
   })

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify'
+import type { CommandDeps } from '../../commands/handle-command.ts'
+import { seedModels } from '../../commands/models/seed-models.ts'
 import type { Config } from '../../infra/config/config.ts'
 import type { Keyring } from '../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import type { Sql } from '../../infra/ports/database.ts'
+import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { startCatalogueModels } from '../router/catalogue-models.ts'
 import { type Model, parseModels } from '../router/models.ts'
 import { openAdapter } from './adapter.ts'
@@ -74,4 +77,19 @@ export function openCatalogue(
     await catalogue.refresh().catch(onError)
     return catalogue
   })
+}
+
+/**
+ * On start, AIAAS_MODELS seeds the model catalogue: a model never created is created (by
+ * `system:seed`); one changed or deleted through the admin API is left alone. Entries the catalogue
+ * cannot hold (a Unix socket, an upstream name) keep being routed from the config only.
+ */
+export async function seedCatalogue(rt: Runtime, commands: CommandDeps, secrets: SecretBox): Promise<void> {
+  if (!rt.config.AIAAS_MODELS) return
+  const models = parseModels(rt.config.AIAAS_MODELS)
+  const deps = { commands, secrets, allowedAddresses: [] }
+  const { created, skipped } = await seedModels(deps, models, rt.newId())
+  if (created.length > 0) rt.log.info({ models: created }, 'seeded the model catalogue from AIAAS_MODELS')
+  for (const { name, reason } of skipped)
+    rt.log.info({ model: name, reason }, 'AIAAS_MODELS entry not seeded')
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { Gauge } from 'prom-client'
 import type { Config } from '../../infra/config/config.ts'
 import { parseKeyring } from '../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
@@ -14,7 +15,7 @@ import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
-import { configuredModels, openCatalogue, withCatalogue } from './models.ts'
+import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
@@ -75,6 +76,7 @@ export async function startIdentity(config: Config): Promise<Running> {
       adminToken,
       projectionWaiter(db),
     )
+    await seedCatalogue(rt, deps.commands, deps.secrets ?? createSecretBox(db, undefined))
     await app.register(adminRoutes, { prefix: '/admin/v1', ...deps })
   })
 }

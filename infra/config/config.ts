@@ -83,7 +83,7 @@ export const configVariables = {
   AIAAS_MODELS: {
     schema: z.string().optional(),
     default: undefined,
-    doc: 'JSON array of models `[{"name","backend_url","input_usd_per_mtok","output_usd_per_mtok"}]`, each optionally with `"max_output_tokens"` (default 32768, at most 1000000; a larger `max_tokens` is refused with 400), `"backend_model"` and `"backend_socket_path"`; prices at most 100000 USD per million tokens. Unset: the built-in `echo` model. The model catalogue (`/admin/v1/models`) is routed beside these, and wins on a shared name.',
+    doc: 'JSON array of models `[{"name","backend_url","input_usd_per_mtok","output_usd_per_mtok"}]`, each optionally with `"max_output_tokens"` (default 32768, at most 1000000; a larger `max_tokens` is refused with 400), `"backend_model"` and `"backend_socket_path"`; prices at most 100000 USD per million tokens. Unset: the built-in `echo` model. On start they seed the model catalogue (`/admin/v1/models`): each model never created there is created once (not those with a socket path or `backend_model`); the catalogue is routed beside these and wins on a shared name.',
   },
   AIAAS_BACKEND_ALLOWED_ADDRESSES: {
     schema: z

@@ -36,7 +36,16 @@ let backendUrl: string
 beforeAll(async () => {
   await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve))
   backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/v1`
-  platform = await startEmbedded(() => ({ AIAAS_BACKEND_ALLOWED_ADDRESSES: 'loopback' }))
+  const seed = {
+    name: 'seeded',
+    backend_url: backendUrl,
+    input_usd_per_mtok: 0.25,
+    output_usd_per_mtok: 0.75,
+  }
+  platform = await startEmbedded(() => ({
+    AIAAS_BACKEND_ALLOWED_ADDRESSES: 'loopback',
+    AIAAS_MODELS: JSON.stringify([seed]),
+  }))
   e = platform.endpoints
 })
 afterAll(async () => {
@@ -65,6 +74,23 @@ const listed = async (key: string) => {
 }
 
 describe('the router and the model catalogue', () => {
+  it('is seeded from AIAAS_MODELS on first start', async () => {
+    const { key } = await createOrgAndKey(e)
+    const seeded = await eventually(
+      () => admin('GET', '/models/seeded'),
+      (r) => r.status === 200,
+      5000,
+    )
+    expect(await seeded.json()).toMatchObject({
+      name: 'seeded',
+      input_price_per_million_usd: '0.25',
+      output_price_per_million_usd: '0.75',
+      max_output_tokens: 32_768,
+      backends: [{ url: backendUrl, provider: 'openai-compatible', api_key_set: false }],
+    })
+    expect((await chat(key, 'seeded')).status).toBe(200)
+  })
+
   it('routes a catalogue model (and its alias) with its provider key; follows a delete', async () => {
     const { key } = await createOrgAndKey(e)
     const created = await admin('POST', '/models', {
@@ -85,9 +111,7 @@ describe('the router and the model catalogue', () => {
     expect(answered.body).toMatchObject({ object: 'chat.completion' })
     expect(seen.at(-1)).toMatchObject({ authorization: `Bearer ${PROVIDER_KEY}`, 'x-team': 'ml' })
     expect((await chat(key, 'cm')).status).toBe(200)
-    expect(await listed(key)).toEqual(expect.arrayContaining(['catalogue-model', 'cm', 'echo']))
-    // The built-in model still answers beside the catalogue.
-    expect((await chat(key, 'echo')).status).toBe(200)
+    expect(await listed(key)).toEqual(expect.arrayContaining(['catalogue-model', 'cm', 'seeded']))
 
     expect((await admin('DELETE', '/models/catalogue-model')).status).toBe(204)
     const gone = await eventually(
