@@ -16,19 +16,20 @@ import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts
 import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
+import type { MakeDatabase } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 
 export const ADMIN_TOKEN = 'api-keys-test-admin-token-0123456789'
 
 /**
  * The admin API and the router on one app, wired as the processes wire them (the router's key
- * cache included), on a fresh PostgreSQL schema, with the projector running and `echo` and
+ * cache included), on a fresh database (PostgreSQL schema by default), with the projector running and `echo` and
  * `echo-2` (both the mock model, over a Unix socket) as models.
  */
-export async function startPlatform() {
+export async function startPlatform(makeDb: MakeDatabase = makePostgres('apikeys')) {
   const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
   const rt = createRuntime(config, 'test')
-  const { db, dispose } = await makePostgres('apikeys')()
+  const { db, dispose } = await makeDb()
   onTestFinished(dispose)
   const store = createEventStore(db)
   const projector = startSubscription(db, store, readModelsProjection, {})
