@@ -21,12 +21,28 @@ import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 
 export const ADMIN_TOKEN = 'api-keys-test-admin-token-0123456789'
 
+/** Serves `echo` (the mock model) on a Unix socket in a temporary directory, for a test's life. */
+async function mockModelBackend(rt: ReturnType<typeof createRuntime>) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'aiaas-api-keys-'))
+  onTestFinished(() => rm(dataDir, { recursive: true, force: true }))
+  const mock = await serveMockModelOnSocket({ dataDir, logLevel: 'silent', now: rt.now, newId: rt.newId })
+  onTestFinished(() => mock.close())
+  return { backend_url: mock.url, backend_socket_path: mock.socketPath, backend_model: 'echo' }
+}
+
+/** Where models point when a test sends no completion: nothing listens there. */
+const NO_BACKEND = { backend_url: 'http://127.0.0.1:1/v1' }
+
 /**
  * The admin API and the router on one app, wired as the processes wire them (the router's key
- * cache included), on a fresh database (PostgreSQL schema by default), with the projector running and `echo` and
- * `echo-2` (both the mock model, over a Unix socket) as models.
+ * cache included), on a fresh database (a PostgreSQL schema by default), with the projector
+ * running, and `echo` and `echo-2` as models: both the mock model over a Unix socket when
+ * `backend` (the admin route tests, which send no completion, leave it out: no I/O but PGlite).
  */
-export async function startPlatform(makeDb: MakeDatabase = makePostgres('apikeys')) {
+export async function startPlatform(
+  makeDb: MakeDatabase = makePostgres('apikeys'),
+  options: { backend: boolean } = { backend: true },
+) {
   const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
   const rt = createRuntime(config, 'test')
   const { db, dispose } = await makeDb()
@@ -34,11 +50,7 @@ export async function startPlatform(makeDb: MakeDatabase = makePostgres('apikeys
   const store = createEventStore(db)
   const projector = startSubscription(db, store, readModelsProjection, {})
   onTestFinished(() => projector.stop())
-  const dataDir = await mkdtemp(join(tmpdir(), 'aiaas-api-keys-'))
-  onTestFinished(() => rm(dataDir, { recursive: true, force: true }))
-  const mock = await serveMockModelOnSocket({ dataDir, logLevel: 'silent', now: rt.now, newId: rt.newId })
-  onTestFinished(() => mock.close())
-  const backend = { backend_url: mock.url, backend_socket_path: mock.socketPath, backend_model: 'echo' }
+  const backend = options.backend ? await mockModelBackend(rt) : NO_BACKEND
   const price = { input_usd_per_mtok: 1, output_usd_per_mtok: 1, max_output_tokens: 4096 }
   const models: Model[] = [
     { name: 'echo', ...backend, ...price },

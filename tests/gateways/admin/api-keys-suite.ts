@@ -6,7 +6,7 @@ import { admin, newMember, newOrganization, startPlatform as startOn } from './a
 // /admin/v1/api-keys: issue, list, read, revoke, rotate, and their refusals; run on PostgreSQL
 // (api-keys.int.test.ts) and on PGlite (api-keys.unit.test.ts).
 export function apiKeyRouteSuite(makeDb: MakeDatabase) {
-  const startPlatform = () => startOn(makeDb)
+  const startPlatform = () => startOn(makeDb, { backend: false })
   const future = '2031-05-01T12:00:00+02:00'
 
   describe('POST /admin/v1/api-keys', () => {
