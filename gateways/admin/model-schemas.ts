@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { backendUrlProblem } from '../../domain/models/backend-address.ts'
 import { PROVIDERS } from '../../domain/models/model.ts'
 import { canonicalPrice } from '../../domain/models/price.ts'
+import { listOf, pageQuery } from '../http/pagination.ts'
 
 // Wire shapes of /admin/v1/models. Requests are validated here field by field (400 naming the
 // field); the domain checks the address allow-list (422). Responses never carry an api key: only
@@ -105,13 +106,7 @@ export const patchBody = z
 
 export const nameParams = z.object({ name: modelName })
 
-export const listQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    /** The name of the last model of the previous page (`next_cursor`). */
-    cursor: modelName.optional(),
-  })
-  .strict()
+export const listQuery = z.object(pageQuery).strict()
 
 export const model = z.object({
   object: z.literal('model'),
@@ -137,8 +132,4 @@ export const model = z.object({
   updated_at: z.string(),
 })
 
-export const modelList = z.object({
-  object: z.literal('list'),
-  data: z.array(model),
-  next_cursor: z.string().nullable(),
-})
+export const modelList = listOf(model)

@@ -56,6 +56,14 @@ export function pageFrom<T>(rows: readonly T[], limit: number, sortKey: (row: T)
   return { object: 'list' as const, data, next_cursor }
 }
 
+const MAX_POSITION = 2n ** 63n - 1n
+
+/** parseKey for lists in commit order: a global position (a decimal bigint). */
+export const positionKey = (text: string): bigint | null => {
+  const position = /^\d{1,19}$/.test(text) ? BigInt(text) : null
+  return position !== null && position <= MAX_POSITION ? position : null
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** parseKey for lists in uuid (v7: creation) order. */

@@ -28,17 +28,26 @@ export async function findModel(db: Sql, name: string): Promise<ModelRecord | nu
   return rows[0] ? rowSchema.parse(rows[0]) : null
 }
 
-/** Models in name order, after `after` (a cursor: the last name of the previous page). */
+const listedSchema = rowSchema.extend({
+  created_position: z.union([z.bigint(), z.string(), z.number()]).transform((p) => BigInt(p)),
+})
+export type ListedModel = z.infer<typeof listedSchema>
+
+/**
+ * Models in commit order (the position of their ModelCreated), after `after` (the last position
+ * of the previous page): one created while a client pages always comes after its cursor.
+ */
 export async function listModels(
   db: Sql,
-  page: { after: string | null; limit: number },
-): Promise<ModelRecord[]> {
+  page: { after: bigint | null; limit: number },
+): Promise<ListedModel[]> {
   const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM rm_models WHERE ($1::text IS NULL OR name COLLATE "C" > $1::text)
-      ORDER BY name COLLATE "C" LIMIT $2`,
+    `SELECT ${COLUMNS}, created_position FROM rm_models
+      WHERE ($1::bigint IS NULL OR created_position > $1::bigint)
+      ORDER BY created_position LIMIT $2`,
     [page.after, page.limit],
   )
-  return rows.map((row) => rowSchema.parse(row))
+  return rows.map((row) => listedSchema.parse(row))
 }
 
 /** Every model, for the router's catalogue. */

@@ -5,8 +5,9 @@ import type { Sql } from '../../infra/ports/database.ts'
 // event is newer than the row (position), so applying an event twice changes nothing.
 const UPSERT = `
   INSERT INTO rm_models (name, aliases, input_price_per_million_usd, output_price_per_million_usd,
-                         max_output_tokens, backends, created_at, updated_at, version, position)
-  VALUES ($1, $2::jsonb, $3, $4, $5, $6::jsonb, $7, $7, $8, $9)
+                         max_output_tokens, backends, created_at, updated_at, version, position,
+                         created_position)
+  VALUES ($1, $2::jsonb, $3, $4, $5, $6::jsonb, $7, $7, $8, $9, $9)
   ON CONFLICT (name) DO UPDATE SET
     aliases = EXCLUDED.aliases,
     input_price_per_million_usd = EXCLUDED.input_price_per_million_usd,
@@ -14,6 +15,7 @@ const UPSERT = `
     max_output_tokens = EXCLUDED.max_output_tokens,
     backends = EXCLUDED.backends,
     created_at = CASE WHEN $10 THEN EXCLUDED.created_at ELSE rm_models.created_at END,
+    created_position = CASE WHEN $10 THEN EXCLUDED.created_position ELSE rm_models.created_position END,
     updated_at = EXCLUDED.updated_at,
     version = EXCLUDED.version,
     position = EXCLUDED.position

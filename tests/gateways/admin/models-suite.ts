@@ -186,7 +186,7 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
       expect(unknown.body).toMatchObject({ code: 'MODEL_NOT_FOUND' })
     })
 
-    it('lists in name order with a cursor, never missing or repeating a model created while paging', async () => {
+    it('lists in commit order with a cursor, never missing or repeating a model created while paging', async () => {
       for (const name of ['list-b', 'list-d']) await call('POST', '/models', modelBody(name))
       const seen: string[] = []
       let cursor: string | null = null
@@ -198,11 +198,16 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
         const body = listed.body as { data: { name: string }[]; next_cursor: string | null }
         seen.push(...body.data.map((m) => m.name))
         cursor = body.next_cursor
-        if (page++ === 0) await call('POST', '/models', modelBody('list-zzz'))
+        // Sorts first by name, yet was created last: it comes on a later page.
+        if (page++ === 0) await call('POST', '/models', modelBody('aaa-late'))
       } while (cursor)
+      const all = await call('GET', '/models?limit=100')
+      expect(seen).toEqual((all.body as { data: { name: string }[] }).data.map((m) => m.name))
       expect(new Set(seen).size).toBe(seen.length)
-      expect(seen).toEqual([...seen].sort())
-      expect(seen).toEqual(expect.arrayContaining(['list-b', 'list-d', 'list-zzz']))
+      expect(seen.slice(-3)).toEqual(['list-b', 'list-d', 'aaa-late'])
+      const bad = await call('GET', '/models?cursor=not-a-cursor')
+      expect(bad.status).toBe(400)
+      expect(bad.body).toMatchObject({ code: 'INVALID_CURSOR' })
     })
   })
 

@@ -113,14 +113,16 @@ describe('model catalogue read model', () => {
     expect(await findModel(db, 'b')).toMatchObject({ version: 2 })
   })
 
-  it('pages in name order without missing or repeating a model', async () => {
+  it('pages in commit order without missing or repeating a model, a re-created one last', async () => {
     const { db, deps, subscription } = await platform()
     for (const name of ['m3', 'm1', 'M2', 'm0']) await createModel(deps, body(name), context)
+    await deleteModel(deps, 'm1', context)
+    await createModel(deps, body('m1'), context)
     await subscription.catchUp()
     const first = await listModels(db, { after: null, limit: 2 })
-    const second = await listModels(db, { after: first.at(-1)?.name ?? null, limit: 2 })
-    const third = await listModels(db, { after: second.at(-1)?.name ?? null, limit: 2 })
-    expect([...first, ...second, ...third].map((m) => m.name)).toEqual(['M2', 'm0', 'm1', 'm3'])
+    const second = await listModels(db, { after: first.at(-1)?.created_position ?? null, limit: 2 })
+    const third = await listModels(db, { after: second.at(-1)?.created_position ?? null, limit: 2 })
+    expect([...first, ...second, ...third].map((m) => m.name)).toEqual(['m3', 'M2', 'm0', 'm1'])
   })
 
   it('keeps no plaintext secret in events, read models or the data key table', async () => {
