@@ -107,6 +107,16 @@ describe('API keys read model', () => {
     expect(await lookup(db, first.key)).toMatchObject({ valid_until: '2026-11-26T11:10:00.000Z' })
     expect(await lookup(db, second.key)).toMatchObject({ valid_until: '2026-11-26T11:10:00.000Z' })
     expect(await lookup(db, third.key)).toMatchObject({ valid_until: null })
+    // No secret, old or new, is in the log or a read model: only their hashes.
+    const stored = JSON.stringify([
+      (await db.query('SELECT data, metadata FROM events')).rows,
+      (await db.query('SELECT * FROM rm_api_keys')).rows,
+      (await db.query('SELECT * FROM rm_api_key_previous_hashes')).rows,
+    ])
+    for (const { key } of [first, second, third]) {
+      expect(stored).not.toContain(key)
+      expect(stored).toContain(hashKeySecret(key))
+    }
   })
 
   it('marks a revoked key revoked under its current and its rotated-out hashes', async () => {
