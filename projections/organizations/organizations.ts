@@ -1,7 +1,7 @@
 import type { OrganizationEvent } from '../../domain/organizations/organization.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
-// Read model: one row per organization (table in infra/migrations/0010, 0011 and 0110). Queries
+// Read model: one row per organization (table in infra/migrations/0010, 0011, 0110 and 0111). Queries
 // that read it are in ./queries.ts.
 
 /** Where an event sits: its global position (the replay guard) and its stream version (the ETag). */
@@ -41,8 +41,8 @@ export async function projectOrganization(event: OrganizationEvent, at: EventPla
     const { organization_id, name, created_at } = event.data
     // Idempotent: a replayed event finds its row and changes nothing.
     await tx.query(
-      `INSERT INTO rm_organizations (organization_id, name, created_at, position, version)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id) DO NOTHING`,
+      `INSERT INTO rm_organizations (organization_id, name, created_at, position, version, created_position)
+       VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT (organization_id) DO NOTHING`,
       [organization_id, name, created_at, at.position, at.version],
     )
     return
@@ -115,20 +115,24 @@ export async function findOrganization(db: Sql, organizationId: string): Promise
   return rows[0] ? toRow(rows[0]) : null
 }
 
+/** A listed organization, with the position of its creation: the list's sort key and cursor. */
+export type ListedOrganization = OrganizationRow & { created_position: bigint }
+
 /**
- * A page of organizations in id order. Ids are uuidv7, so the order is creation order and an
- * organization created while a client pages lands after every cursor it already holds: a list
- * never misses or repeats one.
+ * A page of organizations in the order they were created, after the one created at `after`.
+ * The order is commit order (the creation event's global position), which the projector applies
+ * without gaps: an organization that appears while a client pages lands after every cursor it
+ * already holds, so a list never misses or repeats one.
  */
 export async function listOrganizations(
   db: Sql,
-  page: { after: string | null; limit: number; status?: OrganizationStatus | undefined },
-): Promise<OrganizationRow[]> {
-  const { rows } = await db.query<StoredRow>(
-    `SELECT ${COLUMNS} FROM rm_organizations
-      WHERE ($1::uuid IS NULL OR organization_id > $1::uuid) AND ($2::text IS NULL OR status = $2)
-      ORDER BY organization_id LIMIT $3`,
+  page: { after: bigint | null; limit: number; status?: OrganizationStatus | undefined },
+): Promise<ListedOrganization[]> {
+  const { rows } = await db.query<StoredRow & { created_position: string | number | bigint }>(
+    `SELECT ${COLUMNS}, created_position FROM rm_organizations
+      WHERE ($1::bigint IS NULL OR created_position > $1::bigint) AND ($2::text IS NULL OR status = $2)
+      ORDER BY created_position LIMIT $3`,
     [page.after, page.status ?? null, page.limit],
   )
-  return rows.map(toRow)
+  return rows.map((row) => ({ ...toRow(row), created_position: BigInt(row.created_position) }))
 }

@@ -75,9 +75,29 @@ describe('organizations read model', () => {
     await suspendOrganization(deps, { organization_id: ids[2] ?? '', reason: 'audit' }, context)
     await subscription.catchUp()
     const names = (rows: { name: string }[]) => rows.map((row) => row.name)
-    expect(names(await listOrganizations(db, { after: null, limit: 2 }))).toEqual(['A', 'B'])
-    expect(names(await listOrganizations(db, { after: ids[1] ?? '', limit: 10 }))).toEqual(['C', 'D'])
+    const first = await listOrganizations(db, { after: null, limit: 2 })
+    expect(names(first)).toEqual(['A', 'B'])
+    const after = first[1]?.created_position ?? null
+    expect(names(await listOrganizations(db, { after, limit: 10 }))).toEqual(['C', 'D'])
     expect(names(await listOrganizations(db, { after: null, limit: 10, status: 'suspended' }))).toEqual(['C'])
+  })
+
+  it('lists in commit order, not id order: an id drawn earlier but committed later comes later', async () => {
+    const { db, deps, subscription } = await platform()
+    // Two creates whose ids were drawn in one order and committed in the other, as two
+    // concurrent requests can: a client that paged past the first must still find the second.
+    const [early, late] = [v7(), v7()]
+    const drawing = (id: string) => {
+      const ids = [id]
+      return { ...deps, newId: () => ids.shift() ?? v7() }
+    }
+    await createOrganization(drawing(late), { name: 'committed first' }, context)
+    await subscription.catchUp()
+    const seen = await listOrganizations(db, { after: null, limit: 10 })
+    await createOrganization(drawing(early), { name: 'committed second' }, context)
+    await subscription.catchUp()
+    const cursor = seen.at(-1)?.created_position ?? null
+    expect((await listOrganizations(db, { after: cursor, limit: 10 })).map((row) => row.id)).toEqual([early])
   })
 
   it('is disposable: a rebuild from the log equals the live table', async () => {
@@ -107,7 +127,7 @@ describe('organizations read model', () => {
     expect(live.map((row) => row.status)).toEqual(['active', 'suspended', 'closed'])
   })
 
-  it('migration 0110 gives rows projected before it their version from the log', async () => {
+  it('migrations 0110 and 0111 give rows projected before them their version and creation position from the log', async () => {
     const db = await createPgliteDatabase(undefined)
     closers.push(() => db.close())
     await migrate(
@@ -130,5 +150,8 @@ describe('organizations read model', () => {
     )
     await migrate(db)
     expect(await findOrganization(db, organization_id)).toMatchObject({ status: 'active', version: 1 })
+    const [created] = await store.readStream(`organization-${organization_id}`)
+    const [listed] = await listOrganizations(db, { after: null, limit: 1 })
+    expect(listed?.created_position).toBe(created?.global_position)
   })
 })
