@@ -38,7 +38,9 @@ export const rotateBody = z.object({ grace_seconds: z.number().int().min(0).max(
 
 export const keyParams = z.object({ api_key_id: z.uuid() })
 
-export const listQuery = z.object({ organization_id: z.uuid(), ...pageQuery }).strict()
+export const listQuery = z
+  .object({ organization_id: z.uuid(), status: z.enum(['active', 'revoked']).optional(), ...pageQuery })
+  .strict()
 
 const fields = {
   id: z.uuid(),

@@ -53,9 +53,9 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) 
     '/api-keys',
     { schema: { querystring: listQuery, response: { 200: apiKeyList } } },
     async (request) => {
-      const { organization_id, limit, cursor } = request.query
+      const { limit, cursor, ...filters } = request.query
       const after = cursorAfter(cursor, uuidKey)
-      const rows = await listApiKeys(deps.readModels, { organization_id, after, limit: limit + 1 })
+      const rows = await listApiKeys(deps.readModels, { ...filters, after, limit: limit + 1 })
       return pageFrom(rows.map(shown), limit, (key) => key.id)
     },
   )

@@ -69,13 +69,19 @@ export async function findApiKey(db: Sql, apiKeyId: string): Promise<ApiKeyView 
  */
 export async function listApiKeys(
   db: Sql,
-  query: { organization_id: string; after: string | null; limit: number },
+  query: {
+    organization_id: string
+    status?: 'active' | 'revoked' | undefined
+    after: string | null
+    limit: number
+  },
 ): Promise<ApiKeyView[]> {
   const { rows } = await db.query<Row>(
     `SELECT ${COLUMNS} FROM rm_api_keys
       WHERE organization_id = $1 AND ($2::uuid IS NULL OR api_key_id > $2::uuid)
+        AND ($4::text IS NULL OR status = $4::text)
       ORDER BY api_key_id LIMIT $3`,
-    [query.organization_id, query.after, query.limit],
+    [query.organization_id, query.after, query.limit, query.status ?? null],
   )
   return rows.map(toView)
 }

@@ -139,6 +139,20 @@ export function apiKeyRouteSuite(makeDb: MakeDatabase) {
       expect(second.body).toMatchObject({ next_cursor: null })
       expect((second.body as typeof page).data.map((k) => k.id)).toEqual(ids.slice(2))
 
+      await admin(platform, 'POST', `/api-keys/${ids[1]}/revoke`)
+      const revoked = await admin(
+        platform,
+        'GET',
+        `/api-keys?organization_id=${organization_id}&status=revoked`,
+      )
+      expect((revoked.body as typeof page).data.map((k) => k.id)).toEqual([ids[1]])
+      const active = await admin(
+        platform,
+        'GET',
+        `/api-keys?organization_id=${organization_id}&status=active`,
+      )
+      expect((active.body as typeof page).data.map((k) => k.id)).toEqual([ids[0], ids[2], ids[3]])
+
       const forged = await admin(
         platform,
         'GET',
