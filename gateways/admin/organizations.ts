@@ -3,7 +3,7 @@ import { createOrganization } from '../../commands/organizations/create-organiza
 import { updateOrganization } from '../../commands/organizations/update-organization.ts'
 import { organizationStream } from '../../domain/organizations/organization.ts'
 import { listOrganizations } from '../../projections/organizations/organizations.ts'
-import { cursorAfter, pageFrom } from '../http/pagination.ts'
+import { cursorAfter, pageFrom, positionKey } from '../http/pagination.ts'
 import { type AdminDeps, commandContext } from './context.ts'
 import { organizationLifecycleRoutes } from './organization-lifecycle.ts'
 import {
@@ -16,13 +16,6 @@ import {
 } from './organization-schemas.ts'
 import { replyAfterCommand, replyWithOrganization, shownOrganization } from './organization-view.ts'
 import { created, requireIfMatch } from './preconditions.ts'
-
-/** The list's sort key: the global position of the creation event (commit order). */
-const MAX_POSITION = 2n ** 63n - 1n
-const positionKey = (text: string): bigint | null => {
-  const position = /^\d{1,19}$/.test(text) ? BigInt(text) : null
-  return position !== null && position <= MAX_POSITION ? position : null
-}
 
 /** /organizations: create, list, read, change (name and settings); lifecycle in its own file. */
 export const organizationRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) => {
