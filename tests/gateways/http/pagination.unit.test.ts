@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
-import { cursorAfter, encodeCursor, pageFrom, pageQuery, uuidKey } from '../../../gateways/http/pagination.ts'
+import {
+  cursorAfter,
+  encodeCursor,
+  pageFrom,
+  pageQuery,
+  positionKey,
+  uuidKey,
+} from '../../../gateways/http/pagination.ts'
 
 // The cursor is opaque and checked: a client can only hand back what a page gave it.
 
@@ -28,6 +35,17 @@ describe('cursors', () => {
     expect(codeOf(() => cursorAfter('not base64!', uuidKey))).toBe('INVALID_CURSOR')
     expect(codeOf(() => cursorAfter(encodeCursor('42'), uuidKey))).toBe('INVALID_CURSOR')
     expect(codeOf(() => cursorAfter(Buffer.from(ID).toString('base64url'), uuidKey))).toBe('INVALID_CURSOR')
+  })
+})
+
+describe('positionKey', () => {
+  it('reads a global position (a bigint past 2^53) and refuses what is not one', () => {
+    expect(cursorAfter(encodeCursor('72057594085376000'), positionKey)).toBe(72057594085376000n)
+    expect(positionKey('9223372036854775807')).toBe(2n ** 63n - 1n)
+    expect(positionKey('9223372036854775808')).toBeNull()
+    expect(positionKey('-1')).toBeNull()
+    expect(positionKey('1e3')).toBeNull()
+    expect(codeOf(() => cursorAfter(encodeCursor(ID), positionKey))).toBe('INVALID_CURSOR')
   })
 })
 
