@@ -17,8 +17,9 @@ async function projectIssued(
   await tx.query(
     `INSERT INTO rm_api_keys
        (api_key_id, organization_id, name, key_hash, key_prefix, status, created_at, position,
-        allowed_models, rpm_limit, tpm_limit, expires_at, owner_user_id, require_signature, version)
-     VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, $12, $13, 0)
+        allowed_models, rpm_limit, tpm_limit, expires_at, owner_user_id, require_signature, version,
+        created_position)
+     VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, $12, $13, 0, $7)
      ON CONFLICT (api_key_id) DO NOTHING`,
     [
       d.api_key_id,

@@ -63,25 +63,31 @@ export async function findApiKey(db: Sql, apiKeyId: string): Promise<ApiKeyView 
   return row ? toView(row) : null
 }
 
+export type ListedApiKey = ApiKeyView & { created_position: bigint }
+
 /**
- * One page of an organization's keys in id order. Ids are uuidv7, so a key issued while a client
- * pages sorts after every key already issued: a list never misses or repeats a key.
+ * One page of an organization's keys in commit order (the position of their ApiKeyIssued, which
+ * the projector applies gap-free): a key issued while a client pages sorts after every cursor the
+ * client holds, so a list never misses or repeats a key.
  */
 export async function listApiKeys(
   db: Sql,
   query: {
     organization_id: string
     status?: 'active' | 'revoked' | undefined
-    after: string | null
+    after: bigint | null
     limit: number
   },
-): Promise<ApiKeyView[]> {
-  const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM rm_api_keys
-      WHERE organization_id = $1 AND ($2::uuid IS NULL OR api_key_id > $2::uuid)
+): Promise<ListedApiKey[]> {
+  const { rows } = await db.query<Row & { created_position: string | number | bigint }>(
+    `SELECT ${COLUMNS}, created_position FROM rm_api_keys
+      WHERE organization_id = $1 AND ($2::bigint IS NULL OR created_position > $2::bigint)
         AND ($4::text IS NULL OR status = $4::text)
-      ORDER BY api_key_id LIMIT $3`,
+      ORDER BY created_position LIMIT $3`,
     [query.organization_id, query.after, query.limit, query.status ?? null],
   )
-  return rows.map(toView)
+  return rows.map(({ created_position, ...row }) => ({
+    ...toView(row),
+    created_position: BigInt(created_position),
+  }))
 }

@@ -185,8 +185,25 @@ describe('API keys read model', () => {
     await subscription.catchUp()
     const first = await listApiKeys(db, { organization_id, after: null, limit: 2 })
     expect(first.map((k) => k.id)).toEqual(ids.slice(0, 2))
-    const rest = await listApiKeys(db, { organization_id, after: first[1]?.id ?? null, limit: 2 })
+    const rest = await listApiKeys(db, {
+      organization_id,
+      after: first[1]?.created_position ?? null,
+      limit: 2,
+    })
     expect(rest.map((k) => k.id)).toEqual(ids.slice(2))
+  })
+
+  it('lists keys in commit order, not id order: a key whose id is older but committed later comes later', async () => {
+    const { db, deps, subscription, organization_id } = await platform()
+    // Ids drawn before their commands commit: the second key to commit has the smaller id.
+    const [older, newer] = [v7(), v7()]
+    const drawn = [newer, v7(), older, v7()]
+    const ordered = { ...deps, newId: () => drawn.shift() ?? v7() }
+    await issueApiKey(ordered, { organization_id, name: 'first committed' }, context)
+    await issueApiKey(ordered, { organization_id, name: 'second committed' }, context)
+    await subscription.catchUp()
+    const listed = await listApiKeys(db, { organization_id, after: null, limit: 10 })
+    expect(listed.map((k) => k.id)).toEqual([newer, older])
   })
 
   it('is disposable: a rebuild from the log equals the live tables', async () => {
