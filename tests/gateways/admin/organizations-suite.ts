@@ -177,6 +177,17 @@ export function organizationRouteSuite(makeDatabase: MakeDatabase) {
       expect(current.headers.etag).toBe('"2"')
     })
 
+    it('two PATCHes with the same If-Match: one applies, the other is a 412, one event stored', async () => {
+      const id = await create('Contested')
+      const patch = (name: string) => call('PATCH', `/organizations/${id}`, { name }, { 'if-match': '"0"' })
+      const answers = await Promise.all([patch('Left'), patch('Right')])
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 412])
+      const events = await platform.store.readStream(organizationStream(id))
+      expect(events.map((e) => e.type)).toEqual(['OrganizationCreated', 'OrganizationRenamed'])
+      const winner = answers.find((a) => a.status === 200)
+      expect((await call('GET', `/organizations/${id}`)).body.name).toBe(winner?.body.name)
+    })
+
     it('refuses bad fields with a 400 naming the field, and an unknown id with 404', async () => {
       const id = await create('Strict')
       const zone = await call('PATCH', `/organizations/${id}`, { settings: { timezone: 'Mars/Olympus' } })
