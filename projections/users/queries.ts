@@ -1,7 +1,7 @@
 import type { OrganizationRole } from '../../domain/users/user.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
-// The queries the admin API reads users and memberships with (tables: migrations 0120, 0121).
+// The queries the admin API reads users and memberships with (tables: migrations 0120-0123).
 
 export interface MembershipRow {
   organization_id: string
@@ -42,30 +42,36 @@ export async function findUser(db: Sql, userId: string): Promise<UserRow | null>
   return rows[0] ? toRow(rows[0]) : null
 }
 
+export type ListedUser = UserRow & { created_position: bigint }
+
 export interface UserPage {
   limit: number
-  /** The id of the last user of the previous page; null: from the start. */
-  after: string | null
+  /** `created_position` of the last user of the previous page; null: from the start. */
+  after: bigint | null
   /** Only members of this organization. */
   organization_id?: string | undefined
   status?: UserRow['status'] | undefined
 }
 
 /**
- * Users in id order. Ids are uuidv7, so this is creation order (up to clock differences between
- * replicas), and a row never changes its place: paging by the last id never repeats a user.
+ * Users in commit order: by the global position of their creation event, which the projector
+ * applies without gaps, so a user who becomes visible while a client pages sorts after every
+ * cursor the client holds (migration 0123).
  */
-export async function listUsers(db: Sql, page: UserPage): Promise<UserRow[]> {
-  const { rows } = await db.query<Stored>(
-    `SELECT ${columns} FROM rm_users u
-      WHERE ($1::uuid IS NULL OR u.user_id > $1::uuid)
+export async function listUsers(db: Sql, page: UserPage): Promise<ListedUser[]> {
+  const { rows } = await db.query<Stored & { created_position: string | number | bigint }>(
+    `SELECT ${columns}, created_position FROM rm_users u
+      WHERE ($1::bigint IS NULL OR u.created_position > $1::bigint)
         AND ($2::text IS NULL OR u.status = $2::text)
         AND ($3::uuid IS NULL OR EXISTS (
               SELECT 1 FROM rm_memberships m WHERE m.user_id = u.user_id AND m.organization_id = $3::uuid))
-      ORDER BY u.user_id LIMIT $4`,
+      ORDER BY u.created_position LIMIT $4`,
     [page.after, page.status ?? null, page.organization_id ?? null, page.limit],
   )
-  return rows.map(toRow)
+  return rows.map(({ created_position, ...row }) => ({
+    ...toRow(row),
+    created_position: BigInt(created_position),
+  }))
 }
 
 /** The memberships of each of these users (one query for a page of users). */

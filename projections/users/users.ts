@@ -40,8 +40,9 @@ export async function projectUser(event: UserEvent, at: At, tx: Sql): Promise<vo
       const { user_id, email, display_name, created_at } = event.data
       const status = event.type === 'UserCreated' ? 'active' : 'invited'
       await tx.query(
-        `INSERT INTO rm_users (user_id, email, display_name, status, platform_admin, created_at, version, position)
-         VALUES ($1, $2, $3, $4, false, $5, $6, $7) ON CONFLICT (user_id) DO NOTHING`,
+        `INSERT INTO rm_users
+           (user_id, email, display_name, status, platform_admin, created_at, version, position, created_position)
+         VALUES ($1, $2, $3, $4, false, $5, $6, $7, $7) ON CONFLICT (user_id) DO NOTHING`,
         [user_id, email, display_name, status, created_at, at.stream_version, at.global_position],
       )
       return

@@ -82,19 +82,22 @@ describe('users read model', () => {
     expect(await membershipsOf(db, ada.user_id)).toEqual([])
   })
 
-  it('lists users in creation order, a page after a cursor', async () => {
+  it('lists users in commit order, not id order, a page after a cursor', async () => {
     const { db, deps, subscription } = await platform()
-    const made = []
-    for (const name of ['a', 'b', 'c']) {
-      made.push(
-        await createUser(deps, { email: `${name}@x.test`, display_name: name, invite: false }, context),
-      )
-    }
+    // An id drawn before the others but committed after them, as a slow request's would be.
+    const drawnFirst = v7()
+    const a = await createUser(deps, { email: 'a@x.test', display_name: 'a', invite: false }, context)
+    const b = await createUser(deps, { email: 'b@x.test', display_name: 'b', invite: false }, context)
+    const late = { ...deps, newId: () => drawnFirst }
+    const c = await createUser(late, { email: 'c@x.test', display_name: 'c', invite: false }, context)
+    expect(c.user_id < a.user_id).toBe(true)
     await subscription.catchUp()
+
     const first = await listUsers(db, { limit: 2, after: null })
-    expect(first.map((user) => user.email)).toEqual(['a@x.test', 'b@x.test'])
-    const rest = await listUsers(db, { limit: 2, after: first[1]!.id })
-    expect(rest.map((user) => user.id)).toEqual([made[2]!.user_id])
+    expect(first.map((user) => user.id)).toEqual([a.user_id, b.user_id])
+    expect(first.map((user) => user.created_position)).toEqual([a.position, b.position])
+    const rest = await listUsers(db, { limit: 2, after: first[1]!.created_position })
+    expect(rest.map((user) => user.id)).toEqual([c.user_id])
   })
 
   it('is disposable: a rebuild from the log equals the live read model', async () => {

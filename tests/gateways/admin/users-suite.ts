@@ -103,7 +103,7 @@ export function userRouteSuite(makeDatabase: MakeDatabase) {
       expect((await client.call('GET', '/users/not-a-uuid')).status).toBe(400)
     })
 
-    it('pages through every user once, in creation order; one created while paging comes on a later page', async () => {
+    it('pages through every user once, in commit order; one created while paging comes on a later page', async () => {
       const ids = [await client.user(), await client.user(), await client.user()]
       const seen: string[] = []
       let cursor: string | null = null
@@ -117,8 +117,8 @@ export function userRouteSuite(makeDatabase: MakeDatabase) {
         late ??= await client.user()
       } while (cursor)
       expect(new Set(seen).size).toBe(seen.length)
-      expect(seen).toEqual([...seen].sort())
-      expect(seen).toEqual(expect.arrayContaining([...ids, late]))
+      const mine = [...ids, late]
+      expect(seen.filter((id) => mine.includes(id))).toEqual(mine)
     })
 
     it('filters by status and by organization membership', async () => {
