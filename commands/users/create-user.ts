@@ -36,8 +36,22 @@ async function claimEmail(deps: UserCommandDeps, key: string, userId: string, em
 }
 
 /**
+ * Gives the claim back after a failed create, but only when the user's stream is empty: an append
+ * whose reply was lost (DATABASE_UNAVAILABLE) may have committed, and then the claim is the
+ * user's. When even that cannot be read, the claim stays; claimEmail takes over an abandoned one.
+ */
+async function releaseUnlessCreated(deps: UserCommandDeps, key: string, userId: string): Promise<void> {
+  try {
+    const created = await deps.store.readStream(userStream(userId), { limit: 1 })
+    if (created.length === 0) await deps.emails.release(key, userId)
+  } catch {
+    // The caller's error is the one to report; this claim is left to the takeover.
+  }
+}
+
+/**
  * Claims the email, then appends UserCreated (or UserInvited). The claim is the one cross-stream
- * rule (docs/adr/0009-email-reservation.md); when the append fails, the claim is released again.
+ * rule (docs/adr/0009-email-reservation.md); when the create fails, the claim is released again.
  */
 export async function createUser(
   deps: UserCommandDeps,
@@ -60,11 +74,7 @@ export async function createUser(
     const { email, display_name } = input
     return { user_id, email, display_name, status, created_at: now, position: positions.at(-1) ?? 0n }
   } catch (error) {
-    // DATABASE_UNAVAILABLE leaves it unknown whether the append committed: the claim stays, and
-    // is taken over later only if the user's stream is still empty (claimEmail).
-    if (!(error instanceof AppError && error.code === 'DATABASE_UNAVAILABLE')) {
-      await deps.emails.release(key, user_id).catch(() => {})
-    }
+    await releaseUnlessCreated(deps, key, user_id)
     throw error
   }
 }

@@ -66,12 +66,30 @@ describe('createUser: one user per email, whatever its case', () => {
     expect(await reservations(db)).toEqual([])
   })
 
-  it('keeps the claim when it is unknown whether the append committed (database unavailable)', async () => {
-    const { db, deps } = await platform(failingAppends('DATABASE_UNAVAILABLE'))
+  it('keeps the claim when the append committed but its reply was lost (database unavailable)', async () => {
+    const lostReplies = (store: EventStore): EventStore => ({
+      ...store,
+      append: async (stream, events, expected) => {
+        await store.append(stream, events, expected)
+        throw new AppError('DATABASE_UNAVAILABLE', 'the reply was lost in the test')
+      },
+    })
+    const { db, deps } = await platform(lostReplies)
     await expect(createUser(deps, ada('ada@example.com'), context)).rejects.toMatchObject({
       code: 'DATABASE_UNAVAILABLE',
     })
     expect(await reservations(db)).toHaveLength(1)
+    await expect(createUser(deps, ada('ADA@example.com'), context)).rejects.toMatchObject({
+      code: 'EMAIL_TAKEN',
+    })
+  })
+
+  it('gives the claim back when the database failed before the append committed', async () => {
+    const { db, deps } = await platform(failingAppends('DATABASE_UNAVAILABLE'))
+    await expect(createUser(deps, ada('ada@example.com'), context)).rejects.toMatchObject({
+      code: 'DATABASE_UNAVAILABLE',
+    })
+    expect(await reservations(db)).toEqual([])
   })
 
   it('takes over a claim abandoned by a create that never appended, once it is old enough', async () => {
