@@ -1,34 +1,25 @@
 import { v7 } from 'uuid'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CommandContext } from '../../commands/handle-command.ts'
 import { createOrganization } from '../../commands/organizations/create-organization.ts'
 import { createUser } from '../../commands/users/create-user.ts'
 import { removeMembership, setMembership } from '../../commands/users/memberships.ts'
 import { updateUser } from '../../commands/users/update-user.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../infra/event-store/subscription.ts'
-import { migrate } from '../../infra/migrations/migrate.ts'
-import { createPgliteDatabase } from '../../infra/pglite/database.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { sqlEmailReservations } from '../../projections/users/email-reservations.ts'
 import { findUser, listUsers, membershipsOf } from '../../projections/users/queries.ts'
+import { startReadModels, testContext } from '../support/read-models.ts'
 
-const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const context = testContext
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
 
 async function platform() {
-  const db = await createPgliteDatabase(undefined)
-  await migrate(db)
-  const store = createEventStore(db)
-  const subscription = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
-  closers.push(
-    () => db.close(),
-    () => subscription.stop(),
-  )
+  const { db, store, projector: subscription } = await startReadModels()
   const deps = {
     store,
     now: () => new Date('2026-11-26T10:00:00Z'),

@@ -1,13 +1,13 @@
 import { v7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CommandContext } from '../../../commands/handle-command.ts'
 import { createUser, type UserCommandDeps } from '../../../commands/users/create-user.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { sqlEmailReservations } from '../../../projections/users/email-reservations.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import { testContext } from '../../support/read-models.ts'
 
-const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const context = testContext
 const N = 8
 
 let db: Database

@@ -1,6 +1,5 @@
 import { v7 } from 'uuid'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CommandContext } from '../../../commands/handle-command.ts'
 import { ABANDONED_CLAIM_MS, createUser, type UserCommandDeps } from '../../../commands/users/create-user.ts'
 import { AppError } from '../../../domain/errors.ts'
 import { userStream } from '../../../domain/users/user.ts'
@@ -10,8 +9,9 @@ import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import type { EventStore } from '../../../infra/ports/event-store.ts'
 import { sqlEmailReservations } from '../../../projections/users/email-reservations.ts'
+import { testContext } from '../../support/read-models.ts'
 
-const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const context = testContext
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()

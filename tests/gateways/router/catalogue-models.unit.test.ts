@@ -4,11 +4,7 @@ import { createModel, type ModelCommandDeps, updateModel } from '../../../comman
 import { startCatalogueModels } from '../../../gateways/router/catalogue-models.ts'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
-import { createEventStore } from '../../../infra/event-store/event-store.ts'
-import { startSubscription } from '../../../infra/event-store/subscription.ts'
-import { migrate } from '../../../infra/migrations/migrate.ts'
-import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
-import { readModelsProjection } from '../../../projections/read-models.ts'
+import { startReadModels } from '../../support/read-models.ts'
 
 const SECRET = 'sk-provider-router-0123456789abcdef'
 const context = {
@@ -25,14 +21,7 @@ afterEach(async () => {
 })
 
 async function platform() {
-  const db = await createPgliteDatabase(undefined)
-  await migrate(db)
-  const store = createEventStore(db)
-  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
-  closers.push(
-    () => db.close(),
-    () => projector.stop(),
-  )
+  const { db, store, projector } = await startReadModels()
   const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
   const deps: ModelCommandDeps = {
     commands: { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 },

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { issueApiKey } from '../../../commands/api-keys/issue-api-key.ts'
 import { revokeApiKey } from '../../../commands/api-keys/revoke-api-key.ts'
 import { rotateApiKey } from '../../../commands/api-keys/rotate-api-key.ts'
-import type { CommandContext } from '../../../commands/handle-command.ts'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
 import { suspendOrganization } from '../../../commands/organizations/lifecycle.ts'
 import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
@@ -13,31 +12,23 @@ import { apiKeyStream } from '../../../domain/api-keys/api-key.ts'
 import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
-import { migrate } from '../../../infra/migrations/migrate.ts'
-import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
 import { NO_STREAM } from '../../../infra/ports/event-store.ts'
 import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { findApiKey, listApiKeys } from '../../../projections/api-keys/queries.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import { sqlEmailReservations } from '../../../projections/users/email-reservations.ts'
+import { startReadModels, testContext } from '../../support/read-models.ts'
 
 // The API keys read model: what the router finds by hash (rotation grace included) and what the
 // admin API lists, rebuilt from the log to the same rows.
-const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const context = testContext
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
 
 async function platform() {
-  const db = await createPgliteDatabase(undefined)
-  await migrate(db)
-  const store = createEventStore(db)
-  const subscription = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
-  closers.push(
-    () => db.close(),
-    () => subscription.stop(),
-  )
+  const { db, store, projector: subscription } = await startReadModels()
   const clock = { now: new Date('2026-11-26T10:00:00Z') }
   const deps = { store, now: () => clock.now, newId: v7 }
   const org = await createOrganization(deps, { name: 'Acme' }, context)

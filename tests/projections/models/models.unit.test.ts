@@ -1,5 +1,5 @@
 import { v7 } from 'uuid'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   createModel,
   deleteModel,
@@ -9,13 +9,10 @@ import {
 } from '../../../commands/models/model-commands.ts'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
-import { createEventStore } from '../../../infra/event-store/event-store.ts'
-import { startSubscription } from '../../../infra/event-store/subscription.ts'
-import { migrate } from '../../../infra/migrations/migrate.ts'
-import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { findModel, listModels } from '../../../projections/models/model-query.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
+import { startReadModels } from '../../support/read-models.ts'
 
 // Not annotated: the command context grows fields (source IP, user agent) as the issue goes on.
 const context = {
@@ -28,20 +25,9 @@ const context = {
 }
 const SECRET = 'sk-live-known-secret-0123456789abcdef'
 const SECRET2 = 'sk-live-second-secret-fedcba9876543210'
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
 
 async function platform() {
-  const db = await createPgliteDatabase(undefined)
-  await migrate(db)
-  const store = createEventStore(db)
-  const subscription = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
-  closers.push(
-    () => db.close(),
-    () => subscription.stop(),
-  )
+  const { db, store, projector: subscription } = await startReadModels()
   const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
   const deps: ModelCommandDeps = {
     commands: { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 },

@@ -1,6 +1,5 @@
 import { v7 } from 'uuid'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CommandContext } from '../../../commands/handle-command.ts'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
 import {
   closeOrganization,
@@ -15,23 +14,17 @@ import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
 import { findOrganization, listOrganizations } from '../../../projections/organizations/organizations.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import { newEvent } from '../../infra/contracts/test-database.ts'
+import { startReadModels, testContext } from '../../support/read-models.ts'
 
 // The organizations read model: status, settings, name and version (the ETag) follow the stream.
-const context: CommandContext = { actor: 'test', correlation_id: v7(), causation_id: null, source: 'test' }
+const context = testContext
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
 
 async function platform() {
-  const db = await createPgliteDatabase(undefined)
-  await migrate(db)
-  const store = createEventStore(db)
-  const subscription = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
-  closers.push(
-    () => db.close(),
-    () => subscription.stop(),
-  )
+  const { db, store, projector: subscription } = await startReadModels()
   const deps = { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 }
   return { db, deps, subscription }
 }

@@ -1,0 +1,36 @@
+import { v7 } from 'uuid'
+import { onTestFinished } from 'vitest'
+import type { CommandContext } from '../../commands/handle-command.ts'
+import { createEventStore } from '../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../infra/event-store/subscription.ts'
+import { migrate } from '../../infra/migrations/migrate.ts'
+import { createPgliteDatabase } from '../../infra/pglite/database.ts'
+import { readModelsProjection } from '../../projections/read-models.ts'
+
+/** Who a test's commands come from. */
+export const testContext: CommandContext = {
+  actor: 'test',
+  correlation_id: v7(),
+  causation_id: null,
+  source: 'test',
+}
+
+/** The fixed clock of read-model tests. */
+export const TEST_NOW = new Date('2026-11-26T10:00:00Z')
+
+/**
+ * An in-memory PGlite, migrated, with its event store and the read-models projector (idle between
+ * the test's own catchUp() calls). Closed when the test finishes, projector first. Call it inside
+ * a test.
+ */
+export async function startReadModels() {
+  const db = await createPgliteDatabase(undefined)
+  await migrate(db)
+  const store = createEventStore(db)
+  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  onTestFinished(async () => {
+    await projector.stop()
+    await db.close()
+  })
+  return { db, store, projector }
+}
