@@ -1,4 +1,4 @@
-import { apiKeyStream } from '../../domain/api-keys/api-key.ts'
+import { type ApiKeyOptions, apiKeyStream } from '../../domain/api-keys/api-key.ts'
 import { apiKeyDecider } from '../../domain/api-keys/decider.ts'
 import { hashKeySecret, keyPrefix, newKeySecret } from '../../domain/api-keys/key-secret.ts'
 import { organizationDecider } from '../../domain/organizations/decider.ts'
@@ -18,19 +18,13 @@ export interface IssueApiKeyInput {
   require_signature?: boolean | undefined
 }
 
-export interface IssuedApiKey {
+export interface IssuedApiKey extends ApiKeyOptions {
   api_key_id: string
   organization_id: string
   name: string
   /** The secret: returned once, never stored. */
   key: string
   key_prefix: string
-  allowed_models: string[] | null
-  rpm_limit: number | null
-  tpm_limit: number | null
-  expires_at: string | null
-  owner_user_id: string | null
-  require_signature: boolean
   created_at: string
   position: bigint
 }

@@ -2,6 +2,17 @@
 // alike; the secret is shown once, in the response that issued (or rotated) it.
 import { z } from 'zod'
 
+/** What an admin chooses for a key when issuing it, beyond its name. */
+export interface ApiKeyOptions {
+  /** Model names the key may call; null allows every model. */
+  allowed_models: string[] | null
+  rpm_limit: number | null
+  tpm_limit: number | null
+  expires_at: string | null
+  owner_user_id: string | null
+  require_signature: boolean
+}
+
 /** Most a rotated-out secret keeps working: 7 days. */
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600
 

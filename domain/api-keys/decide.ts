@@ -1,24 +1,17 @@
 import { AppError } from '../errors.ts'
 import type { Organization } from '../organizations/organization.ts'
 import type { User } from '../users/user.ts'
-import { type ApiKey, type ApiKeyEvent, MAX_GRACE_SECONDS } from './api-key.ts'
+import { type ApiKey, type ApiKeyEvent, type ApiKeyOptions, MAX_GRACE_SECONDS } from './api-key.ts'
 
 // Commands carry everything a decision needs (ids, hashes, time): the decider stays pure.
 export interface IssueApiKey {
   type: 'IssueApiKey'
-  data: {
+  data: ApiKeyOptions & {
     api_key_id: string
     organization_id: string
     name: string
     key_hash: string
     key_prefix: string
-    /** Model names the key may call; null allows every model. */
-    allowed_models: string[] | null
-    rpm_limit: number | null
-    tpm_limit: number | null
-    expires_at: string | null
-    owner_user_id: string | null
-    require_signature: boolean
     now: string
   }
   /** The state of the organization the key is for, loaded by the command handler. */

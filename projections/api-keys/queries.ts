@@ -1,18 +1,13 @@
+import type { ApiKeyOptions } from '../../domain/api-keys/api-key.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
 // What the admin API shows of a key: never the secret, never its hash.
-export interface ApiKeyView {
+export interface ApiKeyView extends ApiKeyOptions {
   id: string
   organization_id: string
   name: string
   key_prefix: string
   status: 'active' | 'revoked'
-  allowed_models: string[] | null
-  rpm_limit: number | null
-  tpm_limit: number | null
-  expires_at: string | null
-  owner_user_id: string | null
-  require_signature: boolean
   created_at: string
   revoked_at: string | null
   rotated_at: string | null
