@@ -1,21 +1,14 @@
 import { v7 } from 'uuid'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { issueApiKey } from '../../commands/api-keys/issue-api-key.ts'
 import { createOrganization } from '../../commands/organizations/create-organization.ts'
 import { setMonthlyBudget } from '../../commands/organizations/set-monthly-budget.ts'
 import { hashKeySecret } from '../../domain/api-keys/key-secret.ts'
-import { createEventStore } from '../../infra/event-store/event-store.ts'
-import { startSubscription } from '../../infra/event-store/subscription.ts'
 import { findApiKeyByHash } from '../../projections/api-keys/api-keys.ts'
 import { findOrganization } from '../../projections/organizations/organizations.ts'
-import { readModelsProjection } from '../../projections/read-models.ts'
-import { startReadModels, testContext } from '../support/read-models.ts'
+import { rebuildReadModels, startReadModels, testContext } from '../support/read-models.ts'
 
 const context = testContext
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
 
 async function platform() {
   const { db, store, projector: subscription } = await startReadModels()
@@ -93,17 +86,7 @@ describe('read models', () => {
     await subscription.catchUp()
     const live = await snapshot(db)
 
-    // A rebuild: stop the projector, drop its rows and checkpoint, start it again.
-    await subscription.stop()
-    await db.transaction(async (tx) => {
-      await tx.query('TRUNCATE rm_organizations, rm_api_keys')
-      await tx.query('UPDATE subscription_checkpoints SET position = 0 WHERE name = $1', [
-        readModelsProjection.name,
-      ])
-    })
-    const rebuilt = startSubscription(db, createEventStore(db), readModelsProjection, { idleMs: 10_000 })
-    closers.push(() => rebuilt.stop())
-    await rebuilt.catchUp()
+    await rebuildReadModels(db, subscription, ['rm_organizations', 'rm_api_keys'])
     expect(await snapshot(db)).toEqual(live)
     expect(live.keys).toHaveLength(3)
   })

@@ -1,22 +1,15 @@
 import { v7 } from 'uuid'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createOrganization } from '../../commands/organizations/create-organization.ts'
 import { createUser } from '../../commands/users/create-user.ts'
 import { removeMembership, setMembership } from '../../commands/users/memberships.ts'
 import { updateUser } from '../../commands/users/update-user.ts'
-import { createEventStore } from '../../infra/event-store/event-store.ts'
-import { startSubscription } from '../../infra/event-store/subscription.ts'
 import type { Database } from '../../infra/ports/database.ts'
-import { readModelsProjection } from '../../projections/read-models.ts'
 import { sqlEmailReservations } from '../../projections/users/email-reservations.ts'
 import { findUser, listUsers, membershipsOf } from '../../projections/users/queries.ts'
-import { startReadModels, testContext } from '../support/read-models.ts'
+import { rebuildReadModels, startReadModels, testContext } from '../support/read-models.ts'
 
 const context = testContext
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
 
 async function platform() {
   const { db, store, projector: subscription } = await startReadModels()
@@ -110,16 +103,7 @@ describe('users read model', () => {
     await subscription.catchUp()
     const live = await snapshot(db)
 
-    await subscription.stop()
-    await db.transaction(async (tx) => {
-      await tx.query('TRUNCATE rm_users, rm_memberships')
-      await tx.query('UPDATE subscription_checkpoints SET position = 0 WHERE name = $1', [
-        readModelsProjection.name,
-      ])
-    })
-    const rebuilt = startSubscription(db, createEventStore(db), readModelsProjection, { idleMs: 10_000 })
-    closers.push(() => rebuilt.stop())
-    await rebuilt.catchUp()
+    await rebuildReadModels(db, subscription, ['rm_users', 'rm_memberships'])
     expect(await snapshot(db)).toEqual(live)
     expect(live.users).toHaveLength(3)
     expect(live.memberships).toHaveLength(2)

@@ -1,5 +1,5 @@
 import { v7 } from 'uuid'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { issueApiKey } from '../../../commands/api-keys/issue-api-key.ts'
 import { revokeApiKey } from '../../../commands/api-keys/revoke-api-key.ts'
 import { rotateApiKey } from '../../../commands/api-keys/rotate-api-key.ts'
@@ -10,22 +10,15 @@ import { createUser } from '../../../commands/users/create-user.ts'
 import { setMembership } from '../../../commands/users/memberships.ts'
 import { apiKeyStream } from '../../../domain/api-keys/api-key.ts'
 import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
-import { createEventStore } from '../../../infra/event-store/event-store.ts'
-import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import { NO_STREAM } from '../../../infra/ports/event-store.ts'
 import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { findApiKey, listApiKeys } from '../../../projections/api-keys/queries.ts'
-import { readModelsProjection } from '../../../projections/read-models.ts'
 import { sqlEmailReservations } from '../../../projections/users/email-reservations.ts'
-import { startReadModels, testContext } from '../../support/read-models.ts'
+import { rebuildReadModels, startReadModels, testContext } from '../../support/read-models.ts'
 
 // The API keys read model: what the router finds by hash (rotation grace included) and what the
 // admin API lists, rebuilt from the log to the same rows.
 const context = testContext
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
 
 async function platform() {
   const { db, store, projector: subscription } = await startReadModels()
@@ -218,16 +211,11 @@ describe('API keys read model', () => {
     const live = await snapshot()
     expect(live.previous).toHaveLength(6)
 
-    await subscription.stop()
-    await db.transaction(async (tx) => {
-      await tx.query('TRUNCATE rm_organizations, rm_api_keys, rm_api_key_previous_hashes')
-      await tx.query('UPDATE subscription_checkpoints SET position = 0 WHERE name = $1', [
-        readModelsProjection.name,
-      ])
-    })
-    const rebuilt = startSubscription(db, createEventStore(db), readModelsProjection, { idleMs: 10_000 })
-    closers.push(() => rebuilt.stop())
-    await rebuilt.catchUp()
+    await rebuildReadModels(db, subscription, [
+      'rm_organizations',
+      'rm_api_keys',
+      'rm_api_key_previous_hashes',
+    ])
     expect(await snapshot()).toEqual(live)
   })
 })

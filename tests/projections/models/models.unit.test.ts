@@ -11,8 +11,7 @@ import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { findModel, listModels } from '../../../projections/models/model-query.ts'
-import { readModelsProjection } from '../../../projections/read-models.ts'
-import { startReadModels } from '../../support/read-models.ts'
+import { rebuildReadModels, startReadModels } from '../../support/read-models.ts'
 
 // Not annotated: the command context grows fields (source IP, user agent) as the issue goes on.
 const context = {
@@ -130,7 +129,7 @@ describe('model catalogue read model', () => {
   })
 
   it('rebuilt from the log equals the live one', async () => {
-    const { db, store, deps, subscription } = await platform()
+    const { db, deps, subscription } = await platform()
     await createModel(deps, body('a'), context)
     await createModel(deps, { ...body('b'), backends: [{ ...backend, url: 'http://10.0.0.7/v1' }] }, context)
     await updateModel(deps, 'a', { aliases: ['alpha'], input_price_per_million_usd: '3' }, context)
@@ -139,9 +138,7 @@ describe('model catalogue read model', () => {
     await subscription.catchUp()
     const live = await rows(db)
 
-    await db.query('DELETE FROM rm_models')
-    const events = await store.readAll({ after: 0n })
-    await db.transaction((tx) => readModelsProjection.handle(events, tx))
+    await rebuildReadModels(db, subscription, ['rm_models'])
     expect(await rows(db)).toEqual(live)
     expect(live.map((r) => r.name)).toEqual(['a', 'b'])
   })

@@ -8,13 +8,11 @@ import {
 } from '../../../commands/organizations/lifecycle.ts'
 import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
-import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import { loadMigrations, migrate } from '../../../infra/migrations/migrate.ts'
 import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
 import { findOrganization, listOrganizations } from '../../../projections/organizations/organizations.ts'
-import { readModelsProjection } from '../../../projections/read-models.ts'
 import { newEvent } from '../../infra/contracts/test-database.ts'
-import { startReadModels, testContext } from '../../support/read-models.ts'
+import { rebuildReadModels, startReadModels, testContext } from '../../support/read-models.ts'
 
 // The organizations read model: status, settings, name and version (the ETag) follow the stream.
 const context = testContext
@@ -106,16 +104,7 @@ describe('organizations read model', () => {
       (await db.query('SELECT * FROM rm_organizations ORDER BY organization_id')).rows
     const live = await snapshot()
 
-    await subscription.stop()
-    await db.transaction(async (tx) => {
-      await tx.query('TRUNCATE rm_organizations')
-      await tx.query('UPDATE subscription_checkpoints SET position = 0 WHERE name = $1', [
-        readModelsProjection.name,
-      ])
-    })
-    const rebuilt = startSubscription(db, createEventStore(db), readModelsProjection, { idleMs: 10_000 })
-    closers.push(() => rebuilt.stop())
-    await rebuilt.catchUp()
+    await rebuildReadModels(db, subscription, ['rm_organizations'])
     expect(await snapshot()).toEqual(live)
     expect(live.map((row) => row.status)).toEqual(['active', 'suspended', 'closed'])
   })
