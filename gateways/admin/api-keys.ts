@@ -4,7 +4,7 @@ import { revokeApiKey } from '../../commands/api-keys/revoke-api-key.ts'
 import { rotateApiKey } from '../../commands/api-keys/rotate-api-key.ts'
 import { AppError } from '../../domain/errors.ts'
 import { type ApiKeyView, findApiKey, listApiKeys } from '../../projections/api-keys/queries.ts'
-import { cursorAfter, pageFrom, positionKey } from '../http/pagination.ts'
+import { pageInCommitOrder } from '../http/pagination.ts'
 import {
   apiKey,
   apiKeyList,
@@ -54,10 +54,10 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) 
     { schema: { querystring: listQuery, response: { 200: apiKeyList } } },
     async (request) => {
       const { limit, cursor, ...filters } = request.query
-      const after = cursorAfter(cursor, positionKey)
-      const rows = await listApiKeys(deps.readModels, { ...filters, after, limit: limit + 1 })
-      const page = pageFrom(rows, limit, (key) => key.created_position.toString())
-      return { ...page, data: page.data.map(({ created_position: _, ...key }) => shown(key)) }
+      const page = await pageInCommitOrder({ limit, cursor }, (window) =>
+        listApiKeys(deps.readModels, { ...filters, ...window }),
+      )
+      return { ...page, data: page.data.map(shown) }
     },
   )
 

@@ -11,7 +11,7 @@ import { AppError } from '../../domain/errors.ts'
 import { modelStream } from '../../domain/models/model.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { findModel, listModels, type ModelRecord } from '../../projections/models/model-query.ts'
-import { cursorAfter, pageFrom, positionKey } from '../http/pagination.ts'
+import { pageInCommitOrder } from '../http/pagination.ts'
 import { type AdminDeps, commandContext } from './context.ts'
 import { createBody, listQuery, model, modelList, nameParams, patchBody } from './model-schemas.ts'
 import { created, requireIfMatch, setETag } from './preconditions.ts'
@@ -65,11 +65,8 @@ export const modelRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =
     '/models',
     { schema: { querystring: listQuery, response: { 200: modelList } } },
     async (request) => {
-      const { limit, cursor } = request.query
-      const after = cursorAfter(cursor, positionKey)
-      const rows = await listModels(deps.readModels, { after, limit: limit + 1 })
-      const page = pageFrom(rows, limit, (row) => row.created_position.toString())
-      return { ...page, data: page.data.map(({ created_position: _position, ...row }) => shown(row)) }
+      const page = await pageInCommitOrder(request.query, (window) => listModels(deps.readModels, window))
+      return { ...page, data: page.data.map(shown) }
     },
   )
 

@@ -3,7 +3,7 @@ import { createOrganization } from '../../commands/organizations/create-organiza
 import { updateOrganization } from '../../commands/organizations/update-organization.ts'
 import { organizationStream } from '../../domain/organizations/organization.ts'
 import { listOrganizations } from '../../projections/organizations/organizations.ts'
-import { cursorAfter, pageFrom, positionKey } from '../http/pagination.ts'
+import { pageInCommitOrder } from '../http/pagination.ts'
 import { type AdminDeps, commandContext } from './context.ts'
 import { organizationLifecycleRoutes } from './organization-lifecycle.ts'
 import {
@@ -34,10 +34,10 @@ export const organizationRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, 
     { schema: { querystring: listQuery, response: { 200: organizationList } } },
     async (request) => {
       const { limit, cursor, status } = request.query
-      const after = cursorAfter(cursor, positionKey)
-      const rows = await listOrganizations(deps.readModels, { after, limit: limit + 1, status })
-      const page = pageFrom(rows, limit, (row) => row.created_position.toString())
-      return { ...page, data: page.data.map(({ created_position: _, ...row }) => shownOrganization(row)) }
+      const page = await pageInCommitOrder({ limit, cursor }, (window) =>
+        listOrganizations(deps.readModels, { ...window, status }),
+      )
+      return { ...page, data: page.data.map(shownOrganization) }
     },
   )
 

@@ -14,7 +14,7 @@ import {
   membershipsOfUsers,
   type UserRow,
 } from '../../projections/users/queries.ts'
-import { cursorAfter, pageFrom, positionKey } from '../http/pagination.ts'
+import { pageInCommitOrder } from '../http/pagination.ts'
 import { type AdminDeps, commandContext } from './context.ts'
 import { created, requireIfMatch, setETag } from './preconditions.ts'
 import {
@@ -63,16 +63,16 @@ export const userRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =>
 
   app.get('/users', { schema: { querystring: listQuery, response: { 200: userList } } }, async (request) => {
     const { limit, cursor, ...filters } = request.query
-    const after = cursorAfter(cursor, positionKey)
-    const rows = await listUsers(deps.readModels, { ...filters, after, limit: limit + 1 })
-    const page = pageFrom(rows, limit, (row) => row.created_position.toString())
+    const page = await pageInCommitOrder({ limit, cursor }, (window) =>
+      listUsers(deps.readModels, { ...filters, ...window }),
+    )
     const memberships = await membershipsOfUsers(
       deps.readModels,
       page.data.map((row) => row.id),
     )
     return {
       ...page,
-      data: page.data.map(({ created_position: _, ...row }) => shown(row, memberships.get(row.id) ?? [])),
+      data: page.data.map((row) => shown(row, memberships.get(row.id) ?? [])),
     }
   })
 

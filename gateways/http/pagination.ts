@@ -64,6 +64,21 @@ export const positionKey = (text: string): bigint | null => {
   return position !== null && position <= MAX_POSITION ? position : null
 }
 
+/**
+ * One page of a list in commit order (the order that never misses or repeats an item created while
+ * a client pages): `read` gets the position after which to start (null: the first page) and a
+ * limit one above the page's; the page's items come back without their created_position.
+ */
+export async function pageInCommitOrder<R extends { created_position: bigint }>(
+  query: { limit: number; cursor?: string | undefined },
+  read: (window: { after: bigint | null; limit: number }) => Promise<readonly R[]>,
+) {
+  const rows = await read({ after: cursorAfter(query.cursor, positionKey), limit: query.limit + 1 })
+  const page = pageFrom(rows, query.limit, (row) => row.created_position.toString())
+  const data = page.data.map(({ created_position: _, ...item }) => item)
+  return { ...page, data }
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** parseKey for lists in uuid (v7: creation) order. */
