@@ -11,28 +11,58 @@ import { projectUser } from './users/users.ts'
 
 export const READ_MODELS = 'read-models'
 
+/**
+ * One identity read model: the tables it owns, the event types that feed it and how it applies
+ * one. The projector and `aiaas projections rebuild` (projections/rebuild.ts) both read this
+ * registry, so a new read model is registered once. `tables` lists only what the read model's
+ * own events write: a table a command checks for uniqueness (email_reservations, ADR 0009) is not
+ * a read model and is never listed.
+ */
+export interface ReadModel {
+  readonly name: string
+  readonly tables: readonly string[]
+  readonly types: ReadonlySet<string>
+  /** A known type whose data does not parse throws: its batch rolls back and is retried. */
+  project(recorded: RecordedEvent, tx: Sql): Promise<void>
+}
+
 const typesOf = (schema: { options: readonly { shape: { type: { value: string } } }[] }) =>
   new Set(schema.options.map((option) => option.shape.type.value))
-const organizationTypes = typesOf(organizationEventSchema)
-const apiKeyTypes = typesOf(apiKeyEventSchema)
-const modelTypes = typesOf(modelEventSchema)
-const userTypes = typesOf(userEventSchema)
+const eventOf = (recorded: RecordedEvent) => ({ type: recorded.type, data: recorded.data })
 
-async function projectOne(recorded: RecordedEvent, tx: Sql): Promise<void> {
-  const event = { type: recorded.type, data: recorded.data }
-  // A known type whose data does not parse throws: the batch rolls back and is retried, rather
-  // than silently leaving a read model without the event.
-  if (organizationTypes.has(recorded.type)) {
-    const at = { position: recorded.global_position, version: recorded.stream_version }
-    await projectOrganization(organizationEventSchema.parse(event), at, tx)
-  } else if (apiKeyTypes.has(recorded.type)) {
-    await projectApiKey(apiKeyEventSchema.parse(event), recorded.global_position, tx)
-  } else if (modelTypes.has(recorded.type)) {
-    await projectModel({ ...recorded, event: modelEventSchema.parse(event) }, tx)
-  } else if (userTypes.has(recorded.type)) {
-    await projectUser(userEventSchema.parse(event), recorded, tx)
-  }
-}
+export const READ_MODEL_REGISTRY: readonly ReadModel[] = [
+  {
+    name: 'organizations',
+    tables: ['rm_organizations'],
+    types: typesOf(organizationEventSchema),
+    project: (recorded, tx) =>
+      projectOrganization(
+        organizationEventSchema.parse(eventOf(recorded)),
+        { position: recorded.global_position, version: recorded.stream_version },
+        tx,
+      ),
+  },
+  {
+    name: 'api-keys',
+    tables: ['rm_api_keys', 'rm_api_key_previous_hashes'],
+    types: typesOf(apiKeyEventSchema),
+    project: (recorded, tx) =>
+      projectApiKey(apiKeyEventSchema.parse(eventOf(recorded)), recorded.global_position, tx),
+  },
+  {
+    name: 'models',
+    tables: ['rm_models'],
+    types: typesOf(modelEventSchema),
+    project: (recorded, tx) =>
+      projectModel({ ...recorded, event: modelEventSchema.parse(eventOf(recorded)) }, tx),
+  },
+  {
+    name: 'users',
+    tables: ['rm_users', 'rm_memberships'],
+    types: typesOf(userEventSchema),
+    project: (recorded, tx) => projectUser(userEventSchema.parse(eventOf(recorded)), recorded, tx),
+  },
+]
 
 /**
  * The identity read models, fed by one checkpointed subscription: every row write and the
@@ -41,6 +71,10 @@ async function projectOne(recorded: RecordedEvent, tx: Sql): Promise<void> {
 export const readModelsProjection = {
   name: READ_MODELS,
   async handle(events: readonly RecordedEvent[], tx: Sql): Promise<void> {
-    for (const recorded of events) await projectOne(recorded, tx)
+    for (const recorded of events) {
+      for (const model of READ_MODEL_REGISTRY) {
+        if (model.types.has(recorded.type)) await model.project(recorded, tx)
+      }
+    }
   },
 }
