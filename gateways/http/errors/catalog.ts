@@ -99,6 +99,34 @@ export const errorCatalog = {
     openai_type: 'invalid_request_error',
   },
   MODEL_PRICE_INVALID: { status: 422, title: 'Model price invalid', openai_type: 'invalid_request_error' },
+  BUDGET_NOT_FOUND: { status: 404, title: 'Budget not found', openai_type: 'invalid_request_error' },
+  BUDGET_ALREADY_EXISTS: {
+    status: 409,
+    title: 'Budget already exists',
+    openai_type: 'invalid_request_error',
+  },
+  BUDGET_DELETED: { status: 409, title: 'Budget deleted', openai_type: 'invalid_request_error' },
+  BUDGET_LIMIT_INVALID: { status: 422, title: 'Budget limit invalid', openai_type: 'invalid_request_error' },
+  BUDGET_THRESHOLDS_INVALID: {
+    status: 422,
+    title: 'Budget alert thresholds invalid',
+    openai_type: 'invalid_request_error',
+  },
+  BUDGET_KEY_NOT_IN_ORGANIZATION: {
+    status: 422,
+    title: 'API key of another organization',
+    openai_type: 'invalid_request_error',
+  },
+  BUDGET_THRESHOLD_UNKNOWN: {
+    status: 422,
+    title: 'Budget alert threshold unknown',
+    openai_type: 'invalid_request_error',
+  },
+  BUDGET_THRESHOLD_NOT_REACHED: {
+    status: 422,
+    title: 'Budget alert threshold not reached',
+    openai_type: 'invalid_request_error',
+  },
   VERSION_CONFLICT: { status: 409, title: 'Concurrent modification', openai_type: 'invalid_request_error' },
   INVALID_IDEMPOTENCY_KEY: {
     status: 400,
@@ -140,7 +168,7 @@ export const errorCatalog = {
     title: 'Request headers too large',
     openai_type: 'invalid_request_error',
   },
-  BUDGET_EXCEEDED: { status: 429, title: 'Monthly budget exceeded', openai_type: 'insufficient_quota' },
+  BUDGET_EXCEEDED: { status: 429, title: 'Budget exceeded', openai_type: 'insufficient_quota' },
   RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', openai_type: 'rate_limit_error' },
   INTERNAL: { status: 500, title: 'Internal error', openai_type: 'api_error' },
   SECRET_UNREADABLE: { status: 500, title: 'Stored secret unreadable', openai_type: 'api_error' },

@@ -1,0 +1,54 @@
+// Which period of a budget an instant falls in, in the organization's time zone: a daily budget
+// of an organization in Asia/Tokyo rolls over at Tokyo's midnight, not UTC's. Pure: the instant
+// comes in; Intl's bundled tz data is deterministic for a given runtime.
+
+export const BUDGET_PERIODS = ['daily', 'monthly', 'total'] as const
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number]
+
+export interface PeriodOf {
+  /** Names the period in ledger keys: `2026-11-26` (daily), `2026-11` (monthly) or `total`. */
+  label: string
+  /** The ISO date the period starts on (`2026-11-01` for November), or `total`. */
+  start: string
+  /** How long the period's counter must live after a write: past the period's end, with margin. */
+  ttlMs: number
+}
+
+const DAY_MS = 86_400_000
+/** A counter outlives its period by this much, so the threshold worker reads a just-ended period. */
+const MARGIN_MS = 35 * DAY_MS
+/** A `total` counter never rolls over; it lives this long after its last write. */
+const TOTAL_TTL_MS = 10 * 365 * DAY_MS
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+
+/** The calendar date of `now` in `timeZone` as YYYY-MM-DD (en-CA formats dates that way). */
+export function localDate(now: Date, timeZone: string): string {
+  let format = formats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    formats.set(timeZone, format)
+  }
+  const parts = Object.fromEntries(format.formatToParts(now).map((part) => [part.type, part.value]))
+  return `${parts.year}-${parts.month}-${parts.day}`
+}
+
+export function periodOf(period: BudgetPeriod, timeZone: string, now: Date): PeriodOf {
+  switch (period) {
+    case 'daily': {
+      const day = localDate(now, timeZone)
+      // A local day ends at most 2 days after any instant inside it (UTC offsets stay within ±14 h).
+      return { label: day, start: day, ttlMs: 2 * DAY_MS + MARGIN_MS }
+    }
+    case 'monthly': {
+      const month = localDate(now, timeZone).slice(0, 7)
+      return { label: month, start: `${month}-01`, ttlMs: 33 * DAY_MS + MARGIN_MS }
+    }
+    case 'total':
+      return { label: 'total', start: 'total', ttlMs: TOTAL_TTL_MS }
+    default: {
+      const unknown: never = period
+      throw new Error(`unknown period ${JSON.stringify(unknown)}`)
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { usdOf } from '../../../domain/budgets/amounts.ts'
+import { periodOf } from '../../../domain/budgets/period.ts'
+
+describe('budget periods in the organization time zone', () => {
+  // 23:30 UTC on 30 November is already 1 December in Tokyo (UTC+9) and still 30 November in New York.
+  const instant = new Date('2026-11-30T23:30:00Z')
+
+  it('names the day and month of the organization, not of UTC', () => {
+    expect(periodOf('daily', 'UTC', instant)).toMatchObject({ label: '2026-11-30', start: '2026-11-30' })
+    expect(periodOf('daily', 'Asia/Tokyo', instant)).toMatchObject({
+      label: '2026-12-01',
+      start: '2026-12-01',
+    })
+    expect(periodOf('monthly', 'Asia/Tokyo', instant)).toMatchObject({
+      label: '2026-12',
+      start: '2026-12-01',
+    })
+    expect(periodOf('monthly', 'America/New_York', instant)).toMatchObject({
+      label: '2026-11',
+      start: '2026-11-01',
+    })
+    expect(periodOf('total', 'Asia/Tokyo', instant)).toMatchObject({ label: 'total', start: 'total' })
+  })
+
+  it('keeps a counter past the end of its period', () => {
+    expect(periodOf('daily', 'UTC', instant).ttlMs).toBeGreaterThan(86_400_000)
+    expect(periodOf('monthly', 'UTC', instant).ttlMs).toBeGreaterThan(31 * 86_400_000)
+  })
+
+  it('shows a limit in exact dollars', () => {
+    expect(usdOf(25_000_000)).toBe('25.000000')
+    expect(usdOf(1)).toBe('0.000001')
+    expect(usdOf(9_000_000_000_000)).toBe('9000000.000000')
+  })
+})
