@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { type Config, ConfigError, loadConfig } from '../../infra/config/config.ts'
 import { startDev } from '../processes/dev.ts'
+import { PROJECTIONS_SUBCOMMANDS, runProjectionsCommand } from '../processes/projections.ts'
 import type { Running } from '../processes/runtime.ts'
 import { runSecretsCommand, SECRETS_SUBCOMMANDS } from '../processes/secrets.ts'
 import { startAnalytics, startIdentity, startMockModel, startRouter } from '../processes/separate.ts'
@@ -34,6 +35,8 @@ function usage(): string {
   lines.push(`  ${'migrate'.padEnd(16)}applies database migrations and exits`)
   for (const [name, what] of Object.entries(SECRETS_SUBCOMMANDS))
     lines.push(`  ${`secrets ${name}`.padEnd(15)} ${what}`)
+  for (const [name, what] of Object.entries(PROJECTIONS_SUBCOMMANDS))
+    lines.push(`  ${`projections ${name}`.padEnd(15)} ${what}`)
   for (const [name, what] of Object.entries(notYetBuilt))
     lines.push(`  ${name.padEnd(16)}${what} (not built yet)`)
   return `usage: aiaas <command>\n\n${lines.join('\n')}\n`
@@ -52,6 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0
   }
   if (command === 'secrets') return runSecretsCommand(config, argv.slice(1))
+  if (command === 'projections') return runProjectionsCommand(config, argv.slice(1))
   const notBuilt = notYetBuilt[command]
   if (notBuilt) {
     process.stderr.write(`aiaas ${command}: ${notBuilt} is not built yet\n`)

@@ -6,7 +6,8 @@ import { setMonthlyBudget } from '../../commands/organizations/set-monthly-budge
 import { hashKeySecret } from '../../domain/api-keys/key-secret.ts'
 import { findApiKeyByHash } from '../../projections/api-keys/api-keys.ts'
 import { findOrganization } from '../../projections/organizations/organizations.ts'
-import { rebuildReadModels, startReadModels, testContext } from '../support/read-models.ts'
+import { rebuildReadModel } from '../../projections/rebuild.ts'
+import { startReadModels, testContext } from '../support/read-models.ts'
 
 const context = testContext
 
@@ -86,7 +87,7 @@ describe('read models', () => {
     await subscription.catchUp()
     const live = await snapshot(db)
 
-    await rebuildReadModels(db, subscription, ['rm_organizations', 'rm_api_keys'])
+    await rebuildReadModel(db, 'all')
     expect(await snapshot(db)).toEqual(live)
     expect(live.keys).toHaveLength(3)
   })

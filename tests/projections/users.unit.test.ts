@@ -5,9 +5,10 @@ import { createUser } from '../../commands/users/create-user.ts'
 import { removeMembership, setMembership } from '../../commands/users/memberships.ts'
 import { updateUser } from '../../commands/users/update-user.ts'
 import type { Database } from '../../infra/ports/database.ts'
+import { rebuildReadModel } from '../../projections/rebuild.ts'
 import { sqlEmailReservations } from '../../projections/users/email-reservations.ts'
 import { findUser, listUsers, membershipsOf } from '../../projections/users/queries.ts'
-import { rebuildReadModels, startReadModels, testContext } from '../support/read-models.ts'
+import { startReadModels, testContext } from '../support/read-models.ts'
 
 const context = testContext
 
@@ -103,7 +104,7 @@ describe('users read model', () => {
     await subscription.catchUp()
     const live = await snapshot(db)
 
-    await rebuildReadModels(db, subscription, ['rm_users', 'rm_memberships'])
+    await rebuildReadModel(db, 'users')
     expect(await snapshot(db)).toEqual(live)
     expect(live.users).toHaveLength(3)
     expect(live.memberships).toHaveLength(2)

@@ -13,8 +13,9 @@ import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
 import { NO_STREAM } from '../../../infra/ports/event-store.ts'
 import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { findApiKey, listApiKeys } from '../../../projections/api-keys/queries.ts'
+import { rebuildReadModel } from '../../../projections/rebuild.ts'
 import { sqlEmailReservations } from '../../../projections/users/email-reservations.ts'
-import { rebuildReadModels, startReadModels, testContext } from '../../support/read-models.ts'
+import { startReadModels, testContext } from '../../support/read-models.ts'
 
 // The API keys read model: what the router finds by hash (rotation grace included) and what the
 // admin API lists, rebuilt from the log to the same rows.
@@ -211,11 +212,7 @@ describe('API keys read model', () => {
     const live = await snapshot()
     expect(live.previous).toHaveLength(6)
 
-    await rebuildReadModels(db, subscription, [
-      'rm_organizations',
-      'rm_api_keys',
-      'rm_api_key_previous_hashes',
-    ])
+    await rebuildReadModel(db, 'api-keys')
     expect(await snapshot()).toEqual(live)
   })
 })

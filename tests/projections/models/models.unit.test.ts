@@ -11,7 +11,8 @@ import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { findModel, listModels } from '../../../projections/models/model-query.ts'
-import { rebuildReadModels, startReadModels } from '../../support/read-models.ts'
+import { rebuildReadModel } from '../../../projections/rebuild.ts'
+import { startReadModels } from '../../support/read-models.ts'
 
 // Not annotated: the command context grows fields (source IP, user agent) as the issue goes on.
 const context = {
@@ -138,7 +139,7 @@ describe('model catalogue read model', () => {
     await subscription.catchUp()
     const live = await rows(db)
 
-    await rebuildReadModels(db, subscription, ['rm_models'])
+    await rebuildReadModel(db, 'models')
     expect(await rows(db)).toEqual(live)
     expect(live.map((r) => r.name)).toEqual(['a', 'b'])
   })

@@ -11,8 +11,9 @@ import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { loadMigrations, migrate } from '../../../infra/migrations/migrate.ts'
 import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
 import { findOrganization, listOrganizations } from '../../../projections/organizations/organizations.ts'
+import { rebuildReadModel } from '../../../projections/rebuild.ts'
 import { newEvent } from '../../infra/contracts/test-database.ts'
-import { rebuildReadModels, startReadModels, testContext } from '../../support/read-models.ts'
+import { startReadModels, testContext } from '../../support/read-models.ts'
 
 // The organizations read model: status, settings, name and version (the ETag) follow the stream.
 const context = testContext
@@ -104,7 +105,7 @@ describe('organizations read model', () => {
       (await db.query('SELECT * FROM rm_organizations ORDER BY organization_id')).rows
     const live = await snapshot()
 
-    await rebuildReadModels(db, subscription, ['rm_organizations'])
+    await rebuildReadModel(db, 'organizations')
     expect(await snapshot()).toEqual(live)
     expect(live.map((row) => row.status)).toEqual(['active', 'suspended', 'closed'])
   })
