@@ -12,6 +12,13 @@ import { projectUser } from './users/users.ts'
 export const READ_MODELS = 'read-models'
 
 /**
+ * The channel on which every projected batch is announced (payload: its last global position),
+ * so router replicas refresh at once (projections/router/change-feed.ts). NOTIFY is delivered on
+ * commit, with the checkpoint: a listener never hears of a batch the read models do not hold.
+ */
+export const READ_MODELS_CHANNEL = 'aiaas_read_models'
+
+/**
  * One identity read model: the tables it owns, the event types that feed it and how it applies
  * one. The projector and `aiaas projections rebuild` (projections/rebuild.ts) both read this
  * registry, so a new read model is registered once. `tables` lists only what the read model's
@@ -76,5 +83,7 @@ export const readModelsProjection = {
         if (model.types.has(recorded.type)) await model.project(recorded, tx)
       }
     }
+    const last = events.at(-1)
+    if (last) await tx.query('SELECT pg_notify($1, $2)', [READ_MODELS_CHANNEL, String(last.global_position)])
   },
 }

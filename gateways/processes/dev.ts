@@ -21,6 +21,7 @@ import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
+import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
@@ -42,9 +43,15 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const catalogue = await openCatalogue(app, rt, db, keyring)
     const catalog = createModelCatalog(withCatalogue(catalogue.models, configuredModels(config, mockModel)))
     const readiness = [databaseCheck(db)]
-    const routerAdapters = { db, limiter, budgets, usage, models: catalog }
+    const replica = await openRouterReplica(app, rt, { db, catalogue })
+    const routerAdapters = { db, limiter, budgets, usage, models: catalog, keys: replica.keys }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, routerAdapters, readiness) })
-    const awaitProjection = projectionWaiter(db, () => projector.wake())
+    // A command's response waits for the read models, then for this (the only) router's caches.
+    const projected = projectionWaiter(db, () => projector.wake())
+    const awaitProjection = async (position: bigint) => {
+      await projected(position)
+      await replica.feed.wake().catch(() => {})
+    }
     const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
     await seedCatalogue(rt, admin.commands, admin.secrets ?? createSecretBox(db, keyring))
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })

@@ -16,6 +16,7 @@ import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
+import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
@@ -35,7 +36,8 @@ export async function startRouter(config: Config): Promise<Running> {
     const keyring = config.AIAAS_KEK ? parseKeyring(config.AIAAS_KEK) : undefined
     const catalogue = await openCatalogue(app, rt, db, keyring)
     const catalog = createModelCatalog(withCatalogue(catalogue.models, models))
-    const adapters = { db, limiter, budgets, usage, models: catalog }
+    const replica = await openRouterReplica(app, rt, { db, catalogue, listenUrl: config.AIAAS_DATABASE_URL })
+    const adapters = { db, limiter, budgets, usage, models: catalog, keys: replica.keys }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, adapters, readiness) })
   })
 }

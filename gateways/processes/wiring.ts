@@ -12,6 +12,7 @@ import type { AdminDeps } from '../admin/routes.ts'
 import type { AnalyticsDeps } from '../analytics/routes.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
 import { createKeyAuthenticator } from '../router/key-auth.ts'
+import { createKeyCache, type KeyCache } from '../router/key-cache.ts'
 import type { ModelCatalog } from '../router/models.ts'
 import type { RouterDeps } from '../router/router-deps.ts'
 import type { Runtime } from './runtime.ts'
@@ -25,6 +26,9 @@ export const databaseCheck = (db: Database): ReadinessCheck => ({
   },
 })
 
+/** The router's key cache on the read models: without a change feed, it never re-reads a key. */
+export const keyCacheOf = (db: Database) => createKeyCache((hash) => findApiKeyByHash(db, hash))
+
 export function routerDeps(
   rt: Runtime,
   adapters: {
@@ -33,12 +37,13 @@ export function routerDeps(
     budgets: BudgetLedger
     usage: UsagePublisher
     models: ModelCatalog
+    /** The replica's key cache, kept fresh by the change feed (openRouterReplica). */
+    keys?: KeyCache
   },
   readiness: readonly ReadinessCheck[],
 ): RouterDeps {
   return {
-    authenticate: createKeyAuthenticator((hash) => findApiKeyByHash(adapters.db, hash), {
-      ttlMs: 10_000,
+    authenticate: createKeyAuthenticator((adapters.keys ?? keyCacheOf(adapters.db)).lookup, {
       now: () => Date.now(),
     }),
     models: adapters.models,

@@ -4,9 +4,9 @@ import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { allModels, type ModelRecord } from '../../projections/models/model-query.ts'
 import type { Model } from './models.ts'
 
-// The model catalogue (rm_models) as the router routes it: read into memory every `intervalMs`,
-// a model rebuilt (and its api key opened) only when its stream version changed. Requests never
-// wait for the database; a replica sees a change within one interval of its projection.
+// The model catalogue (rm_models) as the router routes it: read into memory when the change feed
+// sees a model event and every `intervalMs` (the fallback), a model rebuilt (and its api key
+// opened) only when its stream version changed. Requests never wait for the database.
 
 /** The backend called: the first listed of the lowest priority value (weights are not used yet). */
 function primaryBackend(record: ModelRecord): Backend | undefined {
@@ -46,7 +46,6 @@ export function startCatalogueModels(options: {
 }): CatalogueModels {
   let built = new Map<string, { version: number; models: Model[] }>()
   let current: Model[] = []
-  let running: Promise<void> | null = null
 
   async function readOnce(): Promise<void> {
     const next = new Map<string, { version: number; models: Model[] }>()
@@ -69,12 +68,18 @@ export function startCatalogueModels(options: {
     current = [...next.values()].flatMap((entry) => entry.models)
   }
 
-  // One read at a time: a slow database never piles reads up.
+  // One read at a time, so a slow database never piles reads up; a refresh asked during a read
+  // gets one more read after it (the change feed asks after a model event, which the read in
+  // progress may have missed), and asks during that wait share it.
+  let reading: Promise<void> = Promise.resolve()
+  let queued: Promise<void> | null = null
   const refresh = () => {
-    running ??= readOnce().finally(() => {
-      running = null
+    queued ??= reading.then(() => {
+      queued = null
+      return readOnce()
     })
-    return running
+    reading = queued.catch(() => {})
+    return queued
   }
   const timer = setInterval(() => {
     refresh().catch((error: unknown) => options.onError(error))
@@ -85,7 +90,7 @@ export function startCatalogueModels(options: {
     refresh,
     close: async () => {
       clearInterval(timer)
-      await running?.catch(() => {})
+      await reading
     },
   }
 }

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify'
 import { hashKeySecret, keyFormat } from '../../domain/api-keys/key-secret.ts'
-import { AppError } from '../../domain/errors.ts'
+import { AppError, isAppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/key-lookup.ts'
 import { bearerToken } from '../http/bearer.ts'
 
-export type FindKeyByHash = (keyHash: string) => Promise<ApiKeyRecord | null>
+import type { FindKeyByHash } from './key-cache.ts'
 
 const incorrect = () => new AppError('UNAUTHENTICATED', 'Incorrect API key provided.')
 
@@ -26,14 +26,28 @@ function refuseUnusable(record: ApiKeyRecord, now: number): void {
   }
 }
 
+/** A key this router has no copy of while the read models do not answer: a 503 saying so. */
+async function lookUp(find: FindKeyByHash, hash: string): Promise<ApiKeyRecord | null> {
+  try {
+    return await find(hash)
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'DATABASE_UNAVAILABLE') throw error
+    throw new AppError(
+      'KEY_STORE_UNAVAILABLE',
+      'this key is not in the router\u2019s copy and PostgreSQL does not answer',
+      {
+        cause: error.message,
+      },
+    )
+  }
+}
+
 /**
- * Looks keys up in the read model through a small in-memory cache. A token that cannot be a key
- * (wrong format or checksum) is refused before any lookup. Only found keys are cached, so a key
- * issued a moment ago works on its first use; the TTL bounds how long a revocation or a
- * suspension takes to reach this replica until the change feed lands (later issue).
+ * Checks the bearer key of a request. A token that cannot be a key (wrong format or checksum) is
+ * refused before any lookup; `find` is the router's key cache (key-cache.ts), kept fresh by the
+ * change feed.
  */
-export function createKeyAuthenticator(find: FindKeyByHash, options: { ttlMs: number; now: () => number }) {
-  const cache = new Map<string, { record: ApiKeyRecord; expires: number }>()
+export function createKeyAuthenticator(find: FindKeyByHash, options: { now: () => number }) {
   return async function authenticate(request: FastifyRequest): Promise<ApiKeyRecord> {
     const token = bearerToken(request)
     if (token === null) {
@@ -43,13 +57,7 @@ export function createKeyAuthenticator(find: FindKeyByHash, options: { ttlMs: nu
       )
     }
     if (keyFormat(token) === 'malformed') throw incorrect()
-    const hash = hashKeySecret(token)
-    const hit = cache.get(hash)
-    let record = hit && hit.expires > options.now() ? hit.record : null
-    if (!record) {
-      record = await find(hash)
-      if (record) cache.set(hash, { record, expires: options.now() + options.ttlMs })
-    }
+    const record = await lookUp(find, hashKeySecret(token))
     if (!record) throw incorrect()
     refuseUnusable(record, options.now())
     return record

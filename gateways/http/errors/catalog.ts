@@ -175,6 +175,12 @@ export const errorCatalog = {
   BACKEND_UNAVAILABLE: { status: 502, title: 'Model backend unavailable', openai_type: 'api_error' },
   BACKEND_ERROR: { status: 502, title: 'Model backend error', openai_type: 'api_error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable', openai_type: 'api_error' },
+  KEY_STORE_UNAVAILABLE: {
+    status: 503,
+    title:
+      'This API key cannot be checked now: the router has no copy of it and its key store does not answer; retry shortly',
+    openai_type: 'api_error',
+  },
   BUDGET_LEDGER_UNAVAILABLE: { status: 503, title: 'Budget ledger unavailable', openai_type: 'api_error' },
   RATE_LIMITER_UNAVAILABLE: { status: 503, title: 'Rate limiter unavailable', openai_type: 'api_error' },
   USAGE_BUS_UNAVAILABLE: { status: 503, title: 'Usage bus unavailable', openai_type: 'api_error' },

@@ -8,6 +8,7 @@ import { serveMockModelOnSocket } from '../../../gateways/mock-model/socket.ts'
 import { createRuntime } from '../../../gateways/processes/runtime.ts'
 import { adminDeps, projectionWaiter, routerDeps } from '../../../gateways/processes/wiring.ts'
 import { createModelCatalog, type Model } from '../../../gateways/router/models.ts'
+import { startRouterReplica } from '../../../gateways/router/replica.ts'
 import { routerRoutes } from '../../../gateways/router/routes.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
@@ -15,6 +16,7 @@ import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
 import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
+import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import type { MakeDatabase } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
@@ -57,6 +59,9 @@ export async function startPlatform(
     { name: 'echo-2', ...backend, ...price },
   ]
   const bus = createMemoryUsageBus()
+  // The router's key cache, kept fresh by the change feed as in the processes (its poll: no NOTIFY).
+  const replica = startRouterReplica({ db, find: (hash) => findApiKeyByHash(db, hash) })
+  onTestFinished(() => replica.close())
   const router = routerDeps(
     rt,
     {
@@ -65,6 +70,7 @@ export async function startPlatform(
       budgets: createMemoryBudgetLedger(),
       usage: bus.publisher,
       models: createModelCatalog(() => models),
+      keys: replica.keys,
     },
     [],
   )
@@ -74,7 +80,7 @@ export async function startPlatform(
   await app.register(routerRoutes, { prefix: '/v1', ...router })
   await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
   onTestFinished(() => app.close())
-  return { app, db, store, commands: admin.commands, awaitProjection }
+  return { app, db, store, commands: admin.commands, awaitProjection, replica }
 }
 
 export type Platform = Awaited<ReturnType<typeof startPlatform>>

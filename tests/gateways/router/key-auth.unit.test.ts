@@ -1,11 +1,13 @@
 import type { FastifyRequest } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { hashKeySecret, newKeySecret } from '../../../domain/api-keys/key-secret.ts'
+import { AppError } from '../../../domain/errors.ts'
 import { createKeyAuthenticator } from '../../../gateways/router/key-auth.ts'
+import { createKeyCache } from '../../../gateways/router/key-cache.ts'
 import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
 import { keyRecord } from './key-record.ts'
 
-// The router's key check: what is refused before a lookup, what after, and what the cache keeps.
+// The router's key check: what is refused before a lookup and what after (the cache: key-cache.unit.test.ts).
 // bearerToken reads only the headers, so a request is its headers here.
 const requestWith = (token: string) =>
   ({ headers: { authorization: `Bearer ${token}` } }) as unknown as FastifyRequest
@@ -14,13 +16,11 @@ const T0 = Date.parse('2026-11-26T10:00:00Z')
 function authenticator(records: Map<string, ApiKeyRecord>) {
   const clock = { now: T0 }
   const lookups: string[] = []
-  const authenticate = createKeyAuthenticator(
-    async (hash) => {
-      lookups.push(hash)
-      return records.get(hash) ?? null
-    },
-    { ttlMs: 10_000, now: () => clock.now },
-  )
+  const keys = createKeyCache(async (hash) => {
+    lookups.push(hash)
+    return records.get(hash) ?? null
+  })
+  const authenticate = createKeyAuthenticator(keys.lookup, { now: () => clock.now })
   return { authenticate, lookups, clock }
 }
 
@@ -86,15 +86,13 @@ describe('key authentication', () => {
     expect(lookups).toHaveLength(2)
   })
 
-  it('sees a revocation once the cached record is older than the TTL', async () => {
-    const key = newKeySecret()
-    const records = new Map([[hashKeySecret(key), keyRecord()]])
-    const { authenticate, clock } = authenticator(records)
-    expect(await codeOf(authenticate(requestWith(key)))).toBe('accepted')
-    records.set(hashKeySecret(key), keyRecord({ status: 'revoked' }))
-    clock.now = T0 + 9_999
-    expect(await codeOf(authenticate(requestWith(key)))).toBe('accepted')
-    clock.now = T0 + 10_000
-    expect(await codeOf(authenticate(requestWith(key)))).toBe('API_KEY_REVOKED')
+  it('answers 503 key_store_unavailable, not 500, for a key it cannot look up while PostgreSQL is down', async () => {
+    const authenticate = createKeyAuthenticator(
+      async () => {
+        throw new AppError('DATABASE_UNAVAILABLE', 'database unavailable: connect ECONNREFUSED')
+      },
+      { now: () => T0 },
+    )
+    expect(await codeOf(authenticate(requestWith(newKeySecret())))).toBe('KEY_STORE_UNAVAILABLE')
   })
 })

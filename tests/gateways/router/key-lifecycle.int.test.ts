@@ -63,7 +63,7 @@ describe('the router and a key’s lifecycle', () => {
     expect(third.body).toMatchObject({ error: { code: 'rate_limited' } })
   })
 
-  it('refuses a revoked key with 401 api_key_revoked; a key it had cached, within the cache’s 10 s', async () => {
+  it('refuses a revoked key with 401 api_key_revoked; a key it had cached, once the change feed saw it', async () => {
     const platform = await startPlatform()
     const organization_id = await newOrganization(platform)
     const unused = await issue(platform, { organization_id })
@@ -75,16 +75,17 @@ describe('the router and a key’s lifecycle', () => {
       status: 401,
       body: { error: { code: 'api_key_revoked' } },
     })
+    // The feed polls the checkpoint every 250 ms here (no NOTIFY); the bound is generous on
+    // purpose: the 1 s p99 is measured by tests/e2e/router-propagation.e2e.test.ts.
     const started = Date.now()
-    expect(await until(platform, used.key, 401, 12_000)).toMatchObject({
+    expect(await until(platform, used.key, 401, 5_000)).toMatchObject({
       body: { error: { code: 'api_key_revoked' } },
     })
-    expect(Date.now() - started).toBeLessThanOrEqual(11_000)
+    expect(Date.now() - started).toBeLessThanOrEqual(3_000)
   })
 
-  // The old key was used (cached as current) before the rotation: like a revocation, its end
-  // reaches this replica when the cached record is older than the cache's 10 s, or at the grace
-  // end, whichever is later.
+  // The old key was used (cached as current) before the rotation: the feed re-reads it (now a
+  // replaced secret with its grace end), so it stops at the grace end.
   it('after a rotation, serves the new key and the old one until its grace ends, then refuses the old', async () => {
     const platform = await startPlatform()
     const organization_id = await newOrganization(platform)
@@ -99,10 +100,10 @@ describe('the router and a key’s lifecycle', () => {
     expect((await chat(platform, key)).status).toBe(200)
     const before = await chat(platform, issued.key)
     if (Date.now() < Date.parse(previous_key_valid_until)) expect(before.status).toBe(200)
-    const after = await until(platform, issued.key, 401, 12_000)
+    const after = await until(platform, issued.key, 401, 6_000)
     expect(after).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } })
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(previous_key_valid_until))
-    expect(Date.now() - rotatedAt).toBeLessThanOrEqual(11_000)
+    expect(Date.now() - rotatedAt).toBeLessThanOrEqual(5_000)
     expect((await chat(platform, key)).status).toBe(200)
   })
 

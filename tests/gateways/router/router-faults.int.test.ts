@@ -110,7 +110,7 @@ describe('router faults', () => {
     expect(response.json()).toMatchObject({ error: { code: 'budget_ledger_unavailable', type: 'api_error' } })
   })
 
-  it('PostgreSQL down: 503 database_unavailable for an uncached key, without leaking where', async () => {
+  it('PostgreSQL down: 503 key_store_unavailable for an uncached key, without leaking where', async () => {
     const db = createPostgresDatabase(`postgres://aiaas:aiaas@${CLOSED}/aiaas`, {
       connectionTimeoutMillis: 500,
     })
@@ -124,10 +124,11 @@ describe('router faults', () => {
     expect(response.statusCode).toBe(503)
     expect(response.json()).toEqual({
       error: {
-        message: 'Database unavailable',
+        message:
+          'This API key cannot be checked now: the router has no copy of it and its key store does not answer; retry shortly',
         type: 'api_error',
         param: null,
-        code: 'database_unavailable',
+        code: 'key_store_unavailable',
       },
     })
     const ready = await app.inject({ url: '/v1/status/readyz' })

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
+import { startCatalogueModels } from '../../../gateways/router/catalogue-models.ts'
+import { startRouterReplica } from '../../../gateways/router/replica.ts'
+import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
+import { listen } from '../../../infra/postgres/listen.ts'
+import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
+import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
+import { READ_MODELS_CHANNEL } from '../../../projections/read-models.ts'
+import { databaseUrl } from '../../infra/postgres/fresh-schema.ts'
+import {
+  ADMIN_TOKEN,
+  admin,
+  newOrganization,
+  type Platform,
+  startPlatform,
+} from '../admin/api-keys-platform.ts'
+
+// A router replica on real PostgreSQL, woken by NOTIFY only (its poll set to a minute), sees a
+// revocation, a suspension, an organization settings change and a model change within 1 s of
+// the admin API's response.
+
+const SECOND = 1000
+
+async function replicaOf(platform: Platform) {
+  const { db } = platform
+  const onError = (error: unknown) => {
+    throw error
+  }
+  const secrets = createSecretBox(db, undefined)
+  const catalogue = startCatalogueModels({ db, secrets, intervalMs: 60_000, onError })
+  onTestFinished(() => catalogue.close())
+  const replica = startRouterReplica({
+    db,
+    find: (hash) => findApiKeyByHash(db, hash),
+    catalogue,
+    pollMs: 60_000,
+  })
+  onTestFinished(() => replica.close())
+  const listener = listen(databaseUrl(), READ_MODELS_CHANNEL, () => {
+    replica.feed.wake().catch(() => {})
+  })
+  onTestFinished(() => listener.close())
+  await listener.ready
+  await replica.feed.wake()
+  return { replica, catalogue }
+}
+
+/** Milliseconds until `seen()` holds, polled every 5 ms; fails after 5 s. */
+async function msUntil(seen: () => boolean | Promise<boolean>): Promise<number> {
+  const started = Date.now()
+  while (!(await seen())) {
+    if (Date.now() - started > 5 * SECOND) throw new Error('not seen in 5 s')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  return Date.now() - started
+}
+
+async function patch(platform: Platform, url: string, payload: object) {
+  const response = await platform.app.inject({
+    method: 'PATCH',
+    url: `/admin/v1${url}`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload,
+  })
+  expect(response.statusCode, response.body).toBe(200)
+}
+
+describe('the router change feed on PostgreSQL', () => {
+  it('brings a revocation, a suspension, a settings change and a model change to a replica within 1 s', async () => {
+    const platform = await startPlatform(undefined, { backend: false })
+    const { replica, catalogue } = await replicaOf(platform)
+    const organization_id = await newOrganization(platform)
+    const issued = await admin(platform, 'POST', '/api-keys', { organization_id, name: 'k' })
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201)
+    const { id, key } = issued.body as { id: string; key: string }
+    const hash = hashKeySecret(key)
+    const record = () => replica.keys.lookup(hash) as Promise<ApiKeyRecord>
+    expect(await record()).toMatchObject({ status: 'active', organization_allowed_models: null })
+
+    await patch(platform, `/organizations/${organization_id}`, { settings: { allowed_models: ['echo'] } })
+    const settings = await msUntil(async () => (await record()).organization_allowed_models?.[0] === 'echo')
+    expect(
+      (await admin(platform, 'POST', `/organizations/${organization_id}/suspend`, { reason: 'audit' }))
+        .status,
+    ).toBe(200)
+    const suspension = await msUntil(async () => (await record()).organization_status === 'suspended')
+    expect((await admin(platform, 'POST', `/api-keys/${id}/revoke`)).status).toBe(200)
+    const revocation = await msUntil(async () => (await record()).status === 'revoked')
+
+    const name = `m-${randomUUID().slice(0, 8)}`
+    const created = await admin(platform, 'POST', '/models', {
+      name,
+      input_price_per_million_usd: '1',
+      output_price_per_million_usd: '2',
+      max_output_tokens: 100,
+      backends: [
+        {
+          url: 'https://api.example.com/v1',
+          provider: 'openai-compatible',
+          weight: 1,
+          priority: 0,
+          timeout_ms: 1000,
+        },
+      ],
+    })
+    expect(created.status, JSON.stringify(created.body)).toBe(201)
+    const model = await msUntil(() => catalogue.models().some((m) => m.name === name))
+
+    console.log(
+      `change feed on PostgreSQL (NOTIFY): settings ${settings} ms, suspension ${suspension} ms, revocation ${revocation} ms, model ${model} ms`,
+    )
+    for (const ms of [settings, suspension, revocation, model]) expect(ms).toBeLessThan(SECOND)
+  })
+})
