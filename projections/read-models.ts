@@ -1,10 +1,12 @@
 import { apiKeyEventSchema } from '../domain/api-keys/api-key.ts'
+import { budgetEventSchema } from '../domain/budgets/budget.ts'
 import { modelEventSchema } from '../domain/models/model.ts'
 import { organizationEventSchema } from '../domain/organizations/organization.ts'
 import { userEventSchema } from '../domain/users/user.ts'
 import type { Sql } from '../infra/ports/database.ts'
 import type { RecordedEvent } from '../infra/ports/event-store.ts'
 import { projectApiKey } from './api-keys/api-keys.ts'
+import { projectBudget, projectLegacyBudget } from './budgets/budgets.ts'
 import { projectModel } from './models/models.ts'
 import { projectOrganization } from './organizations/organizations.ts'
 import { projectUser } from './users/users.ts'
@@ -62,6 +64,23 @@ export const READ_MODEL_REGISTRY: readonly ReadModel[] = [
     types: typesOf(modelEventSchema),
     project: (recorded, tx) =>
       projectModel({ ...recorded, event: modelEventSchema.parse(eventOf(recorded)) }, tx),
+  },
+  {
+    name: 'budgets',
+    tables: ['rm_budgets'],
+    // OrganizationBudgetSet: a budget of before budgets had streams (docs/events.md).
+    types: new Set([...typesOf(budgetEventSchema), 'OrganizationBudgetSet']),
+    project: (recorded, tx) => {
+      const event = eventOf(recorded)
+      if (event.type !== 'OrganizationBudgetSet') {
+        const at = { position: recorded.global_position, version: recorded.stream_version }
+        return projectBudget(budgetEventSchema.parse(event), at, tx)
+      }
+      const legacy = organizationEventSchema.parse(event)
+      return legacy.type === 'OrganizationBudgetSet'
+        ? projectLegacyBudget(legacy, recorded.global_position, tx)
+        : Promise.resolve()
+    },
   },
   {
     name: 'users',

@@ -30,10 +30,12 @@ export function limitMicros(limit_usd: string): number {
   return micros
 }
 
-/** 25_000_000 → "25.000000": the limit as the API shows it, exact. */
+/** 25_000_000 → "25.00", 1 → "0.000001": the limit as the API shows it, exact, cents at least. */
 export function usdOf(micros: number): string {
   const whole = Math.trunc(micros / MICROS_PER_USD)
-  const fraction = String(micros % MICROS_PER_USD).padStart(6, '0')
+  const fraction = String(micros % MICROS_PER_USD)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '')
   return `${whole}.${fraction}`
 }
 

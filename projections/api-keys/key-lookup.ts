@@ -49,7 +49,10 @@ const LOOKUP = `
     UNION ALL
     SELECT api_key_id, valid_until FROM rm_api_key_previous_hashes WHERE key_hash = $1
   )
-  SELECT k.api_key_id, k.organization_id, k.name, k.status, o.monthly_limit_usd,
+  SELECT k.api_key_id, k.organization_id, k.name, k.status,
+         (SELECT b.limit_micros / 1000000.0 FROM rm_budgets b
+           WHERE b.organization_id = k.organization_id AND b.api_key_id IS NULL
+             AND b.period = 'monthly' AND b.enforcement = 'hard') AS monthly_limit_usd,
          to_jsonb(o) ->> 'status' AS organization_status,
          ARRAY(SELECT jsonb_array_elements_text(
            CASE jsonb_typeof(to_jsonb(o) -> 'allowed_models') WHEN 'array' THEN to_jsonb(o) -> 'allowed_models'

@@ -74,8 +74,13 @@ export interface OrganizationRow {
   version: number
 }
 
+// monthly_limit_usd (deprecated) is the organization's organization-wide monthly hard budget,
+// read from the budgets read model (projections/budgets/), however it was set.
 const COLUMNS = `organization_id, name, created_at, status, suspended_reason, timezone, allowed_models,
-  mfa_required, monthly_limit_usd, version`
+  mfa_required, version,
+  (SELECT b.limit_micros / 1000000.0 FROM rm_budgets b
+    WHERE b.organization_id = rm_organizations.organization_id AND b.api_key_id IS NULL
+      AND b.period = 'monthly' AND b.enforcement = 'hard') AS monthly_limit_usd`
 
 type StoredRow = {
   organization_id: string

@@ -29,8 +29,10 @@ describe('budget periods in the organization time zone', () => {
   })
 
   it('shows a limit in exact dollars', () => {
-    expect(usdOf(25_000_000)).toBe('25.000000')
+    expect(usdOf(25_000_000)).toBe('25.00')
+    expect(usdOf(12_500_000)).toBe('12.50')
+    expect(usdOf(1_234_500)).toBe('1.2345')
     expect(usdOf(1)).toBe('0.000001')
-    expect(usdOf(9_000_000_000_000)).toBe('9000000.000000')
+    expect(usdOf(9_000_000_000_000)).toBe('9000000.00')
   })
 })

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { CommandContext } from '../../../commands/handle-command.ts'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
-import { setMonthlyBudget } from '../../../commands/organizations/set-monthly-budget.ts'
+import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
 import { organizationStream } from '../../../domain/organizations/organization.ts'
 import { requireIfMatch, setETag } from '../../../gateways/admin/preconditions.ts'
 import { runHandlersInScope, scopedCommands } from '../../../gateways/admin/request-scope.ts'
@@ -28,6 +28,7 @@ beforeAll(async () => {
   app = createServer({ logLevel: 'silent', metrics: createMetrics('preconditions-test') })
   runHandlersInScope(app)
   // A PATCH shaped like the admin API's: If-Match on the resource's stream, ETag of the result.
+  // The command renames the organization to `n<limit>`: setting the name it has changes nothing.
   app.patch(
     '/organizations/:id/budget',
     {
@@ -39,8 +40,8 @@ beforeAll(async () => {
     async (request, reply) => {
       const stream = organizationStream(request.params.id)
       requireIfMatch(request, stream)
-      const input = { organization_id: request.params.id, ...request.body }
-      await setMonthlyBudget(commands, input, context)
+      const input = { organization_id: request.params.id, name: `n${request.body.monthly_limit_usd}` }
+      await updateOrganization(commands, input, context)
       const last = (await store.readStream(stream)).at(-1)
       setETag(reply, last?.stream_version ?? -1)
       return { ok: true }
