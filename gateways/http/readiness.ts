@@ -6,10 +6,16 @@ import { withDeadline } from '../../infra/deadline.ts'
 export interface ReadinessCheck {
   name: string
   check: () => Promise<void>
+  /**
+   * True when the process still serves without it, from a copy (a router's PostgreSQL while its
+   * local replica holds a position): its failure makes readyz `degraded` with a 200, so a load
+   * balancer keeps sending requests, and the check still reads `down`.
+   */
+  degradable?: () => boolean
 }
 
 export const readinessResponse = z.object({
-  status: z.enum(['ready', 'not_ready']),
+  status: z.enum(['ready', 'degraded', 'not_ready']),
   checks: z.record(z.string(), z.object({ status: z.enum(['up', 'down']), error: z.string().optional() })),
 })
 
@@ -25,12 +31,17 @@ async function runCheck(check: ReadinessCheck): Promise<{ status: 'up' | 'down';
   }
 }
 
-/** 200 when every dependency answers, else 503 naming the failing ones; never hangs. */
+/**
+ * 200 `ready` when every dependency answers, 200 `degraded` when only degradable ones fail, else
+ * 503 `not_ready`; the failing ones are named. Never hangs.
+ */
 export async function answerReadiness(reply: FastifyReply, checks: readonly ReadinessCheck[]) {
-  const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const))
-  const ready = results.every(([, r]) => r.status === 'up')
-  reply.code(ready ? 200 : 503)
-  return { status: ready ? ('ready' as const) : ('not_ready' as const), checks: Object.fromEntries(results) }
+  const results = await Promise.all(checks.map(async (c) => [c, await runCheck(c)] as const))
+  const down = results.filter(([, r]) => r.status === 'down').map(([c]) => c)
+  const status =
+    down.length === 0 ? 'ready' : down.every((c) => c.degradable?.() === true) ? 'degraded' : 'not_ready'
+  reply.code(status === 'not_ready' ? 503 : 200)
+  return { status, checks: Object.fromEntries(results.map(([c, r]) => [c.name, r])) }
 }
 
 const healthResponse = z.object({ status: z.literal('ok') })

@@ -4,14 +4,16 @@ import { seedModels } from '../../commands/models/seed-models.ts'
 import type { Config } from '../../infra/config/config.ts'
 import type { Keyring } from '../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
+import type { RouterReplicaStore } from '../../infra/lmdb/router-replica.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { startCatalogueModels } from '../router/catalogue-models.ts'
 import { type Model, parseModels } from '../router/models.ts'
+import { dataKeysWithCopy } from '../router/replica-secrets.ts'
 import { openAdapter } from './adapter.ts'
 import type { Runtime } from './runtime.ts'
 
-/** How often a router re-reads the model catalogue: a change reaches it within this (plus projection). */
+/** How often a router re-reads the whole model catalogue besides the change feed's refreshes (a fallback). */
 export const CATALOGUE_REFRESH_MS = 500
 
 /** The built-in `echo` model's output limit (it repeats the prompt, so any limit is honoured). */
@@ -67,13 +69,22 @@ export function openCatalogue(
   rt: Runtime,
   db: Sql,
   keyring: Keyring | undefined,
+  copy?: RouterReplicaStore,
 ) {
   // The error is logged, never the key: SECRET_UNREADABLE names only the data key's id.
   const onError = (error: unknown, model?: string) =>
     rt.log.error({ err: error, model }, 'model catalogue: a read failed or a model was left out')
   return openAdapter(app, 'catalogue', async () => {
-    const secrets = createSecretBox(db, keyring)
-    const catalogue = startCatalogueModels({ db, secrets, intervalMs: CATALOGUE_REFRESH_MS, onError })
+    const secrets = copy
+      ? createSecretBox(db, keyring, dataKeysWithCopy(db, copy))
+      : createSecretBox(db, keyring)
+    const catalogue = startCatalogueModels({
+      db,
+      secrets,
+      intervalMs: CATALOGUE_REFRESH_MS,
+      onError,
+      ...(copy ? { copy } : {}),
+    })
     await catalogue.refresh().catch(onError)
     return catalogue
   })

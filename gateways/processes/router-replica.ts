@@ -7,6 +7,8 @@ import { type ReplicaCopy, startRouterReplica } from '../router/replica.ts'
 import { openAdapter } from './adapter.ts'
 import type { Runtime } from './runtime.ts'
 
+const ERROR_LOG_MS = 10_000
+
 /**
  * The router's replica of the read models as adapter `replica`: its key cache and catalogue kept
  * fresh by the change feed, woken by NOTIFY when `listenUrl` is a PostgreSQL URL (a separate
@@ -22,8 +24,13 @@ export function openRouterReplica(
     copy?: ReplicaCopy
   },
 ) {
-  const onError = (error: unknown) =>
+  // A pass fails every 250 ms while PostgreSQL is down: said once per ERROR_LOG_MS, not each time.
+  let lastLogged = 0
+  const onError = (error: unknown) => {
+    if (Date.now() - lastLogged < ERROR_LOG_MS) return
+    lastLogged = Date.now()
     rt.log.warn({ err: error }, 'router change feed: a pass failed; the caches keep what they have')
+  }
   return openAdapter(app, 'replica', () => {
     const { db, catalogue, copy } = options
     const replica = startRouterReplica({

@@ -4,6 +4,7 @@ import type { Config } from '../../infra/config/config.ts'
 import { parseKeyring } from '../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
+import { openRouterReplicaStore } from '../../infra/lmdb/router-replica.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
@@ -32,14 +33,28 @@ export async function startRouter(config: Config): Promise<Running> {
     const limiter = await openAdapter(app, 'limiter', () => createRedisRateLimiter(config.AIAAS_REDIS_URL))
     const budgets = await openAdapter(app, 'budgets', () => createRedisBudgetLedger(config.AIAAS_REDIS_URL))
     const usage = await openAdapter(app, 'usage', () => spooledUsage(rt))
-    const readiness = [databaseCheck(db), { name: 'redis', check: () => limiter.ping() }]
+    const copy = await openAdapter(app, 'replicaCopy', () => replicaCopy(rt))
     const keyring = config.AIAAS_KEK ? parseKeyring(config.AIAAS_KEK) : undefined
-    const catalogue = await openCatalogue(app, rt, db, keyring)
+    const catalogue = await openCatalogue(app, rt, db, keyring, copy)
     const catalog = createModelCatalog(withCatalogue(catalogue.models, models))
-    const replica = await openRouterReplica(app, rt, { db, catalogue, listenUrl: config.AIAAS_DATABASE_URL })
+    const replica = await openRouterReplica(app, rt, {
+      db,
+      catalogue,
+      listenUrl: config.AIAAS_DATABASE_URL,
+      copy,
+    })
+    // Without PostgreSQL the router serves what its copy holds: degraded, not unready (ADR 0013).
+    const database = { ...databaseCheck(db), degradable: () => replica.feed.position() !== null }
+    const readiness = [database, { name: 'redis', check: () => limiter.ping() }]
     const adapters = { db, limiter, budgets, usage, models: catalog, keys: replica.keys }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, adapters, readiness) })
   })
+}
+
+/** The router's local copy of its read models (ADR 0013), one directory per router process. */
+function replicaCopy(rt: Runtime) {
+  const path = rt.config.AIAAS_ROUTER_CACHE_DIR ?? join(rt.config.AIAAS_DATA_DIR, 'router-replica')
+  return openRouterReplicaStore(path, (error) => rt.log.warn({ err: error }, 'router copy: a write failed'))
 }
 
 /**

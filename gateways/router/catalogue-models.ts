@@ -37,19 +37,40 @@ export interface CatalogueModels {
   close(): Promise<void>
 }
 
+export interface CatalogueCopy {
+  models(): ModelRecord[] | null
+  saveModels(records: readonly ModelRecord[]): Promise<void>
+}
+
 export function startCatalogueModels(options: {
   db: Sql
   secrets: SecretBox
   intervalMs: number
   /** A failed read, or a model left out because its api key cannot be opened (`model` names it). */
   onError: (error: unknown, model?: string) => void
+  /** The router's local copy: written after each read, read when the first read fails. */
+  copy?: CatalogueCopy
 }): CatalogueModels {
   let built = new Map<string, { version: number; models: Model[] }>()
   let current: Model[] = []
 
+  /** The catalogue; until a first read succeeds, the local copy's while the database fails. */
+  async function records(): Promise<ModelRecord[]> {
+    try {
+      const all = await allModels(options.db)
+      await options.copy?.saveModels(all)
+      return all
+    } catch (error) {
+      const copied = built.size === 0 ? options.copy?.models() : null
+      if (!copied) throw error
+      options.onError(error)
+      return copied
+    }
+  }
+
   async function readOnce(): Promise<void> {
     const next = new Map<string, { version: number; models: Model[] }>()
-    for (const record of await allModels(options.db)) {
+    for (const record of await records()) {
       const known = built.get(record.name)
       if (known?.version === record.version) {
         next.set(record.name, known)

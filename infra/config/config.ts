@@ -24,6 +24,11 @@ export const configVariables = {
     default: './.data',
     doc: 'Local data: PGlite, the generated admin token and the socket of the echo model (`aiaas dev`), the usage spool (`aiaas router`).',
   },
+  AIAAS_ROUTER_CACHE_DIR: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'Local copy of the read models a separate `aiaas router` serves from while PostgreSQL is down (LMDB: keys by hash, models, wrapped data keys, feed position); one per router process. Unset: `$AIAAS_DATA_DIR/router-replica`.',
+  },
   AIAAS_ADMIN_TOKEN: {
     schema: z.string().min(16, 'at least 16 characters').optional(),
     default: undefined,

@@ -4,7 +4,7 @@ import type { SealedSecret } from '../../domain/secrets/sealed-secret.ts'
 import type { Sql } from '../ports/database.ts'
 import type { SecretBox } from '../ports/secret-box.ts'
 import { decrypt, encrypt } from './aes-gcm.ts'
-import { findDataKey, insertDataKey, unwrapDataKey, wrapDataKey } from './data-keys.ts'
+import { findDataKey, insertDataKey, unwrapDataKey, type WrappedDataKey, wrapDataKey } from './data-keys.ts'
 import type { Keyring } from './keyring.ts'
 
 const aad = (dataKeyId: string) => `aiaas-secret:${dataKeyId}`
@@ -19,7 +19,12 @@ const unreadable = (dataKeyId: string, why: string) =>
  * the keyring's active KEK. Without a keyring (AIAAS_KEK unset on a separate process) every call
  * fails with SECRETS_UNAVAILABLE, so everything that needs no secret keeps working.
  */
-export function createSecretBox(db: Sql, keyring: Keyring | undefined): SecretBox {
+export function createSecretBox(
+  db: Sql,
+  keyring: Keyring | undefined,
+  /** Where open() finds a data key; a router also looks in its local copy (gateways/router/replica-secrets.ts). */
+  findKey: (dataKeyId: string) => Promise<WrappedDataKey | null> = (id) => findDataKey(db, id),
+): SecretBox {
   const ring = () => {
     if (!keyring) throw new AppError('SECRETS_UNAVAILABLE', 'no key-encryption key is configured (AIAAS_KEK)')
     return keyring
@@ -44,7 +49,7 @@ export function createSecretBox(db: Sql, keyring: Keyring | undefined): SecretBo
     },
     async open(sealed: SealedSecret) {
       const id = sealed.data_key_id
-      const row = await findDataKey(db, id)
+      const row = await findKey(id)
       if (!row) throw unreadable(id, 'its data key is gone')
       const kek = ring().find(row.kek_id)
       if (!kek) throw unreadable(id, `key-encryption key ${row.kek_id} is not in AIAAS_KEK`)

@@ -1,0 +1,90 @@
+import { open, type RootDatabase } from 'lmdb'
+import type { ApiKeyRecord } from '../../projections/api-keys/key-lookup.ts'
+import type { ModelRecord } from '../../projections/models/model-query.ts'
+import type { WrappedDataKey } from '../crypto/data-keys.ts'
+
+// A router replica's local copy of the read models it serves from (ADR 0013): keys by hash, the
+// model catalogue with its sealed provider keys, the *wrapped* data keys those need (a KEK from
+// config unwraps them; nothing on disk decrypts on its own), and the position of the change feed
+// up to which the keys are fresh. A router that starts while PostgreSQL is down serves from it.
+
+const POSITION = 'position'
+const MODELS = 'models'
+const keyOf = (hash: string) => `key:${hash}`
+const dataKeyOf = (id: string) => `data-key:${id}`
+
+// Wrapped data keys as base64 text: what comes back is exactly what went in, whatever the codec
+// makes of binary.
+type StoredDataKey = { data_key_id: string; kek_id: string; iv: string; wrapped_key: string; tag: string }
+const toStored = ({ data_key_id, kek_id, wrapped }: WrappedDataKey): StoredDataKey => ({
+  data_key_id,
+  kek_id,
+  iv: wrapped.iv.toString('base64'),
+  wrapped_key: wrapped.ciphertext.toString('base64'),
+  tag: wrapped.tag.toString('base64'),
+})
+const fromStored = (row: StoredDataKey): WrappedDataKey => ({
+  data_key_id: row.data_key_id,
+  kek_id: row.kek_id,
+  wrapped: {
+    iv: Buffer.from(row.iv, 'base64'),
+    ciphertext: Buffer.from(row.wrapped_key, 'base64'),
+    tag: Buffer.from(row.tag, 'base64'),
+  },
+})
+
+export interface ReplicaKeyChanges {
+  set: [hash: string, record: ApiKeyRecord][]
+  deleted: string[]
+}
+
+export interface RouterReplicaStore {
+  load(): { position: bigint | null; keys: [string, ApiKeyRecord][] }
+  /** The changes of one feed batch and the position after it, in one LMDB transaction. */
+  save(changes: ReplicaKeyChanges, position: bigint): Promise<void>
+  /** A key found by a lookup: fresh as of the saved position or later, so written alone. */
+  keep(hash: string, record: ApiKeyRecord): void
+  models(): ModelRecord[] | null
+  saveModels(records: readonly ModelRecord[]): Promise<void>
+  dataKey(id: string): WrappedDataKey | null
+  keepDataKey(row: WrappedDataKey): Promise<void>
+  close(): Promise<void>
+}
+
+export function openRouterReplicaStore(path: string, onError: (error: unknown) => void): RouterReplicaStore {
+  const db: RootDatabase<unknown, string> = open<unknown, string>({ path, compression: false })
+  return {
+    load() {
+      const stored = db.get(POSITION)
+      const keys: [string, ApiKeyRecord][] = []
+      for (const { key, value } of db.getRange({ start: 'key:', end: 'key;' }))
+        keys.push([key.slice('key:'.length), value as ApiKeyRecord])
+      return { position: typeof stored === 'string' ? BigInt(stored) : null, keys }
+    },
+    async save(changes, position) {
+      await db.transaction(() => {
+        for (const [hash, record] of changes.set) db.put(keyOf(hash), record)
+        for (const hash of changes.deleted) db.remove(keyOf(hash))
+        db.put(POSITION, String(position))
+      })
+    },
+    keep(hash, record) {
+      db.put(keyOf(hash), record).catch(onError)
+    },
+    models() {
+      const stored = db.get(MODELS)
+      return Array.isArray(stored) ? (stored as ModelRecord[]) : null
+    },
+    async saveModels(records) {
+      await db.put(MODELS, records)
+    },
+    dataKey(id) {
+      const stored = db.get(dataKeyOf(id)) as StoredDataKey | undefined
+      return stored ? fromStored(stored) : null
+    },
+    async keepDataKey(row) {
+      await db.put(dataKeyOf(row.data_key_id), toStored(row))
+    },
+    close: () => db.close(),
+  }
+}
