@@ -57,6 +57,7 @@ describe('organization budgets', () => {
     const set = await setBudget(organizationId, { monthly_limit_usd: 12.5 })
     expect(set.status).toBe(200)
     expect(await set.json()).toEqual({
+      id: expect.any(String),
       object: 'budget',
       organization_id: organizationId,
       period: 'monthly',
