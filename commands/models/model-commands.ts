@@ -3,14 +3,20 @@ import { modelDecider } from '../../domain/models/decider.ts'
 import { type ModelDefinition, modelStream } from '../../domain/models/model.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
+import type { Reservations } from '../reservations.ts'
 import { type BackendBody, priceOf, sealBackends } from './model-input.ts'
+import { withModelNames } from './model-names.ts'
 
 export interface ModelCommandDeps {
   commands: CommandDeps
   secrets: SecretBox
   /** AIAAS_BACKEND_ALLOWED_ADDRESSES. */
   allowedAddresses: readonly AddressClass[]
+  /** Model names and aliases, one namespace across models (model_name_reservations). */
+  names: Reservations
 }
+
+const namesDeps = (deps: ModelCommandDeps) => ({ ...deps.commands, names: deps.names })
 
 export interface ModelBody {
   name: string
@@ -58,12 +64,11 @@ export async function createModel(
     now: deps.commands.now().toISOString(),
   }
   const command = { type: 'CreateModel' as const, data }
-  const { positions } = await handleCommand(
-    deps.commands,
-    modelStream(body.name),
-    modelDecider,
-    command,
-    context,
+  const { positions } = await withModelNames(
+    namesDeps(deps),
+    body.name,
+    () => [body.name, ...body.aliases],
+    () => handleCommand(deps.commands, modelStream(body.name), modelDecider, command, context),
   )
   return written(deps, body.name, positions)
 }
@@ -94,7 +99,12 @@ export async function updateModel(
     now: deps.commands.now().toISOString(),
   }
   const command = { type: 'UpdateModel' as const, data }
-  const { positions } = await handleCommand(deps.commands, modelStream(name), modelDecider, command, context)
+  const { positions } = await withModelNames(
+    namesDeps(deps),
+    name,
+    (state) => (state.status === 'Active' ? [name, ...(body.aliases ?? state.definition.aliases)] : []),
+    () => handleCommand(deps.commands, modelStream(name), modelDecider, command, context),
+  )
   return written(deps, name, positions)
 }
 
@@ -104,6 +114,12 @@ export async function deleteModel(
   context: CommandContext,
 ): Promise<ModelWritten> {
   const command = { type: 'DeleteModel' as const, data: { name, now: deps.commands.now().toISOString() } }
-  const { positions } = await handleCommand(deps.commands, modelStream(name), modelDecider, command, context)
+  // A deleted model holds no name: its name and aliases are free again once the delete is stored.
+  const { positions } = await withModelNames(
+    namesDeps(deps),
+    name,
+    () => [],
+    () => handleCommand(deps.commands, modelStream(name), modelDecider, command, context),
+  )
   return written(deps, name, positions)
 }

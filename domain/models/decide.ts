@@ -66,6 +66,25 @@ function checkPrices(fields: Partial<Fields>): void {
   }
 }
 
+/**
+ * A model's name and aliases are one set of names: an alias that repeats another or the model's
+ * own name would make the router's table ambiguous. (Names held by other models are checked
+ * across streams by the command layer: commands/models/model-names.ts.)
+ */
+function checkAliases(name: string, aliases: readonly string[]): void {
+  const repeated = aliases.find((alias, index) => alias === name || aliases.indexOf(alias) !== index)
+  if (repeated !== undefined) {
+    throw new AppError(
+      'MODEL_ALIAS_INVALID',
+      `aliases: \`${repeated}\` repeats the model's name or an alias`,
+      {
+        field: 'aliases',
+        alias: repeated,
+      },
+    )
+  }
+}
+
 /** Resolves each backend's api_key against the current backends ('keep' matches by url). */
 function resolveBackends(inputs: readonly BackendInput[], current: readonly Backend[]): Backend[] {
   return inputs.map(({ api_key, ...backend }) => {
@@ -86,6 +105,7 @@ function createModel({ data }: CreateModel, state: Model): ModelEvent[] {
   const { allowed_addresses, now, backends, ...fields } = data
   checkBackends(backends, allowed_addresses)
   checkPrices(fields)
+  checkAliases(data.name, fields.aliases)
   return [
     { type: 'ModelCreated', data: { ...fields, backends: resolveBackends(backends, []), created_at: now } },
   ]
@@ -96,6 +116,7 @@ function updateModel({ data }: UpdateModel, state: Model): ModelEvent[] {
   const { backends, ...fields } = data.patch
   checkBackends(backends ?? [], data.allowed_addresses)
   checkPrices(fields)
+  if (fields.aliases) checkAliases(data.name, fields.aliases)
   const current = state.definition
   const next: ModelDefinition = {
     ...current,

@@ -10,6 +10,7 @@ import {
 import { AppError } from '../../domain/errors.ts'
 import { modelStream } from '../../domain/models/model.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
+import { sqlModelNames } from '../../projections/models/model-names.ts'
 import { findModel, listModels, type ModelRecord } from '../../projections/models/model-query.ts'
 import { pageInCommitOrder } from '../http/pagination.ts'
 import { type AdminDeps, commandContext } from './context.ts'
@@ -47,6 +48,7 @@ export const modelRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =
     commands: deps.commands,
     secrets: deps.secrets ?? createSecretBox(deps.readModels, undefined),
     allowedAddresses: deps.backendAddresses ?? [],
+    names: sqlModelNames(deps.readModels),
   }
   const afterWrite = async (position: bigint | null) => {
     if (position !== null) await deps.awaitProjection(position)

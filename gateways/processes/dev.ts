@@ -53,7 +53,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
       await replica.feed.wake().catch(() => {})
     }
     const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
-    await seedCatalogue(rt, admin.commands, admin.secrets ?? createSecretBox(db, keyring))
+    await seedCatalogue(rt, admin.commands, admin.secrets ?? createSecretBox(db, keyring), db)
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
   })

@@ -7,6 +7,7 @@ import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import type { RouterReplicaStore } from '../../infra/lmdb/router-replica.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
+import { sqlModelNames } from '../../projections/models/model-names.ts'
 import { startCatalogueModels } from '../router/catalogue-models.ts'
 import { type Model, parseModels } from '../router/models.ts'
 import { dataKeysWithCopy } from '../router/replica-secrets.ts'
@@ -95,10 +96,15 @@ export function openCatalogue(
  * `system:seed`); one changed or deleted through the admin API is left alone. Entries the catalogue
  * cannot hold (a Unix socket, an upstream name) keep being routed from the config only.
  */
-export async function seedCatalogue(rt: Runtime, commands: CommandDeps, secrets: SecretBox): Promise<void> {
+export async function seedCatalogue(
+  rt: Runtime,
+  commands: CommandDeps,
+  secrets: SecretBox,
+  db: Sql,
+): Promise<void> {
   if (!rt.config.AIAAS_MODELS) return
   const models = parseModels(rt.config.AIAAS_MODELS)
-  const deps = { commands, secrets, allowedAddresses: [] }
+  const deps = { commands, secrets, allowedAddresses: [], names: sqlModelNames(db) }
   const { created, skipped } = await seedModels(deps, models, rt.newId())
   if (created.length > 0) rt.log.info({ models: created }, 'seeded the model catalogue from AIAAS_MODELS')
   for (const { name, reason } of skipped)

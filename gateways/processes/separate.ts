@@ -93,7 +93,7 @@ export async function startIdentity(config: Config): Promise<Running> {
       adminToken,
       projectionWaiter(db),
     )
-    await seedCatalogue(rt, deps.commands, deps.secrets ?? createSecretBox(db, undefined))
+    await seedCatalogue(rt, deps.commands, deps.secrets ?? createSecretBox(db, undefined), db)
     await app.register(adminRoutes, { prefix: '/admin/v1', ...deps })
   })
 }

@@ -21,6 +21,7 @@ import { migrate } from '../../infra/migrations/migrate.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import type { EventStore } from '../../infra/ports/event-store.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
+import { sqlModelNames } from '../../projections/models/model-names.ts'
 import { findOrganization } from '../../projections/organizations/organizations.ts'
 import { READ_MODEL_REGISTRY, READ_MODELS, readModelsProjection } from '../../projections/read-models.ts'
 import { rebuildReadModel } from '../../projections/rebuild.ts'
@@ -54,7 +55,12 @@ afterAll(async () => {
 })
 
 const READ_MODEL_TABLES = READ_MODEL_REGISTRY.flatMap((model) => model.tables)
-const COMMAND_TABLES = ['email_reservations', 'admin_idempotency_keys', 'secret_data_keys']
+const COMMAND_TABLES = [
+  'email_reservations',
+  'model_name_reservations',
+  'admin_idempotency_keys',
+  'secret_data_keys',
+]
 /** The tables the commands below fill (a read model registered later brings its own test data). */
 const FILLED = ['rm_organizations', 'rm_api_keys', 'rm_api_key_previous_hashes', 'rm_models', 'rm_users']
 
@@ -120,6 +126,7 @@ async function buildState(): Promise<void> {
     commands: deps,
     secrets: createSecretBox(db, parseKeyring(newKeyringText('k1'))),
     allowedAddresses: [],
+    names: sqlModelNames(db),
   }
   for (const name of ['alpha', 'beta', 'gamma']) {
     const body = {

@@ -99,6 +99,12 @@ export const errorCatalog = {
     openai_type: 'invalid_request_error',
   },
   MODEL_PRICE_INVALID: { status: 422, title: 'Model price invalid', openai_type: 'invalid_request_error' },
+  MODEL_NAME_TAKEN: {
+    status: 409,
+    title: 'Model name or alias taken',
+    openai_type: 'invalid_request_error',
+  },
+  MODEL_ALIAS_INVALID: { status: 422, title: 'Model alias invalid', openai_type: 'invalid_request_error' },
   BUDGET_NOT_FOUND: { status: 404, title: 'Budget not found', openai_type: 'invalid_request_error' },
   BUDGET_ALREADY_EXISTS: {
     status: 409,

@@ -7,6 +7,7 @@ import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { migrate } from '../../../infra/migrations/migrate.ts'
 import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
 import type { Database } from '../../../infra/ports/database.ts'
+import { sqlModelNames } from '../../../projections/models/model-names.ts'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -29,6 +30,7 @@ async function platform() {
     commands: { store: createEventStore(db), now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 },
     secrets: createSecretBox(db, undefined),
     allowedAddresses: [],
+    names: sqlModelNames(db),
   }
   return { db, deps }
 }

@@ -114,6 +114,27 @@ describe('model decider', () => {
       .thenThrows('BACKEND_URL_INVALID')
   })
 
+  it('refuses an alias that repeats the model’s name or another alias: MODEL_ALIAS_INVALID', () => {
+    const withAliases = (aliases: string[]) => ({ ...create(), data: { ...create().data, aliases } })
+    given([])
+      .when(withAliases(['gpt-x']))
+      .thenThrows('MODEL_ALIAS_INVALID')
+    given([])
+      .when(withAliases(['x', 'y', 'x']))
+      .thenThrows('MODEL_ALIAS_INVALID')
+    given([created])
+      .when(update({ aliases: ['y', 'gpt-x'] }))
+      .thenThrows('MODEL_ALIAS_INVALID')
+    given([created])
+      .when(update({ aliases: ['y'] }))
+      .then([
+        {
+          type: 'ModelUpdated',
+          data: { ...fields, aliases: ['y'], backends: [backendOut()], updated_at: later },
+        },
+      ])
+  })
+
   it('refuses a price that is not canonical (the command layer canonicalises)', () => {
     const bad = { ...create(), data: { ...create().data, input_price_per_million_usd: '2.50' } }
     given([]).when(bad).thenThrows('MODEL_PRICE_INVALID')

@@ -4,6 +4,7 @@ import { createModel, type ModelCommandDeps, updateModel } from '../../../comman
 import { startCatalogueModels } from '../../../gateways/router/catalogue-models.ts'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
+import { sqlModelNames } from '../../../projections/models/model-names.ts'
 import { startReadModels } from '../../support/read-models.ts'
 
 const SECRET = 'sk-provider-router-0123456789abcdef'
@@ -27,6 +28,7 @@ async function platform() {
     commands: { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 },
     secrets,
     allowedAddresses: [],
+    names: sqlModelNames(db),
   }
   return { db, deps, secrets, projector }
 }

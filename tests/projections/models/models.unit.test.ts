@@ -10,6 +10,7 @@ import {
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import type { Database } from '../../../infra/ports/database.ts'
+import { sqlModelNames } from '../../../projections/models/model-names.ts'
 import { findModel, listModels } from '../../../projections/models/model-query.ts'
 import { rebuildReadModel } from '../../../projections/rebuild.ts'
 import { startReadModels } from '../../support/read-models.ts'
@@ -33,6 +34,7 @@ async function platform() {
     commands: { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 },
     secrets,
     allowedAddresses: ['private'],
+    names: sqlModelNames(db),
   }
   return { db, store, deps, secrets, subscription }
 }
