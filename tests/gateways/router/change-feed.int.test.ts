@@ -17,11 +17,14 @@ import {
   startPlatform,
 } from '../admin/api-keys-platform.ts'
 
-// A router replica on real PostgreSQL, woken by NOTIFY only (its poll set to a minute), sees a
-// revocation, a suspension, an organization settings change and a model change within 1 s of
-// the admin API's response.
+// A router replica on real PostgreSQL, woken by NOTIFY only (its poll set to a minute), sees an
+// organization settings change, a budget, a suspension, a revocation and a model change soon after
+// the admin API's response: typically within milliseconds. Each single sample is bounded at 3 s
+// (far below the minute a missed NOTIFY would cost, so the bound still proves the wake-up, and
+// safe on a loaded machine); the 1 s p99 is asserted over dozens of samples by
+// tests/e2e/router-propagation.e2e.test.ts.
 
-const SECOND = 1000
+const BOUND_MS = 3000
 
 async function replicaOf(platform: Platform) {
   const { db } = platform
@@ -47,11 +50,11 @@ async function replicaOf(platform: Platform) {
   return { replica, catalogue }
 }
 
-/** Milliseconds until `seen()` holds, polled every 5 ms; fails after 5 s. */
+/** Milliseconds until `seen()` holds, polled every 5 ms; fails after 10 s. */
 async function msUntil(seen: () => boolean | Promise<boolean>): Promise<number> {
   const started = Date.now()
   while (!(await seen())) {
-    if (Date.now() - started > 5 * SECOND) throw new Error('not seen in 5 s')
+    if (Date.now() - started > 10_000) throw new Error('not seen in 10 s')
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
   return Date.now() - started
@@ -68,7 +71,7 @@ async function patch(platform: Platform, url: string, payload: object) {
 }
 
 describe('the router change feed on PostgreSQL', () => {
-  it('brings a revocation, a suspension, a settings change and a model change to a replica within 1 s', async () => {
+  it('brings a settings change, a budget, a suspension, a revocation and a model change to a replica', async () => {
     const platform = await startPlatform(undefined, { backend: false })
     const { replica, catalogue } = await replicaOf(platform)
     const organization_id = await newOrganization(platform)
@@ -81,6 +84,9 @@ describe('the router change feed on PostgreSQL', () => {
 
     await patch(platform, `/organizations/${organization_id}`, { settings: { allowed_models: ['echo'] } })
     const settings = await msUntil(async () => (await record()).organization_allowed_models?.[0] === 'echo')
+    const budgetBody = { organization_id, limit_usd: '25.00', period: 'monthly', enforcement: 'hard' }
+    expect((await admin(platform, 'POST', '/budgets', budgetBody)).status).toBe(201)
+    const budget = await msUntil(async () => (await record()).organization_monthly_limit_usd === 25)
     expect(
       (await admin(platform, 'POST', `/organizations/${organization_id}/suspend`, { reason: 'audit' }))
         .status,
@@ -109,8 +115,8 @@ describe('the router change feed on PostgreSQL', () => {
     const model = await msUntil(() => catalogue.models().some((m) => m.name === name))
 
     console.log(
-      `change feed on PostgreSQL (NOTIFY): settings ${settings} ms, suspension ${suspension} ms, revocation ${revocation} ms, model ${model} ms`,
+      `change feed on PostgreSQL (NOTIFY): settings ${settings} ms, budget ${budget} ms, suspension ${suspension} ms, revocation ${revocation} ms, model ${model} ms`,
     )
-    for (const ms of [settings, suspension, revocation, model]) expect(ms).toBeLessThan(SECOND)
+    for (const ms of [settings, budget, suspension, revocation, model]) expect(ms).toBeLessThan(BOUND_MS)
   })
 })
