@@ -12,6 +12,8 @@ export interface Measurement {
   rows_per_s: number
   p50_ms: number
   p99_ms: number
+  /** Operations that failed (an HTTP error or no answer in time), when the benchmark counts them. */
+  errors?: number
   /** ops_per_s divided by the baseline's, when the measurement has one. */
   ratio_to_baseline?: number
   baseline?: string
@@ -27,13 +29,13 @@ export interface LoadOptions {
   op: (writer: number, index: number) => Promise<void>
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
   return sorted[Math.max(0, index)] ?? 0
 }
 
-const round = (value: number, digits = 2) => Number(value.toFixed(digits))
+export const round = (value: number, digits = 2) => Number(value.toFixed(digits))
 
 interface RawRun {
   latencies: number[]

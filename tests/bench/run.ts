@@ -1,6 +1,8 @@
 import { loadConfig } from '../../infra/config/config.ts'
+import { adminBench } from './admin.bench.ts'
 import { eventStoreBench } from './event-store.bench.ts'
 import { type Measurement, machine } from './measure.ts'
+import { propagationBench } from './propagation.bench.ts'
 import { routerBench } from './router.bench.ts'
 
 // `make bench`: runs every registered benchmark against the real services (or those named on the
@@ -17,6 +19,8 @@ const config = loadConfig()
 const benchmarks: readonly Benchmark[] = [
   { name: 'event-store', run: () => eventStoreBench({ url: config.AIAAS_DATABASE_URL }) },
   { name: 'router', run: () => routerBench(config) },
+  { name: 'admin', run: () => adminBench(config) },
+  { name: 'propagation', run: () => propagationBench(config) },
 ]
 
 async function main(): Promise<void> {
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
     console.log(`\n${name}`)
     console.table(
       measurements.map(
-        ({ name: scenario, ops, ops_per_s, rows_per_s, p50_ms, p99_ms, ratio_to_baseline }) => ({
+        ({ name: scenario, ops, ops_per_s, rows_per_s, p50_ms, p99_ms, ratio_to_baseline, errors }) => ({
           scenario,
           ops,
           'ops/s': ops_per_s,
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
           'p50 ms': p50_ms,
           'p99 ms': p99_ms,
           'x baseline': ratio_to_baseline ?? '',
+          errors: errors ?? '',
         }),
       ),
     )
