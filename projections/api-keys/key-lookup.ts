@@ -1,4 +1,15 @@
+import type { Enforcement } from '../../domain/budgets/budget.ts'
+import type { BudgetPeriod } from '../../domain/budgets/period.ts'
 import type { Sql } from '../../infra/ports/database.ts'
+
+/** A budget the router enforces on a key's requests: the organization's (api_key_id null) or the key's. */
+export interface KeyBudget {
+  budget_id: string
+  api_key_id: string | null
+  limit_micros: number
+  period: BudgetPeriod
+  enforcement: Enforcement
+}
 
 /** What the router needs to know of a key, found by the hash of the secret it was shown. */
 export interface ApiKeyRecord {
@@ -6,8 +17,10 @@ export interface ApiKeyRecord {
   organization_id: string
   name: string
   status: 'active' | 'revoked'
-  /** The organization's monthly budget in USD, null when it has none: the router enforces it. */
-  organization_monthly_limit_usd: number | null
+  /** The budgets that apply to the key's requests (its organization's and its own), oldest first. */
+  budgets: KeyBudget[]
+  /** The organization's time zone (its settings): budget periods start at its midnight. */
+  organization_timezone: string
   organization_status: 'active' | 'suspended' | 'closed'
   /** Models the key may call; null allows every model. */
   allowed_models: string[] | null
@@ -28,7 +41,8 @@ type Row = {
   organization_id: string
   name: string
   status: string
-  monthly_limit_usd: string | number | null
+  budgets: KeyBudget[]
+  organization_timezone: string | null
   organization_status: string | null
   allowed_models: string[] | null
   organization_allowed_models: string[]
@@ -40,9 +54,17 @@ type Row = {
   require_signature: boolean
 }
 
-// The organization's status and allowed models are read through to_jsonb, so this query works
-// with and without the organization lifecycle columns (migration 0110) and, when they are there,
-// reads them as they are.
+// The organization's status, allowed models and timezone are read through to_jsonb, so this query
+// works with and without the organization lifecycle columns (migration 0110) and, when they are
+// there, reads them as they are. The budgets come in the same query (one round trip), as JSON.
+const BUDGETS = `
+  COALESCE((SELECT json_agg(json_build_object('budget_id', b.budget_id, 'api_key_id', b.api_key_id,
+                    'limit_micros', b.limit_micros, 'period', b.period, 'enforcement', b.enforcement)
+                    ORDER BY b.created_position)
+              FROM rm_budgets b
+             WHERE b.organization_id = k.organization_id AND (b.api_key_id IS NULL OR b.api_key_id = k.api_key_id)),
+           '[]'::json)`
+
 const LOOKUP = `
   WITH hit AS (
     SELECT api_key_id, NULL::timestamptz AS valid_until FROM rm_api_keys WHERE key_hash = $1
@@ -50,9 +72,7 @@ const LOOKUP = `
     SELECT api_key_id, valid_until FROM rm_api_key_previous_hashes WHERE key_hash = $1
   )
   SELECT k.api_key_id, k.organization_id, k.name, k.status,
-         (SELECT b.limit_micros / 1000000.0 FROM rm_budgets b
-           WHERE b.organization_id = k.organization_id AND b.api_key_id IS NULL
-             AND b.period = 'monthly' AND b.enforcement = 'hard') AS monthly_limit_usd,
+         ${BUDGETS} AS budgets, to_jsonb(o) ->> 'timezone' AS organization_timezone,
          to_jsonb(o) ->> 'status' AS organization_status,
          ARRAY(SELECT jsonb_array_elements_text(
            CASE jsonb_typeof(to_jsonb(o) -> 'allowed_models') WHEN 'array' THEN to_jsonb(o) -> 'allowed_models'
@@ -74,7 +94,8 @@ export async function findApiKeyByHash(db: Sql, keyHash: string): Promise<ApiKey
     organization_id: row.organization_id,
     name: row.name,
     status: row.status === 'active' ? 'active' : 'revoked',
-    organization_monthly_limit_usd: row.monthly_limit_usd === null ? null : Number(row.monthly_limit_usd),
+    budgets: row.budgets.map((budget) => ({ ...budget, limit_micros: Number(budget.limit_micros) })),
+    organization_timezone: row.organization_timezone ?? 'UTC',
     organization_status: orgStatus(row.organization_status),
     allowed_models: row.allowed_models,
     organization_allowed_models: row.organization_limits_models ? row.organization_allowed_models : null,

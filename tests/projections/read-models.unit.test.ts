@@ -44,7 +44,8 @@ describe('read models', () => {
       organization_id: org.organization_id,
       name: 'ci',
       status: 'active',
-      organization_monthly_limit_usd: null,
+      budgets: [],
+      organization_timezone: 'UTC',
       organization_status: 'active',
       allowed_models: null,
       organization_allowed_models: null,
@@ -67,14 +68,12 @@ describe('read models', () => {
     await subscription.catchUp()
     expect(await findOrganization(db, org.organization_id)).toMatchObject({ monthly_limit_usd: 12.5 })
     expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toMatchObject({
-      organization_monthly_limit_usd: 12.5,
+      budgets: [{ api_key_id: null, limit_micros: 12_500_000, period: 'monthly', enforcement: 'hard' }],
     })
 
     await setMonthlyBudget(deps, { organization_id: org.organization_id, monthly_limit_usd: null }, context)
     await subscription.catchUp()
-    expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toMatchObject({
-      organization_monthly_limit_usd: null,
-    })
+    expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toMatchObject({ budgets: [] })
   })
 
   it('are disposable: a rebuild from the log equals the live read models', async () => {

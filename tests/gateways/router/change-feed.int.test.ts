@@ -86,7 +86,7 @@ describe('the router change feed on PostgreSQL', () => {
     const settings = await msUntil(async () => (await record()).organization_allowed_models?.[0] === 'echo')
     const budgetBody = { organization_id, limit_usd: '25.00', period: 'monthly', enforcement: 'hard' }
     expect((await admin(platform, 'POST', '/budgets', budgetBody)).status).toBe(201)
-    const budget = await msUntil(async () => (await record()).organization_monthly_limit_usd === 25)
+    const budget = await msUntil(async () => (await record()).budgets[0]?.limit_micros === 25_000_000)
     expect(
       (await admin(platform, 'POST', `/organizations/${organization_id}/suspend`, { reason: 'audit' }))
         .status,

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
+import type { ApiKeyRecord, KeyBudget } from '../../../projections/api-keys/key-lookup.ts'
 
 /** An active key of an active organization with no limits of its own; tests override fields. */
 export const keyRecord = (fields: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
@@ -6,7 +6,8 @@ export const keyRecord = (fields: Partial<ApiKeyRecord> = {}): ApiKeyRecord => (
   organization_id: 'o1',
   name: 'k',
   status: 'active',
-  organization_monthly_limit_usd: null,
+  budgets: [],
+  organization_timezone: 'UTC',
   organization_status: 'active',
   allowed_models: null,
   organization_allowed_models: null,
@@ -17,3 +18,17 @@ export const keyRecord = (fields: Partial<ApiKeyRecord> = {}): ApiKeyRecord => (
   require_signature: false,
   ...fields,
 })
+
+/** The organization's monthly hard budget of `usd` (none when null), as the key lookup carries it. */
+export const monthlyBudget = (usd: number | null): KeyBudget[] =>
+  usd === null
+    ? []
+    : [
+        {
+          budget_id: '0190a8e2-0000-8000-8000-0000000000b1',
+          api_key_id: null,
+          limit_micros: Math.round(usd * 1_000_000),
+          period: 'monthly',
+          enforcement: 'hard',
+        },
+      ]

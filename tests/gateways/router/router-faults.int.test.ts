@@ -20,7 +20,7 @@ import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { createRabbitUsagePublisher } from '../../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
-import { keyRecord } from './key-record.ts'
+import { keyRecord, monthlyBudget } from './key-record.ts'
 
 // The router with one dependency down at a time (real clients pointed at a closed port): each
 // fault has the behaviour docs/architecture.md states, answered quickly, never a hang or a 500.
@@ -62,7 +62,7 @@ async function router(
     { name: 'redis', check: () => adapters.limiter.ping() },
   ])
   if (!lookupInDb) {
-    const record = keyRecord({ organization_monthly_limit_usd: budgetUsd })
+    const record = keyRecord({ budgets: monthlyBudget(budgetUsd) })
     deps.authenticate = async () => record
   }
   const app = createServer({ logLevel: 'silent', metrics: rt.metrics })

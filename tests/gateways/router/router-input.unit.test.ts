@@ -9,7 +9,7 @@ import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts
 import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
 import type { Database } from '../../../infra/ports/database.ts'
-import { keyRecord } from './key-record.ts'
+import { keyRecord, monthlyBudget } from './key-record.ts'
 
 // The router's answers to hostile input (issue 5, section 2), on in-process adapters and a
 // backend nobody listens on: each input must be a 4xx before the backend, the ledger or a 5xx
@@ -42,7 +42,7 @@ async function router(options: { rpm?: number; budgetUsd?: number | null } = {})
     models: createModelCatalog(() => [echo]),
   }
   const deps = routerDeps(rt, adapters, [])
-  const record = keyRecord({ organization_monthly_limit_usd: options.budgetUsd ?? null })
+  const record = keyRecord({ budgets: monthlyBudget(options.budgetUsd ?? null) })
   deps.authenticate = async () => record
   const lines: string[] = []
   const app = createServer({

@@ -10,9 +10,12 @@ import {
 import { handleCommand } from '../../../commands/handle-command.ts'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
 import { setMonthlyBudget } from '../../../commands/organizations/set-monthly-budget.ts'
+import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
+import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
 import { budgetIdFor } from '../../../domain/budgets/budget.ts'
 import { organizationDecider } from '../../../domain/organizations/decider.ts'
 import { organizationStream } from '../../../domain/organizations/organization.ts'
+import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { findBudget, listBudgets, watchedBudgets } from '../../../projections/budgets/queries.ts'
 import { findOrganization } from '../../../projections/organizations/organizations.ts'
 import { startReadModels, TEST_NOW, testContext } from '../../support/read-models.ts'
@@ -98,6 +101,47 @@ describe('budgets read model', () => {
       (await listBudgets(db, { organization_id, after: null, limit: 10, ...query })).map((row) => row.id)
     expect(await ids({})).toEqual([a.budget_id, b.budget_id])
     expect(await ids({ api_key_id: key.api_key_id })).toEqual([b.budget_id])
+  })
+
+  it('gives the router’s key lookup the organization’s budgets and the key’s own, with the organization’s time zone', async () => {
+    const { db, deps, projector, organization_id } = await platform()
+    const key = await issueApiKey(deps, { organization_id, name: 'ci' }, testContext)
+    const sibling = await issueApiKey(deps, { organization_id, name: 'other' }, testContext)
+    const settings = { timezone: 'Asia/Tokyo' }
+    await updateOrganization(deps, { organization_id, settings }, testContext)
+    const terms = { limit_usd: '2.5', enforcement: 'soft' as const }
+    const org = await createBudget(deps, { organization_id, period: 'monthly', ...terms }, testContext)
+    const own = await createBudget(
+      deps,
+      { organization_id, api_key_id: key.api_key_id, period: 'daily', ...terms },
+      testContext,
+    )
+    await createBudget(
+      deps,
+      { organization_id, api_key_id: sibling.api_key_id, period: 'daily', ...terms },
+      testContext,
+    )
+    await projector.catchUp()
+    const record = await findApiKeyByHash(db, hashKeySecret(key.key))
+    expect(record?.organization_timezone).toBe('Asia/Tokyo')
+    expect(record?.budgets).toEqual([
+      {
+        budget_id: org.budget_id,
+        api_key_id: null,
+        limit_micros: 2_500_000,
+        period: 'monthly',
+        enforcement: 'soft',
+      },
+      {
+        budget_id: own.budget_id,
+        api_key_id: key.api_key_id,
+        limit_micros: 2_500_000,
+        period: 'daily',
+        enforcement: 'soft',
+      },
+    ])
+    // What the router caches (and a replica keeps on disk) is plain JSON.
+    expect(JSON.parse(JSON.stringify(record))).toEqual(record)
   })
 
   it('keeps an organization budget of an old log (OrganizationBudgetSet) as its monthly hard budget', async () => {
