@@ -1,7 +1,8 @@
 // What a batch of events changes in the router's caches (its keys, its model catalogue), read
 // from the fields the identity events really carry (domain/*/…ts): every organization, API key
-// and budget event names its `organization_id`; key events their `api_key_id`; ApiKeyIssued and
-// ApiKeyRotated the new `key_hash`; model events live on stream `model-<name>`.
+// and budget event names its `organization_id`; key events (and a key's budget) their
+// `api_key_id`; ApiKeyIssued and ApiKeyRotated the new `key_hash`; model events live on stream
+// `model-<name>`.
 
 export interface Touched {
   organizations: Set<string>
@@ -36,8 +37,10 @@ function addEvent(touched: Touched, event: TouchingEvent): void {
   const { data } = event
   const organization = text(data.organization_id)
   const apiKey = text(data.api_key_id)
-  if (organization) touched.organizations.add(organization)
+  // An event that names a key (every ApiKey* event, a key's own budget) changes that key only:
+  // re-reading every key of its organization would cost one query per key for nothing.
   if (apiKey) touched.apiKeys.add(apiKey)
+  else if (organization) touched.organizations.add(organization)
   const hash = text(data.key_hash)
   if (hash) touched.keyHashes.add(hash)
   if (event.stream.startsWith('model-')) touched.models.add(event.stream.slice('model-'.length))

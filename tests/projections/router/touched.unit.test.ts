@@ -20,7 +20,8 @@ describe('what a batch touches', () => {
       { type: 'ModelUpdated', stream: 'model-gpt-x', data: { name: 'gpt-x' } },
       { type: 'ModelDeleted', stream: 'model-echo', data: { name: 'echo' } },
     ])
-    expect(touched.organizations).toEqual(new Set(['o1', 'o2', 'o4']))
+    // Key events touch their key only, not every key of the organization.
+    expect(touched.organizations).toEqual(new Set(['o4']))
     expect(touched.apiKeys).toEqual(new Set(['k1', 'k2', 'k3']))
     expect(touched.keyHashes).toEqual(new Set(['h1', 'h3']))
     expect(touched.models).toEqual(new Set(['gpt-x', 'echo']))
@@ -35,14 +36,26 @@ describe('what a batch touches', () => {
     expect(touchesKeys(touched) || touchesModels(touched)).toBe(false)
   })
 
-  it('re-reads every key for a budget event that names neither organization nor key', () => {
+  it('touches an organization budget’s organization, a key budget’s key, and every key for an unscoped one', () => {
     expect(
       touchedBy([{ type: 'BudgetDeleted', stream: 'budget-b1', data: { budget_id: 'b1' } }]).allKeys,
     ).toBe(true)
     const scoped = touchedBy([
+      // BudgetChanged names no key (its scope never changes): the organization's keys are re-read.
       { type: 'BudgetChanged', stream: 'budget-b1', data: { budget_id: 'b1', organization_id: 'o1' } },
+      {
+        type: 'BudgetCreated',
+        stream: 'budget-b2',
+        data: { budget_id: 'b2', organization_id: 'o2', api_key_id: 'k2' },
+      },
+      {
+        type: 'BudgetCreated',
+        stream: 'budget-b3',
+        data: { budget_id: 'b3', organization_id: 'o3', api_key_id: null },
+      },
     ])
     expect(scoped.allKeys).toBe(false)
-    expect(scoped.organizations).toEqual(new Set(['o1']))
+    expect(scoped.organizations).toEqual(new Set(['o1', 'o3']))
+    expect(scoped.apiKeys).toEqual(new Set(['k2']))
   })
 })
