@@ -58,7 +58,8 @@ export function startCatalogueModels(options: {
   async function records(): Promise<ModelRecord[]> {
     try {
       const all = await allModels(options.db)
-      await options.copy?.saveModels(all)
+      // The copy is a fallback: failing to write it never fails the read.
+      await options.copy?.saveModels(all).catch((error: unknown) => options.onError(error))
       return all
     } catch (error) {
       const copied = built.size === 0 ? options.copy?.models() : null

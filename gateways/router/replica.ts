@@ -12,6 +12,8 @@ export interface ReplicaCopy {
   save(changes: KeyChanges, position: bigint): Promise<void>
   /** A key found by a lookup (its position is the one already saved or later). */
   keep(hash: string, record: ApiKeyRecord): void
+  /** Drops the position, so the next start ignores the copy (a batch could not be written). */
+  forget(): Promise<void>
 }
 
 export interface RouterReplica {
@@ -33,16 +35,30 @@ export function startRouterReplica(options: {
   pollMs?: number
   onError?: (error: unknown) => void
 }): RouterReplica {
-  const loaded = options.copy?.load() ?? { position: null, keys: [] }
+  const { copy } = options
+  const loaded = copy?.load() ?? { position: null, keys: [] }
+  // A copy that missed a batch would hold stale keys under a newer position: after a failed write
+  // this process stops writing it and drops its position, so the next start begins afresh.
+  let copyBroken = false
   const keys = createKeyCache(options.find, {
     initial: loaded.keys,
     trusted: loaded.position !== null,
-    ...(options.copy ? { onKept: options.copy.keep } : {}),
+    ...(copy ? { onKept: (hash, record) => copyBroken || copy.keep(hash, record) } : {}),
   })
+  async function writeCopy(changes: KeyChanges, upTo: bigint): Promise<void> {
+    if (!copy || copyBroken) return
+    try {
+      await copy.save(changes, upTo)
+    } catch (error) {
+      copyBroken = true
+      options.onError?.(error)
+      await copy.forget().catch(() => {})
+    }
+  }
   async function apply(touched: Touched, upTo: bigint): Promise<void> {
     const changes = await keys.refresh(touched)
     if (touchesModels(touched)) await options.catalogue?.refresh()
-    await options.copy?.save(changes, upTo)
+    await writeCopy(changes, upTo)
     keys.trust()
   }
   const feed = startChangeFeed({

@@ -44,6 +44,8 @@ export interface RouterReplicaStore {
   save(changes: ReplicaKeyChanges, position: bigint): Promise<void>
   /** A key found by a lookup: fresh as of the saved position or later, so written alone. */
   keep(hash: string, record: ApiKeyRecord): void
+  /** Drops the position: the next start ignores what is left. */
+  forget(): Promise<void>
   models(): ModelRecord[] | null
   saveModels(records: readonly ModelRecord[]): Promise<void>
   dataKey(id: string): WrappedDataKey | null
@@ -56,10 +58,12 @@ export function openRouterReplicaStore(path: string, onError: (error: unknown) =
   return {
     load() {
       const stored = db.get(POSITION)
+      // Keys without a position cannot be trusted: a start from them could miss changes.
+      if (typeof stored !== 'string') return { position: null, keys: [] }
       const keys: [string, ApiKeyRecord][] = []
       for (const { key, value } of db.getRange({ start: 'key:', end: 'key;' }))
         keys.push([key.slice('key:'.length), value as ApiKeyRecord])
-      return { position: typeof stored === 'string' ? BigInt(stored) : null, keys }
+      return { position: BigInt(stored), keys }
     },
     async save(changes, position) {
       await db.transaction(() => {
@@ -70,6 +74,9 @@ export function openRouterReplicaStore(path: string, onError: (error: unknown) =
     },
     keep(hash, record) {
       db.put(keyOf(hash), record).catch(onError)
+    },
+    async forget() {
+      await db.remove(POSITION)
     },
     models() {
       const stored = db.get(MODELS)
