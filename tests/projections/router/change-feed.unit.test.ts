@@ -35,7 +35,7 @@ async function feedOn() {
   const failOnce = () => {
     failNext = true
   }
-  return { store, projector, feed, applied, failOnce }
+  return { db, store, projector, feed, applied, failOnce }
 }
 
 describe('the router change feed', () => {
@@ -70,6 +70,24 @@ describe('the router change feed', () => {
     expect(feed.position()).toBe(before)
     await feed.wake()
     expect(applied.at(-1)?.touched.models).toEqual(new Set(['m1']))
+  })
+
+  it('re-reads everything once a checkpoint moved backwards is past its position again', async () => {
+    const { db, store, projector, feed, applied } = await feedOn()
+    await store.append('audit-o3', [event('NoteTaken', { organization_id: 'o3' })], 'any')
+    await projector.catchUp()
+    await feed.wake()
+    const at = feed.position() ?? 0n
+    await db.query("UPDATE subscription_checkpoints SET position = 0 WHERE name = 'read-models'")
+    const before = applied.length
+    await feed.wake()
+    expect(applied).toHaveLength(before)
+    await db.query("UPDATE subscription_checkpoints SET position = $1 WHERE name = 'read-models'", [
+      String(at),
+    ])
+    await feed.wake()
+    expect(applied.at(-1)?.touched).toMatchObject({ allKeys: true, allModels: true })
+    expect(applied.at(-1)?.upTo).toBe(at)
   })
 
   it('runs one pass at a time: twenty concurrent wake-ups apply a batch once', async () => {
