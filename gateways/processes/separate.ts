@@ -17,6 +17,7 @@ import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
+import { notifyAppended, readModelsNudges } from './projection-wakeup.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
@@ -86,12 +87,17 @@ export async function startIdentity(config: Config): Promise<Running> {
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
   return serveApi(rt, config.AIAAS_IDENTITY_PORT, async (app) => {
     const db = await openPostgres(app, config)
-    // The projector is another process: a command's response waits until it has caught up.
+    // The projector is another process: a command's response wakes it, then waits until it has
+    // caught up (projection-wakeup.ts).
+    const onError = (error: unknown) => rt.log.warn({ err: error }, 'read-models LISTEN failed; polling')
+    const { nudges } = await openAdapter(app, 'readModelsNudges', async () =>
+      readModelsNudges(config.AIAAS_DATABASE_URL, onError),
+    )
     const deps = adminDeps(
       rt,
       { db, commands: { store: createEventStore(db) } },
       adminToken,
-      projectionWaiter(db),
+      projectionWaiter(db, notifyAppended(db), nudges),
     )
     await seedCatalogue(rt, deps.commands, deps.secrets ?? createSecretBox(db, undefined), db)
     await app.register(adminRoutes, { prefix: '/admin/v1', ...deps })

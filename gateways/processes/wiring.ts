@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import type { CommandDeps } from '../../commands/handle-command.ts'
 import { type Keyring, parseKeyring } from '../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
@@ -90,11 +91,13 @@ const PROJECTION_WAIT_MS = 5000
 
 /**
  * Read-your-writes for the admin API: resolves once the read-models checkpoint passed `position`
- * (or after PROJECTION_WAIT_MS). `wake` starts an in-process projector at once (embedded mode).
+ * (or after PROJECTION_WAIT_MS). `wake` starts the projector at once (in process, or by NOTIFY);
+ * `nudges` re-reads the checkpoint as soon as the projector announces a batch
+ * (projection-wakeup.ts).
  */
-export function projectionWaiter(db: Database, wake: () => void = () => {}) {
+export function projectionWaiter(db: Database, wake: () => void = () => {}, nudges?: EventEmitter) {
   return async (position: bigint): Promise<void> => {
     wake()
-    await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS)
+    await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS, nudges)
   }
 }

@@ -9,6 +9,7 @@ import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
+import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
 
 // The headless processes: they consume a log or a queue and serve only /metrics. Their adapters
@@ -20,8 +21,13 @@ export async function startProjector(config: Config): Promise<Running> {
   return runWorker(rt, async (app) => {
     const db = await openPostgres(app, config)
     const store = createEventStore(db)
-    await openAdapter(app, 'projector', () =>
+    const projector = await openAdapter(app, 'projector', () =>
       stoppable(startSubscription(db, store, readModelsProjection, { onError, idleMs: 50 })),
+    )
+    // The identity process NOTIFYs after each command: a pass starts at once, the poll stays.
+    const onListenError = (error: unknown) => rt.log.warn({ err: error }, 'LISTEN failed; polling')
+    await openAdapter(app, 'wakeOnAppend', async () =>
+      onAppended(config.AIAAS_DATABASE_URL, () => projector.subscription.wake(), onListenError),
     )
     return {}
   })

@@ -1,3 +1,4 @@
+import { type EventEmitter, once } from 'node:events'
 import type { Sql } from '../ports/database.ts'
 import { parsePosition } from '../sql/bigint.ts'
 
@@ -37,20 +38,38 @@ export async function saveCheckpoint(tx: Sql, name: string, position: bigint): P
   ])
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** Polls until the subscription has processed `position` (true) or timeoutMs passed (false). */
+/** Waits `ms`, or less when `nudges` emits 'nudge' (its listener is removed either way). */
+async function pause(ms: number, nudges: EventEmitter | undefined): Promise<void> {
+  if (!nudges) return sleep(ms)
+  const ac = new AbortController()
+  const timer = setTimeout(() => ac.abort(), ms)
+  try {
+    await once(nudges, 'nudge', { signal: ac.signal })
+  } catch {
+    // Aborted: the time is up.
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Polls until the subscription has processed `position` (true) or timeoutMs passed (false): every
+ * 20 ms, and at once whenever `nudges` emits 'nudge' (e.g. on the projector's NOTIFY).
+ */
 export async function waitForCheckpoint(
   db: Sql,
   name: string,
   position: bigint,
   timeoutMs: number,
+  nudges?: EventEmitter,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if ((await readCheckpoint(db, name)) >= position) return true
     const left = deadline - Date.now()
     if (left <= 0) return false
-    await sleep(Math.min(20, left))
+    await pause(Math.min(20, left), nudges)
   }
 }
