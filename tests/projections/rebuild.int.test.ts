@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { issueApiKey } from '../../commands/api-keys/issue-api-key.ts'
 import { revokeApiKey } from '../../commands/api-keys/revoke-api-key.ts'
 import { rotateApiKey } from '../../commands/api-keys/rotate-api-key.ts'
+import { changeBudget, createBudget } from '../../commands/budgets/budget-commands.ts'
 import { createModel, deleteModel, updateModel } from '../../commands/models/model-commands.ts'
 import { createOrganization } from '../../commands/organizations/create-organization.ts'
 import { suspendOrganization } from '../../commands/organizations/lifecycle.ts'
+import { setMonthlyBudget } from '../../commands/organizations/set-monthly-budget.ts'
 import { updateOrganization } from '../../commands/organizations/update-organization.ts'
 import { createUser } from '../../commands/users/create-user.ts'
 import { removeMembership, setMembership } from '../../commands/users/memberships.ts'
@@ -62,7 +64,14 @@ const COMMAND_TABLES = [
   'secret_data_keys',
 ]
 /** The tables the commands below fill (a read model registered later brings its own test data). */
-const FILLED = ['rm_organizations', 'rm_api_keys', 'rm_api_key_previous_hashes', 'rm_models', 'rm_users']
+const FILLED = [
+  'rm_organizations',
+  'rm_api_keys',
+  'rm_api_key_previous_hashes',
+  'rm_budgets',
+  'rm_models',
+  'rm_users',
+]
 
 /** Every row of each table, whole, in a stable order (the row's text form, byte order). */
 async function snapshot(tables: readonly string[]) {
@@ -100,10 +109,20 @@ async function buildOrganizationsAndKeys(deps: { store: EventStore; now: () => D
   await suspendOrganization(deps, { organization_id: globex, reason: 'unpaid' }, context)
   await rotateApiKey(deps, { api_key_id: keys[0]!.api_key_id, grace_seconds: 300 }, context)
   await revokeApiKey(deps, { api_key_id: keys[1]!.api_key_id }, context)
+  const daily = { limit_usd: '25.00', period: 'daily' as const, enforcement: 'hard' as const }
+  const budget = await createBudget(
+    deps,
+    { organization_id: acme, ...daily, alert_thresholds: [0.5] },
+    context,
+  )
+  await changeBudget(deps, { budget_id: budget.budget_id }, { limit_usd: '30' }, context)
+  const keyBudget = { ...daily, api_key_id: keys[0]!.api_key_id, period: 'total' as const }
+  await createBudget(deps, { organization_id: acme, ...keyBudget }, context)
+  await setMonthlyBudget(deps, { organization_id: initech, monthly_limit_usd: 12.5 }, context)
   return { acme, initech }
 }
 
-/** Organizations, keys, users, memberships and models, through the commands. */
+/** Organizations, keys, budgets, users, memberships and models, through the commands. */
 async function buildState(): Promise<void> {
   const deps = { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 }
   const { acme, initech } = await buildOrganizationsAndKeys(deps)
@@ -153,6 +172,7 @@ async function tamper(): Promise<void> {
   await db.query(`UPDATE rm_organizations SET name = 'tampered', status = 'closed'`)
   await db.query(`UPDATE rm_api_keys SET status = 'revoked', rpm_limit = 1`)
   await db.query('UPDATE rm_models SET max_output_tokens = 1')
+  await db.query(`UPDATE rm_budgets SET limit_micros = 1, enforcement = 'soft'`)
   await db.query(`UPDATE rm_users SET display_name = 'tampered'`)
   await db.query('DELETE FROM rm_memberships')
   await db.query('DELETE FROM rm_api_key_previous_hashes')
