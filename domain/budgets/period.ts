@@ -52,3 +52,7 @@ export function periodOf(period: BudgetPeriod, timeZone: string, now: Date): Per
     }
   }
 }
+
+/** The budget ledger's counter of a budget for one period: `budget:<budget_id>:<label>`. */
+export const counterKey = (budget_id: string, period: PeriodOf): string =>
+  `budget:${budget_id}:${period.label}`

@@ -55,6 +55,8 @@ export const budget = z.object({
   alert_thresholds: z.array(z.number()),
   created_at: z.string(),
   updated_at: z.string(),
+  /** The thresholds alerted in the latest period that had an alert; null before the first. */
+  alerted: z.object({ period_start: z.string(), thresholds: z.array(z.number()) }).nullable(),
 })
 
 export const budgetList = listOf(budget)

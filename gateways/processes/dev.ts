@@ -22,6 +22,7 @@ import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { openRouterReplica } from './router-replica.ts'
+import { openThresholdWatch } from './threshold-watch.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
@@ -56,6 +57,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     await seedCatalogue(rt, admin.commands, admin.secrets ?? createSecretBox(db, keyring), db)
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
+    await openThresholdWatch(app, rt, { db, store, budgets }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
   })
   rt.log.info({ url: running.url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')
   return { ...running, adminToken, notes: [whereIsTheAdminToken(config)] }

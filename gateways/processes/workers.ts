@@ -5,12 +5,14 @@ import { createKafkaAuditSink } from '../../infra/kafka/audit-sink.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
+import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
 import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
 import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
+import { openThresholdWatch } from './threshold-watch.ts'
 
 // The headless processes: they consume a log or a queue and serve only /metrics. Their adapters
 // are plugins of that server (openAdapter): they close in reverse order on stop.
@@ -29,6 +31,9 @@ export async function startProjector(config: Config): Promise<Running> {
     await openAdapter(app, 'wakeOnAppend', async () =>
       onAppended(config.AIAAS_DATABASE_URL, () => projector.subscription.wake(), onListenError),
     )
+    // Budget alerts read the routers' counters (AIAAS_REDIS_URL) and record crossings as commands.
+    const budgets = await openAdapter(app, 'budgets', () => createRedisBudgetLedger(config.AIAAS_REDIS_URL))
+    await openThresholdWatch(app, rt, { db, store, budgets }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
     return {}
   })
 }

@@ -1,4 +1,4 @@
-import { periodOf } from '../../domain/budgets/period.ts'
+import { counterKey, periodOf } from '../../domain/budgets/period.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { BudgetLedger } from '../../infra/ports/budget-ledger.ts'
 import type { ApiKeyRecord, KeyBudget } from '../../projections/api-keys/key-lookup.ts'
@@ -32,7 +32,7 @@ export function budgetCounter(
   now: Date,
 ): { key: string; ttlMs: number } {
   const period = periodOf(budget.period, timeZone, now)
-  return { key: `budget:${budget.budget_id}:${period.label}`, ttlMs: period.ttlMs }
+  return { key: counterKey(budget.budget_id, period), ttlMs: period.ttlMs }
 }
 
 /**

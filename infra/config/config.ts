@@ -50,7 +50,7 @@ export const configVariables = {
   AIAAS_REDIS_URL: {
     schema: z.string().regex(/^rediss?:\/\//, 'a redis:// URL'),
     default: 'redis://127.0.0.1:6379',
-    doc: 'Redis for rate limits shared by router replicas.',
+    doc: 'Redis for rate limits and budget counters shared by router replicas (the projector reads the counters for budget alerts).',
   },
   AIAAS_AMQP_URL: {
     schema: z.string().regex(/^amqps?:\/\//, 'an amqp:// URL'),
@@ -122,6 +122,11 @@ export const configVariables = {
     schema: positiveInt,
     default: '4096',
     doc: 'Output tokens a budget reservation assumes when a request sets no max_tokens.',
+  },
+  AIAAS_BUDGET_ALERT_INTERVAL_MS: {
+    schema: positiveInt,
+    default: '5000',
+    doc: 'How often the budget alert worker (projector process, or embedded) reads each budget with alert thresholds and records the thresholds its spend has crossed.',
   },
   AIAAS_BACKEND_TIMEOUT_MS: {
     schema: positiveInt,

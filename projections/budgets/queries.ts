@@ -1,3 +1,4 @@
+import type { WatchedBudget } from '../../commands/budgets/threshold-watch.ts'
 import { usdOf } from '../../domain/budgets/amounts.ts'
 import type { Enforcement } from '../../domain/budgets/budget.ts'
 import type { BudgetPeriod } from '../../domain/budgets/period.ts'
@@ -15,6 +16,8 @@ export interface BudgetView {
   alert_thresholds: number[]
   created_at: string
   updated_at: string
+  /** The thresholds already alerted (BudgetThresholdCrossed) in the latest period that had one. */
+  alerted: { period_start: string; thresholds: number[] } | null
   /** Stream version of its last event (the ETag); -1: a legacy budget with no stream yet. */
   version: number
 }
@@ -29,16 +32,24 @@ type Row = {
   alert_thresholds: number[]
   created_at: Date
   updated_at: Date
+  crossed_period: string | null
+  crossed_thresholds: number[]
   version: number
 }
 
 const COLUMNS = `budget_id, organization_id, api_key_id, limit_micros, period, enforcement, alert_thresholds,
-  created_at, updated_at, version`
+  created_at, updated_at, crossed_period, crossed_thresholds, version`
 
 function toView(row: Row): BudgetView {
   const { budget_id, limit_micros, created_at, updated_at, alert_thresholds, ...rest } = row
+  const { crossed_period, crossed_thresholds, ...fields } = rest
+  const alerted =
+    crossed_period === null
+      ? null
+      : { period_start: crossed_period, thresholds: crossed_thresholds.map(Number) }
   return {
-    ...rest,
+    ...fields,
+    alerted,
     id: budget_id,
     limit_usd: usdOf(Number(limit_micros)),
     alert_thresholds: alert_thresholds.map(Number),
@@ -71,19 +82,6 @@ export async function listBudgets(
     ...toView(row),
     created_position: BigInt(created_position),
   }))
-}
-
-/** A budget with alert thresholds, as the threshold worker needs it. */
-export type WatchedBudget = {
-  budget_id: string
-  organization_id: string
-  period: BudgetPeriod
-  limit_micros: number
-  alert_thresholds: number[]
-  /** The organization's time zone (its settings), which its periods follow. */
-  timezone: string
-  crossed_period: string | null
-  crossed_thresholds: number[]
 }
 
 /** Every budget with at least one alert threshold; the timezone read through to_jsonb (see key-lookup). */

@@ -20,6 +20,7 @@ describe('organization budgets', () => {
     const mockPort = String(await freePort())
     mock = await startMockModel(loadConfig({ AIAAS_MOCK_MODEL_PORT: mockPort, AIAAS_LOG_LEVEL: 'silent' }))
     platform = await startEmbedded(() => ({
+      AIAAS_BUDGET_ALERT_INTERVAL_MS: '100',
       // $0.01 a token either way: a budget runs out in a few requests.
       AIAAS_MODELS: JSON.stringify([
         {
@@ -84,6 +85,38 @@ describe('organization budgets', () => {
     })
     const usage = await usageOf(e, organizationId, 3)
     expect(usage.data.reduce((n, r) => n + r.cost_usd, 0)).toBeCloseTo(0.12, 9)
+  })
+
+  it('alerts once when the spend crosses a threshold, and a key budget refuses while the organization has room', async () => {
+    const { key, organizationId } = await createOrgAndKey(e)
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${base}/admin/v1${path}`, {
+        method,
+        headers: json(ADMIN),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    const keys = (await (await admin('GET', `/api-keys?organization_id=${organizationId}`)).json()) as {
+      data: { id: string }[]
+    }
+    const keyId = keys.data[0]?.id
+    const terms = { limit_usd: '0.30', period: 'daily', enforcement: 'hard', alert_thresholds: [0.5] }
+    const created = await admin('POST', '/budgets', { organization_id: organizationId, ...terms })
+    expect(created.status).toBe(201)
+    const { id } = (await created.json()) as { id: string }
+    // Each request holds $0.15 and spends $0.04: four fit, and are past half of $0.30.
+    for (let i = 0; i < 4; i++) expect((await chat(key, priceyHello)).status).toBe(200)
+    const alerted = async () =>
+      ((await (await admin('GET', `/budgets/${id}`)).json()) as { alerted: unknown }).alerted
+    await expect.poll(alerted, { timeout: 10_000, interval: 100 }).toMatchObject({ thresholds: [0.5] })
+
+    // A key budget of $0.10 a day refuses ($0.15 held) though the organization's has room.
+    expect((await admin('PATCH', `/budgets/${id}`, { limit_usd: '10' })).status).toBe(200)
+    expect((await chat(key, priceyHello)).status).toBe(200)
+    const keyBudget = { organization_id: organizationId, api_key_id: keyId, ...terms, limit_usd: '0.10' }
+    expect((await admin('POST', '/budgets', keyBudget)).status).toBe(201)
+    const refused = await chat(key, priceyHello)
+    expect(refused.status).toBe(429)
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('this API key')
   })
 
   it('never lets parallel requests spend past the budget', async () => {

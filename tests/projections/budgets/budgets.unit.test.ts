@@ -48,6 +48,7 @@ describe('budgets read model', () => {
       alert_thresholds: [0.5, 0.8],
       created_at: TEST_NOW.toISOString(),
       updated_at: TEST_NOW.toISOString(),
+      alerted: null,
       version: 0,
     })
 
@@ -64,6 +65,7 @@ describe('budgets read model', () => {
     expect(await findBudget(db, budget_id)).toMatchObject({
       limit_usd: '30.50',
       enforcement: 'soft',
+      alerted: { period_start: '2026-11-26', thresholds: [0.5] },
       version: 2,
     })
     expect(await watchedBudgets(db)).toEqual([

@@ -1,0 +1,102 @@
+import { v7 } from 'uuid'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBudget } from '../../../commands/budgets/budget-commands.ts'
+import { checkThresholds, type ThresholdWatchDeps } from '../../../commands/budgets/threshold-watch.ts'
+import { createOrganization } from '../../../commands/organizations/create-organization.ts'
+import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
+import { budgetStream } from '../../../domain/budgets/budget.ts'
+import { counterKey, periodOf } from '../../../domain/budgets/period.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
+import type { Database } from '../../../infra/ports/database.ts'
+import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
+import { watchedBudgets } from '../../../projections/budgets/queries.ts'
+import { readModelsProjection } from '../../../projections/read-models.ts'
+import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import { testContext } from '../../support/read-models.ts'
+import { deleteKeys } from '../../support/redis.ts'
+
+// The budget alert worker on real PostgreSQL and Redis: a threshold the spend has crossed is
+// recorded once per period, however many passes (or concurrent workers) see it.
+const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
+const PREFIX = `aiaas-test:threshold-watch:${v7()}:`
+// In Tokyo it is already 1 December: the counter read is December's, in the organization's zone.
+const NOW = new Date('2026-11-30T20:00:00Z')
+let db: Database
+let dispose: () => Promise<void>
+let ledger: BudgetLedger
+
+beforeAll(async () => {
+  ;({ db, dispose } = await makePostgres('thresholds')())
+  ledger = createRedisBudgetLedger(config.AIAAS_REDIS_URL, { keyPrefix: PREFIX })
+})
+afterAll(async () => {
+  await ledger?.close()
+  await deleteKeys(config.AIAAS_REDIS_URL, PREFIX)
+  await dispose?.()
+})
+
+async function spend(key: string, usd: number) {
+  const id = v7()
+  await ledger.reserve(key, id, 0, Number.MAX_SAFE_INTEGER, { holdMs: 60_000, keyTtlMs: 3_600_000 })
+  await ledger.settle(key, id, Math.round(usd * 1e9))
+}
+
+describe('budget threshold watch', () => {
+  it('records a crossed threshold exactly once, however many passes see it', async () => {
+    const store = createEventStore(db)
+    const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+    const commands = { store, now: () => NOW, newId: v7 }
+    const errors: unknown[] = []
+    const deps: ThresholdWatchDeps = {
+      commands,
+      watched: () => watchedBudgets(db),
+      spentNanos: async (key) => (await ledger.usage(key)).spent_nanos,
+      onError: (error) => errors.push(error),
+    }
+    try {
+      const { organization_id } = await createOrganization(commands, { name: 'Acme' }, testContext)
+      const org = { organization_id, settings: { timezone: 'Asia/Tokyo' } }
+      await updateOrganization(commands, org, testContext)
+      const input = {
+        organization_id,
+        limit_usd: '1.00',
+        period: 'monthly' as const,
+        enforcement: 'hard' as const,
+      }
+      const { budget_id } = await createBudget(
+        commands,
+        { ...input, alert_thresholds: [0.5, 0.9] },
+        testContext,
+      )
+      await projector.catchUp()
+      const december = counterKey(budget_id, periodOf('monthly', 'Asia/Tokyo', NOW))
+      expect(december).toBe(`budget:${budget_id}:2026-12`)
+      const crossings = async () =>
+        (await store.readStream(budgetStream(budget_id))).filter((e) => e.type === 'BudgetThresholdCrossed')
+
+      await spend(december, 0.4)
+      expect(await checkThresholds(deps)).toBe(0)
+      await spend(december, 0.2)
+      expect(await checkThresholds(deps)).toBe(1)
+      // Passes before and after the read model knows of it record nothing more.
+      expect(await checkThresholds(deps)).toBe(0)
+      await projector.catchUp()
+      expect(await checkThresholds(deps)).toBe(0)
+      expect((await crossings()).map((e) => e.data)).toEqual([
+        expect.objectContaining({ threshold: 0.5, period_start: '2026-12-01', spent_micros: 600_000 }),
+      ])
+
+      // Two workers seeing the next threshold at once: one event between them.
+      await spend(december, 0.35)
+      const both = await Promise.all([checkThresholds(deps), checkThresholds(deps)])
+      expect(both[0] + both[1]).toBe(1)
+      expect((await crossings()).map((e) => e.data.threshold)).toEqual([0.5, 0.9])
+      expect(errors).toEqual([])
+    } finally {
+      await projector.stop()
+    }
+  })
+})
