@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { handleCommand } from '../../../commands/handle-command.ts'
 import { budgetIdFor } from '../../../domain/budgets/budget.ts'
+import { organizationDecider } from '../../../domain/organizations/decider.ts'
+import { organizationStream } from '../../../domain/organizations/organization.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 import { auth, startAdminApp } from './admin-app.ts'
@@ -266,5 +269,30 @@ describe('PUT /admin/v1/organizations/{id}/budget (deprecated alias)', () => {
     expect(
       (await call('PUT', `/organizations/${organization_id}/budget`, { monthly_limit_usd: null })).status,
     ).toBe(200)
+  })
+
+  it('shows an organization budget of an old log (OrganizationBudgetSet) as its monthly hard budget, and changes it', async () => {
+    const organization_id = await newOrganization()
+    // What a log written before budgets were their own streams holds: no command writes it now.
+    const now = new Date().toISOString()
+    const legacy = { type: 'SetMonthlyBudget' as const, data: { organization_id, monthly_limit_usd: 4, now } }
+    const context = { actor: 'test', correlation_id: 'legacy', causation_id: null, source: 'test' }
+    const commands = { store: platform.store, now: () => new Date(), newId: () => crypto.randomUUID() }
+    await handleCommand(commands, organizationStream(organization_id), organizationDecider, legacy, context)
+    // A later command's read-your-writes wait brings the read models past the old event.
+    expect((await call('PATCH', `/organizations/${organization_id}`, { name: 'Acme 2' })).status).toBe(200)
+    const id = budgetIdFor({ organization_id, api_key_id: null, period: 'monthly' })
+    const listed = await call('GET', `/budgets?organization_id=${organization_id}`)
+    expect(listed.body.data).toMatchObject([
+      { id, limit_usd: '4.00', period: 'monthly', enforcement: 'hard' },
+    ])
+    const read = await call('GET', `/budgets/${id}`)
+    // No stream of its own yet, so no version an If-Match could name.
+    expect(read.headers.etag).toBeUndefined()
+    const changed = await call('PATCH', `/budgets/${id}`, { limit_usd: '6', alert_thresholds: [0.5] })
+    expect(changed.status).toBe(200)
+    expect(changed.headers.etag).toBe('"0"')
+    expect(changed.body).toMatchObject({ id, limit_usd: '6.00', alert_thresholds: [0.5] })
+    expect((await call('POST', '/budgets', monthly(organization_id))).status).toBe(409)
   })
 })
