@@ -99,7 +99,7 @@ describe('organization budgets', () => {
       data: { id: string }[]
     }
     const keyId = keys.data[0]?.id
-    const terms = { limit_usd: '0.30', period: 'daily', enforcement: 'hard', alert_thresholds: [0.5] }
+    const terms = { limit_usd: '0.30', period: 'total', enforcement: 'hard', alert_thresholds: [0.5] }
     const created = await admin('POST', '/budgets', { organization_id: organizationId, ...terms })
     expect(created.status).toBe(201)
     const { id } = (await created.json()) as { id: string }
@@ -109,7 +109,7 @@ describe('organization budgets', () => {
       ((await (await admin('GET', `/budgets/${id}`)).json()) as { alerted: unknown }).alerted
     await expect.poll(alerted, { timeout: 10_000, interval: 100 }).toMatchObject({ thresholds: [0.5] })
 
-    // A key budget of $0.10 a day refuses ($0.15 held) though the organization's has room.
+    // A key budget of $0.10 in total refuses ($0.15 held) though the organization's has room.
     expect((await admin('PATCH', `/budgets/${id}`, { limit_usd: '10' })).status).toBe(200)
     expect((await chat(key, priceyHello)).status).toBe(200)
     const keyBudget = { organization_id: organizationId, api_key_id: keyId, ...terms, limit_usd: '0.10' }
