@@ -1,12 +1,14 @@
 import { apiKeyStream } from '../../domain/api-keys/api-key.ts'
 import { apiKeyDecider } from '../../domain/api-keys/decider.ts'
+import { MICROS_PER_USD } from '../../domain/budgets/amounts.ts'
 import { type Budget, budgetIdFor, budgetStream, type Enforcement } from '../../domain/budgets/budget.ts'
 import type { BudgetCommand } from '../../domain/budgets/decide.ts'
 import { budgetDecider } from '../../domain/budgets/decider.ts'
 import { legacyBudget } from '../../domain/budgets/legacy.ts'
 import type { BudgetPeriod } from '../../domain/budgets/period.ts'
 import { organizationDecider } from '../../domain/organizations/decider.ts'
-import { organizationStream } from '../../domain/organizations/organization.ts'
+import { type Organization, organizationStream } from '../../domain/organizations/organization.ts'
+import type { EventStore } from '../../infra/ports/event-store.ts'
 import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
 
 // The budget commands. Every one runs with the request's command context (actor, request id,
@@ -119,4 +121,19 @@ export async function recordThresholdCrossed(
   const { organization_id, ...fields } = crossing
   const data = { ...fields, now: deps.now().toISOString() }
   return run(deps, crossing.budget_id, organization_id, { type: 'RecordThresholdCrossed', data }, context)
+}
+
+/**
+ * The organization's monthly hard budget in USD (null: none), from the event store: what the
+ * organization's deprecated `monthly_limit_usd` shows in answers built from its stream.
+ */
+export async function organizationMonthlyLimitUsd(store: EventStore, organization: Organization) {
+  if (organization.status === 'Absent') return null
+  const { organization_id } = organization
+  const budget_id = budgetIdFor({ organization_id, api_key_id: null, period: 'monthly' })
+  const decider = { ...budgetDecider, initialState: legacyBudget(organization) }
+  const { state } = await loadState(store, budgetStream(budget_id), decider)
+  return state.status === 'Active' && state.enforcement === 'hard'
+    ? state.limit_micros / MICROS_PER_USD
+    : null
 }

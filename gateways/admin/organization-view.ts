@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify'
+import { organizationMonthlyLimitUsd } from '../../commands/budgets/budget-commands.ts'
 import { loadState } from '../../commands/handle-command.ts'
 import { AppError } from '../../domain/errors.ts'
 import { organizationDecider } from '../../domain/organizations/decider.ts'
@@ -18,8 +19,8 @@ export function shownOrganization(row: OrganizationRow) {
   return { ...shown, object: 'organization' as const }
 }
 
-function shownState(state: ExistingOrganization) {
-  const { organization_id, name, created_at, settings, monthly_limit_usd } = state
+function shownState(state: ExistingOrganization, monthly_limit_usd: number | null) {
+  const { organization_id, name, created_at, settings } = state
   const status: OrganizationStatus =
     state.status === 'Active' ? 'active' : state.status === 'Suspended' ? 'suspended' : 'closed'
   const suspended_reason = state.status === 'Suspended' ? state.reason : null
@@ -60,5 +61,6 @@ export async function replyAfterCommand(
   if (state.status === 'Absent')
     throw new AppError('ORG_NOT_FOUND', 'no such organization', { organization_id })
   setETag(reply, version)
-  return shownState(state)
+  // The organization's monthly hard budget, now a budget of its own (commands/budgets).
+  return shownState(state, await organizationMonthlyLimitUsd(deps.commands.store, state))
 }

@@ -257,6 +257,9 @@ describe('PUT /admin/v1/organizations/{id}/budget (deprecated alias)', () => {
       enforcement: 'hard',
     })
     expect((await call('GET', `/organizations/${organization_id}`)).body.monthly_limit_usd).toBe(12.5)
+    // An organization write answers from the streams, and shows the same budget.
+    const renamed = await call('PATCH', `/organizations/${organization_id}`, { name: 'Acme 2' })
+    expect(renamed.body.monthly_limit_usd).toBe(12.5)
 
     await call('PUT', `/organizations/${organization_id}/budget`, { monthly_limit_usd: 3 })
     expect((await call('GET', `/budgets/${id}`)).body.limit_usd).toBe('3.00')
