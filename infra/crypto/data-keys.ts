@@ -22,23 +22,32 @@ export function unwrapDataKey(kek: Kek, row: WrappedDataKey): Buffer {
 }
 
 export async function insertDataKey(db: Sql, row: WrappedDataKey): Promise<void> {
-  const { iv, ciphertext, tag } = row.wrapped
+  const { data_key_id, kek_id, iv, wrapped_key, tag } = toStored(row)
   await db.query(
     'INSERT INTO secret_data_keys (data_key_id, kek_id, iv, wrapped_key, tag) VALUES ($1, $2, $3, $4, $5)',
-    [row.data_key_id, row.kek_id, b64(iv), b64(ciphertext), b64(tag)],
+    [data_key_id, kek_id, iv, wrapped_key, tag],
   )
 }
 
-interface DataKeyRow {
+/** A wrapped data key as text (a secret_data_keys row, or a router replica's copy of one). */
+export interface StoredDataKey {
   data_key_id: string
   kek_id: string
   iv: string
   wrapped_key: string
   tag: string
-  [column: string]: unknown
 }
+type DataKeyRow = StoredDataKey & { [column: string]: unknown }
 
-const fromRow = (row: DataKeyRow): WrappedDataKey => ({
+export const toStored = ({ data_key_id, kek_id, wrapped }: WrappedDataKey): StoredDataKey => ({
+  data_key_id,
+  kek_id,
+  iv: b64(wrapped.iv),
+  wrapped_key: b64(wrapped.ciphertext),
+  tag: b64(wrapped.tag),
+})
+
+export const fromStored = (row: StoredDataKey): WrappedDataKey => ({
   data_key_id: row.data_key_id,
   kek_id: row.kek_id,
   wrapped: {
@@ -55,7 +64,7 @@ export async function findDataKey(db: Sql, dataKeyId: string): Promise<WrappedDa
     `SELECT ${COLUMNS} FROM secret_data_keys WHERE data_key_id = $1`,
     [dataKeyId],
   )
-  return rows[0] ? fromRow(rows[0]) : null
+  return rows[0] ? fromStored(rows[0]) : null
 }
 
 /** Up to `limit` data keys wrapped by another KEK than `kekId`, in id order after `after`. */
@@ -71,7 +80,7 @@ export async function dataKeysNotWrappedBy(
       ORDER BY data_key_id LIMIT $3`,
     [kekId, after, limit],
   )
-  return rows.map(fromRow)
+  return rows.map(fromStored)
 }
 
 /** Replaces a wrapping only if the row is still wrapped by `previousKekId`; false when it was not. */

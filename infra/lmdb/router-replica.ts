@@ -1,7 +1,7 @@
 import { open, type RootDatabase } from 'lmdb'
 import type { ApiKeyRecord } from '../../projections/api-keys/key-lookup.ts'
 import type { ModelRecord } from '../../projections/models/model-query.ts'
-import type { WrappedDataKey } from '../crypto/data-keys.ts'
+import { fromStored, type StoredDataKey, toStored, type WrappedDataKey } from '../crypto/data-keys.ts'
 
 // A router replica's local copy of the read models it serves from (ADR 0013): keys by hash, the
 // model catalogue with its sealed provider keys, the *wrapped* data keys those need (a KEK from
@@ -13,25 +13,8 @@ const MODELS = 'models'
 const keyOf = (hash: string) => `key:${hash}`
 const dataKeyOf = (id: string) => `data-key:${id}`
 
-// Wrapped data keys as base64 text: what comes back is exactly what went in, whatever the codec
-// makes of binary.
-type StoredDataKey = { data_key_id: string; kek_id: string; iv: string; wrapped_key: string; tag: string }
-const toStored = ({ data_key_id, kek_id, wrapped }: WrappedDataKey): StoredDataKey => ({
-  data_key_id,
-  kek_id,
-  iv: wrapped.iv.toString('base64'),
-  wrapped_key: wrapped.ciphertext.toString('base64'),
-  tag: wrapped.tag.toString('base64'),
-})
-const fromStored = (row: StoredDataKey): WrappedDataKey => ({
-  data_key_id: row.data_key_id,
-  kek_id: row.kek_id,
-  wrapped: {
-    iv: Buffer.from(row.iv, 'base64'),
-    ciphertext: Buffer.from(row.wrapped_key, 'base64'),
-    tag: Buffer.from(row.tag, 'base64'),
-  },
-})
+// Wrapped data keys are kept as base64 text: what comes back is exactly what went in, whatever
+// the codec makes of binary.
 
 export interface ReplicaKeyChanges {
   set: [hash: string, record: ApiKeyRecord][]
