@@ -8,6 +8,13 @@ import { fromStored, type StoredDataKey, toStored, type WrappedDataKey } from '.
 // config unwraps them; nothing on disk decrypts on its own), and the position of the change feed
 // up to which the keys are fresh. A router that starts while PostgreSQL is down serves from it.
 
+/**
+ * The shape of what is stored (ApiKeyRecord, ModelRecord). Bump it when they change: a copy in
+ * another shape is emptied at open, so a router never serves a record missing a field (a key's
+ * budgets, say) and reads through to PostgreSQL instead.
+ */
+const FORMAT = 2
+const FORMAT_KEY = 'format'
 const POSITION = 'position'
 const MODELS = 'models'
 const keyOf = (hash: string) => `key:${hash}`
@@ -38,6 +45,10 @@ export interface RouterReplicaStore {
 
 export function openRouterReplicaStore(path: string, onError: (error: unknown) => void): RouterReplicaStore {
   const db: RootDatabase<unknown, string> = open<unknown, string>({ path, compression: false })
+  if (db.get(FORMAT_KEY) !== FORMAT) {
+    db.clearSync()
+    db.putSync(FORMAT_KEY, FORMAT)
+  }
   return {
     load() {
       const stored = db.get(POSITION)
