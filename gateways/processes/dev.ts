@@ -22,8 +22,8 @@ import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { openRouterReplica } from './router-replica.ts'
-import { openThresholdWatch } from './threshold-watch.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
+import { openThresholdWatch } from './threshold-watch.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
 
 /**

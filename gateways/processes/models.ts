@@ -12,7 +12,9 @@ import { startCatalogueModels } from '../router/catalogue-models.ts'
 import { type Model, parseModels } from '../router/models.ts'
 import { dataKeysWithCopy } from '../router/replica-secrets.ts'
 import { openAdapter } from './adapter.ts'
+import { ERROR_LOG_MS } from './router-replica.ts'
 import type { Runtime } from './runtime.ts'
+import { throttled } from './throttled-log.ts'
 
 /** How often a router re-reads the whole model catalogue besides the change feed's refreshes (a fallback). */
 export const CATALOGUE_REFRESH_MS = 500
@@ -72,9 +74,12 @@ export function openCatalogue(
   keyring: Keyring | undefined,
   copy?: RouterReplicaStore,
 ) {
-  // The error is logged, never the key: SECRET_UNREADABLE names only the data key's id.
-  const onError = (error: unknown, model?: string) =>
-    rt.log.error({ err: error, model }, 'model catalogue: a read failed or a model was left out')
+  // The error is logged, never the key: SECRET_UNREADABLE names only the data key's id. A read
+  // fails on every poll while PostgreSQL is down: said once per ERROR_LOG_MS per model (or read).
+  const log = throttled(ERROR_LOG_MS, (error: unknown, model?: string) =>
+    rt.log.error({ err: error, model }, 'model catalogue: a read failed or a model was left out'),
+  )
+  const onError = (error: unknown, model?: string) => log(model ?? '', error, model)
   return openAdapter(app, 'catalogue', async () => {
     const secrets = copy
       ? createSecretBox(db, keyring, dataKeysWithCopy(db, copy))

@@ -6,8 +6,10 @@ import { READ_MODELS_CHANNEL } from '../../projections/read-models.ts'
 import { type ReplicaCopy, startRouterReplica } from '../router/replica.ts'
 import { openAdapter } from './adapter.ts'
 import type { Runtime } from './runtime.ts'
+import { throttled } from './throttled-log.ts'
 
-const ERROR_LOG_MS = 10_000
+/** How often a failure that repeats on every poll is logged. */
+export const ERROR_LOG_MS = 10_000
 
 /**
  * The router's replica of the read models as adapter `replica`: its key cache and catalogue kept
@@ -25,12 +27,10 @@ export function openRouterReplica(
   },
 ) {
   // A pass fails every 250 ms while PostgreSQL is down: said once per ERROR_LOG_MS, not each time.
-  let lastLogged = 0
-  const onError = (error: unknown) => {
-    if (Date.now() - lastLogged < ERROR_LOG_MS) return
-    lastLogged = Date.now()
-    rt.log.warn({ err: error }, 'router change feed: a pass failed; the caches keep what they have')
-  }
+  const warn = throttled(ERROR_LOG_MS, (error: unknown) =>
+    rt.log.warn({ err: error }, 'router change feed: a pass failed; the caches keep what they have'),
+  )
+  const onError = (error: unknown) => warn('pass', error)
   return openAdapter(app, 'replica', () => {
     const { db, catalogue, copy } = options
     const replica = startRouterReplica({
