@@ -1,0 +1,91 @@
+# The one authorization policy of the admin and analytics APIs (docs/security.md, ADR 0014).
+# Compiled to wasm (`make policy`) and evaluated in-process by infra/opa/authorizer.ts; the
+# entrypoint is aiaas/authz/decision.
+#
+# input:
+#   subject:  {actor, kind, platform_admin, memberships: {organization_id: [role]}}
+#   action:   one of `actions` below
+#   resource: {type, organization_id (null: a platform resource), owner (a key's owner user id, or null)}
+# decision: {allow, deny_as}: a denied caller with no role in the resource's organization is told
+# "not_found" (the resource's existence does not leak); inside its own organization, "forbidden".
+package aiaas.authz
+
+# Every action a route may declare, and the organization roles that grant it. An action granted
+# to no role is for platform admins only.
+grants := {
+	"organizations:create": set(),
+	"organizations:list": set(),
+	"organizations:read": {"org_owner", "org_admin", "billing_admin", "analyst", "auditor", "member"},
+	"organizations:update": {"org_owner"},
+	"organizations:suspend": set(),
+	"organizations:reactivate": set(),
+	"organizations:close": set(),
+	"api_keys:create": {"org_owner", "org_admin"},
+	"api_keys:list": {"org_owner", "org_admin"},
+	"api_keys:read": {"org_owner", "org_admin"},
+	"api_keys:revoke": {"org_owner", "org_admin"},
+	"api_keys:rotate": {"org_owner", "org_admin"},
+	"budgets:create": {"org_owner", "org_admin", "billing_admin"},
+	"budgets:list": {"org_owner", "org_admin", "billing_admin"},
+	"budgets:read": {"org_owner", "org_admin", "billing_admin"},
+	"budgets:update": {"org_owner", "org_admin", "billing_admin"},
+	"budgets:delete": {"org_owner", "org_admin", "billing_admin"},
+	"members:list": {"org_owner", "org_admin"},
+	"members:update": {"org_owner", "org_admin"},
+	"members:delete": {"org_owner", "org_admin"},
+	"users:create": set(),
+	"users:list": set(),
+	"users:read": set(),
+	"users:update": set(),
+	"models:create": set(),
+	"models:list": set(),
+	"models:read": set(),
+	"models:update": set(),
+	"models:delete": set(),
+	"analytics:read": {"org_owner", "billing_admin", "analyst"},
+	"audit:export": {"org_owner", "auditor"},
+}
+
+# `member` acts on the keys it owns, and on no other resource.
+own_key_actions := {"api_keys:create", "api_keys:read", "api_keys:revoke", "api_keys:rotate"}
+
+default allow := false
+
+# An action no route declared is refused to everyone, platform admins too: a typo fails closed.
+allow if {
+	input.subject.platform_admin == true
+	known_action
+}
+
+allow if {
+	some role in roles_in_resource_org
+	role in grants[input.action]
+}
+
+allow if {
+	input.action in own_key_actions
+	"member" in roles_in_resource_org
+	owns_resource
+}
+
+known_action if input.action in object.keys(grants)
+
+roles_in_resource_org := input.subject.memberships[input.resource.organization_id] if {
+	is_string(input.resource.organization_id)
+} else := []
+
+owns_resource if {
+	input.subject.kind == "user"
+	is_string(input.resource.owner)
+	input.subject.actor == concat(":", ["user", input.resource.owner])
+}
+
+# A platform resource's existence is no secret; an organization's resources are hidden from whoever
+# holds no role in it.
+deny_as := "forbidden" if {
+	not is_string(input.resource.organization_id)
+} else := "forbidden" if {
+	count(roles_in_resource_org) > 0
+} else := "not_found"
+
+decision := {"allow": allow, "deny_as": deny_as}
