@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: run install services services-stop typecheck lint format test test-unit test-int test-e2e test-repeat bench migrate
+.PHONY: run install services services-stop typecheck lint format test test-unit test-int test-e2e test-repeat bench migrate policy
 
 run: install
 	node gateways/cli/aiaas.ts dev
@@ -60,3 +60,8 @@ bench: install services
 
 migrate: install
 	node gateways/cli/aiaas.ts migrate
+
+# Recompiles domain/authorization/policy.rego into the kept policy.wasm (needs the OPA CLI that
+# `make services` installs); `make run` only loads the kept file (docs/adr/0014).
+policy: install services
+	node infra/opa/compile-policy.ts

@@ -3,8 +3,8 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readOutcomes, type TestOutcome } from './vitest-report.ts'
 
-export type TierName = 'typecheck' | 'lint' | 'unit' | 'int' | 'e2e'
-export const ALL_TIERS: readonly TierName[] = ['typecheck', 'lint', 'unit', 'int', 'e2e']
+export type TierName = 'typecheck' | 'lint' | 'policy' | 'unit' | 'int' | 'e2e'
+export const ALL_TIERS: readonly TierName[] = ['typecheck', 'lint', 'policy', 'unit', 'int', 'e2e']
 const VITEST_TIERS = new Set<TierName>(['unit', 'int', 'e2e'])
 
 export const isTierName = (name: string): name is TierName => (ALL_TIERS as readonly string[]).includes(name)
@@ -59,6 +59,9 @@ function commandOf(tier: TierName, reportPath: string, files: readonly string[])
       return ['tsc', '--noEmit', '-p', '.']
     case 'lint':
       return ['biome', 'check', '.']
+    case 'policy':
+      // `opa test` of the authorization policy (docs/security.md), with the CLI infra/services installs.
+      return [process.env.AIAAS_OPA_BIN ?? 'infra/services/.state/bin/opa', 'test', 'domain/authorization']
     case 'unit':
     case 'int':
     case 'e2e':

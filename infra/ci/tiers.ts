@@ -4,7 +4,7 @@ import { ALL_TIERS, freshReportsDir, isTierName, runTier, type TierResult } from
 
 // `make test` and .ci/run: every tier runs even when an earlier one failed, so one flaky int test
 // cannot hide the e2e results. One line per tier, then the `N passed, N failed` line CI reads last.
-// Usage: node infra/ci/tiers.ts [tier...]   (default: typecheck lint unit int e2e)
+// Usage: node infra/ci/tiers.ts [tier...]   (default: typecheck lint policy unit int e2e)
 
 const root = resolve(import.meta.dirname, '..', '..')
 const asked = process.argv.slice(2)
