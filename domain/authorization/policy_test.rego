@@ -14,6 +14,8 @@ all_actions := {
 	"api_keys:create", "api_keys:list", "api_keys:read", "api_keys:revoke", "api_keys:rotate",
 	"budgets:create", "budgets:list", "budgets:read", "budgets:update", "budgets:delete",
 	"members:list", "members:update", "members:delete",
+	"service_accounts:create", "service_accounts:list", "service_accounts:read",
+	"service_accounts:rotate", "service_accounts:revoke",
 	"users:create", "users:list", "users:read", "users:update",
 	"models:create", "models:list", "models:read", "models:update", "models:delete",
 	"analytics:read", "audit:export",
@@ -25,10 +27,15 @@ budgets := {"budgets:create", "budgets:list", "budgets:read", "budgets:update", 
 
 members := {"members:list", "members:update", "members:delete"}
 
+service_accounts := {
+	"service_accounts:create", "service_accounts:list", "service_accounts:read",
+	"service_accounts:rotate", "service_accounts:revoke",
+}
+
 # What each organization role may do in its own organization (a key not its own, for member).
 expected := {
-	"org_owner": ((({"organizations:read", "organizations:update", "analytics:read", "audit:export"} | keys) | budgets) | members),
-	"org_admin": ((({"organizations:read"} | keys) | budgets) | members),
+	"org_owner": (((({"organizations:read", "organizations:update", "analytics:read", "audit:export"} | keys) | budgets) | members) | service_accounts),
+	"org_admin": (((({"organizations:read"} | keys) | budgets) | members) | service_accounts),
 	"billing_admin": ({"organizations:read", "analytics:read"} | budgets),
 	"analyst": {"organizations:read", "analytics:read"},
 	"auditor": {"organizations:read", "audit:export"},

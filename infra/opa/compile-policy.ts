@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { KEPT_WASM } from './kept-policy.ts'
 
 // The policy is compiled by the OPA CLI (`opa build -t wasm`) and the result kept in the
 // repository (docs/adr/0014), so running the platform never needs the compiler. Only policy.wasm
@@ -14,7 +15,6 @@ const run = promisify(execFile)
 const root = resolve(import.meta.dirname, '..', '..')
 
 export const POLICY_SOURCE = 'domain/authorization/policy.rego'
-export const KEPT_WASM = join(root, 'domain', 'authorization', 'policy.wasm')
 export const ENTRYPOINT = 'aiaas/authz/decision'
 /** Installed by infra/services/opa.sh; AIAAS_OPA_BIN points elsewhere. */
 export const opaBinary = () =>

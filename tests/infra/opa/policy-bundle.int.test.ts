@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { compilePolicy, KEPT_WASM } from '../../../infra/opa/compile-policy.ts'
+import { compilePolicy } from '../../../infra/opa/compile-policy.ts'
+import { KEPT_WASM } from '../../../infra/opa/kept-policy.ts'
 
 // `make run` loads the policy.wasm kept in the repository and never compiles; this compiles the
 // policy with the OPA CLI infra/services installs and fails when the kept module is not what the
