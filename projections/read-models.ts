@@ -2,6 +2,7 @@ import { apiKeyEventSchema } from '../domain/api-keys/api-key.ts'
 import { budgetEventSchema } from '../domain/budgets/budget.ts'
 import { modelEventSchema } from '../domain/models/model.ts'
 import { organizationEventSchema } from '../domain/organizations/organization.ts'
+import { serviceAccountEventSchema } from '../domain/service-accounts/service-account.ts'
 import { userEventSchema } from '../domain/users/user.ts'
 import type { Sql } from '../infra/ports/database.ts'
 import type { RecordedEvent } from '../infra/ports/event-store.ts'
@@ -9,6 +10,7 @@ import { projectApiKey } from './api-keys/api-keys.ts'
 import { projectBudget, projectLegacyBudget } from './budgets/budgets.ts'
 import { projectModel } from './models/models.ts'
 import { projectOrganization } from './organizations/organizations.ts'
+import { projectServiceAccount } from './service-accounts/service-accounts.ts'
 import { projectUser } from './users/users.ts'
 
 export const READ_MODELS = 'read-models'
@@ -87,6 +89,17 @@ export const READ_MODEL_REGISTRY: readonly ReadModel[] = [
     tables: ['rm_users', 'rm_memberships'],
     types: typesOf(userEventSchema),
     project: (recorded, tx) => projectUser(userEventSchema.parse(eventOf(recorded)), recorded, tx),
+  },
+  {
+    name: 'service-accounts',
+    tables: ['rm_service_accounts'],
+    types: typesOf(serviceAccountEventSchema),
+    project: (recorded, tx) =>
+      projectServiceAccount(
+        serviceAccountEventSchema.parse(eventOf(recorded)),
+        { position: recorded.global_position, version: recorded.stream_version },
+        tx,
+      ),
   },
 ]
 

@@ -24,7 +24,7 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 /** How long a running request holds its key before a retry may take it over (its process died). */
 export const IDEMPOTENCY_LEASE_SECONDS = 60
 /** Response fields never stored: a replay of a response that had one is a 409 instead. */
-const SECRET_FIELDS = new Set(['key', 'secret', 'api_key'])
+const SECRET_FIELDS = new Set(['key', 'secret', 'api_key', 'client_secret'])
 /** Response headers a replay repeats. */
 const REPLAYED_HEADERS = ['location', 'etag', 'content-type']
 const KEY = /^[\x21-\x7e]{1,255}$/

@@ -10,6 +10,7 @@ import { modelRoutes } from './models.ts'
 import { collectOpenApi, openApiRoute } from './openapi.ts'
 import { organizationRoutes } from './organizations.ts'
 import { runHandlersInScope, scopedCommands } from './request-scope.ts'
+import { serviceAccountRoutes } from './service-accounts.ts'
 import { userRoutes } from './users.ts'
 
 export type { AdminDeps } from './context.ts'
@@ -24,6 +25,7 @@ const resources: readonly FastifyPluginAsyncZod<AdminDeps>[] = [
   apiKeyRoutes,
   modelRoutes,
   userRoutes,
+  serviceAccountRoutes,
 ]
 
 /** The identity admin API: commands in, read models out. Mounted at /admin/v1. */

@@ -77,6 +77,21 @@ export const errorCatalog = {
     title: 'API key already revoked',
     openai_type: 'invalid_request_error',
   },
+  SERVICE_ACCOUNT_NOT_FOUND: {
+    status: 404,
+    title: 'Service account not found',
+    openai_type: 'invalid_request_error',
+  },
+  SERVICE_ACCOUNT_ALREADY_EXISTS: {
+    status: 409,
+    title: 'Service account already exists',
+    openai_type: 'invalid_request_error',
+  },
+  SERVICE_ACCOUNT_REVOKED: {
+    status: 409,
+    title: 'Service account revoked',
+    openai_type: 'invalid_request_error',
+  },
   API_KEY_EXPIRY_IN_PAST: {
     status: 422,
     title: 'API key expiry not in the future',
