@@ -1,0 +1,43 @@
+import { credentialStream } from '../../domain/credentials/credentials.ts'
+import { credentialDecider } from '../../domain/credentials/decider.ts'
+import { lockedForMs } from '../../domain/credentials/lockout.ts'
+import { hashPassword, verifyPassword as matches } from '../../infra/crypto/password.ts'
+import { type CommandContext, handleCommand, loadState } from '../handle-command.ts'
+import { type CredentialDeps, checkedAgainOnChange, type Locked, unlessLocked } from './credential-deps.ts'
+
+export type PasswordOutcome = { outcome: 'ok' } | { outcome: 'invalid' } | Locked
+
+/** A hash to check against when the user has no password, so that answer takes as long as a wrong one. */
+let decoy: Promise<string> | undefined
+
+/**
+ * Checks a sign-in password and records the outcome (failures count towards the lock-out). A
+ * locked credential is refused before any hash is computed: no oracle while locked. The login flow
+ * calls this; no HTTP route exposes it.
+ */
+export function verifyPassword(
+  deps: CredentialDeps,
+  input: { user_id: string; password: string },
+  context: CommandContext,
+): Promise<PasswordOutcome> {
+  const { user_id } = input
+  const stream = credentialStream(user_id)
+  return checkedAgainOnChange(async () => {
+    const { state } = await loadState(deps.store, stream, credentialDecider)
+    const now = deps.now().toISOString()
+    if (!state.password) {
+      decoy ??= hashPassword('no password is set for this user')
+      await matches(input.password, await decoy)
+      return { outcome: 'invalid' }
+    }
+    const lockedMs = lockedForMs(state.password_attempts, now)
+    if (lockedMs > 0) return { outcome: 'locked', retry_after_seconds: Math.ceil(lockedMs / 1000) }
+    const matched = await matches(input.password, await deps.secrets.open(state.password.sealed))
+    const { password_id } = state.password
+    const command = { type: 'RecordPasswordAttempt' as const, data: { user_id, password_id, matched, now } }
+    return unlessLocked(async (): Promise<PasswordOutcome> => {
+      await handleCommand(deps, stream, credentialDecider, command, context)
+      return matched ? { outcome: 'ok' } : { outcome: 'invalid' }
+    })
+  })
+}
