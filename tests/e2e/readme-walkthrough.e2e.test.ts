@@ -70,7 +70,7 @@ async function expectWalkthroughWorks(run: Run, base: string, adminToken: string
   expect(run.stdout).toMatch(/^API key: sk-aiaas-/m)
   expect(run.stdout).toContain('"content":"Hello, AIaaS!"')
   expect(run.stdout).toContain('data: [DONE]')
-  expect(run.stdout).toContain('"monthly_limit_usd":5')
+  expect(run.stdout).toMatch(/"limit_usd":"5\.00","period":"monthly","enforcement":"hard"/)
   expect(run.stdout.match(/\{"status":"ready"/g)).toHaveLength(3)
   // Both completions reach analytics with a cost: what step 5 shows once they are ingested.
   const e = { admin: base, router: base, analytics: base, adminToken }
