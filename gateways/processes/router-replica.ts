@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
+import { Gauge } from 'prom-client'
 import type { Database } from '../../infra/ports/database.ts'
 import { listen } from '../../infra/postgres/listen.ts'
 import { findApiKeyByHash } from '../../projections/api-keys/key-lookup.ts'
 import { READ_MODELS_CHANNEL } from '../../projections/read-models.ts'
-import { type ReplicaCopy, startRouterReplica } from '../router/replica.ts'
+import { type ReplicaCopy, type RouterReplica, startRouterReplica } from '../router/replica.ts'
 import { openAdapter } from './adapter.ts'
 import type { Runtime } from './runtime.ts'
 import { throttled } from './throttled-log.ts'
@@ -43,6 +44,7 @@ export function openRouterReplica(
     const wake = () => {
       replica.feed.wake().catch(onError)
     }
+    observe(rt, replica)
     const listener = options.listenUrl ? listen(options.listenUrl, READ_MODELS_CHANNEL, wake, onError) : null
     return {
       ...replica,
@@ -51,5 +53,30 @@ export function openRouterReplica(
         await replica.close()
       },
     }
+  })
+}
+
+/**
+ * Two gauges for operators (and tests, which cannot see inside a process): how many keys this
+ * router holds, and whether its change feed has a position — until it has, keys looked up are
+ * answered but not kept, so neither the cache nor the local copy holds them yet.
+ */
+function observe(rt: Runtime, replica: RouterReplica): void {
+  const registers = [rt.metrics.registry]
+  new Gauge({
+    name: 'aiaas_router_keys_cached',
+    help: 'API keys this router holds (in memory and in its local copy)',
+    registers,
+    collect() {
+      this.set(replica.keys.size())
+    },
+  })
+  new Gauge({
+    name: 'aiaas_router_change_feed_synced',
+    help: '1 once the change feed has a position (keys looked up are kept from then on), else 0',
+    registers,
+    collect() {
+      this.set(replica.feed.position() === null ? 0 : 1)
+    },
   })
 }

@@ -20,6 +20,8 @@ export interface KeyCache {
   refresh(touched: Touched): Promise<KeyChanges>
   /** Found keys, for the local copy. */
   entries(): IterableIterator<[string, ApiKeyRecord]>
+  /** How many found keys are cached (a metric). */
+  size(): number
   /** Called by the feed once it knows a position: from then on lookups are kept (see below). */
   trust(): void
 }
@@ -102,6 +104,7 @@ export function createKeyCache(find: FindKeyByHash, options: KeyCacheOptions = {
     },
     refresh,
     entries: () => found.entries(),
+    size: () => found.size,
     trust() {
       trusted = true
     },
