@@ -84,16 +84,18 @@ export function subscriptionContract(name: string, makeDb: MakeDatabase): void {
     it('a failing batch changes neither the read model nor the checkpoint, and is retried once fixed', async () => {
       const { table, projection, state } = await newProjection()
       const subscription = start(projection, { idleMs: 60_000 })
-      const before = await subscription.catchUp()
-      const beforeRows = await rows(table)
       state.fail = 'Poison'
-      const { positions } = await store.append('sub-b', [newEvent('Fine'), newEvent('Poison')], 'any')
+      const batch = [newEvent('Fine'), newEvent('Poison')]
+      const { positions } = await store.append('sub-b', batch, 'any')
       await expect(subscription.catchUp()).rejects.toThrow('cannot project Poison')
-      expect(await readCheckpoint(db, table)).toBe(before)
-      expect(await rows(table)).toEqual(beforeRows)
+      // Earlier events of the log may have been projected (a read stops at the oldest running
+      // transaction of the cluster, so batches split where they will), but nothing of the failing
+      // transaction: neither its rows nor a checkpoint at or past it.
+      expect(await readCheckpoint(db, table)).toBeLessThan(positions[0] ?? 0n)
+      expect(await rows(table)).not.toContain(batch[0]?.id)
       state.fail = undefined
       expect(await subscription.catchUp()).toBeGreaterThanOrEqual(positions.at(-1) ?? 0n)
-      expect((await rows(table)).length).toBe(beforeRows.length + 2)
+      expect(await rows(table)).toEqual(expect.arrayContaining(batch.map((event) => event.id)))
     })
 
     it('reports a failing batch through onError and retries it in the background', async () => {
@@ -103,7 +105,7 @@ export function subscriptionContract(name: string, makeDb: MakeDatabase): void {
       const { positions } = await store.append('sub-c', [newEvent('Poison')], 'any')
       start(projection, { onError: (error) => errors.push(error) })
       while (errors.length < 2) await sleep(10)
-      expect(await readCheckpoint(db, table)).toBe(0n)
+      expect(await readCheckpoint(db, table)).toBeLessThan(positions[0] ?? 0n)
       state.fail = undefined
       expect(await waitForCheckpoint(db, table, positions.at(-1) ?? 0n, 5_000)).toBe(true)
     })
