@@ -1,0 +1,58 @@
+import { createLocalJWKSet, type JWK, errors as joseErrors, jwtVerify } from 'jose'
+import { z } from 'zod'
+import type { Subject } from '../../domain/authorization/subject.ts'
+import { organizationRole } from '../../domain/users/user.ts'
+
+// Verifies the issuer's JWT access tokens (jose) against its JWKS, held in this process: no
+// network hop. Signature, `iss`, `aud` and expiry are checked; the claims become a Subject. A
+// token of an account revoked since it was issued is refused too (`isActive`), so revocation
+// does not wait for the token to expire.
+
+export interface AccessTokenVerifierOptions {
+  issuer: string
+  audience: string
+  /** The issuer's public keys (its JWKS). */
+  keys: readonly JWK[]
+  /** Whether the service account is still active (rm_service_accounts). */
+  isActive: (serviceAccountId: string) => Promise<boolean>
+}
+
+const claims = z.object({
+  sub: z.string().min(1),
+  client_id: z.string().min(1),
+  organization_id: z.string().min(1),
+  roles: z.array(organizationRole).min(1),
+})
+
+/** The Subject a token stands for, or null: any token that fails a check is no token at all. */
+export type AccessTokenVerifier = (token: string) => Promise<Subject | null>
+
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  const jwks = createLocalJWKSet({ keys: [...options.keys] })
+  return async (token) => {
+    let payload: unknown
+    try {
+      ;({ payload } = await jwtVerify(token, jwks, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+        requiredClaims: ['exp', 'iat', 'sub'],
+      }))
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) return null
+      throw error
+    }
+    const parsed = claims.safeParse(payload)
+    // A client_credentials token: its subject is the client, the service account.
+    if (!parsed.success || parsed.data.sub !== parsed.data.client_id) return null
+    const { sub, organization_id, roles } = parsed.data
+    if (!(await options.isActive(sub))) return null
+    return {
+      actor: `service-account:${sub}`,
+      kind: 'service_account',
+      platform_admin: false,
+      memberships: { [organization_id]: roles },
+    }
+  }
+}

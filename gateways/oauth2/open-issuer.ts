@@ -1,0 +1,31 @@
+import type { Provider } from 'oidc-provider'
+import { loadSigningKeys, publicJwk } from '../../infra/oidc/signing-keys.ts'
+import type { Database } from '../../infra/ports/database.ts'
+import type { SecretBox } from '../../infra/ports/secret-box.ts'
+import { findServiceAccount, findServiceAccountClient } from '../../projections/service-accounts/queries.ts'
+import { type AccessTokenVerifier, createAccessTokenVerifier } from '../http/access-tokens.ts'
+import { ADMIN_API_AUDIENCE, createIssuer } from './issuer.ts'
+
+export interface OpenedIssuer {
+  provider: Provider
+  /** Verifies this issuer's access tokens with its own keys (no network hop). */
+  verifyAccessToken: AccessTokenVerifier
+}
+
+/**
+ * The issuer on a database: its signing keys opened with the secret box (generated and stored
+ * sealed on the first start), clients from rm_service_accounts. Needs a key-encryption key: the
+ * secret box refuses (SECRETS_UNAVAILABLE) without one, and no key is ever kept in plaintext.
+ */
+export async function openIssuer(db: Database, secrets: SecretBox, issuer: string): Promise<OpenedIssuer> {
+  const keys = await loadSigningKeys(db, secrets)
+  const findClient = (clientId: string) => findServiceAccountClient(db, clientId)
+  const provider = createIssuer({ issuer, keys, findClient, findAccount: findClient })
+  const verifyAccessToken = createAccessTokenVerifier({
+    issuer,
+    audience: ADMIN_API_AUDIENCE,
+    keys: keys.map(publicJwk),
+    isActive: async (id) => (await findServiceAccount(db, id))?.status === 'active',
+  })
+  return { provider, verifyAccessToken }
+}
