@@ -24,7 +24,17 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 /** How long a running request holds its key before a retry may take it over (its process died). */
 export const IDEMPOTENCY_LEASE_SECONDS = 60
 /** Response fields never stored: a replay of a response that had one is a 409 instead. */
-const SECRET_FIELDS = new Set(['key', 'secret', 'api_key', 'client_secret'])
+const SECRET_FIELDS = new Set([
+  'key',
+  'secret',
+  'api_key',
+  'client_secret',
+  // A user's credentials (gateways/admin/credentials.ts).
+  'token',
+  'otpauth_uri',
+  'qr',
+  'recovery_codes',
+])
 /** Response headers a replay repeats. */
 const REPLAYED_HEADERS = ['location', 'etag', 'content-type']
 const KEY = /^[\x21-\x7e]{1,255}$/

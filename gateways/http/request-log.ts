@@ -13,6 +13,10 @@ export function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
 }
 
+/** An invitation token in a path is a credential: never in a log line. */
+const withoutInvitationToken = (url: string) =>
+  url.replace(/\/invitations\/[^/?#]+/, '/invitations/[redacted]')
+
 /** pino's `req` serializer: fastify's default fields, with the URL and host clipped. */
 export function requestForLog(request: {
   method?: string
@@ -23,7 +27,7 @@ export function requestForLog(request: {
 }) {
   return {
     method: request.method,
-    url: clip(request.url ?? ''),
+    url: clip(withoutInvitationToken(request.url ?? '')),
     host: clip(request.host ?? ''),
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
