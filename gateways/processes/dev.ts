@@ -16,6 +16,7 @@ import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import type { ZodApp } from '../http/server.ts'
 import { serveMockModelOnSocket } from '../mock-model/socket.ts'
+import { issuerUrl, mountIssuer } from '../oauth2/mount.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, stoppable } from './adapter.ts'
@@ -54,8 +55,10 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
       await replica.feed.wake().catch(() => {})
     }
     const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
-    await seedCatalogue(rt, admin.commands, admin.secrets ?? createSecretBox(db, keyring), db)
+    const secrets = admin.secrets ?? createSecretBox(db, keyring)
+    await seedCatalogue(rt, admin.commands, secrets, db)
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
+    await mountIssuer(app, { db, secrets }, issuerUrl(config, config.PORT))
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
     await openThresholdWatch(app, rt, { db, store, budgets }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
   })

@@ -12,6 +12,7 @@ import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
+import { issuerUrl, mountIssuer } from '../oauth2/mount.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
@@ -101,6 +102,10 @@ export async function startIdentity(config: Config): Promise<Running> {
     )
     await seedCatalogue(rt, deps.commands, deps.secrets ?? createSecretBox(db, undefined), db)
     await app.register(adminRoutes, { prefix: '/admin/v1', ...deps })
+    // The issuer's signing key is stored sealed: without a KEK there is no issuer (README).
+    if (config.AIAAS_KEK && deps.secrets) {
+      await mountIssuer(app, { db, secrets: deps.secrets }, issuerUrl(config, config.AIAAS_IDENTITY_PORT))
+    } else rt.log.warn('AIAAS_KEK is unset: the OAuth2 issuer (/oauth2) is off')
   })
 }
 

@@ -42,6 +42,14 @@ export const configVariables = {
     default: undefined,
     doc: 'Key-encryption keys of stored secrets (provider API keys): `<id>:<base64 of 32 bytes>`, comma-separated; the first wraps new data keys, the others only unwrap (rotation, then `aiaas secrets rotate-kek`). Unset: `aiaas dev` generates one into the data dir (0600); separate processes cannot store or use a secret.',
   },
+  AIAAS_ISSUER_URL: {
+    schema: z
+      .url()
+      .refine((url) => new URL(url).pathname.replace(/\/$/, '') === '/oauth2', 'a URL whose path is /oauth2')
+      .optional(),
+    default: undefined,
+    doc: 'The OAuth2 issuer as clients reach it (the `iss` of its tokens), ending in `/oauth2`. Unset: `http://AIAAS_HOST:<port>/oauth2` of `aiaas identity` (AIAAS_IDENTITY_PORT) or `aiaas dev` (PORT). Behind a proxy, set the public URL.',
+  },
   AIAAS_DATABASE_URL: {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
     default: 'postgres://aiaas:aiaas@127.0.0.1:5432/aiaas',
