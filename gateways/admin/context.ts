@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { CommandContext, CommandDeps } from '../../commands/handle-command.ts'
 import type { AddressClass } from '../../domain/models/backend-address.ts'
+import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { clip } from '../http/clip.ts'
@@ -19,6 +20,8 @@ export interface AdminDeps {
   secrets?: SecretBox | undefined
   /** AIAAS_BACKEND_ALLOWED_ADDRESSES; absent: public backend addresses only. */
   backendAddresses?: readonly AddressClass[] | undefined
+  /** Decides every request (docs/security.md); absent: the kept policy.wasm, loaded once here. */
+  authorizer?: Authorizer | undefined
 }
 
 /** A resource's display name: one line, 1..200 characters, trimmed. */

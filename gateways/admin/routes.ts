@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { loadAuthorizer } from '../../infra/opa/authorizer.ts'
+import { authorizeRequests } from '../http/authorize.ts'
 import { requireAdminToken } from '../http/bearer.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
@@ -9,6 +11,7 @@ import { useIdempotencyKeys } from './idempotency.ts'
 import { modelRoutes } from './models.ts'
 import { collectOpenApi, openApiRoute } from './openapi.ts'
 import { organizationRoutes } from './organizations.ts'
+import { adminRouteRules } from './route-actions.ts'
 import { runHandlersInScope, scopedCommands } from './request-scope.ts'
 import { serviceAccountRoutes } from './service-accounts.ts'
 import { userRoutes } from './users.ts'
@@ -38,6 +41,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
   // would be mounted under the prefix twice.
   const { commands, readModels, adminToken, awaitProjection, readiness } = options
   const { secrets, backendAddresses } = options
+  const authorizer = options.authorizer ?? (await loadAuthorizer())
   const deps: AdminDeps = {
     commands: scopedCommands(commands),
     readModels,
@@ -50,6 +54,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
 
   await app.register(async (secured) => {
     secured.addHook('onRequest', requireAdminToken(deps.adminToken))
+    // Before the idempotency claim: a refused request never replays a stored response.
+    authorizeRequests(secured, authorizer, adminRouteRules(deps.readModels))
     runHandlersInScope(secured)
     useIdempotencyKeys(secured, { db: deps.readModels, now: commands.now })
     for (const resource of resources) await secured.register(resource, deps)

@@ -35,6 +35,11 @@ export const errorCatalog = {
     title: 'Model not allowed for this key',
     openai_type: 'permission_error',
   },
+  FORBIDDEN: {
+    status: 403,
+    title: 'Not allowed for this caller',
+    openai_type: 'permission_error',
+  },
   API_KEY_NOT_FOUND: { status: 404, title: 'API key not found', openai_type: 'invalid_request_error' },
   NOT_FOUND: { status: 404, title: 'No such route', openai_type: 'invalid_request_error' },
   ORG_NOT_FOUND: { status: 404, title: 'Organization not found', openai_type: 'invalid_request_error' },

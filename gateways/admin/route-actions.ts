@@ -1,0 +1,151 @@
+import type { FastifyRequest } from 'fastify'
+import type { Action, Resource } from '../../domain/authorization/actions.ts'
+import { AppError } from '../../domain/errors.ts'
+import type { Sql } from '../../infra/ports/database.ts'
+import { findApiKey } from '../../projections/api-keys/queries.ts'
+import { findBudget } from '../../projections/budgets/queries.ts'
+import { findServiceAccount } from '../../projections/service-accounts/queries.ts'
+import { orgResource, platformResource, type RouteRule, type RouteRules } from '../http/authorize.ts'
+
+// What every admin route does, in the policy's words, and where the organization of what it acts
+// on comes from: a path parameter, the body, the query, or the read model (a key id → its
+// organization). docs/security.md has the role table; a route missing here is refused to all but
+// platform admins and fails tests/gateways/admin/authz-routes.unit.test.ts.
+//
+// Lists: a caller who is not a platform admin names the organization (`organization_id`, required
+// by /api-keys and /budgets, optional on /users) and must hold a role in it; /organizations and an
+// unfiltered /users list the whole platform, for platform admins only.
+
+type Part = 'params' | 'body' | 'query'
+
+/** A string field of the request's (already validated) params, body or query; null when absent. */
+function field(request: FastifyRequest, part: Part, name: string): string | null {
+  const source: unknown = request[part]
+  if (typeof source !== 'object' || source === null) return null
+  const value: unknown = Reflect.get(source, name)
+  return typeof value === 'string' ? value : null
+}
+
+const orgMissing = (part: Part) => (request: FastifyRequest) =>
+  new AppError('ORG_NOT_FOUND', 'no such organization', {
+    organization_id: field(request, part, 'organization_id'),
+  })
+
+/** An action on an organization's resource whose organization the request names in `part`. */
+const inOrg = (action: Action, type: string, part: Part): RouteRule => ({
+  action,
+  resource: (request) => orgResource(type, field(request, part, 'organization_id')),
+  missing: orgMissing(part),
+})
+
+/** An action on a platform resource (the model catalogue, users, the organization list). */
+const onPlatform = (action: Action, type: string): RouteRule => ({
+  action,
+  resource: () => platformResource(type),
+  missing: () => new AppError('NOT_FOUND', 'no such resource'),
+})
+
+function apiKeyRule(db: Sql, action: Action): RouteRule {
+  return {
+    action,
+    resource: async (request): Promise<Resource | null> => {
+      const key = await findApiKey(db, field(request, 'params', 'api_key_id') ?? '')
+      if (!key) return null
+      return { type: 'api_key', organization_id: key.organization_id, owner: key.owner_user_id }
+    },
+    missing: (request) =>
+      new AppError('API_KEY_NOT_FOUND', 'no such API key', {
+        api_key_id: field(request, 'params', 'api_key_id'),
+      }),
+  }
+}
+
+function budgetRule(db: Sql, action: Action): RouteRule {
+  return {
+    action,
+    resource: async (request) => {
+      const budget = await findBudget(db, field(request, 'params', 'budget_id') ?? '')
+      return budget ? orgResource('budget', budget.organization_id) : null
+    },
+    missing: (request) =>
+      new AppError('BUDGET_NOT_FOUND', 'no such budget', {
+        budget_id: field(request, 'params', 'budget_id'),
+      }),
+  }
+}
+
+function serviceAccountRule(db: Sql, action: Action): RouteRule {
+  const id = (request: FastifyRequest) => field(request, 'params', 'service_account_id')
+  return {
+    action,
+    resource: async (request) => {
+      const account = await findServiceAccount(db, id(request) ?? '')
+      return account ? orgResource('service_account', account.organization_id) : null
+    },
+    missing: (request) =>
+      new AppError('SERVICE_ACCOUNT_NOT_FOUND', 'no such service account', {
+        service_account_id: id(request),
+      }),
+  }
+}
+
+const issueKey: RouteRule = {
+  action: 'api_keys:create',
+  resource: (request) => ({
+    type: 'api_key',
+    organization_id: field(request, 'body', 'organization_id'),
+    owner: field(request, 'body', 'owner_user_id'),
+  }),
+  missing: orgMissing('body'),
+}
+
+export function adminRouteRules(db: Sql): RouteRules {
+  return {
+    'POST /organizations': onPlatform('organizations:create', 'organization'),
+    'GET /organizations': onPlatform('organizations:list', 'organization'),
+    'GET /organizations/:organization_id': inOrg('organizations:read', 'organization', 'params'),
+    'PATCH /organizations/:organization_id': inOrg('organizations:update', 'organization', 'params'),
+    'POST /organizations/:organization_id/suspend': inOrg('organizations:suspend', 'organization', 'params'),
+    'POST /organizations/:organization_id/reactivate': inOrg(
+      'organizations:reactivate',
+      'organization',
+      'params',
+    ),
+    'POST /organizations/:organization_id/close': inOrg('organizations:close', 'organization', 'params'),
+    'PUT /organizations/:organization_id/budget': inOrg('budgets:update', 'budget', 'params'),
+    'POST /budgets': inOrg('budgets:create', 'budget', 'body'),
+    'GET /budgets': inOrg('budgets:list', 'budget', 'query'),
+    'GET /budgets/:budget_id': budgetRule(db, 'budgets:read'),
+    'PATCH /budgets/:budget_id': budgetRule(db, 'budgets:update'),
+    'DELETE /budgets/:budget_id': budgetRule(db, 'budgets:delete'),
+    'POST /api-keys': issueKey,
+    'GET /api-keys': inOrg('api_keys:list', 'api_key', 'query'),
+    'GET /api-keys/:api_key_id': apiKeyRule(db, 'api_keys:read'),
+    'POST /api-keys/:api_key_id/revoke': apiKeyRule(db, 'api_keys:revoke'),
+    'POST /api-keys/:api_key_id/rotate': apiKeyRule(db, 'api_keys:rotate'),
+    'POST /models': onPlatform('models:create', 'model'),
+    'GET /models': onPlatform('models:list', 'model'),
+    'GET /models/:name': onPlatform('models:read', 'model'),
+    'PATCH /models/:name': onPlatform('models:update', 'model'),
+    'DELETE /models/:name': onPlatform('models:delete', 'model'),
+    'POST /users': onPlatform('users:create', 'user'),
+    // With organization_id: that organization's members; without, every user (platform admins).
+    'GET /users': inOrg('members:list', 'user', 'query'),
+    'GET /users/:user_id': onPlatform('users:read', 'user'),
+    'PATCH /users/:user_id': onPlatform('users:update', 'user'),
+    'PUT /organizations/:organization_id/members/:user_id': inOrg('members:update', 'membership', 'params'),
+    'DELETE /organizations/:organization_id/members/:user_id': inOrg(
+      'members:delete',
+      'membership',
+      'params',
+    ),
+    'POST /service-accounts': inOrg('service_accounts:create', 'service_account', 'body'),
+    'GET /service-accounts': inOrg('service_accounts:list', 'service_account', 'query'),
+    'GET /service-accounts/:service_account_id': serviceAccountRule(db, 'service_accounts:read'),
+    'POST /service-accounts/:service_account_id/rotate-secret': serviceAccountRule(
+      db,
+      'service_accounts:rotate',
+    ),
+    'POST /service-accounts/:service_account_id/revoke': serviceAccountRule(db, 'service_accounts:revoke'),
+  }
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Action, Resource } from '../../domain/authorization/actions.ts'
+import type { Subject } from '../../domain/authorization/subject.ts'
+import { AppError } from '../../domain/errors.ts'
+import type { Authorizer } from '../../infra/ports/authorizer.ts'
+
+// Every admin and analytics request is decided by the policy (domain/authorization/policy.rego)
+// before its handler runs: each route declares its action and how to find the organization of
+// what it acts on (a RouteRule). A refusal is answered as the policy says: the route's own 404
+// when the caller holds no role in that organization, so a hidden resource and a missing one
+// get the same answer, and FORBIDDEN (403) inside the caller's organization. docs/security.md.
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling, set by authentication (an onRequest hook); authorization decides on it. */
+    subject?: Subject
+  }
+}
+
+export interface RouteRule {
+  action: Action
+  /** The resource the request acts on; null: it does not exist. */
+  resource: (request: FastifyRequest) => Resource | null | Promise<Resource | null>
+  /** The 404 the route answers for a resource that does not exist: a hidden one gets the very same. */
+  missing: (request: FastifyRequest) => AppError
+}
+
+/** Rules by `METHOD /path` as the route is registered, without the API's prefix (`GET /api-keys/:api_key_id`). */
+export type RouteRules = Readonly<Record<string, RouteRule>>
+
+export const ruleKey = (method: string, url: string, prefix: string): string =>
+  `${method === 'HEAD' ? 'GET' : method} ${url.startsWith(prefix) ? url.slice(prefix.length) : url}`
+
+/** A platform resource: its organization is none, its existence no secret. */
+export const platformResource = (type: string): Resource => ({ type, organization_id: null, owner: null })
+
+/** A resource of one organization (null: the request names none, which only a platform admin may ask). */
+export const orgResource = (type: string, organization_id: string | null | undefined): Resource => ({
+  type,
+  organization_id: organization_id ?? null,
+  owner: null,
+})
+
+/**
+ * Decides every request of `app` (a preHandler: after authentication and schema validation, before
+ * the idempotency claim, so a refused request never replays a stored response). A route without a
+ * rule is open to platform admins only: a route added without one keeps the old token's behaviour
+ * and refuses everyone else, and tests/gateways/admin/authz-routes.unit.test.ts fails on it.
+ */
+export function authorizeRequests(app: FastifyInstance, authorizer: Authorizer, rules: RouteRules): void {
+  const prefix = app.prefix
+  app.addHook('preHandler', async (request) => {
+    const subject = request.subject
+    if (!subject) throw new AppError('UNAUTHENTICATED', 'a valid bearer token is required')
+    const rule = rules[ruleKey(request.method, request.routeOptions.url ?? '', prefix)]
+    if (!rule) {
+      if (subject.platform_admin) return
+      return refuse(request, subject, null, 'forbidden', null)
+    }
+    const resource = await rule.resource(request)
+    if (resource === null) {
+      // Gone or never there: a platform admin gets the handler's own answer, as before sign-in.
+      if (subject.platform_admin) return
+      throw rule.missing(request)
+    }
+    const decision = authorizer.decide({ subject, action: rule.action, resource })
+    if (!decision.allow) refuse(request, subject, rule, decision.deny_as, resource)
+  })
+}
+
+function refuse(
+  request: FastifyRequest,
+  subject: Subject,
+  rule: RouteRule | null,
+  as: 'not_found' | 'forbidden',
+  resource: Resource | null,
+): never {
+  // Logged for the operator; the audit event of a denial is a later step of issue 7.
+  request.log.warn(
+    { actor: subject.actor, action: rule?.action ?? null, resource, deny_as: as },
+    'authorization denied',
+  )
+  if (as === 'not_found' && rule) throw rule.missing(request)
+  throw new AppError('FORBIDDEN', `${subject.actor} may not ${rule?.action ?? 'use this route'}`)
+}

@@ -1,0 +1,57 @@
+import type { RouteOptions } from 'fastify'
+import { v7 } from 'uuid'
+import type { Subject } from '../../../domain/authorization/subject.ts'
+import { adminRoutes } from '../../../gateways/admin/routes.ts'
+import { createMetrics } from '../../../gateways/http/metrics.ts'
+import { createServer } from '../../../gateways/http/server.ts'
+import { projectionWaiter } from '../../../gateways/processes/wiring.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import type { Database } from '../../../infra/ports/database.ts'
+import { readModelsProjection } from '../../../projections/read-models.ts'
+import { ADMIN_TOKEN } from './admin-app.ts'
+
+// The admin API with a caller of the test's choosing: sign-in (issue 7's OIDC part) is not what
+// these tests are about, so a request names its subject in a test-only header and a hook that runs
+// after authentication (preValidation, before authorization's preHandler) puts it on the request.
+// Every request still carries the admin token, which authentication requires.
+
+const SUBJECT_HEADER = 'x-test-subject'
+
+export const as = (subject: Subject) => ({
+  authorization: `Bearer ${ADMIN_TOKEN}`,
+  [SUBJECT_HEADER]: JSON.stringify(subject),
+})
+
+export async function startAuthzApp(db: Database, logStream?: { write(line: string): void }) {
+  const store = createEventStore(db)
+  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  const waiter = projectionWaiter(db, () => projector.wake())
+  const logging = logStream ? { logLevel: 'warn', logStream } : { logLevel: 'silent' }
+  const app = createServer({ ...logging, metrics: createMetrics('authz-test') })
+  const routes: RouteOptions[] = []
+  app.addHook('onRoute', (route) => {
+    routes.push(route)
+  })
+  app.addHook('preValidation', async (request) => {
+    const given = request.headers[SUBJECT_HEADER]
+    if (typeof given === 'string' && request.subject) request.subject = JSON.parse(given)
+  })
+  await app.register(adminRoutes, {
+    prefix: '/admin/v1',
+    commands: { store, now: () => new Date(), newId: v7 },
+    readModels: db,
+    adminToken: ADMIN_TOKEN,
+    awaitProjection: waiter,
+    readiness: [],
+  })
+  await app.ready()
+  return {
+    app,
+    routes,
+    async close() {
+      await app.close()
+      await projector.stop()
+    },
+  }
+}

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Subject } from '../../../domain/authorization/subject.ts'
+import type { OrganizationRole } from '../../../domain/users/user.ts'
+import type { TestDatabase } from '../../infra/contracts/test-database.ts'
+import { makePglite } from '../../infra/pglite/fresh-pglite.ts'
+import { auth } from './admin-app.ts'
+import { as, startAuthzApp } from './authz-app.ts'
+
+// Authorization on the admin API through the real policy.wasm: a caller of organization A acts in
+// A as its roles allow (403 FORBIDDEN beyond them) and meets in organization B exactly the 404 a
+// resource that does not exist gets, by id, by filter and on create.
+
+type App = Awaited<ReturnType<typeof startAuthzApp>>
+let handle: TestDatabase
+let admin: App
+const logged: string[] = []
+const ids = { orgA: '', orgB: '', keyA: '', keyB: '', budgetA: '', budgetB: '', user: '' }
+const NOWHERE = '0190a000-0000-7000-8000-00000000ffff'
+
+const subject = (roles: OrganizationRole[], org = ids.orgA): Subject => ({
+  actor: `user:${ids.user}`,
+  kind: 'user',
+  platform_admin: false,
+  memberships: { [org]: roles },
+})
+
+async function call(
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  url: string,
+  headers: object,
+  payload?: object,
+) {
+  const response = await admin.app.inject({
+    method,
+    url: `/admin/v1${url}`,
+    headers: { ...headers },
+    ...(payload ? { payload } : {}),
+  })
+  return { status: response.statusCode, body: response.json() }
+}
+
+async function setUp(): Promise<void> {
+  for (const org of ['orgA', 'orgB'] as const) {
+    ids[org] = (await call('POST', '/organizations', auth, { name: `authz ${org}` })).body.id
+  }
+  ids.keyA = (await call('POST', '/api-keys', auth, { organization_id: ids.orgA, name: 'a' })).body.id
+  ids.keyB = (await call('POST', '/api-keys', auth, { organization_id: ids.orgB, name: 'b' })).body.id
+  const budget = (organization_id: string) => ({
+    organization_id,
+    limit_usd: '10',
+    period: 'monthly',
+    enforcement: 'hard',
+  })
+  ids.budgetA = (await call('POST', '/budgets', auth, budget(ids.orgA))).body.id
+  ids.budgetB = (await call('POST', '/budgets', auth, budget(ids.orgB))).body.id
+  ids.user = (await call('POST', '/users', auth, { email: 'member@authz.test', display_name: 'M' })).body.id
+  const membership = await call('PUT', `/organizations/${ids.orgA}/members/${ids.user}`, auth, {
+    roles: ['member'],
+  })
+  expect(membership.status).toBe(200)
+}
+
+beforeAll(async () => {
+  handle = await makePglite()
+  admin = await startAuthzApp(handle.db, { write: (line) => logged.push(line) })
+  await setUp()
+})
+afterAll(async () => {
+  await admin?.close()
+  await handle?.dispose()
+})
+
+/** A problem+json body without the path it was asked at: what a caller can compare. */
+const withoutInstance = ({ instance: _instance, ...body }: Record<string, unknown>) => body
+
+describe('authorization of the admin API', () => {
+  it('lets an org_admin manage keys and budgets of its organization', async () => {
+    const caller = as(subject(['org_admin']))
+    expect((await call('GET', `/api-keys/${ids.keyA}`, caller)).status).toBe(200)
+    expect((await call('GET', `/api-keys?organization_id=${ids.orgA}`, caller)).body.data).toHaveLength(1)
+    expect((await call('GET', `/budgets/${ids.budgetA}`, caller)).status).toBe(200)
+    const issued = await call('POST', '/api-keys', caller, {
+      organization_id: ids.orgA,
+      name: 'by org_admin',
+    })
+    expect(issued.status).toBe(201)
+  })
+
+  it('answers a key of another organization exactly as a key that does not exist', async () => {
+    const caller = as(subject(['org_owner']))
+    const foreign = await call('GET', `/api-keys/${ids.keyB}`, caller)
+    const absent = await call('GET', `/api-keys/${NOWHERE}`, caller)
+    expect(foreign.status).toBe(404)
+    expect(foreign.body.code).toBe('API_KEY_NOT_FOUND')
+    expect(withoutInstance(foreign.body)).toEqual({
+      ...withoutInstance(absent.body),
+      errors: { api_key_id: ids.keyB },
+    })
+    expect((await call('POST', `/api-keys/${ids.keyB}/revoke`, caller)).status).toBe(404)
+    expect((await call('GET', `/api-keys/${ids.keyB}`, auth)).body.status).toBe('active')
+  })
+
+  it('refuses another organization by filter, on create and by organization id with the 404 of a missing one', async () => {
+    const caller = as(subject(['org_owner']))
+    const byFilter = await call('GET', `/budgets?organization_id=${ids.orgB}`, caller)
+    const create = await call('POST', '/budgets', caller, {
+      organization_id: ids.orgB,
+      limit_usd: '1',
+      period: 'daily',
+      enforcement: 'soft',
+    })
+    const read = await call('GET', `/organizations/${ids.orgB}`, caller)
+    const missing = await call('GET', `/organizations/${NOWHERE}`, as(subject(['org_owner'])))
+    for (const refused of [byFilter, create, read]) {
+      expect(refused.status).toBe(404)
+      expect(refused.body.code).toBe('ORG_NOT_FOUND')
+    }
+    expect(withoutInstance(read.body)).toEqual({
+      ...withoutInstance(missing.body),
+      errors: { organization_id: ids.orgB },
+    })
+    expect((await call('GET', `/budgets/${ids.budgetB}`, caller)).body.code).toBe('BUDGET_NOT_FOUND')
+  })
+
+  it('answers 403 FORBIDDEN inside the own organization beyond the roles held', async () => {
+    const caller = as(subject(['analyst']))
+    const refused = await call('POST', '/api-keys', caller, { organization_id: ids.orgA, name: 'by analyst' })
+    expect(refused.status).toBe(403)
+    expect(refused.body.code).toBe('FORBIDDEN')
+    expect((await call('GET', `/budgets/${ids.budgetA}`, caller)).status).toBe(403)
+    expect((await call('GET', `/organizations/${ids.orgA}`, caller)).status).toBe(200)
+    const keys = await call('GET', `/api-keys?organization_id=${ids.orgA}`, auth)
+    expect(keys.body.data.map((key: { name: string }) => key.name)).not.toContain('by analyst')
+  })
+
+  it('keeps platform resources and platform-wide lists to platform admins', async () => {
+    const caller = as(subject(['org_owner']))
+    for (const url of ['/models', '/organizations', '/users', `/users/${ids.user}`]) {
+      const refused = await call('GET', url, caller)
+      expect([url, refused.status, refused.body.code]).toEqual([url, 403, 'FORBIDDEN'])
+    }
+    expect((await call('GET', `/users?organization_id=${ids.orgA}`, caller)).status).toBe(200)
+  })
+
+  it('lets a member issue and revoke its own keys, and no one else', async () => {
+    const member = as(subject(['member']))
+    const own = await call('POST', '/api-keys', member, {
+      organization_id: ids.orgA,
+      name: 'mine',
+      owner_user_id: ids.user,
+    })
+    expect(own.status).toBe(201)
+    expect((await call('POST', `/api-keys/${own.body.id}/revoke`, member)).status).toBe(200)
+    expect(
+      (await call('POST', '/api-keys', member, { organization_id: ids.orgA, name: 'unowned' })).status,
+    ).toBe(403)
+    expect((await call('GET', `/api-keys/${ids.keyA}`, member)).status).toBe(403)
+  })
+
+  it('logs every denial with the actor and the action', async () => {
+    await call('GET', `/api-keys/${ids.keyB}`, as(subject(['auditor'])))
+    const denial = logged
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.action === 'api_keys:read' && entry.msg === 'authorization denied')
+    expect(denial).toMatchObject({
+      actor: `user:${ids.user}`,
+      deny_as: 'not_found',
+      resource: { organization_id: ids.orgB },
+    })
+  })
+
+  it('still lets the bootstrap admin token do everything', async () => {
+    expect((await call('GET', `/api-keys/${ids.keyB}`, auth)).status).toBe(200)
+    expect((await call('GET', '/organizations', auth)).status).toBe(200)
+  })
+})
