@@ -85,6 +85,34 @@ describe('client secrets', () => {
   })
 })
 
+describe('introspection and revocation', () => {
+  it('are served, and refuse a JWT access token as a structured token they cannot look up (unsupported_token_type)', async () => {
+    const issuer = await startIssuerApp(handle.db)
+    const made = await newAccount(['analyst'])
+    const got = await issuer.token(made.client_id, made.client_secret)
+    const form = (path: string, fields: Record<string, string>) =>
+      issuer.app.inject({
+        method: 'POST',
+        url: `/oauth2/${path}`,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${made.client_id}:${made.client_secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          host: 'issuer.test',
+        },
+        payload: new URLSearchParams(fields).toString(),
+      })
+    const introspected = await form('token/introspection', { token: String(got.body.access_token) })
+    expect(introspected.statusCode).toBe(400)
+    expect(introspected.json()).toMatchObject({ error: 'unsupported_token_type' })
+    const revoked = await form('token/revocation', { token: String(got.body.access_token) })
+    expect(revoked.statusCode, revoked.body).toBe(400)
+    expect(revoked.json()).toMatchObject({ error: 'unsupported_token_type' })
+    // An unknown opaque token is answered as the RFCs say: inactive, and revoked (nothing to do).
+    expect((await form('token/introspection', { token: 'unknown' })).json()).toEqual({ active: false })
+    expect((await form('token/revocation', { token: 'unknown' })).statusCode).toBe(200)
+  })
+})
+
 describe('access token verification', () => {
   it('refuses a token signed by another key, expired, for another audience or issuer, or not a client token', async () => {
     const issuer = await startIssuerApp(handle.db)
