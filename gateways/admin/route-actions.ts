@@ -5,7 +5,14 @@ import type { Sql } from '../../infra/ports/database.ts'
 import { findApiKey } from '../../projections/api-keys/queries.ts'
 import { findBudget } from '../../projections/budgets/queries.ts'
 import { findServiceAccount } from '../../projections/service-accounts/queries.ts'
-import { orgResource, platformResource, type RouteRule, type RouteRules } from '../http/authorize.ts'
+import {
+  field,
+  orgResource,
+  type Part,
+  platformResource,
+  type RouteRule,
+  type RouteRules,
+} from '../http/authorize.ts'
 
 // What every admin route does, in the policy's words, and where the organization of what it acts
 // on comes from: a path parameter, the body, the query, or the read model (a key id → its
@@ -15,16 +22,6 @@ import { orgResource, platformResource, type RouteRule, type RouteRules } from '
 // Lists: a caller who is not a platform admin names the organization (`organization_id`, required
 // by /api-keys and /budgets, optional on /users) and must hold a role in it; /organizations and an
 // unfiltered /users list the whole platform, for platform admins only.
-
-type Part = 'params' | 'body' | 'query'
-
-/** A string field of the request's (already validated) params, body or query; null when absent. */
-function field(request: FastifyRequest, part: Part, name: string): string | null {
-  const source: unknown = request[part]
-  if (typeof source !== 'object' || source === null) return null
-  const value: unknown = Reflect.get(source, name)
-  return typeof value === 'string' ? value : null
-}
 
 const orgMissing = (part: Part) => (request: FastifyRequest) =>
   new AppError('ORG_NOT_FOUND', 'no such organization', {

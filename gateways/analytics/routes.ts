@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { AppError } from '../../domain/errors.ts'
+import { loadAuthorizer } from '../../infra/opa/authorizer.ts'
+import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import { queryFreshness, queryUsage } from '../../projections/usage/usage-query.ts'
+import { authorizeRequests, field, orgResource, type RouteRules } from '../http/authorize.ts'
 import { requireAdminToken } from '../http/bearer.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
@@ -11,6 +15,8 @@ export interface AnalyticsDeps {
   adminToken: string
   now: () => Date
   readiness: readonly ReadinessCheck[]
+  /** Decides every request (docs/security.md); absent: the kept policy.wasm, loaded once here. */
+  authorizer?: Authorizer | undefined
 }
 
 const HOUR_MS = 3_600_000
@@ -66,14 +72,28 @@ const usageResponse = z.object({
   }),
 })
 
+/** The action of every analytics route and the organization it reads (gateways/http/authorize.ts). */
+export const analyticsRouteRules: RouteRules = {
+  'GET /usage': {
+    action: 'analytics:read',
+    resource: (request) => orgResource('usage', field(request, 'query', 'organization_id')),
+    missing: (request) =>
+      new AppError('ORG_NOT_FOUND', 'no such organization', {
+        organization_id: field(request, 'query', 'organization_id'),
+      }),
+  },
+}
+
 /** The analytics API, mounted at /analytics/v1. */
 export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app, deps) => {
   useErrorFormat(app, 'problem')
   statusRoutes(app, deps.readiness)
+  const authorizer = deps.authorizer ?? (await loadAuthorizer())
 
   await app.register(async (scope) => {
     const secured = scope.withTypeProvider<ZodTypeProvider>()
     secured.addHook('onRequest', requireAdminToken(deps.adminToken))
+    authorizeRequests(secured, authorizer, analyticsRouteRules)
     secured.get(
       '/usage',
       { schema: { querystring: usageQuery, response: { 200: usageResponse } } },

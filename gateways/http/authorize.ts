@@ -31,6 +31,16 @@ export type RouteRules = Readonly<Record<string, RouteRule>>
 export const ruleKey = (method: string, url: string, prefix: string): string =>
   `${method === 'HEAD' ? 'GET' : method} ${url.startsWith(prefix) ? url.slice(prefix.length) : url}`
 
+export type Part = 'params' | 'body' | 'query'
+
+/** A string field of the request's (already validated) params, body or query; null when absent. */
+export function field(request: FastifyRequest, part: Part, name: string): string | null {
+  const source: unknown = request[part]
+  if (typeof source !== 'object' || source === null) return null
+  const value: unknown = Reflect.get(source, name)
+  return typeof value === 'string' ? value : null
+}
+
 /** A platform resource: its organization is none, its existence no secret. */
 export const platformResource = (type: string): Resource => ({ type, organization_id: null, owner: null })
 
