@@ -144,5 +144,12 @@ export function adminRouteRules(db: Sql): RouteRules {
       'service_accounts:rotate',
     ),
     'POST /service-accounts/:service_account_id/revoke': serviceAccountRule(db, 'service_accounts:revoke'),
+    // A user's credentials are part of the user, a platform resource (gateways/admin/credentials.ts).
+    'PUT /users/:user_id/password': onPlatform('users:update', 'user'),
+    'POST /users/:user_id/invitation': onPlatform('users:update', 'user'),
+    'POST /users/:user_id/mfa/totp': onPlatform('users:update', 'user'),
+    'POST /users/:user_id/mfa/totp/confirm': onPlatform('users:update', 'user'),
+    'POST /users/:user_id/mfa/recovery-codes': onPlatform('users:update', 'user'),
+    'DELETE /users/:user_id/mfa/totp': onPlatform('users:update', 'user'),
   }
 }

@@ -7,12 +7,13 @@ import { statusRoutes } from '../http/readiness.ts'
 import { apiKeyRoutes } from './api-keys.ts'
 import { budgetRoutes } from './budgets.ts'
 import type { AdminDeps } from './context.ts'
+import { credentialRoutes, invitationRoutes } from './credentials.ts'
 import { useIdempotencyKeys } from './idempotency.ts'
 import { modelRoutes } from './models.ts'
 import { collectOpenApi, openApiRoute } from './openapi.ts'
 import { organizationRoutes } from './organizations.ts'
-import { adminRouteRules } from './route-actions.ts'
 import { runHandlersInScope, scopedCommands } from './request-scope.ts'
+import { adminRouteRules } from './route-actions.ts'
 import { serviceAccountRoutes } from './service-accounts.ts'
 import { userRoutes } from './users.ts'
 
@@ -29,6 +30,7 @@ const resources: readonly FastifyPluginAsyncZod<AdminDeps>[] = [
   modelRoutes,
   userRoutes,
   serviceAccountRoutes,
+  credentialRoutes,
 ]
 
 /** The identity admin API: commands in, read models out. Mounted at /admin/v1. */
@@ -52,6 +54,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
     backendAddresses,
   }
 
+  // The invitation token is the credential of this one route: outside the admin token and the policy.
+  await app.register(invitationRoutes, deps)
   await app.register(async (secured) => {
     secured.addHook('onRequest', requireAdminToken(deps.adminToken))
     // Before the idempotency claim: a refused request never replays a stored response.

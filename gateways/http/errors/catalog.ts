@@ -97,6 +97,24 @@ export const errorCatalog = {
     title: 'Service account revoked',
     openai_type: 'invalid_request_error',
   },
+  // A user's credentials (domain/credentials).
+  PASSWORD_INVALID: {
+    status: 422,
+    title: 'Password length out of bounds',
+    openai_type: 'invalid_request_error',
+  },
+  PASSWORD_NOT_SET: { status: 409, title: 'No password set', openai_type: 'invalid_request_error' },
+  INVITATION_INVALID: { status: 404, title: 'Invitation not valid', openai_type: 'invalid_request_error' },
+  INVITATION_EXPIRED: { status: 410, title: 'Invitation expired', openai_type: 'invalid_request_error' },
+  CREDENTIALS_LOCKED: { status: 429, title: 'Too many failed attempts', openai_type: 'rate_limit_error' },
+  TOTP_ALREADY_ENROLLED: {
+    status: 409,
+    title: 'TOTP already enrolled',
+    openai_type: 'invalid_request_error',
+  },
+  TOTP_NOT_PENDING: { status: 409, title: 'No TOTP enrolment pending', openai_type: 'invalid_request_error' },
+  TOTP_NOT_ENROLLED: { status: 409, title: 'No TOTP enrolled', openai_type: 'invalid_request_error' },
+  TOTP_CODE_INVALID: { status: 422, title: 'TOTP code not valid', openai_type: 'invalid_request_error' },
   API_KEY_EXPIRY_IN_PAST: {
     status: 422,
     title: 'API key expiry not in the future',
