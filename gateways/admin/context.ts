@@ -27,21 +27,27 @@ export interface AdminDeps {
 /** A resource's display name: one line, 1..200 characters, trimmed. */
 export const name = nameText(200, { trim: true })
 
-/** The actor of the bootstrap admin token (the sign-in issue brings real actors). */
+/** The actor of the bootstrap admin token (BOOTSTRAP_SUBJECT's). */
 export const ADMIN_ACTOR = 'platform-admin'
+
+/**
+ * Who the request acts as: its authenticated subject's actor (`platform-admin` for the admin
+ * token, `service-account:<id>` for an access token). A route outside authentication has none.
+ */
+export const actorOf = (request: FastifyRequest): string => request.subject?.actor ?? ADMIN_ACTOR
 
 /** A User-Agent is stored in every event it causes: bounded, as anything a client sends. */
 export const USER_AGENT_MAX_CHARS = 256
 
 /**
- * The command context of an admin request, built here and nowhere else: who (the admin token's
- * actor until sign-in exists), which request, and from where. `request.ip` is the peer address:
+ * The command context of an admin request, built here and nowhere else: who (the authenticated
+ * subject's actor), which request, and from where. `request.ip` is the peer address:
  * the server trusts no proxy header, so a forwarded-for value cannot be forged into the log.
  */
 export function commandContext(request: FastifyRequest): CommandContext {
   const agent = request.headers['user-agent']
   return {
-    actor: ADMIN_ACTOR,
+    actor: actorOf(request),
     correlation_id: request.id,
     causation_id: null,
     source: 'admin-api',

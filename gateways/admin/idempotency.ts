@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../domain/errors.ts'
 import type { Sql } from '../../infra/ports/database.ts'
-import { ADMIN_ACTOR } from './context.ts'
+import { actorOf } from './context.ts'
 import {
   claimKey,
   forgetKey,
@@ -39,7 +39,7 @@ const SECRET_FIELDS = new Set([
 const REPLAYED_HEADERS = ['location', 'etag', 'content-type']
 const KEY = /^[\x21-\x7e]{1,255}$/
 
-const held = new WeakMap<FastifyRequest, { key: string }>()
+const held = new WeakMap<FastifyRequest, { actor: string; key: string }>()
 
 function keyOf(request: FastifyRequest): string | null {
   const header = request.headers['idempotency-key']
@@ -91,8 +91,13 @@ function replay(reply: FastifyReply, key: string, response: StoredResponse): Fas
   return reply.send(response.body)
 }
 
-async function answerTaken(db: Sql, reply: FastifyReply, key: string, hash: string) {
-  const row = await readKey(db, ADMIN_ACTOR, key)
+async function answerTaken(
+  db: Sql,
+  reply: FastifyReply,
+  claim: { actor: string; key: string; requestHash: string },
+) {
+  const { actor, key, requestHash: hash } = claim
+  const row = await readKey(db, actor, key)
   if (row && row.requestHash !== hash) {
     throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request', {
       idempotency_key: key,
@@ -115,8 +120,10 @@ async function claimOrAnswer(deps: Deps, request: FastifyRequest, reply: Fastify
   const key = keyOf(request)
   if (key === null) return
   const hash = requestHash(request)
+  // Keys belong to the caller: another subject's key is another key, never its stored response.
+  const actor = actorOf(request)
   const claim = {
-    actor: ADMIN_ACTOR,
+    actor,
     key,
     requestHash: hash,
     leaseSeconds: IDEMPOTENCY_LEASE_SECONDS,
@@ -124,11 +131,11 @@ async function claimOrAnswer(deps: Deps, request: FastifyRequest, reply: Fastify
     now: deps.now(),
   }
   const startedAt = await claimKey(deps.db, claim)
-  if (startedAt === null) return answerTaken(deps.db, reply, key, hash)
-  held.set(request, { key })
+  if (startedAt === null) return answerTaken(deps.db, reply, claim)
+  held.set(request, { actor, key })
   const route = `${request.method} ${request.routeOptions.url ?? request.url}`
   const scope = scopeOf(request)
-  scope.ids = idempotentIds(`${ADMIN_ACTOR}\u0000${key}\u0000${route}`, startedAt.getTime())
+  scope.ids = idempotentIds(`${actor}\u0000${key}\u0000${route}`, startedAt.getTime())
   scope.now = startedAt
   await purgeExpired(deps.db, 10)
 }
@@ -139,8 +146,8 @@ async function recordOutcome(db: Sql, request: FastifyRequest, reply: FastifyRep
   if (!holding) return
   held.delete(request)
   const status = reply.statusCode
-  if (status >= 400 && status < 500) return forgetKey(db, ADMIN_ACTOR, holding.key)
-  if (status >= 300 || typeof payload !== 'string') return recordFailure(db, ADMIN_ACTOR, holding.key)
+  if (status >= 400 && status < 500) return forgetKey(db, holding.actor, holding.key)
+  if (status >= 300 || typeof payload !== 'string') return recordFailure(db, holding.actor, holding.key)
   // A 204 has no body to parse; it is replayed empty.
   const stripped =
     payload === '' ? { value: undefined, hadSecret: false } : withoutSecrets(JSON.parse(payload))
@@ -150,7 +157,12 @@ async function recordOutcome(db: Sql, request: FastifyRequest, reply: FastifyRep
     if (typeof value === 'string') headers[name] = value
   }
   const body = stripped.value === undefined ? '' : JSON.stringify(stripped.value)
-  await recordResponse(db, ADMIN_ACTOR, holding.key, { status, headers, body, hasSecret: stripped.hadSecret })
+  await recordResponse(db, holding.actor, holding.key, {
+    status,
+    headers,
+    body,
+    hasSecret: stripped.hadSecret,
+  })
 }
 
 /** Idempotency-Key for every POST registered in `app` and its children. */
