@@ -3,17 +3,31 @@ import { credentialDecider } from '../../domain/credentials/decider.ts'
 import { lockedForMs } from '../../domain/credentials/lockout.ts'
 import { hashPassword, verifyPassword as matches } from '../../infra/crypto/password.ts'
 import { type CommandContext, handleCommand, loadState } from '../handle-command.ts'
-import { type CredentialDeps, checkedAgainOnChange, type Locked, unlessLocked } from './credential-deps.ts'
+import {
+  type CredentialDeps,
+  checkedAgainOnChange,
+  type Locked,
+  loadUser,
+  presenceOf,
+  unlessLocked,
+} from './credential-deps.ts'
 
 export type PasswordOutcome = { outcome: 'ok' } | { outcome: 'invalid' } | Locked
 
-/** A hash to check against when the user has no password, so that answer takes as long as a wrong one. */
+/** A hash to check against when no password can succeed, so that answer takes as long as a wrong one. */
 let decoy: Promise<string> | undefined
+
+async function refused(password: string): Promise<PasswordOutcome> {
+  decoy ??= hashPassword('no password can succeed for this user')
+  await matches(password, await decoy)
+  return { outcome: 'invalid' }
+}
 
 /**
  * Checks a sign-in password and records the outcome (failures count towards the lock-out). A
- * locked credential is refused before any hash is computed: no oracle while locked. The login flow
- * calls this; no HTTP route exposes it.
+ * locked credential is refused before any hash is computed: no oracle while locked. A user without
+ * a password, unknown or disabled is `invalid`, as slowly as a wrong password and with nothing
+ * recorded. The login flow calls this; no HTTP route exposes it.
  */
 export function verifyPassword(
   deps: CredentialDeps,
@@ -25,11 +39,8 @@ export function verifyPassword(
   return checkedAgainOnChange(async () => {
     const { state } = await loadState(deps.store, stream, credentialDecider)
     const now = deps.now().toISOString()
-    if (!state.password) {
-      decoy ??= hashPassword('no password is set for this user')
-      await matches(input.password, await decoy)
-      return { outcome: 'invalid' }
-    }
+    if (!state.password || presenceOf(await loadUser(deps, user_id)) !== 'enabled')
+      return refused(input.password)
     const lockedMs = lockedForMs(state.password_attempts, now)
     if (lockedMs > 0) return { outcome: 'locked', retry_after_seconds: Math.ceil(lockedMs / 1000) }
     const matched = await matches(input.password, await deps.secrets.open(state.password.sealed))

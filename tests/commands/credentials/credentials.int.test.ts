@@ -10,6 +10,7 @@ import { setPassword } from '../../../commands/credentials/set-password.ts'
 import { verifyPassword } from '../../../commands/credentials/verify-password.ts'
 import { verifySecondFactor } from '../../../commands/credentials/verify-second-factor.ts'
 import { createUser } from '../../../commands/users/create-user.ts'
+import { updateUser } from '../../../commands/users/update-user.ts'
 import { credentialStream } from '../../../domain/credentials/credentials.ts'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
@@ -117,6 +118,24 @@ describe('credentials on PostgreSQL: passwords', () => {
     expect(await attempt(PASSWORD)).toMatchObject({ outcome: 'locked' })
     await setPassword(deps, { user_id, password: 'a brand new password' }, testContext)
     expect(await attempt('a brand new password')).toEqual({ outcome: 'ok' })
+  })
+
+  it('answers invalid, recording nothing, for a user without a password, unknown or disabled', async () => {
+    const { deps } = credentialDeps()
+    const user_id = await newUser(deps)
+    expect(await verifyPassword(deps, { user_id, password: PASSWORD }, testContext)).toEqual({
+      outcome: 'invalid',
+    })
+    await setPassword(deps, { user_id, password: PASSWORD }, testContext)
+    await updateUser(deps, { user_id, disabled: true }, testContext)
+    expect(await verifyPassword(deps, { user_id, password: PASSWORD }, testContext)).toEqual({
+      outcome: 'invalid',
+    })
+    expect(await verifyPassword(deps, { user_id: v7(), password: PASSWORD }, testContext)).toEqual({
+      outcome: 'invalid',
+    })
+    const types = (await deps.store.readStream(credentialStream(user_id))).map((event) => event.type)
+    expect(types).toEqual(['PasswordSet'])
   })
 })
 
