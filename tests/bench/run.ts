@@ -1,5 +1,6 @@
 import { loadConfig } from '../../infra/config/config.ts'
 import { adminBench } from './admin.bench.ts'
+import { authzBench } from './authz.bench.ts'
 import { eventStoreBench } from './event-store.bench.ts'
 import { type Measurement, machine } from './measure.ts'
 import { propagationBench } from './propagation.bench.ts'
@@ -21,6 +22,7 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'router', run: () => routerBench(config) },
   { name: 'admin', run: () => adminBench(config) },
   { name: 'propagation', run: () => propagationBench(config) },
+  { name: 'authz', run: () => authzBench() },
 ]
 
 async function main(): Promise<void> {
