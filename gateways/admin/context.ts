@@ -4,6 +4,7 @@ import type { AddressClass } from '../../domain/models/backend-address.ts'
 import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
+import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import { clip } from '../http/clip.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
 import { nameText } from '../http/text.ts'
@@ -22,6 +23,8 @@ export interface AdminDeps {
   backendAddresses?: readonly AddressClass[] | undefined
   /** Decides every request (docs/security.md); absent: the kept policy.wasm, loaded once here. */
   authorizer?: Authorizer | undefined
+  /** The issuer's access tokens (gateways/http/access-tokens.ts); absent: the admin token only. */
+  verifyAccessToken?: AccessTokenVerifier | undefined
 }
 
 /** A resource's display name: one line, 1..200 characters, trimmed. */

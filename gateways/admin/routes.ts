@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { loadAuthorizer } from '../../infra/opa/authorizer.ts'
+import { authenticate } from '../http/authenticate.ts'
 import { authorizeRequests } from '../http/authorize.ts'
-import { requireAdminToken } from '../http/bearer.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
 import { apiKeyRoutes } from './api-keys.ts'
@@ -57,7 +57,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
   // The invitation token is the credential of this one route: outside the admin token and the policy.
   await app.register(invitationRoutes, deps)
   await app.register(async (secured) => {
-    secured.addHook('onRequest', requireAdminToken(deps.adminToken))
+    // Who is calling (the admin token or an access token), then what the policy lets them do.
+    secured.addHook('onRequest', authenticate({ adminToken, verifyAccessToken: options.verifyAccessToken }))
     // Before the idempotency claim: a refused request never replays a stored response.
     authorizeRequests(secured, authorizer, adminRouteRules(deps.readModels))
     runHandlersInScope(secured)

@@ -5,8 +5,9 @@ import { loadAuthorizer } from '../../infra/opa/authorizer.ts'
 import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import { queryFreshness, queryUsage } from '../../projections/usage/usage-query.ts'
+import type { AccessTokenVerifier } from '../http/access-tokens.ts'
+import { authenticate } from '../http/authenticate.ts'
 import { authorizeRequests, field, orgResource, type RouteRules } from '../http/authorize.ts'
-import { requireAdminToken } from '../http/bearer.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
 
@@ -17,6 +18,8 @@ export interface AnalyticsDeps {
   readiness: readonly ReadinessCheck[]
   /** Decides every request (docs/security.md); absent: the kept policy.wasm, loaded once here. */
   authorizer?: Authorizer | undefined
+  /** The issuer's access tokens (gateways/http/access-tokens.ts); absent: the admin token only. */
+  verifyAccessToken?: AccessTokenVerifier | undefined
 }
 
 const HOUR_MS = 3_600_000
@@ -92,7 +95,8 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app,
 
   await app.register(async (scope) => {
     const secured = scope.withTypeProvider<ZodTypeProvider>()
-    secured.addHook('onRequest', requireAdminToken(deps.adminToken))
+    const { adminToken, verifyAccessToken } = deps
+    secured.addHook('onRequest', authenticate({ adminToken, verifyAccessToken }))
     authorizeRequests(secured, authorizer, analyticsRouteRules)
     secured.get(
       '/usage',

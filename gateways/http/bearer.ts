@@ -1,7 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { BOOTSTRAP_SUBJECT } from '../../domain/authorization/subject.ts'
-import { AppError } from '../../domain/errors.ts'
 
 /** The token of `Authorization: Bearer <token>`, or null. */
 export function bearerToken(request: FastifyRequest): string | null {
@@ -16,15 +14,4 @@ const digest = (value: string) => createHash('sha256').update(value).digest()
 /** Constant-time comparison (of digests, so lengths never leak). */
 export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected))
-}
-
-/** An onRequest hook admitting only the platform-admin token, whose caller is BOOTSTRAP_SUBJECT. */
-export function requireAdminToken(adminToken: string) {
-  return async (request: FastifyRequest) => {
-    const token = bearerToken(request)
-    if (token === null || !sameSecret(token, adminToken)) {
-      throw new AppError('UNAUTHENTICATED', 'a valid admin bearer token is required')
-    }
-    request.subject = BOOTSTRAP_SUBJECT
-  }
 }

@@ -57,9 +57,11 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
     const secrets = admin.secrets ?? createSecretBox(db, keyring)
     await seedCatalogue(rt, admin.commands, secrets, db)
-    await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })
-    await mountIssuer(app, { db, secrets }, issuerUrl(config, config.PORT))
-    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
+    // Both APIs take the issuer's access tokens: the policy decides what each may do.
+    const verifyAccessToken = await mountIssuer(app, { db, secrets }, issuerUrl(config, config.PORT))
+    await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken })
+    const analytics = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }
+    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
     await openThresholdWatch(app, rt, { db, store, budgets }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
   })
   rt.log.info({ url: running.url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')

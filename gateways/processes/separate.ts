@@ -11,6 +11,7 @@ import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
+import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
 import { issuerUrl, mountIssuer } from '../oauth2/mount.ts'
 import { createModelCatalog } from '../router/models.ts'
@@ -101,11 +102,14 @@ export async function startIdentity(config: Config): Promise<Running> {
       projectionWaiter(db, notifyAppended(db), nudges),
     )
     await seedCatalogue(rt, deps.commands, deps.secrets ?? createSecretBox(db, undefined), db)
-    await app.register(adminRoutes, { prefix: '/admin/v1', ...deps })
-    // The issuer's signing key is stored sealed: without a KEK there is no issuer (README).
+    // The issuer's signing key is stored sealed: without a KEK there is no issuer (README), and
+    // the admin API takes the admin token only.
+    let verifyAccessToken: AccessTokenVerifier | undefined
     if (config.AIAAS_KEK && deps.secrets) {
-      await mountIssuer(app, { db, secrets: deps.secrets }, issuerUrl(config, config.AIAAS_IDENTITY_PORT))
+      const issuer = issuerUrl(config, config.AIAAS_IDENTITY_PORT)
+      verifyAccessToken = await mountIssuer(app, { db, secrets: deps.secrets }, issuer)
     } else rt.log.warn('AIAAS_KEK is unset: the OAuth2 issuer (/oauth2) is off')
+    await app.register(adminRoutes, { prefix: '/admin/v1', ...deps, verifyAccessToken })
   })
 }
 

@@ -72,6 +72,8 @@ async function expectWalkthroughWorks(run: Run, base: string, adminToken: string
   expect(run.stdout).toContain('data: [DONE]')
   expect(run.stdout).toMatch(/"limit_usd":"5\.00","period":"monthly","enforcement":"hard"/)
   expect(run.stdout.match(/\{"status":"ready"/g)).toHaveLength(3)
+  // Step 6: the service account's own token lists its organization's key.
+  expect(run.stdout).toMatch(/^keys seen by the service account: \{"object":"list","data":\[\{"id":/m)
   // Both completions reach analytics with a cost: what step 5 shows once they are ingested.
   const e = { admin: base, router: base, analytics: base, adminToken }
   const usage = await usageOf(e, organizationId ?? '', 2)

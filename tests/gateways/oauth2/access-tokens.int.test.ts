@@ -1,0 +1,137 @@
+import { generateKeyPair, importJWK, SignJWT } from 'jose'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ADMIN_API_AUDIENCE } from '../../../gateways/oauth2/issuer.ts'
+import { loadSigningKeys } from '../../../infra/oidc/signing-keys.ts'
+import type { TestDatabase } from '../../infra/contracts/test-database.ts'
+import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import {
+  call,
+  clientCredentials,
+  PLATFORM_ADMIN_TOKEN,
+  PLATFORM_ISSUER,
+  startTokenPlatform,
+} from './platform.ts'
+
+// A service account signs in with client_credentials over HTTP and uses its access token on the
+// admin and analytics APIs: it acts as itself (every event's actor), with its roles, in its one
+// organization; a token that fails any check is a 401. On real PostgreSQL.
+const makeDb = makePostgres('access_tokens')
+let handle: TestDatabase
+let platform: Awaited<ReturnType<typeof startTokenPlatform>>
+beforeEach(async () => {
+  handle = await makeDb()
+  platform = await startTokenPlatform(handle.db)
+})
+afterEach(async () => {
+  await handle?.dispose()
+})
+
+const asAdmin = (method: string, path: string, body?: unknown) =>
+  call(platform.base, PLATFORM_ADMIN_TOKEN, method, `/admin/v1${path}`, body)
+
+async function organization(name: string): Promise<string> {
+  const made = await asAdmin('POST', '/organizations', { name })
+  expect(made.status).toBe(201)
+  return String(made.body.id)
+}
+
+/** A service account with these roles, once the issuer can see it, and a token for it. */
+async function signedIn(organization_id: string, roles: string[]) {
+  const made = await asAdmin('POST', '/service-accounts', { organization_id, name: 'ci', roles })
+  expect(made.status).toBe(201)
+  const { id, client_id, client_secret } = made.body as Record<string, string>
+  await vi.waitFor(async () => expect((await asAdmin('GET', `/service-accounts/${id}`)).status).toBe(200), {
+    timeout: 20_000,
+  })
+  const token = await clientCredentials(platform.base, String(client_id), String(client_secret))
+  expect(token.status, JSON.stringify(token.body)).toBe(200)
+  const accessToken = String(token.body.access_token)
+  return {
+    id: String(id),
+    accessToken,
+    as: (method: string, path: string, body?: unknown) =>
+      call(platform.base, accessToken, method, path, body),
+  }
+}
+
+describe('a service account’s access token on the admin API', () => {
+  it('issues a key in its organization as itself, and is refused in another (404) and beyond its roles (403)', async () => {
+    const acme = await organization('Acme')
+    const globex = await organization('Globex')
+    const admin = await signedIn(acme, ['org_admin'])
+
+    const issued = await admin.as('POST', '/admin/v1/api-keys', { organization_id: acme, name: 'ci' })
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201)
+    const { rows } = await handle.db.query<{ actor: string }>(
+      `SELECT metadata->>'actor' AS actor FROM events WHERE type = 'ApiKeyIssued'`,
+    )
+    expect(rows).toEqual([{ actor: `service-account:${admin.id}` }])
+
+    const foreign = await admin.as('POST', '/admin/v1/api-keys', { organization_id: globex, name: 'ci' })
+    expect(foreign.status).toBe(404)
+    expect((await admin.as('GET', `/admin/v1/organizations/${globex}`)).status).toBe(404)
+    expect(
+      (
+        await admin.as(
+          'GET',
+          `/analytics/v1/usage?organization_id=${globex}&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z`,
+        )
+      ).status,
+    ).toBe(404)
+
+    const analyst = await signedIn(acme, ['analyst'])
+    const refused = await analyst.as('POST', '/admin/v1/api-keys', { organization_id: acme, name: 'x' })
+    expect(refused.status).toBe(403)
+    const usage = await analyst.as(
+      'GET',
+      `/analytics/v1/usage?organization_id=${acme}&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z`,
+    )
+    expect(usage.status, JSON.stringify(usage.body)).toBe(200)
+  })
+
+  it('stops working when the account is revoked', async () => {
+    const acme = await organization('Acme')
+    const admin = await signedIn(acme, ['org_admin'])
+    expect((await admin.as('GET', `/admin/v1/api-keys?organization_id=${acme}`)).status).toBe(200)
+    expect((await asAdmin('POST', `/service-accounts/${admin.id}/revoke`)).status).toBe(200)
+    await vi.waitFor(
+      async () =>
+        expect((await admin.as('GET', `/admin/v1/api-keys?organization_id=${acme}`)).status).toBe(401),
+      {
+        timeout: 20_000,
+      },
+    )
+  })
+
+  it('answers 401 to a token signed by another key, expired, or for another audience', async () => {
+    const acme = await organization('Acme')
+    const admin = await signedIn(acme, ['org_admin'])
+    const [stored] = await loadSigningKeys(handle.db, platform.secrets)
+    if (!stored) throw new Error('no signing key')
+    const ours = await importJWK(stored, 'ES256')
+    const theirs = (await generateKeyPair('ES256')).privateKey
+    const sign = (key: Parameters<SignJWT['sign']>[0], aud: string, exp: string | number) =>
+      new SignJWT({ client_id: admin.id, organization_id: acme, roles: ['org_admin'] })
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: stored.kid })
+        .setSubject(admin.id)
+        .setIssuer(PLATFORM_ISSUER)
+        .setAudience(aud)
+        .setIssuedAt()
+        .setExpirationTime(exp)
+        .sign(key)
+    const path = `/admin/v1/api-keys?organization_id=${acme}`
+    // The control: our key, our audience, not expired, passes; each refusal changes one thing.
+    expect((await call(platform.base, await sign(ours, ADMIN_API_AUDIENCE, '5m'), 'GET', path)).status).toBe(
+      200,
+    )
+    for (const token of [
+      await sign(theirs, ADMIN_API_AUDIENCE, '5m'),
+      await sign(ours, ADMIN_API_AUDIENCE, Math.floor(Date.now() / 1000) - 60),
+      await sign(ours, 'urn:elsewhere', '5m'),
+    ]) {
+      const refused = await call(platform.base, token, 'GET', path)
+      expect(refused.status).toBe(401)
+      expect(refused.body.code).toBe('UNAUTHENTICATED')
+    }
+  })
+})

@@ -1,0 +1,80 @@
+import { v7 } from 'uuid'
+import { onTestFinished } from 'vitest'
+import { adminRoutes } from '../../../gateways/admin/routes.ts'
+import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
+import { createMetrics } from '../../../gateways/http/metrics.ts'
+import { createServer } from '../../../gateways/http/server.ts'
+import { mountIssuer } from '../../../gateways/oauth2/mount.ts'
+import { projectionWaiter } from '../../../gateways/processes/wiring.ts'
+import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import type { Database } from '../../../infra/ports/database.ts'
+import { readModelsProjection } from '../../../projections/read-models.ts'
+
+// The issuer, the admin API and the analytics API on one server, wired as `aiaas dev` wires them
+// (both APIs take the issuer's access tokens), on a database the test chose, over real HTTP.
+export const PLATFORM_ADMIN_TOKEN = 'oauth2-platform-admin-token-0123456789'
+export const PLATFORM_ISSUER = 'http://issuer.test/oauth2'
+
+export async function startTokenPlatform(db: Database) {
+  const store = createEventStore(db)
+  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  const waiter = projectionWaiter(db, () => projector.wake())
+  const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
+  const app = createServer({ logLevel: 'silent', metrics: createMetrics('oauth2-platform-test') })
+  onTestFinished(async () => {
+    await app.close()
+    await projector.stop()
+  })
+  const verifyAccessToken = await mountIssuer(app, { db, secrets }, PLATFORM_ISSUER)
+  await app.register(adminRoutes, {
+    prefix: '/admin/v1',
+    commands: { store, now: () => new Date(), newId: v7 },
+    readModels: db,
+    adminToken: PLATFORM_ADMIN_TOKEN,
+    awaitProjection: waiter,
+    readiness: [],
+    verifyAccessToken,
+  })
+  const analytics = {
+    db,
+    adminToken: PLATFORM_ADMIN_TOKEN,
+    now: () => new Date(),
+    readiness: [],
+    verifyAccessToken,
+  }
+  await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  return { base, store, secrets }
+}
+
+export type Json = Record<string, unknown> & { id?: string }
+
+/** One JSON call with a bearer token. */
+export async function call(base: string, token: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await response.text()
+  return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Json }
+}
+
+/** `POST /oauth2/token` with client_credentials and HTTP basic client authentication. */
+export async function clientCredentials(base: string, clientId: string, clientSecret: string) {
+  const response = await fetch(`${base}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  })
+  return { status: response.status, body: (await response.json()) as Json }
+}
