@@ -1,18 +1,19 @@
-import { createLocalJWKSet, type JWK, errors as joseErrors, jwtVerify } from 'jose'
+import { createLocalJWKSet, createRemoteJWKSet, type JWK, errors as joseErrors, jwtVerify } from 'jose'
 import { z } from 'zod'
 import type { Subject } from '../../domain/authorization/subject.ts'
 import { organizationRole } from '../../domain/users/user.ts'
 
-// Verifies the issuer's JWT access tokens (jose) against its JWKS, held in this process: no
-// network hop. Signature, `iss`, `aud` and expiry are checked; the claims become a Subject. A
-// token of an account revoked since it was issued is refused too (`isActive`), so revocation
-// does not wait for the token to expire.
+// Verifies the issuer's JWT access tokens (jose) against its JWKS: held in this process where the
+// issuer runs (no network hop), else fetched from it and cached (a separate `aiaas analytics`).
+// Signature, `iss`, `aud` and expiry are checked; the claims become a Subject. A token of an
+// account revoked since it was issued is refused too (`isActive`), so revocation does not wait
+// for the token to expire.
 
 export interface AccessTokenVerifierOptions {
   issuer: string
   audience: string
-  /** The issuer's public keys (its JWKS). */
-  keys: readonly JWK[]
+  /** The issuer's public keys (its JWKS), or where to fetch them (jose caches them). */
+  keys: readonly JWK[] | URL
   /** Whether the service account is still active (rm_service_accounts). */
   isActive: (serviceAccountId: string) => Promise<boolean>
 }
@@ -28,7 +29,10 @@ const claims = z.object({
 export type AccessTokenVerifier = (token: string) => Promise<Subject | null>
 
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
-  const jwks = createLocalJWKSet({ keys: [...options.keys] })
+  const jwks =
+    options.keys instanceof URL
+      ? createRemoteJWKSet(options.keys)
+      : createLocalJWKSet({ keys: [...options.keys] })
   return async (token) => {
     let payload: unknown
     try {

@@ -14,6 +14,7 @@ import { analyticsRoutes } from '../analytics/routes.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
 import { issuerUrl, mountIssuer } from '../oauth2/mount.ts'
+import { remoteAccessTokenVerifier } from '../oauth2/remote-verifier.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
@@ -118,7 +119,10 @@ export async function startAnalytics(config: Config): Promise<Running> {
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
   return serveApi(rt, config.AIAAS_ANALYTICS_PORT, async (app) => {
     const db = await openPostgres(app, config)
-    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analyticsDeps(rt, db, adminToken) })
+    // Access tokens are verified with the JWKS of `aiaas identity` (fetched once, cached).
+    const verifyAccessToken = remoteAccessTokenVerifier(config, db)
+    const deps = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }
+    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps })
   })
 }
 

@@ -48,7 +48,7 @@ export const configVariables = {
       .refine((url) => new URL(url).pathname.replace(/\/$/, '') === '/oauth2', 'a URL whose path is /oauth2')
       .optional(),
     default: undefined,
-    doc: 'The OAuth2 issuer as clients reach it (the `iss` of its tokens), ending in `/oauth2`. Unset: `http://AIAAS_HOST:<port>/oauth2` of `aiaas identity` (AIAAS_IDENTITY_PORT) or `aiaas dev` (PORT). Behind a proxy, set the public URL.',
+    doc: 'The OAuth2 issuer as clients reach it (the `iss` of its tokens), ending in `/oauth2`. Unset: `http://AIAAS_HOST:<port>/oauth2` of `aiaas identity` (AIAAS_IDENTITY_PORT) or `aiaas dev` (PORT). Behind a proxy, set the public URL. A separate `aiaas analytics` expects tokens of this issuer and fetches its JWKS from `aiaas identity`.',
   },
   AIAAS_DATABASE_URL: {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),

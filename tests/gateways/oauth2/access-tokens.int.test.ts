@@ -1,6 +1,11 @@
 import { generateKeyPair, importJWK, SignJWT } from 'jose'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
+import { createMetrics } from '../../../gateways/http/metrics.ts'
+import { createServer } from '../../../gateways/http/server.ts'
 import { ADMIN_API_AUDIENCE } from '../../../gateways/oauth2/issuer.ts'
+import { remoteAccessTokenVerifier } from '../../../gateways/oauth2/remote-verifier.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
 import { loadSigningKeys } from '../../../infra/oidc/signing-keys.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
@@ -101,6 +106,33 @@ describe('a service account’s access token on the admin API', () => {
         timeout: 20_000,
       },
     )
+  })
+
+  it('is taken by a separate analytics process, which fetches the issuer’s JWKS over HTTP', async () => {
+    const acme = await organization('Acme')
+    const globex = await organization('Globex')
+    const analyst = await signedIn(acme, ['analyst'])
+    const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
+    const verifyAccessToken = remoteAccessTokenVerifier(
+      config,
+      handle.db,
+      new URL(`${platform.base}/oauth2/jwks`),
+    )
+    const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-remote-test') })
+    const deps = { db: handle.db, adminToken: PLATFORM_ADMIN_TOKEN, now: () => new Date(), readiness: [] }
+    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
+    const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
+    onTestFinished(() => app.close())
+    const usage = (organization_id: string) =>
+      call(
+        analytics,
+        analyst.accessToken,
+        'GET',
+        `/analytics/v1/usage?organization_id=${organization_id}&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z`,
+      )
+    expect((await usage(acme)).status).toBe(200)
+    expect((await usage(globex)).status).toBe(404)
+    expect((await call(analytics, `${analyst.accessToken}x`, 'GET', '/analytics/v1/usage')).status).toBe(401)
   })
 
   it('answers 401 to a token signed by another key, expired, or for another audience', async () => {

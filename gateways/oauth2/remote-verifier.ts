@@ -1,0 +1,24 @@
+import type { Config } from '../../infra/config/config.ts'
+import type { Sql } from '../../infra/ports/database.ts'
+import { findServiceAccount } from '../../projections/service-accounts/queries.ts'
+import { type AccessTokenVerifier, createAccessTokenVerifier } from '../http/access-tokens.ts'
+import { ADMIN_API_AUDIENCE } from './issuer.ts'
+import { issuerUrl } from './mount.ts'
+
+/**
+ * The verifier of a process without the issuer (a separate `aiaas analytics`): the issuer's JWKS
+ * fetched from `aiaas identity` at its own address (AIAAS_HOST, AIAAS_IDENTITY_PORT) and cached
+ * by jose, refetched for an unknown key id; the service account checked in the shared read model.
+ */
+export function remoteAccessTokenVerifier(
+  config: Config,
+  db: Sql,
+  jwksUrl = new URL(`http://${config.AIAAS_HOST}:${config.AIAAS_IDENTITY_PORT}/oauth2/jwks`),
+): AccessTokenVerifier {
+  return createAccessTokenVerifier({
+    issuer: issuerUrl(config, config.AIAAS_IDENTITY_PORT),
+    audience: ADMIN_API_AUDIENCE,
+    keys: jwksUrl,
+    isActive: async (id) => (await findServiceAccount(db, id))?.status === 'active',
+  })
+}
