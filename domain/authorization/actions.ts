@@ -48,6 +48,8 @@ export interface Resource {
   organization_id: string | null
   /** The user who owns it (an API key's owner_user_id), for `member`'s own keys; else null. */
   owner: string | null
+  /** The roles the request hands out (a membership, a service account): bounded by the caller's. */
+  roles?: readonly string[]
 }
 
 /**

@@ -51,6 +51,16 @@ grants := {
 	"audit:export": {"org_owner", "auditor"},
 }
 
+# The roles an organization role may hand out (a membership, a service account): never more than
+# the caller's own standing, so an org_admin cannot make anyone, itself included, an org_owner.
+grantable := {
+	"org_owner": {"org_owner", "org_admin", "billing_admin", "analyst", "auditor", "member"},
+	"org_admin": {"org_admin", "billing_admin", "analyst", "auditor", "member"},
+}
+
+# Actions whose resource carries the roles they grant (`input.resource.roles`).
+granting_actions := {"members:update", "service_accounts:create"}
+
 # `member` acts on the keys it owns, and on no other resource.
 own_key_actions := {"api_keys:create", "api_keys:read", "api_keys:revoke", "api_keys:rotate"}
 
@@ -65,6 +75,7 @@ allow if {
 allow if {
 	some role in roles_in_resource_org
 	role in grants[input.action]
+	within_ceiling
 }
 
 allow if {
@@ -74,6 +85,16 @@ allow if {
 }
 
 known_action if input.action in object.keys(grants)
+
+within_ceiling if not input.action in granting_actions
+
+within_ceiling if {
+	input.action in granting_actions
+	every granted in object.get(input.resource, "roles", []) {
+		some held in roles_in_resource_org
+		granted in grantable[held]
+	}
+}
 
 roles_in_resource_org := input.subject.memberships[input.resource.organization_id] if {
 	is_string(input.resource.organization_id)

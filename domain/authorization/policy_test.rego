@@ -134,3 +134,26 @@ test_a_subject_without_memberships_is_told_not_found if {
 	d := authz.decision with input as request({"actor": "user:x", "kind": "user", "platform_admin": false, "memberships": {}}, "organizations:read", own)
 	d == {"allow": false, "deny_as": "not_found"}
 }
+
+grant(sub, action, roles) := {"subject": sub, "action": action, "resource": {"type": "membership", "organization_id": own, "owner": null, "roles": roles}}
+
+test_an_org_admin_grants_roles_up_to_its_own_and_not_org_owner if {
+	every action in {"members:update", "service_accounts:create"} {
+		authz.allow with input as grant(subject(["org_admin"]), action, ["org_admin", "member"])
+		d := authz.decision with input as grant(subject(["org_admin"]), action, ["member", "org_owner"])
+		d == {"allow": false, "deny_as": "forbidden"}
+	}
+}
+
+test_an_org_owner_grants_every_organization_role if {
+	authz.allow with input as grant(subject(["org_owner"]), "members:update", ["org_owner", "auditor"])
+	authz.allow with input as grant(subject(["org_owner"]), "service_accounts:create", ["org_owner"])
+}
+
+test_holding_org_owner_beside_org_admin_grants_org_owner if {
+	authz.allow with input as grant(subject(["org_admin", "org_owner"]), "members:update", ["org_owner"])
+}
+
+test_a_platform_admin_grants_any_role if {
+	authz.allow with input as grant(object.union(subject([]), {"platform_admin": true}), "members:update", ["org_owner"])
+}

@@ -12,6 +12,7 @@ import {
   platformResource,
   type RouteRule,
   type RouteRules,
+  texts,
 } from '../http/authorize.ts'
 
 // What every admin route does, in the policy's words, and where the organization of what it acts
@@ -41,6 +42,17 @@ const onPlatform = (action: Action, type: string): RouteRule => ({
   resource: () => platformResource(type),
   missing: () => new AppError('NOT_FOUND', 'no such resource'),
 })
+
+/** A rule whose request hands out the body's `roles`: the policy bounds them by the caller's own. */
+function granting(rule: RouteRule): RouteRule {
+  return {
+    ...rule,
+    resource: async (request) => {
+      const resource = await rule.resource(request)
+      return resource && { ...resource, roles: texts(request, 'roles') }
+    },
+  }
+}
 
 function apiKeyRule(db: Sql, action: Action): RouteRule {
   return {
@@ -130,13 +142,15 @@ export function adminRouteRules(db: Sql): RouteRules {
     'GET /users': inOrg('members:list', 'user', 'query'),
     'GET /users/:user_id': onPlatform('users:read', 'user'),
     'PATCH /users/:user_id': onPlatform('users:update', 'user'),
-    'PUT /organizations/:organization_id/members/:user_id': inOrg('members:update', 'membership', 'params'),
+    'PUT /organizations/:organization_id/members/:user_id': granting(
+      inOrg('members:update', 'membership', 'params'),
+    ),
     'DELETE /organizations/:organization_id/members/:user_id': inOrg(
       'members:delete',
       'membership',
       'params',
     ),
-    'POST /service-accounts': inOrg('service_accounts:create', 'service_account', 'body'),
+    'POST /service-accounts': granting(inOrg('service_accounts:create', 'service_account', 'body')),
     'GET /service-accounts': inOrg('service_accounts:list', 'service_account', 'query'),
     'GET /service-accounts/:service_account_id': serviceAccountRule(db, 'service_accounts:read'),
     'POST /service-accounts/:service_account_id/rotate-secret': serviceAccountRule(

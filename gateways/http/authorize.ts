@@ -41,6 +41,14 @@ export function field(request: FastifyRequest, part: Part, name: string): string
   return typeof value === 'string' ? value : null
 }
 
+/** A string-array field of the request's body (the roles a request grants); empty when absent. */
+export function texts(request: FastifyRequest, name: string): string[] {
+  const body: unknown = request.body
+  if (typeof body !== 'object' || body === null) return []
+  const value: unknown = Reflect.get(body, name)
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []
+}
+
 /** A platform resource: its organization is none, its existence no secret. */
 export const platformResource = (type: string): Resource => ({ type, organization_id: null, owner: null })
 

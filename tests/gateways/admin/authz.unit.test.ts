@@ -157,6 +157,24 @@ describe('authorization of the admin API', () => {
     expect((await call('GET', `/api-keys/${ids.keyA}`, member)).status).toBe(403)
   })
 
+  it('lets an org_admin grant roles up to its own, never org_owner', async () => {
+    const caller = as(subject(['org_admin']))
+    const url = `/organizations/${ids.orgA}/members/${ids.user}`
+    const escalated = await call('PUT', url, caller, { roles: ['member', 'org_owner'] })
+    expect([escalated.status, escalated.body.code]).toEqual([403, 'FORBIDDEN'])
+    const viaMachine = await call('POST', '/service-accounts', caller, {
+      organization_id: ids.orgA,
+      name: 'owner by the back door',
+      roles: ['org_owner'],
+    })
+    expect(viaMachine.status).toBe(403)
+    expect((await call('GET', `/users/${ids.user}`, auth)).body.memberships).toEqual([
+      { organization_id: ids.orgA, roles: ['member'] },
+    ])
+    expect((await call('PUT', url, caller, { roles: ['member', 'analyst'] })).status).toBe(200)
+    expect((await call('PUT', url, as(subject(['org_owner'])), { roles: ['member'] })).status).toBe(200)
+  })
+
   it('logs every denial with the actor and the action', async () => {
     await call('GET', `/api-keys/${ids.keyB}`, as(subject(['auditor'])))
     const denial = logged
