@@ -10,8 +10,10 @@ import type { Database } from '../../../infra/ports/database.ts'
 export const ISSUER = 'http://issuer.test/oauth2'
 
 /** The issuer alone on `db`, mounted at /oauth2, called through app.inject; closed with the test. */
-export async function startIssuerApp(db: Database) {
-  const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
+export async function startIssuerApp(
+  db: Database,
+  secrets = createSecretBox(db, parseKeyring(newKeyringText('k1'))),
+) {
   const issuer = await openIssuer(db, secrets, ISSUER)
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('oauth2-test') })
   await app.register(oauth2Routes, { prefix: '/oauth2', provider: issuer.provider })
