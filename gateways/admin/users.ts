@@ -70,9 +70,16 @@ export const userRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =>
       deps.readModels,
       page.data.map((row) => row.id),
     )
+    // A caller who is not a platform admin sees members of its organization and nothing of
+    // their other organizations (docs/security.md).
+    const org = filters.organization_id
+    const visible = (held: MembershipRow[]) =>
+      request.subject?.platform_admin || org === undefined
+        ? held
+        : held.filter((m) => m.organization_id === org)
     return {
       ...page,
-      data: page.data.map((row) => shown(row, memberships.get(row.id) ?? [])),
+      data: page.data.map((row) => shown(row, visible(memberships.get(row.id) ?? []))),
     }
   })
 

@@ -36,7 +36,7 @@ async function call(
     headers: { ...headers },
     ...(payload ? { payload } : {}),
   })
-  return { status: response.statusCode, body: response.json() }
+  return { status: response.statusCode, body: response.body === '' ? null : response.json() }
 }
 
 async function setUp(): Promise<void> {
@@ -142,6 +142,22 @@ describe('authorization of the admin API', () => {
     expect((await call('GET', `/users?organization_id=${ids.orgA}`, caller)).status).toBe(200)
   })
 
+  it("lists an organization's members without their memberships elsewhere", async () => {
+    const elsewhere = await call('PUT', `/organizations/${ids.orgB}/members/${ids.user}`, auth, {
+      roles: ['analyst'],
+    })
+    expect(elsewhere.status).toBe(200)
+    const listed = await call('GET', `/users?organization_id=${ids.orgA}`, as(subject(['org_admin'])))
+    const member = listed.body.data.find((user: { id: string }) => user.id === ids.user)
+    expect(member.memberships).toEqual([{ organization_id: ids.orgA, roles: expect.any(Array) }])
+    const byAdmin = await call('GET', `/users?organization_id=${ids.orgA}`, auth)
+    const seen = byAdmin.body.data.find((user: { id: string }) => user.id === ids.user)
+    expect(seen.memberships.map((m: { organization_id: string }) => m.organization_id).sort()).toEqual(
+      [ids.orgA, ids.orgB].sort(),
+    )
+    expect((await call('DELETE', `/organizations/${ids.orgB}/members/${ids.user}`, auth)).status).toBe(204)
+  })
+
   it('lets a member issue and revoke its own keys, and no one else', async () => {
     const member = as(subject(['member']))
     const own = await call('POST', '/api-keys', member, {
@@ -168,9 +184,11 @@ describe('authorization of the admin API', () => {
       roles: ['org_owner'],
     })
     expect(viaMachine.status).toBe(403)
-    expect((await call('GET', `/users/${ids.user}`, auth)).body.memberships).toEqual([
-      { organization_id: ids.orgA, roles: ['member'] },
-    ])
+    const held = (await call('GET', `/users/${ids.user}`, auth)).body.memberships
+    expect(held.find((m: { organization_id: string }) => m.organization_id === ids.orgA)).toEqual({
+      organization_id: ids.orgA,
+      roles: ['member'],
+    })
     expect((await call('PUT', url, caller, { roles: ['member', 'analyst'] })).status).toBe(200)
     expect((await call('PUT', url, as(subject(['org_owner'])), { roles: ['member'] })).status).toBe(200)
   })
