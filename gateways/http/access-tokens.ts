@@ -16,7 +16,15 @@ export interface AccessTokenVerifierOptions {
   keys: readonly JWK[] | URL
   /** Whether the service account is still active (rm_service_accounts). */
   isActive: (serviceAccountId: string) => Promise<boolean>
+  /**
+   * Local keys only: re-reads them when a token names an unknown key (a key added by a rotation
+   * since this process started), at most once per KEY_RELOAD_MS.
+   */
+  reloadKeys?: () => Promise<readonly JWK[]>
 }
+
+/** How often unknown key ids may make a local verifier re-read its keys. */
+export const KEY_RELOAD_MS = 30_000
 
 const claims = z.object({
   sub: z.string().min(1),
@@ -28,21 +36,51 @@ const claims = z.object({
 /** The Subject a token stands for, or null: any token that fails a check is no token at all. */
 export type AccessTokenVerifier = (token: string) => Promise<Subject | null>
 
+type KeySet = Parameters<typeof jwtVerify>[1]
+
+/** The key set, and (local keys with a reload) a way to refresh it that reports whether it did. */
+function keySet(options: AccessTokenVerifierOptions) {
+  const { keys, reloadKeys } = options
+  if (keys instanceof URL) {
+    // jose's remote set caches the JWKS and refetches it for an unknown key id on its own.
+    const remote: KeySet = createRemoteJWKSet(keys)
+    return { current: () => remote, reload: async () => false }
+  }
+  let set: KeySet = createLocalJWKSet({ keys: [...keys] })
+  let reloadedAt = Number.NEGATIVE_INFINITY
+  return {
+    current: () => set,
+    reload: async () => {
+      if (!reloadKeys || Date.now() - reloadedAt < KEY_RELOAD_MS) return false
+      reloadedAt = Date.now()
+      set = createLocalJWKSet({ keys: [...(await reloadKeys())] })
+      return true
+    },
+  }
+}
+
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
-  const jwks =
-    options.keys instanceof URL
-      ? createRemoteJWKSet(options.keys)
-      : createLocalJWKSet({ keys: [...options.keys] })
+  const keys = keySet(options)
+  const verify = (token: string, set: KeySet) =>
+    jwtVerify(token, set, {
+      issuer: options.issuer,
+      audience: options.audience,
+      algorithms: ['ES256'],
+      typ: 'at+jwt',
+      requiredClaims: ['exp', 'iat', 'sub'],
+    })
+  const payloadOf = async (token: string): Promise<unknown> => {
+    try {
+      return (await verify(token, keys.current())).payload
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey && (await keys.reload()))) throw error
+      return (await verify(token, keys.current())).payload
+    }
+  }
   return async (token) => {
     let payload: unknown
     try {
-      ;({ payload } = await jwtVerify(token, jwks, {
-        issuer: options.issuer,
-        audience: options.audience,
-        algorithms: ['ES256'],
-        typ: 'at+jwt',
-        requiredClaims: ['exp', 'iat', 'sub'],
-      }))
+      payload = await payloadOf(token)
     } catch (error) {
       if (error instanceof joseErrors.JOSEError) return null
       throw error

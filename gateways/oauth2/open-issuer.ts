@@ -26,6 +26,8 @@ export async function openIssuer(db: Database, secrets: SecretBox, issuer: strin
     audience: ADMIN_API_AUDIENCE,
     keys: keys.map(publicJwk),
     isActive: async (id) => (await findServiceAccount(db, id))?.status === 'active',
+    // A key added by a rotation since this process started: tokens other replicas sign with it.
+    reloadKeys: async () => (await loadSigningKeys(db, secrets)).map(publicJwk),
   })
   return { provider, verifyAccessToken }
 }

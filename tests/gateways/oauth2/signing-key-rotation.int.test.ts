@@ -23,7 +23,7 @@ afterEach(async () => {
 })
 
 describe('signing key rotation', () => {
-  it('signs with the new key; tokens of the old one still verify', async () => {
+  it('signs with the new key; tokens of the old one still verify, and replicas started before accept the new', async () => {
     const secrets = createSecretBox(handle.db, parseKeyring(newKeyringText('k1')))
     const organization_id = await admin.organization()
     const made = (
@@ -49,5 +49,7 @@ describe('signing key rotation', () => {
     const subject = { actor: `service-account:${made.id}` }
     expect(await after.issuer.verifyAccessToken(String(old.body.access_token))).toMatchObject(subject)
     expect(await after.issuer.verifyAccessToken(String(fresh.body.access_token))).toMatchObject(subject)
+    // A replica started before the rotation re-reads the keys for the unknown key id.
+    expect(await before.issuer.verifyAccessToken(String(fresh.body.access_token))).toMatchObject(subject)
   })
 })
