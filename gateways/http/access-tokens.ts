@@ -1,6 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, type JWK, errors as joseErrors, jwtVerify } from 'jose'
 import { z } from 'zod'
 import type { Subject } from '../../domain/authorization/subject.ts'
+import { AppError } from '../../domain/errors.ts'
 import { organizationRole } from '../../domain/users/user.ts'
 
 // Verifies the issuer's JWT access tokens (jose) against its JWKS: held in this process where the
@@ -82,8 +83,16 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     try {
       payload = await payloadOf(token)
     } catch (error) {
-      if (error instanceof joseErrors.JOSEError) return null
-      throw error
+      // The keys could not be had (the issuer's JWKS does not answer, or their table cannot be
+      // read): the token may be good, so not a 401 but a 503 to retry. Any other failure is the
+      // token's own.
+      if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+        throw new AppError(
+          'ISSUER_UNAVAILABLE',
+          'The access token cannot be checked now: its signing keys cannot be read; retry shortly.',
+        )
+      }
+      return null
     }
     const parsed = claims.safeParse(payload)
     // A client_credentials token: its subject is the client, the service account.

@@ -229,6 +229,7 @@ export const errorCatalog = {
   RATE_LIMITER_UNAVAILABLE: { status: 503, title: 'Rate limiter unavailable', openai_type: 'api_error' },
   USAGE_BUS_UNAVAILABLE: { status: 503, title: 'Usage bus unavailable', openai_type: 'api_error' },
   SECRETS_UNAVAILABLE: { status: 503, title: 'Secrets unavailable', openai_type: 'api_error' },
+  ISSUER_UNAVAILABLE: { status: 503, title: 'Token issuer unavailable', openai_type: 'api_error' },
   NOT_READY: { status: 503, title: 'Not ready', openai_type: 'api_error' },
   BACKEND_TIMEOUT: { status: 504, title: 'Model backend timed out', openai_type: 'api_error' },
 } as const satisfies Record<string, ErrorSpec>

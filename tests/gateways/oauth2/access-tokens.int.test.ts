@@ -9,6 +9,7 @@ import { loadConfig } from '../../../infra/config/config.ts'
 import { loadSigningKeys } from '../../../infra/oidc/signing-keys.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import { freePort } from '../../support/ports.ts'
 import {
   call,
   clientCredentials,
@@ -133,6 +134,25 @@ describe('a service account’s access token on the admin API', () => {
     expect((await usage(acme)).status).toBe(200)
     expect((await usage(globex)).status).toBe(404)
     expect((await call(analytics, `${analyst.accessToken}x`, 'GET', '/analytics/v1/usage')).status).toBe(401)
+  })
+
+  it('answers 503 issuer_unavailable, not 401 or 500, while a separate process cannot fetch the JWKS', async () => {
+    const acme = await organization('Acme')
+    const analyst = await signedIn(acme, ['analyst'])
+    const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
+    // Nothing listens there: the identity process is down.
+    const jwks = new URL(`http://127.0.0.1:${await freePort()}/oauth2/jwks`)
+    const verifyAccessToken = remoteAccessTokenVerifier(config, handle.db, jwks)
+    const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-no-issuer-test') })
+    const deps = { db: handle.db, adminToken: PLATFORM_ADMIN_TOKEN, now: () => new Date(), readiness: [] }
+    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
+    const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
+    onTestFinished(() => app.close())
+    const path = `/analytics/v1/usage?organization_id=${acme}&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z`
+    const refused = await call(analytics, analyst.accessToken, 'GET', path)
+    expect(refused.status).toBe(503)
+    expect(refused.body).toMatchObject({ code: 'ISSUER_UNAVAILABLE' })
+    expect((await call(analytics, PLATFORM_ADMIN_TOKEN, 'GET', path)).status).toBe(200)
   })
 
   it('answers 401 to a token signed by another key, expired, or for another audience', async () => {
