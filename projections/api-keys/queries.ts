@@ -1,5 +1,6 @@
 import type { ApiKeyOptions } from '../../domain/api-keys/api-key.ts'
 import type { Sql } from '../../infra/ports/database.ts'
+import { type Listed, listOrganizationResources, type OrganizationListQuery } from '../organization-lists.ts'
 
 // What the admin API shows of a key: never the secret, never its hash.
 export interface ApiKeyView extends ApiKeyOptions {
@@ -58,31 +59,8 @@ export async function findApiKey(db: Sql, apiKeyId: string): Promise<ApiKeyView 
   return row ? toView(row) : null
 }
 
-export type ListedApiKey = ApiKeyView & { created_position: bigint }
+export type ListedApiKey = Listed<ApiKeyView>
 
-/**
- * One page of an organization's keys in commit order (the position of their ApiKeyIssued, which
- * the projector applies gap-free): a key issued while a client pages sorts after every cursor the
- * client holds, so a list never misses or repeats a key.
- */
-export async function listApiKeys(
-  db: Sql,
-  query: {
-    organization_id: string
-    status?: 'active' | 'revoked' | undefined
-    after: bigint | null
-    limit: number
-  },
-): Promise<ListedApiKey[]> {
-  const { rows } = await db.query<Row & { created_position: string | number | bigint }>(
-    `SELECT ${COLUMNS}, created_position FROM rm_api_keys
-      WHERE organization_id = $1 AND ($2::bigint IS NULL OR created_position > $2::bigint)
-        AND ($4::text IS NULL OR status = $4::text)
-      ORDER BY created_position LIMIT $3`,
-    [query.organization_id, query.after, query.limit, query.status ?? null],
-  )
-  return rows.map(({ created_position, ...row }) => ({
-    ...toView(row),
-    created_position: BigInt(created_position),
-  }))
-}
+/** One page of an organization's keys in commit order (projections/organization-lists.ts). */
+export const listApiKeys = (db: Sql, query: OrganizationListQuery): Promise<ListedApiKey[]> =>
+  listOrganizationResources(db, { table: 'rm_api_keys', columns: COLUMNS, toView }, query)

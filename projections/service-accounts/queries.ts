@@ -1,5 +1,6 @@
 import type { OrganizationRole } from '../../domain/users/user.ts'
 import type { Sql } from '../../infra/ports/database.ts'
+import { type Listed, listOrganizationResources, type OrganizationListQuery } from '../organization-lists.ts'
 
 // What the admin API shows of a service account (never its secret, never its hash), and what the
 // OAuth2 issuer needs to check a client (the hash, and whether it is active).
@@ -57,30 +58,11 @@ export async function findServiceAccount(db: Sql, id: string): Promise<ServiceAc
   return rows[0] ? toView(rows[0]) : null
 }
 
-export type ListedServiceAccount = ServiceAccountView & { created_position: bigint }
+export type ListedServiceAccount = Listed<ServiceAccountView>
 
-/** One page of an organization's service accounts in commit order (as the other admin lists). */
-export async function listServiceAccounts(
-  db: Sql,
-  query: {
-    organization_id: string
-    status?: 'active' | 'revoked' | undefined
-    after: bigint | null
-    limit: number
-  },
-): Promise<ListedServiceAccount[]> {
-  const { rows } = await db.query<Row & { created_position: string | number | bigint }>(
-    `SELECT ${COLUMNS}, created_position FROM rm_service_accounts
-      WHERE organization_id = $1 AND ($2::bigint IS NULL OR created_position > $2::bigint)
-        AND ($4::text IS NULL OR status = $4::text)
-      ORDER BY created_position LIMIT $3`,
-    [query.organization_id, query.after, query.limit, query.status ?? null],
-  )
-  return rows.map(({ created_position, ...row }) => ({
-    ...toView(row),
-    created_position: BigInt(created_position),
-  }))
-}
+/** One page of an organization's service accounts in commit order (projections/organization-lists.ts). */
+export const listServiceAccounts = (db: Sql, query: OrganizationListQuery): Promise<ListedServiceAccount[]> =>
+  listOrganizationResources(db, { table: 'rm_service_accounts', columns: COLUMNS, toView }, query)
 
 /** What the issuer checks a client against: found by client_id, whatever its status. */
 export interface ServiceAccountClient {
