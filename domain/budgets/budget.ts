@@ -69,6 +69,13 @@ export interface BudgetTerms {
   alert_thresholds: number[]
 }
 
+/** A budget's terms as an admin states them (the limit a decimal string of USD, e.g. "25.00"). */
+export interface StatedTerms {
+  limit_usd: string
+  enforcement: Enforcement
+  alert_thresholds: number[]
+}
+
 /** The thresholds already alerted in the latest period an alert was recorded for. */
 export interface Crossings {
   period_start: string

@@ -2,24 +2,13 @@ import type { ApiKey } from '../api-keys/api-key.ts'
 import { AppError } from '../errors.ts'
 import type { Organization } from '../organizations/organization.ts'
 import { canonicalThresholds, limitMicros } from './amounts.ts'
-import type { ActiveBudget, Budget, BudgetEvent, Enforcement } from './budget.ts'
-import type { BudgetPeriod } from './period.ts'
+import type { ActiveBudget, Budget, BudgetEvent, BudgetScope, Enforcement, StatedTerms } from './budget.ts'
 
 // Commands carry everything a decision needs (ids, time, the states of the organization and key
 // a budget is for): the decider stays pure.
 export interface CreateBudget {
   type: 'CreateBudget'
-  data: {
-    budget_id: string
-    organization_id: string
-    api_key_id: string | null
-    /** A decimal string of USD, e.g. "25.00". */
-    limit_usd: string
-    period: BudgetPeriod
-    enforcement: Enforcement
-    alert_thresholds: number[]
-    now: string
-  }
+  data: { budget_id: string; now: string } & BudgetScope & StatedTerms
   organization: Organization
   /** The key's state when api_key_id is set, loaded by the command handler. */
   apiKey: ApiKey | null

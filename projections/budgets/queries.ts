@@ -1,26 +1,19 @@
 import type { WatchedBudget } from '../../commands/budgets/threshold-watch.ts'
 import { usdOf } from '../../domain/budgets/amounts.ts'
-import type { Enforcement } from '../../domain/budgets/budget.ts'
+import type { BudgetScope, Crossings, Enforcement, StatedTerms } from '../../domain/budgets/budget.ts'
 import type { BudgetPeriod } from '../../domain/budgets/period.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
 // What the admin API shows of a budget, read from rm_budgets.
-export interface BudgetView {
-  id: string
-  organization_id: string
-  api_key_id: string | null
-  /** The limit as an exact decimal string of USD ("25.00"). */
-  limit_usd: string
-  period: BudgetPeriod
-  enforcement: Enforcement
-  alert_thresholds: number[]
-  created_at: string
-  updated_at: string
-  /** The thresholds already alerted (BudgetThresholdCrossed) in the latest period that had one. */
-  alerted: { period_start: string; thresholds: number[] } | null
-  /** Stream version of its last event (the ETag); -1: a legacy budget with no stream yet. */
-  version: number
-}
+export type BudgetView = { id: string } & BudgetScope &
+  StatedTerms & {
+    created_at: string
+    updated_at: string
+    /** The thresholds already alerted (BudgetThresholdCrossed) in the latest period that had one. */
+    alerted: Crossings | null
+    /** Stream version of its last event (the ETag); -1: a legacy budget with no stream yet. */
+    version: number
+  }
 
 type Row = {
   budget_id: string
