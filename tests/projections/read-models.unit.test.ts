@@ -7,6 +7,7 @@ import { hashKeySecret } from '../../domain/api-keys/key-secret.ts'
 import { findApiKeyByHash } from '../../projections/api-keys/api-keys.ts'
 import { findOrganization } from '../../projections/organizations/organizations.ts'
 import { rebuildReadModel } from '../../projections/rebuild.ts'
+import { keyRecord } from '../gateways/router/key-record.ts'
 import { startReadModels, testContext } from '../support/read-models.ts'
 
 const context = testContext
@@ -39,22 +40,10 @@ describe('read models', () => {
       monthly_limit_usd: null,
       version: 0,
     })
-    expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toEqual({
-      api_key_id: key.api_key_id,
-      organization_id: org.organization_id,
-      name: 'ci',
-      status: 'active',
-      budgets: [],
-      organization_timezone: 'UTC',
-      organization_status: 'active',
-      allowed_models: null,
-      organization_allowed_models: null,
-      rpm_limit: null,
-      tpm_limit: null,
-      expires_at: null,
-      valid_until: null,
-      require_signature: false,
-    })
+    // An active key of an active organization, no budget, limits or models of its own.
+    expect(await findApiKeyByHash(db, hashKeySecret(key.key))).toEqual(
+      keyRecord({ api_key_id: key.api_key_id, organization_id: org.organization_id, name: 'ci' }),
+    )
     const stored =
       JSON.stringify(await snapshot(db)) + JSON.stringify((await db.query('SELECT data FROM events')).rows)
     expect(stored).not.toContain(key.key)

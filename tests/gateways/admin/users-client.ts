@@ -1,5 +1,6 @@
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import type { Database } from '../../../infra/ports/database.ts'
+import type { MakeDatabase } from '../../infra/contracts/test-database.ts'
 import { auth, startAdminApp } from './admin-app.ts'
 
 // A small client for the /users and /members route tests: the admin app on the given database,
@@ -38,5 +39,26 @@ export async function usersClient(db: Database) {
       expect(created.status, JSON.stringify(created.body)).toBe(201)
       return created.body.id
     },
+  }
+}
+
+export type UsersClient = Awaited<ReturnType<typeof usersClient>>
+
+/** The client of one test suite: on a new database opened before its tests, closed after them. */
+export function suiteUsersClient(makeDatabase: MakeDatabase): () => UsersClient {
+  let client: UsersClient | undefined
+  let dispose: (() => Promise<void>) | undefined
+  beforeAll(async () => {
+    const handle = await makeDatabase()
+    dispose = handle.dispose
+    client = await usersClient(handle.db)
+  })
+  afterAll(async () => {
+    await client?.close()
+    await dispose?.()
+  })
+  return () => {
+    if (!client) throw new Error('the users client is opened in beforeAll')
+    return client
   }
 }
