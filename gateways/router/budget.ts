@@ -100,8 +100,7 @@ export async function reserveBudget(
   model: Model,
   body: ChatCompletionRequest,
 ): Promise<BudgetHold | null> {
-  // A record cached before budgets were their own resource has none (its refresh brings them).
-  const budgets = [...(key.budgets ?? [])].sort(enforcementOrder)
+  const budgets = [...key.budgets].sort(enforcementOrder)
   if (budgets.length === 0) return null
   const id = deps.newId()
   const amount = toNanos(worstCaseUsd(model, body, deps.defaultMaxOutputTokens))
