@@ -6,7 +6,7 @@
 #   bash infra/services/services.sh stop  [service...]   stop what this script started
 #   bash infra/services/services.sh status               print the table
 #
-# Services: postgres redis rabbitmq kafka s3 opa (default: all). Needs root on Debian 12.
+# Services: postgres redis rabbitmq kafka s3 opa chromium (default: all). Needs root on Debian 12.
 # Everything binds 127.0.0.1. State (binaries, jars, data, pids, logs): infra/services/.state/.
 #
 # Environment (defaults in brackets):
@@ -35,10 +35,10 @@
 set -uo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-for f in postgres redis rabbitmq kafka s3 opa; do source "$SERVICES_DIR/$f.sh"; done
+for f in postgres redis rabbitmq kafka s3 opa chromium; do source "$SERVICES_DIR/$f.sh"; done
 
-ALL=(postgres redis rabbitmq kafka s3 opa)
-declare -A FN=([postgres]=pg [redis]=redis [rabbitmq]=rabbitmq [kafka]=kafka [s3]=s3 [opa]=opa)
+ALL=(postgres redis rabbitmq kafka s3 opa chromium)
+declare -A FN=([postgres]=pg [redis]=redis [rabbitmq]=rabbitmq [kafka]=kafka [s3]=s3 [opa]=opa [chromium]=chromium)
 
 table() {
   echo
@@ -63,7 +63,7 @@ cmd_start() {
   # the other, so the daemons start meanwhile and the second core stays usable for them.
   if wants s3; then start_job versitygw s3_install; fi
   if wants opa; then start_job opa opa_after "${JOB_PID[versitygw]:-}"; fi
-  for s in postgres redis rabbitmq kafka s3 opa; do
+  for s in postgres redis rabbitmq kafka s3 opa chromium; do
     wants "$s" && timed "$s" "${FN[$s]}_start"
   done
   table
