@@ -8,7 +8,8 @@ import {
 } from 'oidc-provider'
 import { hashClientSecret } from '../../domain/service-accounts/client-secret.ts'
 import type { OrganizationRole } from '../../domain/users/user.ts'
-import { type FindClient, issuerAdapter } from '../../infra/oidc/adapter.ts'
+import type { OidcStore } from '../../infra/oidc/adapter.ts'
+import { type FindClient, serviceAccountClients } from '../../infra/oidc/clients.ts'
 import { type PrivateJwk, SIGNING_ALG } from '../../infra/oidc/signing-keys.ts'
 import { sameSecret } from '../http/bearer.ts'
 
@@ -33,6 +34,8 @@ export interface IssuerOptions {
   /** Newest first: the first signs, all are published. */
   keys: readonly PrivateJwk[]
   findClient: FindClient
+  /** Where every model but clients is kept (grants, sessions, interactions, codes, tokens). */
+  store: OidcStore
   findAccount: (clientId: string) => Promise<TokenAccount | null>
 }
 
@@ -59,8 +62,9 @@ function cookieKey(key: PrivateJwk): string {
 function configuration(options: IssuerOptions): Configuration {
   const first = options.keys[0]
   if (!first) throw new Error('the issuer needs a signing key')
+  const clients = serviceAccountClients(options.findClient)
   return {
-    adapter: issuerAdapter(options.findClient),
+    adapter: (model: string) => (model === 'Client' ? clients : options.store(model)),
     jwks: { keys: options.keys },
     cookies: { keys: [cookieKey(first)] },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],

@@ -1,4 +1,5 @@
 import type { Provider } from 'oidc-provider'
+import type { OidcStore } from '../../infra/oidc/adapter.ts'
 import { loadSigningKeys, publicJwk } from '../../infra/oidc/signing-keys.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
@@ -17,10 +18,15 @@ export interface OpenedIssuer {
  * sealed on the first start), clients from rm_service_accounts. Needs a key-encryption key: the
  * secret box refuses (SECRETS_UNAVAILABLE) without one, and no key is ever kept in plaintext.
  */
-export async function openIssuer(db: Database, secrets: SecretBox, issuer: string): Promise<OpenedIssuer> {
+export async function openIssuer(
+  db: Database,
+  secrets: SecretBox,
+  issuer: string,
+  store: OidcStore,
+): Promise<OpenedIssuer> {
   const keys = await loadSigningKeys(db, secrets)
   const findClient = (clientId: string) => findServiceAccountClient(db, clientId)
-  const provider = createIssuer({ issuer, keys, findClient, findAccount: findClient })
+  const provider = createIssuer({ issuer, keys, findClient, store, findAccount: findClient })
   const verifyAccessToken = createAccessTokenVerifier({
     issuer,
     audience: ADMIN_API_AUDIENCE,

@@ -9,6 +9,7 @@ import { createMemoryBudgetLedger } from '../../infra/memory/budget-ledger.ts'
 import { createMemoryRateLimiter } from '../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
+import { memoryStore } from '../../infra/oidc/memory-store.ts'
 import { createPgliteDatabase } from '../../infra/pglite/database.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
@@ -58,7 +59,11 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const secrets = admin.secrets ?? createSecretBox(db, keyring)
     await seedCatalogue(rt, admin.commands, secrets, db)
     // Both APIs take the issuer's access tokens: the policy decides what each may do.
-    const verifyAccessToken = await mountIssuer(app, { db, secrets }, issuerUrl(config, config.PORT))
+    const verifyAccessToken = await mountIssuer(
+      app,
+      { db, secrets, store: memoryStore() },
+      issuerUrl(config, config.PORT),
+    )
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken })
     const analytics = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })

@@ -6,6 +6,7 @@ import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { openRouterReplicaStore } from '../../infra/lmdb/router-replica.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
+import { memoryStore } from '../../infra/oidc/memory-store.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
@@ -108,7 +109,7 @@ export async function startIdentity(config: Config): Promise<Running> {
     let verifyAccessToken: AccessTokenVerifier | undefined
     if (config.AIAAS_KEK && deps.secrets) {
       const issuer = issuerUrl(config, config.AIAAS_IDENTITY_PORT)
-      verifyAccessToken = await mountIssuer(app, { db, secrets: deps.secrets }, issuer)
+      verifyAccessToken = await mountIssuer(app, { db, secrets: deps.secrets, store: memoryStore() }, issuer)
     } else rt.log.warn('AIAAS_KEK is unset: the OAuth2 issuer (/oauth2) is off')
     await app.register(adminRoutes, { prefix: '/admin/v1', ...deps, verifyAccessToken })
   })

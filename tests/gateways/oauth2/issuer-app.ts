@@ -5,6 +5,7 @@ import { openIssuer } from '../../../gateways/oauth2/open-issuer.ts'
 import { oauth2Routes } from '../../../gateways/oauth2/routes.ts'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
+import { memoryStore } from '../../../infra/oidc/memory-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 
 export const ISSUER = 'http://issuer.test/oauth2'
@@ -14,7 +15,7 @@ export async function startIssuerApp(
   db: Database,
   secrets = createSecretBox(db, parseKeyring(newKeyringText('k1'))),
 ) {
-  const issuer = await openIssuer(db, secrets, ISSUER)
+  const issuer = await openIssuer(db, secrets, ISSUER, memoryStore())
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('oauth2-test') })
   await app.register(oauth2Routes, { prefix: '/oauth2', provider: issuer.provider })
   await app.ready()

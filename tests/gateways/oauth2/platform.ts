@@ -10,6 +10,7 @@ import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import { memoryStore } from '../../../infra/oidc/memory-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 
@@ -28,7 +29,7 @@ export async function startTokenPlatform(db: Database) {
     await app.close()
     await projector.stop()
   })
-  const verifyAccessToken = await mountIssuer(app, { db, secrets }, PLATFORM_ISSUER)
+  const verifyAccessToken = await mountIssuer(app, { db, secrets, store: memoryStore() }, PLATFORM_ISSUER)
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
     commands: { store, now: () => new Date(), newId: v7 },
