@@ -8,7 +8,10 @@ import { organizationRole } from '../../domain/users/user.ts'
 // issuer runs (no network hop), else fetched from it and cached (a separate `aiaas analytics`).
 // Signature, `iss`, `aud` and expiry are checked; the claims become a Subject. A token of an
 // account revoked since it was issued is refused too (`isActive`), so revocation does not wait
-// for the token to expire.
+// for the token to expire. A person's token (authorization code) carries only who they are: their
+// roles and status are read at each request (`userSubject`), and the grant it came from must still
+// stand (`grantStands`): oidc-provider destroys a grant when its code is replayed or its refresh
+// token revoked, and a JWT cannot be recalled otherwise (docs/adr/0015).
 
 export interface AccessTokenVerifierOptions {
   issuer: string
@@ -17,6 +20,14 @@ export interface AccessTokenVerifierOptions {
   keys: readonly JWK[] | URL
   /** Whether the service account is still active (rm_service_accounts). */
   isActive: (serviceAccountId: string) => Promise<boolean>
+  /** A person's Subject as the read model has it now; null: unknown or disabled (no token works). */
+  userSubject: (userId: string) => Promise<Subject | null>
+  /**
+   * Whether the grant a person's token was issued under still stands (the issuer's store). Absent
+   * (a process without the issuer's store): not checked, and a revoked grant's tokens live out
+   * their ACCESS_TOKEN_TTL_SECONDS.
+   */
+  grantStands?: ((grantId: string) => Promise<boolean>) | undefined
   /**
    * Local keys only: re-reads them when a token names an unknown key (a key added by a rotation
    * since this process started), at most once per KEY_RELOAD_MS.
@@ -27,11 +38,21 @@ export interface AccessTokenVerifierOptions {
 /** How often unknown key ids may make a local verifier re-read its keys. */
 export const KEY_RELOAD_MS = 30_000
 
-const claims = z.object({
+const serviceAccountClaims = z.object({
   sub: z.string().min(1),
   client_id: z.string().min(1),
   organization_id: z.string().min(1),
   roles: z.array(organizationRole).min(1),
+})
+
+/** The scope a person consents to for the admin API; a token without it opens nothing. */
+export const ADMIN_SCOPE = 'admin'
+
+const userClaims = z.object({
+  sub: z.string().min(1),
+  client_id: z.string().min(1),
+  gid: z.string().min(1),
+  scope: z.string(),
 })
 
 /** The Subject a token stands for, or null: any token that fails a check is no token at all. */
@@ -94,11 +115,17 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       }
       return null
     }
-    const parsed = claims.safeParse(payload)
+    return subjectOf(payload, options)
+  }
+}
+
+/** The Subject of verified claims: a service account's (client_credentials) or a person's. */
+async function subjectOf(payload: unknown, options: AccessTokenVerifierOptions): Promise<Subject | null> {
+  const account = serviceAccountClaims.safeParse(payload)
+  if (account.success) {
+    const { sub, client_id, organization_id, roles } = account.data
     // A client_credentials token: its subject is the client, the service account.
-    if (!parsed.success || parsed.data.sub !== parsed.data.client_id) return null
-    const { sub, organization_id, roles } = parsed.data
-    if (!(await options.isActive(sub))) return null
+    if (sub !== client_id || !(await options.isActive(sub))) return null
     return {
       actor: `service-account:${sub}`,
       kind: 'service_account',
@@ -106,4 +133,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       memberships: { [organization_id]: roles },
     }
   }
+  const user = userClaims.safeParse(payload)
+  if (!user.success || user.data.sub === user.data.client_id) return null
+  if (!user.data.scope.split(' ').includes(ADMIN_SCOPE)) return null
+  if (options.grantStands && !(await options.grantStands(user.data.gid))) return null
+  return options.userSubject(user.data.sub)
 }

@@ -4,6 +4,7 @@ import { loadSigningKeys, publicJwk } from '../../infra/oidc/signing-keys.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { findServiceAccount, findServiceAccountClient } from '../../projections/service-accounts/queries.ts'
+import { signInPerson, userSubject } from '../../projections/users/sign-in.ts'
 import { type AccessTokenVerifier, createAccessTokenVerifier } from '../http/access-tokens.ts'
 import { ADMIN_API_AUDIENCE, createIssuer } from './issuer.ts'
 
@@ -26,12 +27,16 @@ export async function openIssuer(
 ): Promise<OpenedIssuer> {
   const keys = await loadSigningKeys(db, secrets)
   const findClient = (clientId: string) => findServiceAccountClient(db, clientId)
-  const provider = createIssuer({ issuer, keys, findClient, store, findAccount: findClient })
+  const findPerson = (userId: string) => signInPerson(db, userId)
+  const provider = createIssuer({ issuer, keys, findClient, store, findAccount: findClient, findPerson })
   const verifyAccessToken = createAccessTokenVerifier({
     issuer,
     audience: ADMIN_API_AUDIENCE,
     keys: keys.map(publicJwk),
     isActive: async (id) => (await findServiceAccount(db, id))?.status === 'active',
+    userSubject: (id) => userSubject(db, id),
+    // oidc-provider destroys a grant when its code is replayed or its refresh token revoked.
+    grantStands: async (grantId) => (await store('Grant').find(grantId)) !== undefined,
     // A key added by a rotation since this process started: tokens other replicas sign with it.
     reloadKeys: async () => (await loadSigningKeys(db, secrets)).map(publicJwk),
   })

@@ -1,6 +1,7 @@
 import type { Config } from '../../infra/config/config.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import { findServiceAccount } from '../../projections/service-accounts/queries.ts'
+import { userSubject } from '../../projections/users/sign-in.ts'
 import { type AccessTokenVerifier, createAccessTokenVerifier } from '../http/access-tokens.ts'
 import { ADMIN_API_AUDIENCE } from './issuer.ts'
 import { issuerUrl } from './mount.ts'
@@ -20,5 +21,7 @@ export function remoteAccessTokenVerifier(
     audience: ADMIN_API_AUDIENCE,
     keys: jwksUrl,
     isActive: async (id) => (await findServiceAccount(db, id))?.status === 'active',
+    // No issuer store here: a person's token of a revoked grant lives out its 300 s (ADR 0015).
+    userSubject: (id) => userSubject(db, id),
   })
 }
