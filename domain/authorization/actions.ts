@@ -31,6 +31,7 @@ export const ACTIONS = [
   'users:list',
   'users:read',
   'users:update',
+  'users:mfa',
   'models:create',
   'models:list',
   'models:read',
@@ -46,7 +47,10 @@ export type Action = (typeof ACTIONS)[number]
 export interface Resource {
   type: string
   organization_id: string | null
-  /** The user who owns it (an API key's owner_user_id), for `member`'s own keys; else null. */
+  /**
+   * The user who owns it, for what a user may do to its own: an API key's owner_user_id (`member`'s
+   * own keys), a user resource's own id (self-service); else null.
+   */
   owner: string | null
   /** The roles the request hands out (a membership, a service account): bounded by the caller's. */
   roles?: readonly string[]

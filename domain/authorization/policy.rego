@@ -5,7 +5,8 @@
 # input:
 #   subject:  {actor, kind, platform_admin, memberships: {organization_id: [role]}}
 #   action:   one of `actions` below
-#   resource: {type, organization_id (null: a platform resource), owner (a key's owner user id, or null)}
+#   resource: {type, organization_id (null: a platform resource),
+#              owner (a key's owner user id; a user resource's own id; else null)}
 # decision: {allow, deny_as}: a denied caller with no role in the resource's organization is told
 # "not_found" (the resource's existence does not leak); inside its own organization, "forbidden".
 package aiaas.authz
@@ -42,6 +43,7 @@ grants := {
 	"users:list": set(),
 	"users:read": set(),
 	"users:update": set(),
+	"users:mfa": set(),
 	"models:create": set(),
 	"models:list": set(),
 	"models:read": set(),
@@ -81,6 +83,17 @@ allow if {
 allow if {
 	input.action in own_key_actions
 	"member" in roles_in_resource_org
+	owns_resource
+}
+
+# Self-service: a signed-in person reads their own user and manages their own TOTP and recovery
+# codes, whatever roles they hold (none too); never another user's, never their status, password
+# or platform role (users:update).
+self_actions := {"users:read", "users:mfa"}
+
+allow if {
+	input.action in self_actions
+	input.resource.type == "user"
 	owns_resource
 }
 

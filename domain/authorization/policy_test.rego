@@ -16,7 +16,7 @@ all_actions := {
 	"members:list", "members:update", "members:delete",
 	"service_accounts:create", "service_accounts:list", "service_accounts:read",
 	"service_accounts:rotate", "service_accounts:revoke",
-	"users:create", "users:list", "users:read", "users:update",
+	"users:create", "users:list", "users:read", "users:update", "users:mfa",
 	"models:create", "models:list", "models:read", "models:update", "models:delete",
 	"analytics:read", "audit:export",
 }
@@ -156,4 +156,37 @@ test_holding_org_owner_beside_org_admin_grants_org_owner if {
 
 test_a_platform_admin_grants_any_role if {
 	authz.allow with input as grant(object.union(subject([]), {"platform_admin": true}), "members:update", ["org_owner"])
+}
+
+me := "0190a000-0000-7000-8000-0000000000u1"
+
+user_request(sub, action, user_id) := {"subject": sub, "action": action, "resource": {"type": "user", "organization_id": null, "owner": user_id}}
+
+test_a_person_reads_itself_and_manages_its_own_mfa_whatever_its_roles if {
+	every roles in [[], ["member"], ["org_owner"], ["auditor", "analyst"]] {
+		every action in {"users:read", "users:mfa"} {
+			authz.allow with input as user_request(subject(roles), action, me)
+		}
+	}
+}
+
+test_a_person_never_acts_on_another_user if {
+	every action in {"users:read", "users:mfa", "users:update"} {
+		d := authz.decision with input as user_request(subject(["org_owner"]), action, "0190a000-0000-7000-8000-0000000000u2")
+		d == {"allow": false, "deny_as": "forbidden"}
+	}
+}
+
+test_a_person_does_not_change_its_own_status_password_or_platform_role if {
+	not authz.allow with input as user_request(subject(["org_owner"]), "users:update", me)
+	not authz.allow with input as user_request(subject(["org_owner"]), "users:create", me)
+}
+
+test_a_service_account_is_no_user if {
+	sa := {"actor": concat(":", ["user", me]), "kind": "service_account", "platform_admin": false, "memberships": {}}
+	not authz.allow with input as user_request(sa, "users:read", me)
+}
+
+test_self_service_is_on_user_resources_only if {
+	not authz.allow with input as {"subject": subject([]), "action": "users:read", "resource": {"type": "api_key", "organization_id": null, "owner": me}}
 }

@@ -14,6 +14,7 @@ import {
   type RouteRules,
   texts,
 } from '../http/authorize.ts'
+import { requiredTotpBy } from './self-service.ts'
 
 // What every admin route does, in the policy's words, and where the organization of what it acts
 // on comes from: a path parameter, the body, the query, or the read model (a key id → its
@@ -50,6 +51,42 @@ function granting(rule: RouteRule): RouteRule {
     resource: async (request) => {
       const resource = await rule.resource(request)
       return resource && { ...resource, roles: texts(request, 'roles') }
+    },
+  }
+}
+
+/**
+ * An action on a user, a platform resource that its own person may also act on (self-service:
+ * the policy's self_actions). Any other caller is refused 403 whether the user exists or not.
+ */
+const onUser = (action: Action): RouteRule => ({
+  action,
+  resource: (request) => ({
+    type: 'user',
+    organization_id: null,
+    owner: field(request, 'params', 'user_id'),
+  }),
+  missing: () => new AppError('NOT_FOUND', 'no such resource'),
+})
+
+/**
+ * Disabling TOTP: a person may not drop its own while an organization it belongs to requires MFA
+ * (it could no longer sign in there). A platform admin resetting someone's lost TOTP may.
+ */
+function disableTotpRule(db: Sql): RouteRule {
+  const rule = onUser('users:mfa')
+  return {
+    ...rule,
+    resource: async (request) => {
+      const user_id = field(request, 'params', 'user_id')
+      if (user_id && request.subject?.actor === `user:${user_id}`) {
+        const requiring = await requiredTotpBy(db, user_id)
+        if (requiring.length > 0)
+          throw new AppError('TOTP_REQUIRED_BY_ORGANIZATION', 'an organization you belong to requires MFA', {
+            organization_ids: requiring,
+          })
+      }
+      return rule.resource(request)
     },
   }
 }
@@ -140,7 +177,7 @@ export function adminRouteRules(db: Sql): RouteRules {
     'POST /users': onPlatform('users:create', 'user'),
     // With organization_id: that organization's members; without, every user (platform admins).
     'GET /users': inOrg('members:list', 'user', 'query'),
-    'GET /users/:user_id': onPlatform('users:read', 'user'),
+    'GET /users/:user_id': onUser('users:read'),
     'PATCH /users/:user_id': onPlatform('users:update', 'user'),
     'PUT /organizations/:organization_id/members/:user_id': granting(
       inOrg('members:update', 'membership', 'params'),
@@ -158,12 +195,14 @@ export function adminRouteRules(db: Sql): RouteRules {
       'service_accounts:rotate',
     ),
     'POST /service-accounts/:service_account_id/revoke': serviceAccountRule(db, 'service_accounts:revoke'),
-    // A user's credentials are part of the user, a platform resource (gateways/admin/credentials.ts).
+    // A user's credentials are part of the user, a platform resource (gateways/admin/credentials.ts);
+    // a password is set by an admin or through an invitation, never by a bearer token of its own.
     'PUT /users/:user_id/password': onPlatform('users:update', 'user'),
     'POST /users/:user_id/invitation': onPlatform('users:update', 'user'),
-    'POST /users/:user_id/mfa/totp': onPlatform('users:update', 'user'),
-    'POST /users/:user_id/mfa/totp/confirm': onPlatform('users:update', 'user'),
-    'POST /users/:user_id/mfa/recovery-codes': onPlatform('users:update', 'user'),
-    'DELETE /users/:user_id/mfa/totp': onPlatform('users:update', 'user'),
+    // Self-service: a person manages its own second factor (docs/security.md).
+    'POST /users/:user_id/mfa/totp': onUser('users:mfa'),
+    'POST /users/:user_id/mfa/totp/confirm': onUser('users:mfa'),
+    'POST /users/:user_id/mfa/recovery-codes': onUser('users:mfa'),
+    'DELETE /users/:user_id/mfa/totp': disableTotpRule(db),
   }
 }

@@ -114,6 +114,11 @@ export const errorCatalog = {
   },
   TOTP_NOT_PENDING: { status: 409, title: 'No TOTP enrolment pending', openai_type: 'invalid_request_error' },
   TOTP_NOT_ENROLLED: { status: 409, title: 'No TOTP enrolled', openai_type: 'invalid_request_error' },
+  TOTP_REQUIRED_BY_ORGANIZATION: {
+    status: 409,
+    title: 'An organization requires MFA',
+    openai_type: 'invalid_request_error',
+  },
   TOTP_CODE_INVALID: { status: 422, title: 'TOTP code not valid', openai_type: 'invalid_request_error' },
   API_KEY_EXPIRY_IN_PAST: {
     status: 422,

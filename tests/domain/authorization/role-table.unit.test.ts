@@ -8,7 +8,8 @@ import { loadAuthorizer } from '../../../infra/opa/authorizer.ts'
 import type { Authorizer } from '../../../infra/ports/authorizer.ts'
 
 // docs/security.md's role table is checked against the compiled policy, cell by cell: a table
-// that promises what the policy refuses (or hides what it allows) fails here.
+// that promises what the policy refuses (or hides what it allows) fails here. `own` is an API key
+// the caller owns, or (users:*) the caller's own user.
 
 const DOC = join(resolve(import.meta.dirname, '..', '..', '..'), 'docs', 'security.md')
 const OWN = '0190a000-0000-7000-8000-00000000000a'
@@ -63,11 +64,15 @@ describe('the role table of docs/security.md', () => {
       const action = ACTIONS.find((known) => known === name)
       if (!action) throw new Error(`${name} is no action of the vocabulary`)
       table.roles.forEach((role, i) => {
+        // A user action acts on a user, a platform resource whose owner is that user itself.
+        const onUser = action.startsWith('users:')
         const decide = (organization_id: string, owner: string | null) =>
           authorizer.decide({
             subject: subjectWith(role),
             action,
-            resource: { type: 'test', organization_id, owner },
+            resource: onUser
+              ? { type: 'user', organization_id: null, owner }
+              : { type: 'test', organization_id, owner },
           }).allow
         const cell = cells[i]
         const expected = {
@@ -75,7 +80,9 @@ describe('the role table of docs/security.md', () => {
           mine: cell === 'yes' || cell === 'own',
           elsewhere: role === 'platform_admin',
         }
-        const actual = { unowned: decide(OWN, SOMEONE), mine: decide(OWN, ME), elsewhere: decide(OTHER, ME) }
+        // A user has no organization: "elsewhere" is then simply someone else.
+        const elsewhere = decide(OTHER, onUser ? SOMEONE : ME)
+        const actual = { unowned: decide(OWN, SOMEONE), mine: decide(OWN, ME), elsewhere }
         if (JSON.stringify(actual) !== JSON.stringify(expected)) wrong.push(`${action} × ${role}: ${cell}`)
       })
     }

@@ -8,6 +8,7 @@ import { projectionWaiter } from '../../../gateways/processes/wiring.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import type { Database } from '../../../infra/ports/database.ts'
+import type { SecretBox } from '../../../infra/ports/secret-box.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import { ADMIN_TOKEN } from './admin-app.ts'
 
@@ -23,7 +24,11 @@ export const as = (subject: Subject) => ({
   [SUBJECT_HEADER]: JSON.stringify(subject),
 })
 
-export async function startAuthzApp(db: Database, logStream?: { write(line: string): void }) {
+export async function startAuthzApp(
+  db: Database,
+  logStream?: { write(line: string): void },
+  secrets?: SecretBox,
+) {
   const store = createEventStore(db)
   const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
   const waiter = projectionWaiter(db, () => projector.wake())
@@ -44,6 +49,7 @@ export async function startAuthzApp(db: Database, logStream?: { write(line: stri
     adminToken: ADMIN_TOKEN,
     awaitProjection: waiter,
     readiness: [],
+    secrets,
   })
   await app.ready()
   return {
