@@ -23,6 +23,11 @@ export interface ChangeDisplayName {
   type: 'ChangeDisplayName'
   data: { user_id: string; display_name: string; now: string }
 }
+/** The first successful sign-in of an invited user. */
+export interface ActivateUser {
+  type: 'ActivateUser'
+  data: { user_id: string; now: string }
+}
 export interface DisableUser {
   type: 'DisableUser'
   data: { user_id: string; now: string }
@@ -51,6 +56,7 @@ export interface UpdateUser {
 export type UserCommand =
   | CreateUser
   | ChangeDisplayName
+  | ActivateUser
   | DisableUser
   | SetPlatformAdmin
   | SetMembership
@@ -85,6 +91,13 @@ function changeDisplayName(command: ChangeDisplayName, state: User): UserEvent[]
   // The name it already has changes nothing, so a retried request adds no event.
   if (enabled(state, user_id).display_name === display_name) return []
   return [{ type: 'UserDisplayNameChanged', data: { user_id, display_name, changed_at: now } }]
+}
+
+function activateUser(command: ActivateUser, state: User): UserEvent[] {
+  const { user_id, now } = command.data
+  // Only an invited user changes; an active one records nothing, so every sign-in may ask.
+  if (enabled(state, user_id).status !== 'Invited') return []
+  return [{ type: 'UserActivated', data: { user_id, activated_at: now } }]
 }
 
 function disableUser(command: DisableUser, state: User): UserEvent[] {
@@ -171,6 +184,8 @@ export function decide(command: UserCommand, state: User): UserEvent[] {
       return createUser(command, state)
     case 'ChangeDisplayName':
       return changeDisplayName(command, state)
+    case 'ActivateUser':
+      return activateUser(command, state)
     case 'DisableUser':
       return disableUser(command, state)
     case 'SetPlatformAdmin':

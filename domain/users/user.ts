@@ -34,6 +34,10 @@ export const userEventSchema = z.discriminatedUnion('type', [
     data: z.object({ user_id: z.string(), display_name: z.string(), changed_at: z.string() }),
   }),
   z.object({
+    type: z.literal('UserActivated'),
+    data: z.object({ user_id: z.string(), activated_at: z.string() }),
+  }),
+  z.object({
     type: z.literal('UserDisabled'),
     data: z.object({ user_id: z.string(), disabled_at: z.string() }),
   }),
@@ -65,7 +69,7 @@ export interface UserFields {
   memberships: Readonly<Record<string, readonly OrganizationRole[]>>
 }
 
-/** Invited users become Active when they first sign in (the sign-in issue adds that event). */
+/** Invited users become Active when they first sign in (UserActivated). */
 export type User =
   | { status: 'Absent' }
   | ({ status: 'Active' } & UserFields)
@@ -91,6 +95,8 @@ function evolveExisting(state: User, event: UserEvent): User {
   switch (event.type) {
     case 'UserDisplayNameChanged':
       return { ...state, display_name: event.data.display_name }
+    case 'UserActivated':
+      return state.status === 'Invited' ? { ...state, status: 'Active' } : state
     case 'UserDisabled':
       return { ...state, status: 'Disabled' }
     case 'MembershipAdded':
@@ -118,6 +124,7 @@ export function evolve(state: User, event: UserEvent): User {
         memberships: {},
       }
     case 'UserDisplayNameChanged':
+    case 'UserActivated':
     case 'UserDisabled':
     case 'MembershipAdded':
     case 'MembershipRolesChanged':

@@ -49,6 +49,8 @@ export async function projectUser(event: UserEvent, at: At, tx: Sql): Promise<vo
     }
     case 'UserDisplayNameChanged':
       return touchUser(tx, event.data.user_id, at, 'display_name = $4,', [event.data.display_name])
+    case 'UserActivated':
+      return touchUser(tx, event.data.user_id, at, "status = 'active',")
     case 'UserDisabled':
       return touchUser(tx, event.data.user_id, at, "status = 'disabled',")
     case 'PlatformAdminGranted':

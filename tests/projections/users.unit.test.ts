@@ -1,6 +1,7 @@
 import { v7 } from 'uuid'
 import { describe, expect, it } from 'vitest'
 import { createOrganization } from '../../commands/organizations/create-organization.ts'
+import { activateUser } from '../../commands/users/activate-user.ts'
 import { createUser } from '../../commands/users/create-user.ts'
 import { removeMembership, setMembership } from '../../commands/users/memberships.ts'
 import { updateUser } from '../../commands/users/update-user.ts'
@@ -53,6 +54,10 @@ describe('users read model', () => {
       { organization_id: acme.organization_id, roles: ['org_owner', 'member'] },
     ])
 
+    await activateUser(deps, { user_id: ada.user_id }, context)
+    await subscription.catchUp()
+    expect(await findUser(db, ada.user_id)).toMatchObject({ status: 'active', version: 2 })
+
     await updateUser(deps, { user_id: ada.user_id, display_name: 'Ada L.', platform_admin: true }, context)
     await setMembership(deps, { ...ids, roles: ['analyst'] }, context)
     await removeMembership(deps, ids, context)
@@ -62,7 +67,7 @@ describe('users read model', () => {
       display_name: 'Ada L.',
       status: 'disabled',
       platform_admin: true,
-      version: 6,
+      version: 7,
     })
     expect(await membershipsOf(db, ada.user_id)).toEqual([])
   })

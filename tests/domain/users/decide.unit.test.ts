@@ -49,6 +49,17 @@ describe('user decider: create and invite', () => {
     given([]).when(create(true)).then([invited])
   })
 
+  it('activates an invited user at the first sign-in, once; an active user records nothing', () => {
+    const activate: UserCommand = { type: 'ActivateUser', data: { user_id, now } }
+    const activated: UserEvent = { type: 'UserActivated', data: { user_id, activated_at: now } }
+    given([invited]).when(activate).then([activated])
+    given([invited, activated]).when(activate).then([])
+    given([created]).when(activate).then([])
+    given([invited, disabled]).when(activate).thenThrows('USER_DISABLED')
+    given([]).when(activate).thenThrows('USER_NOT_FOUND')
+    expect([invited, activated].reduce(evolve, initialState).status).toBe('Active')
+  })
+
   it('refuses to create the same user twice', () => {
     given([created]).when(create(true)).thenThrows('USER_ALREADY_EXISTS')
   })
