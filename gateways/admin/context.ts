@@ -5,8 +5,8 @@ import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
-import { clip } from '../http/clip.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
+import { requestMetadata } from '../http/request-metadata.ts'
 import { nameText } from '../http/text.ts'
 
 /** What every admin resource file receives: registered as a fastify plugin with these options. */
@@ -39,22 +39,13 @@ export const ADMIN_ACTOR = 'platform-admin'
  */
 export const actorOf = (request: FastifyRequest): string => request.subject?.actor ?? ADMIN_ACTOR
 
-/** A User-Agent is stored in every event it causes: bounded, as anything a client sends. */
-export const USER_AGENT_MAX_CHARS = 256
+/** A User-Agent is stored in every event it causes: bounded (gateways/http/request-metadata.ts). */
+export { USER_AGENT_MAX_CHARS } from '../http/request-metadata.ts'
 
 /**
  * The command context of an admin request, built here and nowhere else: who (the authenticated
- * subject's actor), which request, and from where. `request.ip` is the peer address:
- * the server trusts no proxy header, so a forwarded-for value cannot be forged into the log.
+ * subject's actor), which request, and from where (requestMetadata: the peer address, the
+ * clipped User-Agent).
  */
-export function commandContext(request: FastifyRequest): CommandContext {
-  const agent = request.headers['user-agent']
-  return {
-    actor: actorOf(request),
-    correlation_id: request.id,
-    causation_id: null,
-    source: 'admin-api',
-    source_ip: request.ip,
-    user_agent: typeof agent === 'string' ? clip(agent, USER_AGENT_MAX_CHARS) : null,
-  }
-}
+export const commandContext = (request: FastifyRequest): CommandContext =>
+  requestMetadata(request, actorOf(request), 'admin-api')

@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { loadAuthorizer } from '../../infra/opa/authorizer.ts'
 import { authenticate } from '../http/authenticate.ts'
 import { authorizeRequests } from '../http/authorize.ts'
+import { denialRecorder } from '../http/denial-audit.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
+import { requestMetadata } from '../http/request-metadata.ts'
 import { apiKeyRoutes } from './api-keys.ts'
 import { budgetRoutes } from './budgets.ts'
 import type { AdminDeps } from './context.ts'
@@ -60,7 +62,13 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
     // Who is calling (the admin token or an access token), then what the policy lets them do.
     secured.addHook('onRequest', authenticate({ adminToken, verifyAccessToken: options.verifyAccessToken }))
     // Before the idempotency claim: a refused request never replays a stored response.
-    authorizeRequests(secured, authorizer, adminRouteRules(deps.readModels))
+    const recordDenial = denialRecorder({
+      append: (stream, events) => commands.store.append(stream, events, 'any'),
+      newId: commands.newId,
+      now: commands.now,
+      metadata: (request, actor) => requestMetadata(request, actor, 'admin-api'),
+    })
+    authorizeRequests(secured, authorizer, adminRouteRules(deps.readModels), recordDenial)
     runHandlersInScope(secured)
     useIdempotencyKeys(secured, { db: deps.readModels, now: commands.now })
     for (const resource of resources) await secured.register(resource, deps)

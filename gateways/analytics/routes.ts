@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
+import { v7 } from 'uuid'
 import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
+import { appendToStream } from '../../infra/event-store/append.ts'
 import { loadAuthorizer } from '../../infra/opa/authorizer.ts'
 import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
@@ -8,8 +10,10 @@ import { queryFreshness, queryUsage } from '../../projections/usage/usage-query.
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import { authenticate } from '../http/authenticate.ts'
 import { authorizeRequests, field, orgResource, type RouteRules } from '../http/authorize.ts'
+import { denialRecorder } from '../http/denial-audit.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
+import { requestMetadata } from '../http/request-metadata.ts'
 
 export interface AnalyticsDeps {
   db: Sql
@@ -97,7 +101,13 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app,
     const secured = scope.withTypeProvider<ZodTypeProvider>()
     const { adminToken, verifyAccessToken } = deps
     secured.addHook('onRequest', authenticate({ adminToken, verifyAccessToken }))
-    authorizeRequests(secured, authorizer, analyticsRouteRules)
+    const recordDenial = denialRecorder({
+      append: (stream, events) => appendToStream(deps.db, stream, events, 'any'),
+      newId: v7,
+      now: deps.now,
+      metadata: (request, actor) => requestMetadata(request, actor, 'analytics-api'),
+    })
+    authorizeRequests(secured, authorizer, analyticsRouteRules, recordDenial)
     secured.get(
       '/usage',
       { schema: { querystring: usageQuery, response: { 200: usageResponse } } },

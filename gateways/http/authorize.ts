@@ -3,12 +3,14 @@ import type { Action, Resource } from '../../domain/authorization/actions.ts'
 import type { Subject } from '../../domain/authorization/subject.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { Authorizer } from '../../infra/ports/authorizer.ts'
+import type { DenialRecorder } from './denial-audit.ts'
 
 // Every admin and analytics request is decided by the policy (domain/authorization/policy.rego)
 // before its handler runs: each route declares its action and how to find the organization of
 // what it acts on (a RouteRule). A refusal is answered as the policy says: the route's own 404
 // when the caller holds no role in that organization, so a hidden resource and a missing one
-// get the same answer, and FORBIDDEN (403) inside the caller's organization. docs/security.md.
+// get the same answer, and FORBIDDEN (403) inside the caller's organization. Every refusal is
+// logged and recorded as an AccessDenied event (denial-audit.ts). docs/security.md.
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,7 +67,12 @@ export const orgResource = (type: string, organization_id: string | null | undef
  * rule is open to platform admins only: a route added without one keeps the old token's behaviour
  * and refuses everyone else, and tests/gateways/admin/authz-routes.unit.test.ts fails on it.
  */
-export function authorizeRequests(app: FastifyInstance, authorizer: Authorizer, rules: RouteRules): void {
+export function authorizeRequests(
+  app: FastifyInstance,
+  authorizer: Authorizer,
+  rules: RouteRules,
+  record: DenialRecorder,
+): void {
   const prefix = app.prefix
   app.addHook('preHandler', async (request) => {
     const subject = request.subject
@@ -73,31 +80,33 @@ export function authorizeRequests(app: FastifyInstance, authorizer: Authorizer, 
     const rule = rules[ruleKey(request.method, request.routeOptions.url ?? '', prefix)]
     if (!rule) {
       if (subject.platform_admin) return
-      return refuse(request, subject, null, 'forbidden', null)
+      return refuse(request, record, { subject, rule: null, as: 'forbidden', resource: null })
     }
     const resource = await rule.resource(request)
     if (resource === null) {
       // Gone or never there: a platform admin gets the handler's own answer, as before sign-in.
       if (subject.platform_admin) return
-      throw rule.missing(request)
+      // Recorded like a hidden resource's refusal: the two answers must not differ, in time either.
+      return refuse(request, record, { subject, rule, as: 'not_found', resource: null })
     }
     const decision = authorizer.decide({ subject, action: rule.action, resource })
-    if (!decision.allow) refuse(request, subject, rule, decision.deny_as, resource)
+    if (!decision.allow) await refuse(request, record, { subject, rule, as: decision.deny_as, resource })
   })
 }
 
-function refuse(
-  request: FastifyRequest,
-  subject: Subject,
-  rule: RouteRule | null,
-  as: 'not_found' | 'forbidden',
-  resource: Resource | null,
-): never {
-  // Logged for the operator; the audit event of a denial is a later step of issue 7.
-  request.log.warn(
-    { actor: subject.actor, action: rule?.action ?? null, resource, deny_as: as },
-    'authorization denied',
-  )
+interface Refusal {
+  subject: Subject
+  rule: RouteRule | null
+  as: 'not_found' | 'forbidden'
+  resource: Resource | null
+}
+
+async function refuse(request: FastifyRequest, record: DenialRecorder, refusal: Refusal): Promise<never> {
+  const { subject, rule, as, resource } = refusal
+  const action = rule?.action ?? null
+  request.log.warn({ actor: subject.actor, action, resource, deny_as: as }, 'authorization denied')
+  // Awaited: the event is in the log when the caller reads the answer; it never throws.
+  await record(request, { actor: subject.actor, action, resource, answered: as })
   if (as === 'not_found' && rule) throw rule.missing(request)
-  throw new AppError('FORBIDDEN', `${subject.actor} may not ${rule?.action ?? 'use this route'}`)
+  throw new AppError('FORBIDDEN', `${subject.actor} may not ${action ?? 'use this route'}`)
 }

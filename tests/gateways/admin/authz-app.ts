@@ -54,6 +54,7 @@ export async function startAuthzApp(
   await app.ready()
   return {
     app,
+    store,
     routes,
     async close() {
       await app.close()

@@ -206,6 +206,39 @@ describe('authorization of the admin API', () => {
     })
   })
 
+  it('records a denial as one AccessDenied event in the log, and an allowed request as none', async () => {
+    const denials = async (after: bigint) =>
+      (await admin.store.readAll({ after })).filter((event) => event.type === 'AccessDenied')
+    const [last] = await admin.store.readAll({ after: 0n }).then((all) => all.slice(-1))
+    const before = last?.global_position ?? 0n
+    // An actor of its own: the per-actor bound (DENIAL_BUDGET) counts the denials of the tests above.
+    const actor = 'user:0190a000-0000-7000-8000-0000000000d1'
+    const caller = as({ ...subject(['org_owner']), actor })
+    const response = await admin.app.inject({
+      method: 'GET',
+      url: `/admin/v1/budgets/${ids.budgetB}`,
+      headers: caller,
+    })
+    expect(response.statusCode).toBe(404)
+    const recorded = await denials(before)
+    expect(recorded).toHaveLength(1)
+    expect(recorded[0]?.stream).toMatch(/^access_denials-\d{4}-\d{2}-\d{2}$/)
+    expect(recorded[0]?.data).toMatchObject({
+      actor,
+      action: 'budgets:read',
+      resource_type: 'budget',
+      resource_organization_id: ids.orgB,
+      route: '/admin/v1/budgets/:budget_id',
+      method: 'GET',
+      request_id: response.headers['x-request-id'],
+      answered: 'not_found',
+    })
+    expect(recorded[0]?.metadata).toMatchObject({ actor, source: 'admin-api' })
+    const after = recorded[0]?.global_position ?? before
+    expect((await call('GET', `/budgets/${ids.budgetA}`, caller)).status).toBe(200)
+    expect(await denials(after)).toEqual([])
+  })
+
   it('still lets the bootstrap admin token do everything', async () => {
     expect((await call('GET', `/api-keys/${ids.keyB}`, auth)).status).toBe(200)
     expect((await call('GET', '/organizations', auth)).status).toBe(200)
