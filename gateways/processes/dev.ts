@@ -9,7 +9,7 @@ import { createMemoryBudgetLedger } from '../../infra/memory/budget-ledger.ts'
 import { createMemoryRateLimiter } from '../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
-import { memoryStore } from '../../infra/oidc/memory-store.ts'
+import { sqlStore } from '../../infra/oidc/sql-store.ts'
 import { createPgliteDatabase } from '../../infra/pglite/database.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
@@ -17,7 +17,7 @@ import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import type { ZodApp } from '../http/server.ts'
 import { serveMockModelOnSocket } from '../mock-model/socket.ts'
-import { issuerUrl, mountIssuer } from '../oauth2/mount.ts'
+import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, stoppable } from './adapter.ts'
@@ -58,11 +58,13 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
     const secrets = admin.secrets ?? createSecretBox(db, keyring)
     await seedCatalogue(rt, admin.commands, secrets, db)
-    // Both APIs take the issuer's access tokens: the policy decides what each may do.
+    // Both APIs take the issuer's access tokens: the policy decides what each may do. Its
+    // sessions, codes and refresh tokens are kept in the PGlite, so a restart keeps them.
     const verifyAccessToken = await mountIssuer(
       app,
-      { db, secrets, store: memoryStore() },
+      { db, secrets, store: sqlStore(db) },
       issuerUrl(config, config.PORT),
+      { tokenRateLimit: tokenRateLimit(config, limiter) },
     )
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken })
     const analytics = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }

@@ -6,7 +6,7 @@ import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { openRouterReplicaStore } from '../../infra/lmdb/router-replica.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
-import { memoryStore } from '../../infra/oidc/memory-store.ts'
+import { createRedisStore } from '../../infra/oidc/redis-store.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
@@ -14,7 +14,7 @@ import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
-import { issuerUrl, mountIssuer } from '../oauth2/mount.ts'
+import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
 import { remoteAccessTokenVerifier } from '../oauth2/remote-verifier.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { routerRoutes } from '../router/routes.ts'
@@ -109,7 +109,13 @@ export async function startIdentity(config: Config): Promise<Running> {
     let verifyAccessToken: AccessTokenVerifier | undefined
     if (config.AIAAS_KEK && deps.secrets) {
       const issuer = issuerUrl(config, config.AIAAS_IDENTITY_PORT)
-      verifyAccessToken = await mountIssuer(app, { db, secrets: deps.secrets, store: memoryStore() }, issuer)
+      // Sessions, codes, refresh tokens and the token endpoint's counts are shared by every
+      // replica through Redis; not a readiness check: client_credentials works without it.
+      const oidc = await openAdapter(app, 'oidcStore', () => createRedisStore(config.AIAAS_REDIS_URL))
+      const limiter = await openAdapter(app, 'limiter', () => createRedisRateLimiter(config.AIAAS_REDIS_URL))
+      const adapters = { db, secrets: deps.secrets, store: oidc.store }
+      const limits = { tokenRateLimit: tokenRateLimit(config, limiter) }
+      verifyAccessToken = await mountIssuer(app, adapters, issuer, limits)
     } else rt.log.warn('AIAAS_KEK is unset: the OAuth2 issuer (/oauth2) is off')
     await app.register(adminRoutes, { prefix: '/admin/v1', ...deps, verifyAccessToken })
   })

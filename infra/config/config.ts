@@ -50,6 +50,16 @@ export const configVariables = {
     default: undefined,
     doc: 'The OAuth2 issuer as clients reach it (the `iss` of its tokens), ending in `/oauth2`. Unset: `http://AIAAS_HOST:<port>/oauth2` of `aiaas identity` (AIAAS_IDENTITY_PORT) or `aiaas dev` (PORT). Behind a proxy, set the public URL. A separate `aiaas analytics` expects tokens of this issuer and fetches its JWKS from `aiaas identity`.',
   },
+  AIAAS_OAUTH2_TOKEN_RATE_PER_CLIENT: {
+    schema: positiveInt,
+    default: '60',
+    doc: 'Requests per minute to `POST /oauth2/token` for one client id (HTTP Basic or `client_id`); beyond it 429 `slow_down` with `retry-after`. Counted in Redis by `aiaas identity` (per replica while Redis is away), in memory by `aiaas dev`.',
+  },
+  AIAAS_OAUTH2_TOKEN_RATE_PER_ADDRESS: {
+    schema: positiveInt,
+    default: '300',
+    doc: 'Requests per minute to `POST /oauth2/token` from one client address (the TCP peer: behind a proxy, every client shares its address). Counted like AIAAS_OAUTH2_TOKEN_RATE_PER_CLIENT.',
+  },
   AIAAS_DATABASE_URL: {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
     default: 'postgres://aiaas:aiaas@127.0.0.1:5432/aiaas',
@@ -58,7 +68,7 @@ export const configVariables = {
   AIAAS_REDIS_URL: {
     schema: z.string().regex(/^rediss?:\/\//, 'a redis:// URL'),
     default: 'redis://127.0.0.1:6379',
-    doc: 'Redis for rate limits and budget counters shared by router replicas (the projector reads the counters for budget alerts).',
+    doc: 'Redis for rate limits and budget counters shared by router replicas (the projector reads the counters for budget alerts), and for the OAuth2 issuer of `aiaas identity`: its sessions, interactions, codes and refresh tokens, and its token-endpoint limits.',
   },
   AIAAS_AMQP_URL: {
     schema: z.string().regex(/^amqps?:\/\//, 'an amqp:// URL'),

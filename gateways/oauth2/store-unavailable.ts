@@ -1,0 +1,41 @@
+import { errors } from 'oidc-provider'
+import { isAppError } from '../../domain/errors.ts'
+import type { OidcAdapter, OidcStore } from '../../infra/oidc/adapter.ts'
+
+// A store that does not answer (Redis down or silent, the database away) must not become
+// oidc-provider's `server_error` 500: the store's adapters fail within their own timeout with an
+// *_UNAVAILABLE code, and that becomes OAuth's `temporarily_unavailable` with status 503, which
+// oidc-provider renders like any of its errors (JSON at the token endpoint, the error page or a
+// redirect to the client at the authorization endpoint). Anything else stays a 500: it is a bug.
+
+const UNAVAILABLE = new Set(['OIDC_STORE_UNAVAILABLE', 'DATABASE_UNAVAILABLE'])
+
+function temporarilyUnavailable(): Error {
+  const error = new errors.TemporarilyUnavailable('the issuer cannot reach its session store; retry shortly')
+  // The class answers 400 by default; `expose` is what lets its message out on a 5xx status.
+  return Object.assign(error, { status: 503, statusCode: 503, expose: true })
+}
+
+/** `store`, with its outages answered 503 `temporarily_unavailable`; `onUnavailable` hears each one. */
+export function answeringUnavailable(store: OidcStore, onUnavailable: (error: unknown) => void): OidcStore {
+  const guard =
+    <A extends unknown[], R>(op: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      op(...args).catch((error: unknown) => {
+        if (!isAppError(error) || !UNAVAILABLE.has(error.code)) throw error
+        onUnavailable(error)
+        throw temporarilyUnavailable()
+      })
+  return (model) => {
+    const adapter = store(model)
+    return {
+      upsert: guard(adapter.upsert.bind(adapter)),
+      find: guard(adapter.find.bind(adapter)),
+      findByUid: guard(adapter.findByUid.bind(adapter)),
+      findByUserCode: guard(adapter.findByUserCode.bind(adapter)),
+      consume: guard(adapter.consume.bind(adapter)),
+      destroy: guard(adapter.destroy.bind(adapter)),
+      revokeByGrantId: guard(adapter.revokeByGrantId.bind(adapter)),
+    } satisfies OidcAdapter
+  }
+}

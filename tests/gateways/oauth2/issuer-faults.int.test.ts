@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createMetrics } from '../../../gateways/http/metrics.ts'
+import { createServer } from '../../../gateways/http/server.ts'
+import { mountIssuer } from '../../../gateways/oauth2/mount.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
+import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
+import { createRedisStore, type RedisOidcStore } from '../../../infra/oidc/redis-store.ts'
+import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
+import type { TestDatabase } from '../../infra/contracts/test-database.ts'
+import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import { deleteKeys } from '../../support/redis.ts'
+import {
+  type SilentServer,
+  startSilentServer,
+  startTcpProxy,
+  type TcpProxy,
+} from '../../support/tcp-proxy.ts'
+import { type UsersClient, usersClient } from '../admin/users-client.ts'
+
+// The issuer keeps its sessions, codes and refresh tokens in Redis (aiaas identity). With Redis
+// down or silent, what needs the store answers 503 temporarily_unavailable in bounded time (never
+// a 500 or a hang), and client_credentials, which stores nothing, keeps working.
+const redisUrl = loadConfig().AIAAS_REDIS_URL
+const keyPrefix = `test:oidc-faults:${Date.now()}:`
+const ISSUER = 'http://issuer.test/oauth2'
+const keyring = parseKeyring(newKeyringText('k1'))
+const makeDb = makePostgres('oauth2faults')
+let handle: TestDatabase
+let admin: UsersClient
+let account: { client_id: string; client_secret: string }
+let proxy: TcpProxy
+let silent: SilentServer
+const opened: Array<{ close(): Promise<void> }> = []
+
+beforeAll(async () => {
+  handle = await makeDb()
+  admin = await usersClient(handle.db)
+  const organization_id = await admin.organization()
+  const made = await admin.call('POST', '/service-accounts', {
+    organization_id,
+    name: 'ci',
+    roles: ['analyst'],
+  })
+  expect(made.status).toBe(201)
+  account = made.body
+  await vi.waitFor(
+    async () => expect((await admin.call('GET', `/service-accounts/${made.body.id}`)).status).toBe(200),
+    { timeout: 20_000, interval: 50 },
+  )
+  const target = new URL(redisUrl)
+  proxy = await startTcpProxy(target.hostname, Number(target.port || 6379))
+  silent = await startSilentServer()
+})
+
+afterAll(async () => {
+  await Promise.all(opened.map((adapter) => adapter.close()))
+  await proxy?.stop()
+  await silent?.close()
+  await admin?.close()
+  await handle?.dispose()
+  await deleteKeys(redisUrl, keyPrefix)
+})
+
+/** The issuer on Redis at `url` (store and token-endpoint limiter), over real HTTP. */
+async function issuerOn(url: string) {
+  const oidc: RedisOidcStore = createRedisStore(url, { keyPrefix, commandTimeoutMs: 300 })
+  const limiter = createRedisRateLimiter(url, { keyPrefix, commandTimeoutMs: 300 })
+  opened.push(oidc, limiter)
+  const secrets = createSecretBox(handle.db, keyring)
+  const app = createServer({ logLevel: 'silent', metrics: createMetrics('oauth2-faults-test') })
+  await mountIssuer(app, { db: handle.db, secrets, store: oidc.store }, ISSUER, {
+    tokenRateLimit: { limiter, perClient: 100, perAddress: 100 },
+  })
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  opened.unshift(app)
+  const basic = `Basic ${Buffer.from(`${account.client_id}:${account.client_secret}`).toString('base64')}`
+  const post = async (path: string, form: Record<string, string>) => {
+    const started = performance.now()
+    const response = await fetch(`${base}/oauth2${path}`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    })
+    const body = (await response.json()) as Record<string, unknown>
+    return { status: response.status, body, ms: performance.now() - started }
+  }
+  return {
+    token: () => post('/token', { grant_type: 'client_credentials' }),
+    // Introspecting an opaque token looks it up in the store.
+    introspect: () => post('/token/introspection', { token: 'no-such-opaque-token-0123456789abcdef' }),
+  }
+}
+
+describe('the issuer when its Redis is away', () => {
+  it('answers 503 temporarily_unavailable while Redis is down, keeps client_credentials, recovers', async () => {
+    const issuer = await issuerOn(`redis://127.0.0.1:${proxy.port}`)
+    expect(await issuer.introspect()).toMatchObject({ status: 200, body: { active: false } })
+
+    await proxy.stop()
+    const refused = await issuer.introspect()
+    expect(refused.status).toBe(503)
+    expect(refused.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) })
+    expect(refused.ms).toBeLessThan(2_000)
+    const token = await issuer.token()
+    expect(token.status, JSON.stringify(token.body)).toBe(200)
+    expect(token.body.access_token).toEqual(expect.any(String))
+
+    await proxy.resume()
+    await vi.waitFor(async () => expect((await issuer.introspect()).status).toBe(200), {
+      timeout: 10_000,
+      interval: 200,
+    })
+  })
+
+  it('answers 503 in bounded time when Redis accepts connections and never answers', async () => {
+    const issuer = await issuerOn(`redis://127.0.0.1:${silent.port}`)
+    const refused = await issuer.introspect()
+    expect(refused.status).toBe(503)
+    expect(refused.body.error).toBe('temporarily_unavailable')
+    expect(refused.ms).toBeLessThan(3_000)
+    expect((await issuer.token()).status).toBe(200)
+  })
+})
