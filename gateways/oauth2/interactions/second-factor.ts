@@ -16,7 +16,8 @@ import { retryIn } from './login.ts'
 
 export type Refusal = { message: string; status: 401 | 429; retry_after_seconds?: number }
 
-export const REPLAYED = 'That code has already been used. Wait for the next code from your app (or use another recovery code).'
+export const REPLAYED =
+  'That code has already been used. Wait for the next code from your app (or use another recovery code).'
 export const INVALID_CODE = 'That code is not valid.'
 
 export async function checkSecondFactor(
