@@ -7,6 +7,7 @@ import { findServiceAccount, findServiceAccountClient } from '../../projections/
 import { signInPerson, userSubject } from '../../projections/users/sign-in.ts'
 import { type AccessTokenVerifier, createAccessTokenVerifier } from '../http/access-tokens.ts'
 import { ADMIN_API_AUDIENCE, createIssuer } from './issuer.ts'
+import { asIssuerUnavailable } from './store-unavailable.ts'
 
 export interface OpenedIssuer {
   provider: Provider
@@ -36,7 +37,8 @@ export async function openIssuer(
     isActive: async (id) => (await findServiceAccount(db, id))?.status === 'active',
     userSubject: (id) => userSubject(db, id),
     // oidc-provider destroys a grant when its code is replayed or its refresh token revoked.
-    grantStands: async (grantId) => (await store('Grant').find(grantId)) !== undefined,
+    grantStands: async (grantId) =>
+      (await store('Grant').find(grantId).catch(asIssuerUnavailable)) !== undefined,
     // A key added by a rotation since this process started: tokens other replicas sign with it.
     reloadKeys: async () => (await loadSigningKeys(db, secrets)).map(publicJwk),
   })

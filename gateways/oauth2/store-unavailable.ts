@@ -1,5 +1,5 @@
 import { errors } from 'oidc-provider'
-import { isAppError } from '../../domain/errors.ts'
+import { AppError, isAppError } from '../../domain/errors.ts'
 import type { OidcAdapter, OidcStore } from '../../infra/oidc/adapter.ts'
 
 // A store that does not answer (Redis down or silent, the database away) must not become
@@ -10,10 +10,29 @@ import type { OidcAdapter, OidcStore } from '../../infra/oidc/adapter.ts'
 
 const UNAVAILABLE = new Set(['OIDC_STORE_UNAVAILABLE', 'DATABASE_UNAVAILABLE'])
 
+const outages = new WeakSet<object>()
+
 function temporarilyUnavailable(): Error {
   const error = new errors.TemporarilyUnavailable('the issuer cannot reach its session store; retry shortly')
+  outages.add(error)
   // The class answers 400 by default; `expose` is what lets its message out on a 5xx status.
   return Object.assign(error, { status: 503, statusCode: 503, expose: true })
+}
+
+const isOutage = (error: unknown) =>
+  (isAppError(error) && UNAVAILABLE.has(error.code)) ||
+  (typeof error === 'object' && error !== null && outages.has(error))
+
+/**
+ * For the admin and analytics APIs, which read the store to check a person's token (its grant):
+ * an outage is 503 ISSUER_UNAVAILABLE there (the token may be good), not a 500.
+ */
+export function asIssuerUnavailable(error: unknown): never {
+  if (!isOutage(error)) throw error
+  throw new AppError(
+    'ISSUER_UNAVAILABLE',
+    "The access token cannot be checked now: the issuer's store does not answer; retry shortly.",
+  )
 }
 
 /** `store`, with its outages answered 503 `temporarily_unavailable`; `onUnavailable` hears each one. */
@@ -22,7 +41,7 @@ export function answeringUnavailable(store: OidcStore, onUnavailable: (error: un
     <A extends unknown[], R>(op: (...args: A) => Promise<R>) =>
     (...args: A) =>
       op(...args).catch((error: unknown) => {
-        if (!isAppError(error) || !UNAVAILABLE.has(error.code)) throw error
+        if (!isOutage(error)) throw error
         onUnavailable(error)
         throw temporarilyUnavailable()
       })
