@@ -20,13 +20,17 @@ export function pkce() {
 export function authorizeUrl(
   base: string,
   challenge: string,
-  { scope = 'openid email offline_access admin', prompt = 'consent' as string | null } = {},
+  {
+    scope = 'openid email offline_access admin',
+    prompt = 'consent' as string | null,
+    redirectUri = REDIRECT_URI,
+  } = {},
 ) {
   const query = new URLSearchParams({
     ...(prompt ? { prompt } : {}),
     client_id: CONSOLE_CLIENT_ID,
     response_type: 'code',
-    redirect_uri: REDIRECT_URI,
+    redirect_uri: redirectUri,
     scope,
     code_challenge: challenge,
     code_challenge_method: 'S256',
@@ -120,10 +124,10 @@ export async function tokenRequest(base: string, form: Record<string, string>) {
   return { status: response.status, body: (await response.json()) as Record<string, string> }
 }
 
-export const exchange = (base: string, code: string, verifier: string) =>
+export const exchange = (base: string, code: string, verifier: string, redirectUri = REDIRECT_URI) =>
   tokenRequest(base, {
     grant_type: 'authorization_code',
     code,
     code_verifier: verifier,
-    redirect_uri: REDIRECT_URI,
+    redirect_uri: redirectUri,
   })
