@@ -201,6 +201,31 @@ describe('signing in with authorization code + PKCE', () => {
     expect(refresh).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
   })
 
+  it('revokes the whole grant when its refresh token is revoked: the access tokens stop too', async () => {
+    const acme = await organization('Acme')
+    await invitedPerson('ada@example.com', acme)
+    const { b, answer, verifier } = await login('ada@example.com')
+    const tokens = await exchange(platform.base, codeOf(await approve(b, answer)), verifier)
+    const access = String(tokens.body.access_token)
+    expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${acme}`)).status).toBe(200)
+    const revoked = await fetch(`${platform.base}/oauth2/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: 'aiaas-console',
+        token: tokens.body.refresh_token ?? '',
+        token_type_hint: 'refresh_token',
+      }).toString(),
+    })
+    expect(revoked.status).toBe(200)
+    expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${acme}`)).status).toBe(401)
+    const refresh = await tokenRequest(platform.base, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.body.refresh_token ?? '',
+    })
+    expect(refresh).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
+  })
+
   it('stops a disabled person: no sign-in, and their token stops at once', async () => {
     const acme = await organization('Acme')
     const id = await invitedPerson('ada@example.com', acme)
