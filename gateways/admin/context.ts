@@ -5,6 +5,7 @@ import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
+import type { DenialBudget } from '../http/denial-budget.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
 import { requestMetadata } from '../http/request-metadata.ts'
 import { nameText } from '../http/text.ts'
@@ -25,6 +26,8 @@ export interface AdminDeps {
   authorizer?: Authorizer | undefined
   /** The issuer's access tokens (gateways/http/access-tokens.ts); absent: the admin token only. */
   verifyAccessToken?: AccessTokenVerifier | undefined
+  /** Bounds the AccessDenied events per actor (denial-budget.ts); absent: DENIAL_BUDGET. */
+  denialBudget?: DenialBudget | undefined
 }
 
 /** A resource's display name: one line, 1..200 characters, trimmed. */

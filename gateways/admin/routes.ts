@@ -67,6 +67,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
       newId: commands.newId,
       now: commands.now,
       metadata: (request, actor) => requestMetadata(request, actor, 'admin-api'),
+      budget: options.denialBudget,
     })
     authorizeRequests(secured, authorizer, adminRouteRules(deps.readModels), recordDenial)
     runHandlersInScope(secured)

@@ -11,6 +11,7 @@ import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import { authenticate } from '../http/authenticate.ts'
 import { authorizeRequests, field, orgResource, type RouteRules } from '../http/authorize.ts'
 import { denialRecorder } from '../http/denial-audit.ts'
+import type { DenialBudget } from '../http/denial-budget.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
 import { requestMetadata } from '../http/request-metadata.ts'
@@ -24,6 +25,8 @@ export interface AnalyticsDeps {
   authorizer?: Authorizer | undefined
   /** The issuer's access tokens (gateways/http/access-tokens.ts); absent: the admin token only. */
   verifyAccessToken?: AccessTokenVerifier | undefined
+  /** Bounds the AccessDenied events per actor (denial-budget.ts); absent: DENIAL_BUDGET. */
+  denialBudget?: DenialBudget | undefined
 }
 
 const HOUR_MS = 3_600_000
@@ -106,6 +109,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app,
       newId: v7,
       now: deps.now,
       metadata: (request, actor) => requestMetadata(request, actor, 'analytics-api'),
+      budget: deps.denialBudget,
     })
     authorizeRequests(secured, authorizer, analyticsRouteRules, recordDenial)
     secured.get(

@@ -29,7 +29,7 @@ export interface DenialRecorderDeps {
   now: () => Date
   /** The event's metadata (actor, request id, peer address, User-Agent, source). */
   metadata: (request: FastifyRequest, actor: string) => EventMetadata
-  budget?: DenialBudget
+  budget?: DenialBudget | undefined
 }
 
 export function denialRecorder(deps: DenialRecorderDeps): DenialRecorder {
