@@ -6,6 +6,7 @@ import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import { throttled } from '../processes/throttled-log.ts'
+import { consumingOnce } from './consume-once.ts'
 import { mountSignInPages } from './interactions/mount-pages.ts'
 import { openIssuer } from './open-issuer.ts'
 import { oauth2Routes } from './routes.ts'
@@ -31,8 +32,9 @@ const OUTAGE_LOG_MS = 10_000
 
 /**
  * Serves the issuer at /oauth2 on `app`; returns the verifier of its access tokens. Its store's
- * outages are answered 503 `temporarily_unavailable` (store-unavailable.ts); with `tokenRateLimit`
- * POST /oauth2/token is limited per client and per address.
+ * outages are answered 503 `temporarily_unavailable` (store-unavailable.ts), a code redeemed twice
+ * at once fails the second (consume-once.ts); with `tokenRateLimit` POST /oauth2/token is limited
+ * per client and per address.
  */
 export async function mountIssuer(
   app: FastifyInstance,
@@ -43,7 +45,7 @@ export async function mountIssuer(
   const warn = throttled(OUTAGE_LOG_MS, (error: unknown, message: string) =>
     app.log.warn({ err: error }, message),
   )
-  const store = answeringUnavailable(adapters.store, (error) =>
+  const store = answeringUnavailable(consumingOnce(adapters.store), (error) =>
     warn('store', error, 'OAuth2 issuer: its store does not answer; answering 503'),
   )
   const opened = await openIssuer(adapters.db, adapters.secrets, issuer, store)

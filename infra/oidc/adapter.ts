@@ -6,8 +6,20 @@
 // never return an expired entry, `findByUid`/`findByUserCode` look in the adapter's own model only,
 // `consume` sets `consumed` (epoch seconds) and keeps the expiry, an upsert replaces the entry and
 // its indexes whole.
+//
+// `consume` is a compare-and-set: an entry consumed already is refused with OIDC_ALREADY_CONSUMED
+// (a missing or expired one is left alone). oidc-provider checks `consumed` before it consumes,
+// which two redemptions of one code at the same instant both pass; this refusal is what fails the
+// second (gateways/oauth2/consume-once.ts).
+
+import { AppError } from '../../domain/errors.ts'
 
 export type Payload = Record<string, unknown>
+
+/** What `consume` throws for an entry consumed already: the second of two redemptions. */
+export function alreadyConsumed(model: string): AppError {
+  return new AppError('OIDC_ALREADY_CONSUMED', `${model} already consumed`, { model })
+}
 
 export interface OidcAdapter {
   upsert(id: string, payload: Payload, expiresIn: number): Promise<void>

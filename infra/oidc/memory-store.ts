@@ -1,4 +1,4 @@
-import { entryIndexes, type OidcStore, type Payload } from './adapter.ts'
+import { alreadyConsumed, entryIndexes, type OidcStore, type Payload } from './adapter.ts'
 
 // oidc-provider's models in this process's memory, each entry dropped once it expires: unit tests
 // and single-process use only (nothing is shared across replicas or survives a restart). Lookups
@@ -44,6 +44,7 @@ export function memoryStore(now: () => number = Date.now): OidcStore {
       findByUid: async (uid) => findBy(model, 'uid', uid),
       async consume(id) {
         const entry = live(key(id))
+        if (entry?.consumed !== undefined) throw alreadyConsumed(model)
         if (entry) entry.consumed = Math.floor(now() / 1000)
       },
       async destroy(id) {

@@ -1,5 +1,5 @@
 import { createRedisClient, evalScript, luaScript } from '../redis/client.ts'
-import { entryIndexes, type OidcStore, type Payload } from './adapter.ts'
+import { alreadyConsumed, entryIndexes, type OidcStore, type Payload } from './adapter.ts'
 
 // oidc-provider's models in Redis, shared by every `aiaas identity` replica (docs/adr/0015,
 // Storage). One hash per entry, expiring with it (EXPIRE): `payload` (oidc-provider's JSON, kept
@@ -66,9 +66,12 @@ end
 return 1
 `)
 
-// HSET keeps the key's TTL; EXISTS first, so consuming a missing entry never creates one.
+// A compare-and-set: 0 when consumed already. HSET keeps the key's TTL; EXISTS first, so
+// consuming a missing entry never creates one.
 const CONSUME = luaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'consumed', ARGV[1]) end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+if redis.call('HEXISTS', KEYS[1], 'consumed') == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
 return 1
 `)
 
@@ -123,7 +126,8 @@ export function createRedisStore(url: string, options: RedisStoreOptions = {}): 
       findByUid: (uid) => findByIndex(indexKey('uid', model, uid), 'uid', uid),
       findByUserCode: (userCode) => findByIndex(indexKey('uc', model, userCode), 'userCode', userCode),
       async consume(id) {
-        await run(CONSUME, [entryKey(model, id)], [Math.floor(now() / 1000)])
+        if ((await run(CONSUME, [entryKey(model, id)], [Math.floor(now() / 1000)])) === 0)
+          throw alreadyConsumed(model)
       },
       async destroy(id) {
         await run(DESTROY, [entryKey(model, id)], ['entry'])

@@ -1,5 +1,5 @@
 import type { Sql } from '../ports/database.ts'
-import { entryIndexes, type OidcStore, type Payload } from './adapter.ts'
+import { alreadyConsumed, entryIndexes, type OidcStore, type Payload } from './adapter.ts'
 
 // oidc-provider's models in the SQL database (table oidc_entries, migrations 0240-0244): what
 // `aiaas dev` uses on its PGlite, so a restart keeps sessions and refresh tokens. PostgreSQL runs
@@ -72,10 +72,18 @@ export function sqlStore(db: Sql, options: SqlStoreOptions = {}): OidcStore {
     findByUid: (uid) => one('model = $2 AND uid = $3', [model, uid]),
     findByUserCode: (userCode) => one('model = $2 AND user_code = $3', [model, userCode]),
     async consume(id) {
-      await db.query(
-        'UPDATE oidc_entries SET consumed_at = $1 WHERE model = $2 AND id = $3 AND expires_at > $1',
-        [at(now()), model, id],
+      // A second UPDATE waits for the first's row lock, then finds consumed_at set: 0 rows.
+      const params = [at(now()), model, id]
+      const { rowCount } = await db.query(
+        'UPDATE oidc_entries SET consumed_at = $1 WHERE model = $2 AND id = $3 AND expires_at > $1 AND consumed_at IS NULL',
+        params,
       )
+      if (rowCount === 1) return
+      const { rows } = await db.query(
+        'SELECT 1 FROM oidc_entries WHERE model = $2 AND id = $3 AND expires_at > $1 AND consumed_at IS NOT NULL',
+        params,
+      )
+      if (rows.length > 0) throw alreadyConsumed(model)
     },
     async destroy(id) {
       await db.query('DELETE FROM oidc_entries WHERE model = $1 AND id = $2', [model, id])

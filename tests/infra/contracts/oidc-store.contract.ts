@@ -81,6 +81,25 @@ export function oidcStoreContract(name: string, open: () => Promise<OpenedOidcSt
       })
     })
 
+    it('consume is a compare-and-set: of concurrent consumes one wins, the others are refused', async () => {
+      const { store } = await start()
+      const code = id()
+      await store('AuthorizationCode').upsert(code, { jti: code, grantId: 'g' }, 600)
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 5 }, () => store('AuthorizationCode').consume(code)),
+      )
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1)
+      for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
+        expect(outcome.reason).toMatchObject({ code: 'OIDC_ALREADY_CONSUMED' })
+      }
+      await expect(store('AuthorizationCode').consume(code)).rejects.toMatchObject({
+        code: 'OIDC_ALREADY_CONSUMED',
+      })
+      // Replaced by an upsert, the entry can be consumed again.
+      await store('AuthorizationCode').upsert(code, { jti: code, grantId: 'g' }, 600)
+      await store('AuthorizationCode').consume(code)
+    })
+
     it('destroy removes the entry and its indexes, and nothing else', async () => {
       const { store } = await start()
       const [gone, kept, uid] = [id(), id(), id()]
