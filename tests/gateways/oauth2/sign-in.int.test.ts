@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { SIGN_IN_ATTEMPTS_PER_MINUTE } from '../../../gateways/oauth2/interactions/mount-pages.ts'
 import { matchingStep, totpCode } from '../../../infra/crypto/totp.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
@@ -139,6 +140,22 @@ describe('signing in with authorization code + PKCE', () => {
     expect(locked.text).toMatch(/Too many attempts; retry in \d+ s\./)
     // Even the right password is refused while locked.
     expect((await login('ada@example.com')).answer.status).toBe(429)
+  })
+
+  it('limits sign-in posts per address, whoever they name', async () => {
+    const { challenge } = pkce()
+    const b = browser(platform.base)
+    const page = await b.get(authorizeUrl(platform.base, challenge))
+    const action = formAction(page)
+    const answers = []
+    for (let attempt = 0; attempt <= SIGN_IN_ATTEMPTS_PER_MINUTE; attempt++) {
+      answers.push(await b.post(action, { email: `nobody${attempt}@example.com`, password: 'x'.repeat(12) }))
+    }
+    expect(answers.slice(0, -1).every((answer) => answer.status === 401)).toBe(true)
+    const limited = answers.at(-1)
+    expect(limited?.status).toBe(429)
+    expect(limited?.headers.get('retry-after')).toMatch(/^\d+$/)
+    expect(limited?.text).toContain('Too many sign-in attempts from your address')
   })
 
   it('makes a member of an organization with mfa_required enrol TOTP in the flow, then asks for a code each time', async () => {
