@@ -6,7 +6,7 @@ import { bearerToken, sameSecret } from './bearer.ts'
 
 // Authentication of the admin and analytics APIs: who is calling, as a Subject on the request.
 // The bootstrap admin token is BOOTSTRAP_SUBJECT; an access token of the issuer is the service
-// account it was issued to (access-tokens.ts); anything else is a 401. What the subject may do
+// account or the person it was issued to (access-tokens.ts); anything else is a 401. What the subject may do
 // is the policy's to decide (gateways/http/authorize.ts), never this hook's.
 
 declare module 'fastify' {
