@@ -10,7 +10,7 @@ import { consumingOnce } from './consume-once.ts'
 import { mountSignInPages } from './interactions/mount-pages.ts'
 import { openIssuer } from './open-issuer.ts'
 import { oauth2Routes } from './routes.ts'
-import { answeringUnavailable } from './store-unavailable.ts'
+import { answeringUnavailable, outageAnswered } from './store-unavailable.ts'
 import type { TokenRateLimit } from './token-rate-limit.ts'
 
 /** AIAAS_ISSUER_URL, else this process's own address (its `port`) under /oauth2. */
@@ -49,7 +49,11 @@ export async function mountIssuer(
     warn('store', error, 'OAuth2 issuer: its store does not answer; answering 503'),
   )
   const opened = await openIssuer(adapters.db, adapters.secrets, issuer, store)
-  opened.provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'OAuth2 issuer failed'))
+  opened.provider.on('server_error', (ctx, error) => {
+    if (outageAnswered(ctx, error))
+      warn('database', error, 'OAuth2 issuer: the database does not answer; answering 503')
+    else app.log.error({ err: error }, 'OAuth2 issuer failed')
+  })
   const limit = options.tokenRateLimit
   const tokenRateLimit = limit && {
     ...limit,

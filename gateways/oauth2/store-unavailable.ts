@@ -1,4 +1,4 @@
-import { errors } from 'oidc-provider'
+import { errors, type KoaContextWithOIDC } from 'oidc-provider'
 import { AppError, isAppError } from '../../domain/errors.ts'
 import type { OidcAdapter, OidcStore } from '../../infra/oidc/adapter.ts'
 
@@ -33,6 +33,24 @@ export function asIssuerUnavailable(error: unknown): never {
     'ISSUER_UNAVAILABLE',
     "The access token cannot be checked now: the issuer's store does not answer; retry shortly.",
   )
+}
+
+/**
+ * The net under the store's wrapper, for the outages oidc-provider meets elsewhere: its client and
+ * account lookups read PostgreSQL (the read models), and a failure there reaches its
+ * `server_error` event already rendered as a 500. An outage becomes 503 there, with a JSON body
+ * saying `temporarily_unavailable` (an HTML error page keeps its generic text). True when it was one.
+ */
+export function outageAnswered(ctx: KoaContextWithOIDC, error: unknown): boolean {
+  if (!isOutage(error)) return false
+  ctx.status = 503
+  if (ctx.body !== null && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) {
+    ctx.body = {
+      error: 'temporarily_unavailable',
+      error_description: 'the issuer cannot reach its database; retry shortly',
+    }
+  }
+  return true
 }
 
 /** `store`, with its outages answered 503 `temporarily_unavailable`; `onUnavailable` hears each one. */

@@ -5,10 +5,13 @@ import { mountIssuer } from '../../../gateways/oauth2/mount.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
+import { migrate } from '../../../infra/migrations/migrate.ts'
+import { memoryStore } from '../../../infra/oidc/memory-store.ts'
 import { createRedisStore, type RedisOidcStore } from '../../../infra/oidc/redis-store.ts'
+import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
-import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import { databaseUrl, freshSchema, makePostgres } from '../../infra/postgres/fresh-schema.ts'
 import { deleteKeys } from '../../support/redis.ts'
 import {
   type SilentServer,
@@ -120,5 +123,63 @@ describe('the issuer when its Redis is away', () => {
     expect(refused.body.error).toBe('temporarily_unavailable')
     expect(refused.ms).toBeLessThan(3_000)
     expect((await issuer.token()).status).toBe(200)
+  })
+})
+
+describe('the issuer when PostgreSQL is away', () => {
+  it('answers client_credentials 503 temporarily_unavailable (its clients are in the read model), then recovers', async () => {
+    const { schema, drop } = await freshSchema('oauth2dbdown')
+    const direct = createPostgresDatabase(databaseUrl(), { schema })
+    await migrate(direct)
+    const client = await usersClient(direct)
+    const organization_id = await client.organization()
+    const made = await client.call('POST', '/service-accounts', {
+      organization_id,
+      name: 'ci',
+      roles: ['analyst'],
+    })
+    await vi.waitFor(
+      async () => expect((await client.call('GET', `/service-accounts/${made.body.id}`)).status).toBe(200),
+      { timeout: 20_000, interval: 50 },
+    )
+    const target = new URL(databaseUrl())
+    const pgProxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+    const proxied = Object.assign(new URL(databaseUrl()), { host: `127.0.0.1:${pgProxy.port}` }).toString()
+    const db = createPostgresDatabase(proxied, { schema, connectionTimeoutMillis: 500 })
+    const app = createServer({ logLevel: 'silent', metrics: createMetrics('oauth2-dbdown-test') })
+    await mountIssuer(app, { db, secrets: createSecretBox(db, keyring), store: memoryStore() }, ISSUER)
+    const base = await app.listen({ host: '127.0.0.1', port: 0 })
+    const token = async () => {
+      const started = performance.now()
+      const response = await fetch(`${base}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${made.body.client_id}:${made.body.client_secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      })
+      return {
+        status: response.status,
+        body: (await response.json()) as Record<string, unknown>,
+        ms: performance.now() - started,
+      }
+    }
+    expect((await token()).status).toBe(200)
+
+    await pgProxy.stop()
+    const refused = await token()
+    expect(refused.status).toBe(503)
+    expect(refused.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) })
+    expect(refused.ms).toBeLessThan(3_000)
+
+    await pgProxy.resume()
+    await vi.waitFor(async () => expect((await token()).status).toBe(200), { timeout: 10_000, interval: 200 })
+    await app.close()
+    await db.close()
+    await pgProxy.stop()
+    await client.close()
+    await direct.close()
+    await drop()
   })
 })
