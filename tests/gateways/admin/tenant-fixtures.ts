@@ -80,20 +80,32 @@ export const FIXTURES: Readonly<Record<string, Variant[]>> = {
   'POST /admin/v1/users/:user_id/mfa/totp/confirm': one({ body: () => ({ code: '000000' }) }),
   'POST /admin/v1/users/:user_id/mfa/recovery-codes': one(),
   'DELETE /admin/v1/users/:user_id/mfa/totp': one(),
+  // Public: served to anyone before authentication.
+  'GET /admin/v1/openapi.json': one(),
+  'GET /admin/v1/status/healthz': one(),
+  'GET /admin/v1/status/readyz': one(),
+  'GET /analytics/v1/status/healthz': one(),
+  'GET /analytics/v1/status/readyz': one(),
   'GET /analytics/v1/usage': one({
     query: (ids) => ({ ...inOrg(ids), from: '2026-01-01T00:00:00Z', to: '2026-01-01T06:00:00Z' }),
   }),
 }
 
 /**
- * Registered, and deliberately outside the matrix: served to anyone before authentication (the
- * OpenAPI document, the status probes), or authenticated by their own credential rather than a
- * bearer token and the policy (setting a password with an invitation: the token is the
- * credential; the OAuth2 issuer at /oauth2), or no API route at all (/metrics).
+ * Served to anyone before authentication and the policy (the OpenAPI document, the status
+ * probes): the matrix checks that they answer every caller alike, with nothing of any organization.
  */
-export const OUTSIDE_THE_MATRIX: readonly RegExp[] = [
+export const PUBLIC: readonly RegExp[] = [
   /^\/admin\/v1\/openapi\.json$/,
   /^\/(admin|analytics)\/v1\/status\//,
+]
+
+/**
+ * Registered, and deliberately outside the matrix: authenticated by a credential of their own
+ * rather than a bearer token and the policy (setting a password with an invitation: the token is
+ * the credential; the OAuth2 issuer and its sign-in pages at /oauth2), or no API route (/metrics).
+ */
+export const OUTSIDE_THE_MATRIX: readonly RegExp[] = [
   /^\/admin\/v1\/invitations\/:token\/password$/,
   /^\/oauth2(\/|$)/,
   /^\/metrics$/,

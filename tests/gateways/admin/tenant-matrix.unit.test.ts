@@ -9,7 +9,14 @@ import type { Authorizer } from '../../../infra/ports/authorizer.ts'
 import type { RecordedEvent } from '../../../infra/ports/event-store.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { makePglite } from '../../infra/pglite/fresh-pglite.ts'
-import { FIXTURES, type Ids, isDestructive, OUTSIDE_THE_MATRIX, type Variant } from './tenant-fixtures.ts'
+import {
+  FIXTURES,
+  type Ids,
+  isDestructive,
+  OUTSIDE_THE_MATRIX,
+  PUBLIC,
+  type Variant,
+} from './tenant-fixtures.ts'
 import { type Answer, startTenantPlatform, type TenantPlatform } from './tenant-platform.ts'
 import {
   type Caller,
@@ -32,7 +39,9 @@ import {
 // AccessDenied event naming B (or no organization); nothing but AccessDenied events is written,
 // and B reads the same afterwards. In A: the policy's answer (403 FORBIDDEN and one AccessDenied
 // when it refuses; when it allows, neither), and no answer, lists included, holds anything of B.
-// Exports: no route serves one yet (audit:export is declared by none); when one is added, it
+// The public routes (OpenAPI document, status probes) answer every role alike, with nothing of B.
+// Outside the matrix (tenant-fixtures.ts says why): the invitation route and /oauth2, whose
+// credential is their own, not a bearer token. Exports: no route serves one yet (audit:export is declared by none); when one is added, it
 // joins this matrix through the route table.
 
 let handle: TestDatabase
@@ -80,11 +89,13 @@ function registeredRoutes(): string[] {
 /** HEAD is served by the GET route: same rule, same fixture. */
 const fixtureKey = (route: string) => route.replace(/^HEAD /, 'GET ')
 
-/** Each request of the matrix: a route and one of its fixture's variants. */
-const requests = () =>
-  registeredRoutes().flatMap((route) =>
-    (FIXTURES[fixtureKey(route)] ?? []).map((variant) => ({ route, variant })),
-  )
+const isPublic = (route: string) => PUBLIC.some((pattern) => pattern.test(route.split(' ')[1] ?? ''))
+
+/** Each request of the matrix: a route and one of its fixture's variants; public routes or the others. */
+const requests = (open = false) =>
+  registeredRoutes()
+    .filter((route) => isPublic(route) === open)
+    .flatMap((route) => (FIXTURES[fixtureKey(route)] ?? []).map((variant) => ({ route, variant })))
 
 function actionOf(route: string): Action {
   const [method = '', path = ''] = fixtureKey(route).split(' ')
@@ -212,6 +223,22 @@ describe('the tenant matrix over HTTP', () => {
     expect(routes.filter((route) => !(fixtureKey(route) in FIXTURES))).toEqual([])
     const served = new Set(routes.map(fixtureKey))
     expect(Object.keys(FIXTURES).filter((route) => !served.has(route))).toEqual([])
+  })
+
+  it('answers the public routes alike to every role, with nothing of B and no denial', async () => {
+    const wrong: string[] = []
+    const before = await lastPosition()
+    for (const { route, variant } of requests(true)) {
+      const answers: Answer[] = []
+      for (const caller of callers.values())
+        answers.push(await platform.send(route, variant, b.ids, caller.token))
+      const seen = new Set(answers.map((answer) => `${answer.status} ${answer.text}`))
+      if (seen.size !== 1 || answers[0]?.status !== 200) wrong.push(`${route}: ${[...seen].join(' | ')}`)
+      if (answers.some((answer) => told(answer).length > 0)) wrong.push(`${route}: tells something of B`)
+    }
+    expect(requests(true).length).toBeGreaterThanOrEqual(5)
+    expect(wrong).toEqual([])
+    expect(await eventsSince(before)).toEqual([])
   })
 
   for (const role of ORGANIZATION_ROLES) {
