@@ -126,8 +126,10 @@ export async function startAnalytics(config: Config): Promise<Running> {
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
   return serveApi(rt, config.AIAAS_ANALYTICS_PORT, async (app) => {
     const db = await openPostgres(app, config)
-    // Access tokens are verified with the JWKS of `aiaas identity` (fetched once, cached).
-    const verifyAccessToken = remoteAccessTokenVerifier(config, db)
+    // Access tokens are verified with the JWKS of `aiaas identity` (fetched once, cached); a
+    // person's grant in the issuer's store (Redis), so a revoked grant's tokens stop here too.
+    const oidc = await openAdapter(app, 'oidcStore', () => createRedisStore(config.AIAAS_REDIS_URL))
+    const verifyAccessToken = remoteAccessTokenVerifier(config, db, undefined, oidc.store)
     const deps = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps })
   })

@@ -29,7 +29,8 @@ export async function startTokenPlatform(db: Database) {
     await app.close()
     await projector.stop()
   })
-  const verifyAccessToken = await mountIssuer(app, { db, secrets, store: memoryStore() }, PLATFORM_ISSUER)
+  const oidcStore = memoryStore()
+  const verifyAccessToken = await mountIssuer(app, { db, secrets, store: oidcStore }, PLATFORM_ISSUER)
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
     commands: { store, now: () => new Date(), newId: v7 },
@@ -48,7 +49,7 @@ export async function startTokenPlatform(db: Database) {
   }
   await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
-  return { base, store, secrets }
+  return { base, store, secrets, oidcStore }
 }
 
 export type Json = Record<string, unknown> & { id?: string }

@@ -1,9 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
+import { createMetrics } from '../../../gateways/http/metrics.ts'
+import { createServer } from '../../../gateways/http/server.ts'
 import { SIGN_IN_ATTEMPTS_PER_MINUTE } from '../../../gateways/oauth2/interactions/mount-pages.ts'
+import { remoteAccessTokenVerifier } from '../../../gateways/oauth2/remote-verifier.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
 import { matchingStep, totpCode } from '../../../infra/crypto/totp.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
-import { call, PLATFORM_ADMIN_TOKEN, startTokenPlatform } from './platform.ts'
+import { call, PLATFORM_ADMIN_TOKEN, PLATFORM_ISSUER, startTokenPlatform } from './platform.ts'
 import { authorizeUrl, browser, codeOf, exchange, formAction, pkce, tokenRequest } from './sign-in-client.ts'
 
 // People sign in through the issuer's pages with authorization code + PKCE (fetch and a cookie
@@ -241,6 +246,41 @@ describe('signing in with authorization code + PKCE', () => {
       refresh_token: tokens.body.refresh_token ?? '',
     })
     expect(refresh).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
+  })
+
+  it('is refused by a separate analytics once its grant is revoked (the issuer’s store is shared)', async () => {
+    const acme = await organization('Acme')
+    await invitedPerson('ada@example.com', acme, ['analyst'])
+    const { b, answer, verifier } = await login('ada@example.com')
+    const tokens = await exchange(platform.base, codeOf(await approve(b, answer)), verifier)
+    const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
+    const jwks = new URL(`${platform.base}/oauth2/jwks`)
+    const verifyAccessToken = remoteAccessTokenVerifier(config, handle.db, jwks, platform.oidcStore)
+    const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-people-test') })
+    const deps = { db: handle.db, adminToken: PLATFORM_ADMIN_TOKEN, now: () => new Date(), readiness: [] }
+    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
+    const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
+    onTestFinished(() => app.close())
+    const range = 'from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z'
+    const usage = () =>
+      call(
+        analytics,
+        String(tokens.body.access_token),
+        'GET',
+        `/analytics/v1/usage?organization_id=${acme}&${range}`,
+      )
+    expect((await usage()).status).toBe(200)
+
+    const revoked = await fetch(`${platform.base}/oauth2/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: 'aiaas-console',
+        token: tokens.body.refresh_token ?? '',
+      }).toString(),
+    })
+    expect(revoked.status).toBe(200)
+    expect((await usage()).status).toBe(401)
   })
 
   it('stops a disabled person: no sign-in, and their token stops at once', async () => {
