@@ -135,6 +135,27 @@ function serviceAccountRule(db: Sql, action: Action): RouteRule {
   }
 }
 
+/**
+ * POST /budgets with an api_key_id: the key must be one the caller may budget too. A key of an
+ * organization it holds no role in is answered as a key that does not exist (API_KEY_NOT_FOUND,
+ * what the command says of a missing one), never BUDGET_KEY_NOT_IN_ORGANIZATION, which would tell
+ * that the key exists elsewhere.
+ */
+function budgetCreateRule(db: Sql): RouteRule {
+  return {
+    ...inOrg('budgets:create', 'budget', 'body'),
+    refers: async (request) => {
+      const api_key_id = field(request, 'body', 'api_key_id')
+      const key = api_key_id ? await findApiKey(db, api_key_id) : null
+      if (!key) return null
+      return {
+        resource: { type: 'api_key', organization_id: key.organization_id, owner: null },
+        missing: new AppError('API_KEY_NOT_FOUND', 'no such API key', { api_key_id }),
+      }
+    },
+  }
+}
+
 const issueKey: RouteRule = {
   action: 'api_keys:create',
   resource: (request) => ({
@@ -159,7 +180,7 @@ export function adminRouteRules(db: Sql): RouteRules {
     ),
     'POST /organizations/:organization_id/close': inOrg('organizations:close', 'organization', 'params'),
     'PUT /organizations/:organization_id/budget': inOrg('budgets:update', 'budget', 'params'),
-    'POST /budgets': inOrg('budgets:create', 'budget', 'body'),
+    'POST /budgets': budgetCreateRule(db),
     'GET /budgets': inOrg('budgets:list', 'budget', 'query'),
     'GET /budgets/:budget_id': budgetRule(db, 'budgets:read'),
     'PATCH /budgets/:budget_id': budgetRule(db, 'budgets:update'),

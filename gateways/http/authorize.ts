@@ -25,6 +25,18 @@ export interface RouteRule {
   resource: (request: FastifyRequest) => Resource | null | Promise<Resource | null>
   /** The 404 the route answers for a resource that does not exist: a hidden one gets the very same. */
   missing: (request: FastifyRequest) => AppError
+  /**
+   * Another resource the request names besides the one it acts on (a budget's API key), decided
+   * once the first is allowed: one of an organization the caller holds no role in gets the 404 the
+   * handler gives one that does not exist (`missing`), so the reference does not reveal it either.
+   * Null: it names none, or none that exists (the handler answers that).
+   */
+  refers?: (request: FastifyRequest) => Promise<Reference | null>
+}
+
+export interface Reference {
+  resource: Resource
+  missing: AppError
 }
 
 /** Rules by `METHOD /path` as the route is registered, without the API's prefix (`GET /api-keys/:api_key_id`). */
@@ -91,6 +103,14 @@ export function authorizeRequests(
     }
     const decision = authorizer.decide({ subject, action: rule.action, resource })
     if (!decision.allow) await refuse(request, record, { subject, rule, as: decision.deny_as, resource })
+    const reference = subject.platform_admin ? null : await rule.refers?.(request)
+    if (!reference) return
+    const referred = authorizer.decide({ subject, action: rule.action, resource: reference.resource })
+    if (!referred.allow) {
+      const as = referred.deny_as
+      const missing = () => reference.missing
+      await refuse(request, record, { subject, rule: { ...rule, missing }, as, resource: reference.resource })
+    }
   })
 }
 

@@ -92,6 +92,26 @@ export const FIXTURES: Readonly<Record<string, Variant[]>> = {
 }
 
 /**
+ * Requests in the caller's own organization that name something of another one (`other`): each
+ * must be answered as if that thing did not exist. Kept apart from FIXTURES (one organization's ids
+ * each), and not enumerated: a new route that refers across resources adds its line here.
+ */
+export const CROSS_REFERENCES: Readonly<Record<string, (own: Ids, other: Ids) => Variant>> = {
+  'POST /admin/v1/budgets': (own, other) => ({
+    body: () => ({
+      organization_id: own.organization_id,
+      api_key_id: other.api_key_id,
+      limit_usd: '4',
+      period: 'total',
+      enforcement: 'hard',
+    }),
+  }),
+  'GET /admin/v1/budgets': (own, other) => ({
+    query: () => ({ organization_id: own.organization_id, api_key_id: other.api_key_id }),
+  }),
+}
+
+/**
  * Served to anyone before authentication and the policy (the OpenAPI document, the status
  * probes): the matrix checks that they answer every caller alike, with nothing of any organization.
  */

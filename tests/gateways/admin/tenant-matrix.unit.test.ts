@@ -10,6 +10,7 @@ import type { RecordedEvent } from '../../../infra/ports/event-store.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { makePglite } from '../../infra/pglite/fresh-pglite.ts'
 import {
+  CROSS_REFERENCES,
   FIXTURES,
   type Ids,
   isDestructive,
@@ -180,6 +181,17 @@ async function sweepOfB(caller: Caller, wrong: string[]): Promise<Asked[]> {
   return asked
 }
 
+/** Requests in A naming something of B: answered as if it did not exist, telling nothing of B. */
+async function crossReferences(caller: Caller, wrong: string[]): Promise<void> {
+  for (const [route, variantOf] of Object.entries(CROSS_REFERENCES)) {
+    const foreign = await platform.send(route, variantOf(caller.own, b.ids), caller.own, caller.token)
+    const absent = await platform.send(route, variantOf(caller.own, missing), caller.own, caller.token)
+    if (foreign.status !== absent.status || comparable(foreign.text) !== comparable(absent.text))
+      wrong.push(`${route} naming B's: ${foreign.status} ${foreign.text} / ${absent.status} ${absent.text}`)
+    if (told(foreign).length > 0) wrong.push(`${route} naming B's: tells ${told(foreign).join(', ')}`)
+  }
+}
+
 /** The answers in A, checked one by one; the events they left are checked after. */
 async function sweepOfA(caller: Caller, wrong: string[]): Promise<Asked[]> {
   const asked: Asked[] = []
@@ -248,6 +260,7 @@ describe('the tenant matrix over HTTP', () => {
       const wrong: string[] = []
       const before = await lastPosition()
       const asked = await sweepOfB(caller, wrong)
+      await crossReferences(caller, wrong)
       const written = await eventsSince(before)
       const changes = written.filter((event) => event.type !== 'AccessDenied')
       if (changes.length > 0) wrong.push(`wrote ${changes.map((e) => `${e.type} on ${e.stream}`).join(', ')}`)
