@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { isAppError } from '../../../domain/errors.ts'
+import { normalizeError } from '../../http/errors/normalize.ts'
 import type { InteractionDeps } from './deps.ts'
 import { sendPage } from './html.ts'
 import { openInteraction, PageError } from './interaction.ts'
@@ -35,13 +37,18 @@ export function pageErrors(app: Parameters<FastifyPluginAsync>[0]) {
     if (error instanceof PageError) {
       return sendPage(reply, { title: 'Sign in', body: message(error.message), status: error.status })
     }
-    const status = error.statusCode ?? 500
+    // An outage (the session store, the database) stays a 503 the browser may retry; an
+    // AppError's status is its catalogue entry's; anything else of ours is a 500.
+    const status = error.statusCode ?? (isAppError(error) ? normalizeError(error).status : 500)
     if (status >= 500) request.log.error({ err: error }, 'sign-in page failed')
     const text =
-      status >= 500
-        ? 'Something went wrong. Try again.'
-        : 'The form could not be read. Go back and try again.'
-    return sendPage(reply, { title: 'Sign in', body: message(text), status: status >= 500 ? 500 : 400 })
+      status === 503
+        ? 'Sign-in is unavailable for a moment. Try again shortly.'
+        : status >= 500
+          ? 'Something went wrong. Try again.'
+          : 'The form could not be read. Go back and try again.'
+    const answered = status === 503 ? 503 : status >= 500 ? 500 : 400
+    return sendPage(reply, { title: 'Sign in', body: message(text), status: answered })
   })
 }
 

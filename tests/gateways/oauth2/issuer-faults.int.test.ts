@@ -172,6 +172,14 @@ describe('the issuer when PostgreSQL is away', () => {
     expect(refused.status).toBe(503)
     expect(refused.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) })
     expect(refused.ms).toBeLessThan(3_000)
+    // The sign-in pages too: a page saying to retry, with 503, not a 500 "something went wrong".
+    const page = await fetch(`${base}/oauth2/invitations/${made.body.id}.${'x'.repeat(43)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ password: 'a long enough password', confirm: 'a long enough password' }),
+    })
+    expect(page.status).toBe(503)
+    expect(await page.text()).toContain('Try again shortly')
 
     await pgProxy.resume()
     await vi.waitFor(async () => expect((await token()).status).toBe(200), { timeout: 10_000, interval: 200 })
