@@ -29,7 +29,8 @@ export const credentialEventSchema = z.discriminatedUnion('type', [
       password_id: z.string(),
       /** The PHC string of the argon2id hash, sealed. */
       password: sealedSecretSchema,
-      via: z.enum(['admin', 'invitation']),
+      /** `rehash`: the same password under stronger hash parameters, at a sign-in. */
+      via: z.enum(['admin', 'invitation', 'rehash']),
       at: z.string(),
     }),
   }),
@@ -159,7 +160,9 @@ export function evolve(state: Credentials, event: CredentialEvent): Credentials 
         invitation: { token_hash: event.data.token_hash, expires_at: event.data.expires_at },
       }
     case 'PasswordSet': {
-      const { password_id, password } = event.data
+      const { password_id, password, via } = event.data
+      // The same password re-hashed changes nothing else (a pending invitation stays).
+      if (via === 'rehash') return { ...state, password: { password_id, sealed: password } }
       // A new password ends the lock-out: the admin or the invited user has just proved who they are.
       return {
         ...state,

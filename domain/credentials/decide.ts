@@ -24,6 +24,14 @@ export interface AcceptInvitation extends WithUser {
   type: 'AcceptInvitation'
   data: { user_id: string; token_hash: string; password_id: string; password: SealedSecret; now: string }
 }
+/**
+ * A password just verified against `old_password_id`, hashed again under today's parameters
+ * (`password_id` names the new hash): the same password, a stronger hash.
+ */
+export interface RehashPassword {
+  type: 'RehashPassword'
+  data: { user_id: string; old_password_id: string; password_id: string; password: SealedSecret; now: string }
+}
 /** The outcome of checking a password against `password_id`, recorded. */
 export interface RecordPasswordAttempt {
   type: 'RecordPasswordAttempt'
@@ -66,6 +74,7 @@ export type CredentialCommand =
   | IssueInvitation
   | AcceptInvitation
   | RecordPasswordAttempt
+  | RehashPassword
   | StartTotpEnrolment
   | ConfirmTotp
   | VerifyTotp
@@ -97,6 +106,13 @@ function setPassword(command: SetPassword): CredentialEvent[] {
   enabledUser(command)
   const { user_id, password_id, password, now } = command.data
   return [{ type: 'PasswordSet', data: { user_id, password_id, password, via: 'admin', at: now } }]
+}
+
+function rehashPassword(command: RehashPassword, state: Credentials): CredentialEvent[] {
+  const { user_id, old_password_id, password_id, password, now } = command.data
+  // Changed since it was verified (an admin set another): the new one stands, no re-hash.
+  if (state.password?.password_id !== old_password_id) throw changed(user_id)
+  return [{ type: 'PasswordSet', data: { user_id, password_id, password, via: 'rehash', at: now } }]
 }
 
 function issueInvitation(command: IssueInvitation): CredentialEvent[] {
@@ -230,6 +246,8 @@ export function decide(command: CredentialCommand, state: Credentials): Credenti
       return acceptInvitation(command, state)
     case 'RecordPasswordAttempt':
       return recordPasswordAttempt(command, state)
+    case 'RehashPassword':
+      return rehashPassword(command, state)
     case 'StartTotpEnrolment':
       return startTotpEnrolment(command, state)
     case 'ConfirmTotp':

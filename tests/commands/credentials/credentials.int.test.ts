@@ -13,6 +13,7 @@ import { createUser } from '../../../commands/users/create-user.ts'
 import { updateUser } from '../../../commands/users/update-user.ts'
 import { credentialStream } from '../../../domain/credentials/credentials.ts'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
+import { hashPassword, needsRehash } from '../../../infra/crypto/password.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { totpCode } from '../../../infra/crypto/totp.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
@@ -81,6 +82,44 @@ describe('credentials on PostgreSQL: passwords', () => {
     await expect(
       acceptInvitation(deps, { token: `${user_id}.${'A'.repeat(43)}`, password: PASSWORD }, testContext),
     ).rejects.toMatchObject({ code: 'INVITATION_INVALID' })
+  })
+
+  it('re-hashes a password stored under older argon2id parameters at the sign-in that proves it', async () => {
+    const { deps } = credentialDeps()
+    const user_id = await newUser(deps)
+    const weak = await hashPassword(PASSWORD, { memory: 8_192, passes: 1, parallelism: 1 })
+    // A password stored before the parameters were raised: written as the admin's command would.
+    const data = {
+      user_id,
+      password_id: v7(),
+      password: await deps.secrets.seal(weak),
+      via: 'admin',
+      at: deps.now().toISOString(),
+    }
+    const set = { id: v7(), type: 'PasswordSet', schema_version: 1, data, metadata: testContext }
+    await deps.store.append(credentialStream(user_id), [set], 'any')
+    const hashes = async () => {
+      const events = await deps.store.readStream(credentialStream(user_id))
+      const sets = events.filter((e) => e.type === 'PasswordSet')
+      return Promise.all(
+        sets.map(async (e) => ({
+          via: e.data.via,
+          phc: await deps.secrets.open(e.data.password as Parameters<typeof deps.secrets.open>[0]),
+        })),
+      )
+    }
+
+    expect(await verifyPassword(deps, { user_id, password: PASSWORD }, testContext)).toEqual({
+      outcome: 'ok',
+    })
+    const after = await hashes()
+    expect(after.map((h) => h.via)).toEqual(['admin', 'rehash'])
+    expect(needsRehash(after[1]?.phc ?? '')).toBe(false)
+    // The new hash is of the same password; no further re-hash.
+    expect(await verifyPassword(deps, { user_id, password: PASSWORD }, testContext)).toEqual({
+      outcome: 'ok',
+    })
+    expect(await hashes()).toHaveLength(2)
   })
 
   it('refuses an expired invitation and a password outside 12..128 characters', async () => {

@@ -18,7 +18,10 @@ const sealed = (n: string) => ({
 })
 const hash = (c: string) => c.repeat(64)
 
-const passwordSet = (via: 'admin' | 'invitation' = 'admin', password_id = 'p1'): CredentialEvent => ({
+const passwordSet = (
+  via: 'admin' | 'invitation' | 'rehash' = 'admin',
+  password_id = 'p1',
+): CredentialEvent => ({
   type: 'PasswordSet',
   data: { user_id, password_id, password: sealed('1'), via, at: now },
 })
@@ -176,6 +179,36 @@ describe('credentials decider: password attempts and lock-out', () => {
     given([passwordSet()])
       .when(attempt(true, now, 'p0'))
       .thenThrows('VERSION_CONFLICT')
+  })
+})
+
+describe('credentials decider: re-hashing a verified password', () => {
+  const rehash = (old_password_id: string): CredentialCommand => ({
+    type: 'RehashPassword',
+    data: { user_id, old_password_id, password_id: 'p2', password: sealed('3'), now },
+  })
+
+  it('replaces the hash of the password just verified', () => {
+    given([passwordSet()])
+      .when(rehash('p1'))
+      .then([
+        {
+          type: 'PasswordSet',
+          data: { user_id, password_id: 'p2', password: sealed('3'), via: 'rehash', at: now },
+        },
+      ])
+  })
+
+  it('refuses when the password changed since it was verified', () => {
+    given([passwordSet(), passwordSet('admin', 'p2')])
+      .when(rehash('p1'))
+      .thenThrows('VERSION_CONFLICT')
+  })
+
+  it('keeps a pending invitation and the lock-out count, unlike a new password', () => {
+    given([passwordSet(), invited, failed(5, later(30_000)), passwordSet('rehash', 'p2')])
+      .when(attempt(true, now, 'p2'))
+      .thenThrows('CREDENTIALS_LOCKED')
   })
 })
 
