@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Action, Decision } from '../../../domain/authorization/actions.ts'
-import { ORGANIZATION_ROLES, type OrganizationRole } from '../../../domain/users/user.ts'
+import { ORGANIZATION_ROLES } from '../../../domain/users/user.ts'
 import { adminRouteRules } from '../../../gateways/admin/route-actions.ts'
 import { analyticsRouteRules } from '../../../gateways/analytics/routes.ts'
 import { ruleKey } from '../../../gateways/http/authorize.ts'
@@ -24,15 +24,17 @@ import {
   callerOf,
   type Organization,
   organizationWithResources,
+  personOf,
   readOrganization,
 } from './tenant-world.ts'
 
 // Tenant isolation over HTTP: every route the admin and analytics apps register × each of the six
-// organization roles × organization A (the caller's) and organization B (someone else's). The
-// callers are real: per role a service account of A, signed in with client_credentials at the
-// issuer, its access token on every request. A service account carries any organization role; a
-// person with the same roles meets the same policy but for its own keys and its own user, which
-// authz.unit.test.ts and authz-self-service.unit.test.ts cover.
+// organization roles × organization A (the caller's) and organization B (someone else's). Per role
+// two callers of A: a service account signed in with client_credentials at the issuer, its real
+// access token on every request; and a person holding the role, whose own user and own key are
+// among what it acts on (self-service, a member's own keys). People's tokens need the browser
+// sign-in flow, so a person is named in a test-only header after authentication, as in
+// authz-app.ts (tenant-platform.ts).
 //
 // In B, on every route: the answer of a request for ids that do not exist (404 for an
 // organization's resource, 403 for a platform one), body for body once B's ids are swapped for the
@@ -51,7 +53,12 @@ let authorizer: Authorizer
 let a: Organization
 let b: Organization
 let snapshotOfB = ''
-const callers = new Map<OrganizationRole, Caller>()
+/** Per role two callers of A: a service account with its real access token, and a person. */
+const KINDS = ['machine', 'person'] as const
+const CALLERS = ORGANIZATION_ROLES.flatMap((role) =>
+  KINDS.map((kind) => ({ role, kind, name: `${role} ${kind}` })),
+)
+const callers = new Map<string, Caller>()
 const missing: Ids = {
   organization_id: '0190a000-0000-7000-8000-00000000f001',
   api_key_id: '0190a000-0000-7000-8000-00000000f002',
@@ -66,7 +73,10 @@ beforeAll(async () => {
   authorizer = await loadAuthorizer()
   b = await organizationWithResources(platform, 'B')
   a = await organizationWithResources(platform, 'A')
-  for (const role of ORGANIZATION_ROLES) callers.set(role, await callerOf(platform, a.ids, role))
+  for (const { role, kind, name } of CALLERS) {
+    const make = kind === 'machine' ? callerOf : personOf
+    callers.set(name, await make(platform, a.ids, role))
+  }
   snapshotOfB = await readOrganization(platform, b.ids)
 }, 60_000)
 afterAll(async () => {
@@ -118,7 +128,16 @@ function organizationOf(route: string, variant: Variant, ids: Ids): string | nul
 
 /** The policy's decision for `caller` on this request with `ids`, independent of the route's rule. */
 function expected(caller: Caller, route: string, variant: Variant, ids: Ids): Decision {
-  const resource = { type: 'matrix', organization_id: organizationOf(route, variant, ids), owner: null }
+  // A user is a platform resource its person owns; a key, one its owner owns (a person's own key).
+  const onUser = / \/admin\/v1\/users\/:user_id/.test(route)
+  const onOwnKey = route.includes(':api_key_id') && ids.api_key_id === caller.own.api_key_id
+  const resource = onUser
+    ? { type: 'user', organization_id: null, owner: ids.user_id }
+    : {
+        type: 'matrix',
+        organization_id: organizationOf(route, variant, ids),
+        owner: onOwnKey ? caller.keyOwner : null,
+      }
   return authorizer.decide({ subject: caller.subject, action: actionOf(route), resource })
 }
 
@@ -165,8 +184,8 @@ async function sweepOfB(caller: Caller, wrong: string[]): Promise<Asked[]> {
   for (const { route, variant } of requests()) {
     const decision = expected(caller, route, variant, b.ids)
     const status = decision.deny_as === 'not_found' ? 404 : 403
-    const foreign = await platform.send(route, variant, b.ids, caller.token)
-    const absent = await platform.send(route, variant, missing, caller.token)
+    const foreign = await platform.send(route, variant, b.ids, caller.headers)
+    const absent = await platform.send(route, variant, missing, caller.headers)
     if (decision.allow) wrong.push(`${route}: the policy allows it in B`)
     if (foreign.status !== status || absent.status !== status)
       wrong.push(`${route}: ${foreign.status} for B, ${absent.status} for nothing, not ${status}`)
@@ -184,8 +203,8 @@ async function sweepOfB(caller: Caller, wrong: string[]): Promise<Asked[]> {
 /** Requests in A naming something of B: answered as if it did not exist, telling nothing of B. */
 async function crossReferences(caller: Caller, wrong: string[]): Promise<void> {
   for (const [route, variantOf] of Object.entries(CROSS_REFERENCES)) {
-    const foreign = await platform.send(route, variantOf(caller.own, b.ids), caller.own, caller.token)
-    const absent = await platform.send(route, variantOf(caller.own, missing), caller.own, caller.token)
+    const foreign = await platform.send(route, variantOf(caller.own, b.ids), caller.own, caller.headers)
+    const absent = await platform.send(route, variantOf(caller.own, missing), caller.own, caller.headers)
     if (foreign.status !== absent.status || comparable(foreign.text) !== comparable(absent.text))
       wrong.push(`${route} naming B's: ${foreign.status} ${foreign.text} / ${absent.status} ${absent.text}`)
     if (told(foreign).length > 0) wrong.push(`${route} naming B's: tells ${told(foreign).join(', ')}`)
@@ -197,7 +216,7 @@ async function sweepOfA(caller: Caller, wrong: string[]): Promise<Asked[]> {
   const asked: Asked[] = []
   for (const { route, variant } of requests()) {
     const decision = expected(caller, route, variant, caller.own)
-    const answer = await platform.send(route, variant, caller.own, caller.token)
+    const answer = await platform.send(route, variant, caller.own, caller.headers)
     const code = answer.body?.code
     if (!decision.allow && (answer.status !== 403 || (answer.body !== null && code !== 'FORBIDDEN')))
       wrong.push(`${route}: refused by the policy, answered ${answer.status} ${answer.text}`)
@@ -243,7 +262,7 @@ describe('the tenant matrix over HTTP', () => {
     for (const { route, variant } of requests(true)) {
       const answers: Answer[] = []
       for (const caller of callers.values())
-        answers.push(await platform.send(route, variant, b.ids, caller.token))
+        answers.push(await platform.send(route, variant, b.ids, caller.headers))
       const seen = new Set(answers.map((answer) => `${answer.status} ${answer.text}`))
       if (seen.size !== 1 || answers[0]?.status !== 200) wrong.push(`${route}: ${[...seen].join(' | ')}`)
       if (answers.some((answer) => told(answer).length > 0)) wrong.push(`${route}: tells something of B`)
@@ -253,10 +272,10 @@ describe('the tenant matrix over HTTP', () => {
     expect(await eventsSince(before)).toEqual([])
   })
 
-  for (const role of ORGANIZATION_ROLES) {
-    it(`${role} of A learns and changes nothing of B, on every route`, async () => {
-      const caller = callers.get(role)
-      if (!caller) throw new Error(`no caller for ${role}`)
+  for (const { name } of CALLERS) {
+    it(`${name} of A learns and changes nothing of B, on every route`, async () => {
+      const caller = callers.get(name)
+      if (!caller) throw new Error(`no caller ${name}`)
       const wrong: string[] = []
       const before = await lastPosition()
       const asked = await sweepOfB(caller, wrong)
@@ -269,9 +288,9 @@ describe('the tenant matrix over HTTP', () => {
       expect(await readOrganization(platform, b.ids)).toBe(snapshotOfB)
     })
 
-    it(`${role} of A gets the policy's answer on every route of A, and nothing of B in it`, async () => {
-      const caller = callers.get(role)
-      if (!caller) throw new Error(`no caller for ${role}`)
+    it(`${name} of A gets the policy's answer on every route of A, and nothing of B in it`, async () => {
+      const caller = callers.get(name)
+      if (!caller) throw new Error(`no caller ${name}`)
       const wrong: string[] = []
       const before = await lastPosition()
       const asked = await sweepOfA(caller, wrong)

@@ -1,5 +1,6 @@
 import type { HTTPMethods, RouteOptions } from 'fastify'
 import { v7 } from 'uuid'
+import type { Subject } from '../../../domain/authorization/subject.ts'
 import { adminRoutes } from '../../../gateways/admin/routes.ts'
 import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
 import { denialBudget } from '../../../gateways/http/denial-budget.ts'
@@ -33,6 +34,17 @@ export interface Answer {
 }
 
 export type TenantPlatform = Awaited<ReturnType<typeof startTenantPlatform>>
+
+/** The headers a caller sends: its bearer token, and for a person its subject (below). */
+export type CallerHeaders = Readonly<Record<string, string>>
+
+const PERSON_HEADER = 'x-test-subject'
+
+/** A person's headers: the admin token to pass authentication, then the person as the subject. */
+export const asPerson = (subject: Subject): CallerHeaders => ({
+  authorization: `Bearer ${TENANT_ADMIN_TOKEN}`,
+  [PERSON_HEADER]: JSON.stringify(subject),
+})
 const ISSUER_HOST = 'issuer.test'
 
 export async function startTenantPlatform(db: Database) {
@@ -44,6 +56,12 @@ export async function startTenantPlatform(db: Database) {
   const routes: RouteOptions[] = []
   app.addHook('onRoute', (route) => {
     routes.push(route)
+  })
+  // A person's subject, named in a test-only header and put on the request after authentication
+  // (as tests/gateways/admin/authz-app.ts does): people's tokens need the browser sign-in flow.
+  app.addHook('preValidation', async (request) => {
+    const given = request.headers[PERSON_HEADER]
+    if (typeof given === 'string' && request.subject) request.subject = JSON.parse(given)
   })
   const unbounded = { perWindow: Number.MAX_SAFE_INTEGER, windowMs: 60_000, maxActors: 100 }
   const issuer = `http://${ISSUER_HOST}/oauth2`
@@ -88,8 +106,8 @@ export async function startTenantPlatform(db: Database) {
     return body.access_token
   }
 
-  /** `route` (`METHOD /path/:param`) sent with `ids` in its path, query and body, as `token`. */
-  async function send(route: string, variant: Variant, ids: Ids, token: string): Promise<Answer> {
+  /** `route` (`METHOD /path/:param`) sent with `ids` in its path, query and body, as `caller`. */
+  async function send(route: string, variant: Variant, ids: Ids, caller: CallerHeaders): Promise<Answer> {
     const [method = '', pattern = ''] = route.split(' ')
     const values: Record<string, string> = { ...ids, name: MODEL }
     const path = pattern.replace(/:([a-z_]+)/g, (_, name: string) => values[name] ?? `unknown-${name}`)
@@ -98,7 +116,7 @@ export async function startTenantPlatform(db: Database) {
     const response = await app.inject({
       method: method as HTTPMethods,
       url: `${path}${query}`,
-      headers: { authorization: `Bearer ${token}` },
+      headers: { ...caller },
       ...(payload ? { payload } : {}),
     })
     const json: unknown = response.body === '' ? null : JSON.parse(response.body)

@@ -1,11 +1,12 @@
 import type { Subject } from '../../../domain/authorization/subject.ts'
 import type { OrganizationRole } from '../../../domain/users/user.ts'
 import type { Ids } from './tenant-fixtures.ts'
-import type { TenantPlatform } from './tenant-platform.ts'
+import { asPerson, type CallerHeaders, type TenantPlatform } from './tenant-platform.ts'
 
 // The organizations of the tenant matrix, made by the platform admin: each with a member, a key,
-// a budget and a service account; and per role a signed-in service account of A with resources
-// of its own to act on (so one role's revocations never meet another's requests).
+// a budget and a service account; and per role two callers of A, a signed-in service account and
+// a person, each with resources of its own to act on (so one caller's revocations never meet
+// another's requests).
 
 export interface Organization {
   ids: Ids
@@ -60,10 +61,12 @@ export async function organizationWithResources(
 }
 
 export interface Caller {
-  token: string
+  headers: CallerHeaders
   subject: Subject
   /** What it acts on in its own organization: its own key, budget and service account. */
   own: Ids
+  /** The owner of its own key: a person itself (its own user is own.user_id); null for a machine. */
+  keyOwner: string | null
 }
 
 /** A service account of `organization` holding `role`, signed in with client_credentials. */
@@ -72,14 +75,58 @@ export async function callerOf(
   organization: Ids,
   role: OrganizationRole,
 ): Promise<Caller> {
-  const { asAdmin } = platform
   const { organization_id } = organization
-  const account = await asAdmin('POST', '/admin/v1/service-accounts', {
+  const account = await platform.asAdmin('POST', '/admin/v1/service-accounts', {
     organization_id,
     name: `caller ${role}`,
     roles: [role],
   })
-  const key = await asAdmin('POST', '/admin/v1/api-keys', { organization_id, name: `target ${role}` })
+  const subject: Subject = {
+    actor: `service-account:${account.id}`,
+    kind: 'service_account',
+    platform_admin: false,
+    memberships: { [organization_id]: [role] },
+  }
+  const token = await platform.token(account.client_id, account.client_secret)
+  const own = await targetsOf(platform, organization, `machine ${role}`, null)
+  return { headers: { authorization: `Bearer ${token}` }, subject, own, keyOwner: null }
+}
+
+/**
+ * A person who is a member of `organization` holding `role`: its own user is own.user_id and its
+ * own key is one it owns, so self-service and a member's own keys are in the sweep too.
+ */
+export async function personOf(
+  platform: TenantPlatform,
+  organization: Ids,
+  role: OrganizationRole,
+): Promise<Caller> {
+  const { organization_id } = organization
+  const user = await platform.asAdmin('POST', '/admin/v1/users', {
+    email: `${role}@person.tenant.test`,
+    display_name: `Person ${role}`,
+  })
+  const membership = `/admin/v1/organizations/${organization_id}/members/${user.id}`
+  await platform.asAdmin('PUT', membership, { roles: [role] })
+  const subject: Subject = {
+    actor: `user:${user.id}`,
+    kind: 'user',
+    platform_admin: false,
+    memberships: { [organization_id]: [role] },
+  }
+  const own = await targetsOf(platform, { ...organization, user_id: user.id }, `person ${role}`, user.id)
+  return { headers: asPerson(subject), subject, own, keyOwner: user.id }
+}
+
+/** A key (owned by `owner`), a budget of that key and a service account, for one caller to act on. */
+async function targetsOf(platform: TenantPlatform, organization: Ids, label: string, owner: string | null) {
+  const { asAdmin } = platform
+  const { organization_id } = organization
+  const key = await asAdmin('POST', '/admin/v1/api-keys', {
+    organization_id,
+    name: `target ${label}`,
+    ...(owner ? { owner_user_id: owner } : {}),
+  })
   // One budget per organization and period: each caller's is its key's.
   const budget = await asAdmin('POST', '/admin/v1/budgets', {
     organization_id,
@@ -90,17 +137,10 @@ export async function callerOf(
   })
   const target = await asAdmin('POST', '/admin/v1/service-accounts', {
     organization_id,
-    name: `target ${role}`,
+    name: `target ${label}`,
     roles: ['member'],
   })
-  const subject: Subject = {
-    actor: `service-account:${account.id}`,
-    kind: 'service_account',
-    platform_admin: false,
-    memberships: { [organization_id]: [role] },
-  }
-  const own = { ...organization, api_key_id: key.id, budget_id: budget.id, service_account_id: target.id }
-  return { token: await platform.token(account.client_id, account.client_secret), subject, own }
+  return { ...organization, api_key_id: key.id, budget_id: budget.id, service_account_id: target.id }
 }
 
 /** What the platform admin reads of an organization: the same before and after every sweep. */
