@@ -1,90 +1,34 @@
-import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../infra/config/config.ts'
 import { newKeyringText } from '../../infra/crypto/keyring.ts'
-import { CLI, eventually, freePort, type Proc, startAiaas, waitForHttp } from '../support/processes.ts'
+import { call, clientCredentials } from '../support/json-http.ts'
+import { eventually } from '../support/processes.ts'
+import { type SeparatePlatform, startSeparatePlatform } from '../support/separate-platform.ts'
 
 // A machine signs in as production runs it: `aiaas identity` (with AIAAS_KEK: its issuer),
 // `aiaas projector` and `aiaas analytics` as separate processes on real PostgreSQL. The service
 // account gets a token with client_credentials, creates a key and a budget in its organization,
 // reads its analytics, and is refused (404) on another organization's.
 describe('a service account’s token across separate processes', () => {
-  const config = loadConfig()
-  const suffix = randomBytes(4).toString('hex')
-  const database = `aiaas_e2e_sa_${suffix}`
-  const databaseUrl = Object.assign(new URL(config.AIAAS_DATABASE_URL), {
-    pathname: `/${database}`,
-  }).toString()
-  const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`
-  const procs: Proc[] = []
+  let platform: SeparatePlatform
+  let adminToken = ''
   let identity = ''
   let analytics = ''
 
-  const sql = async (text: string) => {
-    const client = new pg.Client({ connectionString: config.AIAAS_DATABASE_URL })
-    await client.connect()
-    try {
-      await client.query(text)
-    } finally {
-      await client.end()
-    }
-  }
-
   beforeAll(async () => {
-    await sql(`CREATE DATABASE ${database}`)
-    const [identityPort, analyticsPort, metrics] = await Promise.all([1, 2, 3].map(() => freePort()))
-    const env = {
-      AIAAS_DATABASE_URL: databaseUrl,
-      AIAAS_ADMIN_TOKEN: adminToken,
-      AIAAS_KEK: newKeyringText('e2e'),
-      AIAAS_DATA_DIR: join(tmpdir(), `aiaas-e2e-sa-${suffix}`),
-      AIAAS_IDENTITY_PORT: String(identityPort),
-      AIAAS_ANALYTICS_PORT: String(analyticsPort),
-    }
-    const migrated = spawnSync(process.execPath, [CLI, 'migrate'], {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
+    platform = await startSeparatePlatform({
+      name: 'sa',
+      commands: ['identity', 'analytics', 'projector'],
+      env: { AIAAS_KEK: newKeyringText('e2e') },
     })
-    expect(migrated.status, migrated.stderr).toBe(0)
-    const start = (command: string, extra: Record<string, string> = {}) => {
-      const proc = startAiaas(command, { ...env, ...extra })
-      procs.push(proc)
-      return proc
-    }
-    identity = `http://127.0.0.1:${identityPort}`
-    analytics = `http://127.0.0.1:${analyticsPort}`
-    await Promise.all([
-      waitForHttp(`${identity}/admin/v1/status/healthz`, start('identity')),
-      waitForHttp(`${analytics}/analytics/v1/status/healthz`, start('analytics')),
-      waitForHttp(
-        `http://127.0.0.1:${metrics}/metrics`,
-        start('projector', { AIAAS_METRICS_PORT: String(metrics) }),
-      ),
-    ])
+    adminToken = platform.adminToken
+    identity = platform.url('identity')
+    analytics = platform.url('analytics')
   })
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop()))
-    await sql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    await rm(join(tmpdir(), `aiaas-e2e-sa-${suffix}`), { recursive: true, force: true })
+    await platform?.stop()
   })
-
-  const call = async (base: string, token: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return { status: response.status, body: (await response.json()) as Record<string, string> }
-  }
 
   it('creates a key and a budget in its organization, reads its analytics, and gets 404 on another', async () => {
     const acme = (await call(identity, adminToken, 'POST', '/admin/v1/organizations', { name: 'Acme' })).body
@@ -104,16 +48,14 @@ describe('a service account’s token across separate processes', () => {
       () => call(identity, adminToken, 'GET', path),
       (read) => read.status === 200,
     )
-    const basic = Buffer.from(`${account.body.client_id}:${account.body.client_secret}`).toString('base64')
-    const tokenResponse = await fetch(`${identity}/oauth2/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials',
-    })
-    const token = (await tokenResponse.json()) as { access_token: string }
-    expect(tokenResponse.status, JSON.stringify(token)).toBe(200)
+    const token = await clientCredentials(
+      identity,
+      String(account.body.client_id),
+      String(account.body.client_secret),
+    )
+    expect(token.status, JSON.stringify(token.body)).toBe(200)
     const as = (base: string, method: string, path: string, body?: unknown) =>
-      call(base, token.access_token, method, path, body)
+      call(base, String(token.body.access_token), method, path, body)
 
     const key = await as(identity, 'POST', '/admin/v1/api-keys', { organization_id: acme, name: 'deploy' })
     expect(key.status, JSON.stringify(key.body)).toBe(201)
@@ -136,7 +78,7 @@ describe('a service account’s token across separate processes', () => {
       (await as(analytics, 'GET', `/analytics/v1/usage?organization_id=${globex}&${range}`)).status,
     ).toBe(404)
 
-    const actors = new pg.Client({ connectionString: databaseUrl })
+    const actors = new pg.Client({ connectionString: platform.databaseUrl })
     await actors.connect()
     try {
       const { rows } = await actors.query(

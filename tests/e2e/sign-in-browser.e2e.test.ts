@@ -1,18 +1,13 @@
-import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import pg from 'pg'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../infra/config/config.ts'
 import { newKeyringText } from '../../infra/crypto/keyring.ts'
 import { TOTP_PERIOD_SECONDS, totpCode, totpStep } from '../../infra/crypto/totp.ts'
 import { authorizeUrl, exchange, pkce, tokenRequest } from '../gateways/oauth2/sign-in-client.ts'
 import { launchBrowser, screenshot } from '../support/browser.ts'
-import { CLI, freePort, type Proc, startAiaas, waitForHttp } from '../support/processes.ts'
+import { call as callAt } from '../support/json-http.ts'
+import { freePort } from '../support/processes.ts'
+import { type SeparatePlatform, startSeparatePlatform } from '../support/separate-platform.ts'
 
 // A person signs in as production runs it (`aiaas identity` with its issuer and `aiaas projector`
 // on real PostgreSQL and Redis), in headless Chromium: invited, sets a password on the invitation
@@ -21,59 +16,23 @@ import { CLI, freePort, type Proc, startAiaas, waitForHttp } from '../support/pr
 // admin API with the token it got. A replayed TOTP code and a replayed authorization code are
 // refused, and the replay revokes what the first redemption issued.
 describe('a person signs in with a browser', () => {
-  const config = loadConfig()
-  const suffix = randomBytes(4).toString('hex')
-  const database = `aiaas_e2e_people_${suffix}`
-  const databaseUrl = Object.assign(new URL(config.AIAAS_DATABASE_URL), {
-    pathname: `/${database}`,
-  }).toString()
-  const dataDir = join(tmpdir(), `aiaas-e2e-people-${suffix}`)
-  const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`
-  const procs: Proc[] = []
+  let platform: SeparatePlatform
+  let adminToken = ''
   let identity = ''
   let browser: Browser
   let callback: Server
   let redirectUri = ''
   let onCallback: (url: URL) => void = () => {}
 
-  const sql = async (text: string) => {
-    const client = new pg.Client({ connectionString: config.AIAAS_DATABASE_URL })
-    await client.connect()
-    try {
-      await client.query(text)
-    } finally {
-      await client.end()
-    }
-  }
-
   beforeAll(async () => {
-    await sql(`CREATE DATABASE ${database}`)
-    const [identityPort, metrics, callbackPort] = await Promise.all([1, 2, 3].map(() => freePort()))
-    const env = {
-      AIAAS_DATABASE_URL: databaseUrl,
-      AIAAS_ADMIN_TOKEN: adminToken,
-      AIAAS_KEK: newKeyringText('e2e'),
-      AIAAS_DATA_DIR: dataDir,
-      AIAAS_IDENTITY_PORT: String(identityPort),
-    }
-    const migrated = spawnSync(process.execPath, [CLI, 'migrate'], {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
+    platform = await startSeparatePlatform({
+      name: 'people',
+      commands: ['identity', 'projector'],
+      env: { AIAAS_KEK: newKeyringText('e2e') },
     })
-    expect(migrated.status, migrated.stderr).toBe(0)
-    const start = (command: string, extra: Record<string, string> = {}) => {
-      const proc = startAiaas(command, { ...env, ...extra })
-      procs.push(proc)
-      return proc
-    }
-    identity = `http://127.0.0.1:${identityPort}`
-    await Promise.all([
-      waitForHttp(`${identity}/admin/v1/status/healthz`, start('identity')),
-      waitForHttp(
-        `http://127.0.0.1:${metrics}/metrics`,
-        start('projector', { AIAAS_METRICS_PORT: String(metrics) }),
-      ),
-    ])
+    adminToken = platform.adminToken
+    identity = platform.url('identity')
+    const callbackPort = await freePort()
     // The client's loopback redirect (RFC 8252 §7.3): any port on 127.0.0.1, path /callback.
     callback = createServer((request, response) => {
       onCallback(new URL(request.url ?? '/', `http://127.0.0.1:${callbackPort}`))
@@ -87,22 +46,11 @@ describe('a person signs in with a browser', () => {
   afterAll(async () => {
     await browser?.close()
     await new Promise((resolve) => callback?.close(resolve))
-    await Promise.all(procs.map((p) => p.stop()))
-    await sql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    await rm(dataDir, { recursive: true, force: true })
+    await platform?.stop()
   })
 
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${identity}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return { status: response.status, body: (await response.json()) as Record<string, string> }
-  }
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    callAt(identity, token, method, path, body)
   const asAdmin = (method: string, path: string, body?: unknown) =>
     call(adminToken, method, `/admin/v1${path}`, body)
 

@@ -1,99 +1,44 @@
-import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import OpenAI from 'openai'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../infra/config/config.ts'
 import { deleteTopics, readTopic } from '../support/kafka.ts'
-import { CLI, freePort, type Proc, startAiaas, waitForHttp } from '../support/processes.ts'
 import { deleteUsageQueues } from '../support/rabbitmq.ts'
+import { type SeparatePlatform, startSeparatePlatform } from '../support/separate-platform.ts'
 import { createOrgAndKey, type Endpoints, usageOf } from '../support/walkthrough.ts'
 
 // Every process started separately, as in production, against the real PostgreSQL, Redis and
 // RabbitMQ that `make services` runs; the client is the official openai SDK.
 describe('walking skeleton, separate processes on real services', () => {
-  const config = loadConfig()
   const suffix = randomBytes(4).toString('hex')
-  const database = `aiaas_e2e_${suffix}`
-  const databaseUrl = Object.assign(new URL(config.AIAAS_DATABASE_URL), {
-    pathname: `/${database}`,
-  }).toString()
   const auditTopic = `aiaas.audit.e2e.${suffix}`
   const usageQueue = `aiaas.usage.e2e.${suffix}`
-  const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`
-  const procs: Proc[] = []
+  let platform: SeparatePlatform
+  let adminToken = ''
   let e: Endpoints
   let routerUrl: string
 
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: config.AIAAS_DATABASE_URL })
-    await client.connect()
-    try {
-      await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
-
   beforeAll(async () => {
-    await admin(`CREATE DATABASE ${database}`)
-    const [router, identity, analytics, mock, m1, m2, m3] = await Promise.all(
-      [1, 2, 3, 4, 5, 6, 7].map(() => freePort()),
-    )
-    const env = {
-      AIAAS_DATABASE_URL: databaseUrl,
-      AIAAS_ADMIN_TOKEN: adminToken,
-      AIAAS_USAGE_QUEUE: usageQueue,
-      AIAAS_AUDIT_TOPIC: auditTopic,
-      AIAAS_DATA_DIR: join(tmpdir(), `aiaas-e2e-${suffix}`),
-      PORT: String(router),
-      AIAAS_IDENTITY_PORT: String(identity),
-      AIAAS_ANALYTICS_PORT: String(analytics),
-      AIAAS_MOCK_MODEL_PORT: String(mock),
-    }
-    const migrated = spawnSync(process.execPath, [CLI, 'migrate'], {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
+    platform = await startSeparatePlatform({
+      name: 'services',
+      commands: ['projector', 'ingest', 'audit-forwarder', 'mock-model', 'identity', 'router', 'analytics'],
+      env: { AIAAS_USAGE_QUEUE: usageQueue, AIAAS_AUDIT_TOPIC: auditTopic },
     })
-    expect(migrated.status, migrated.stderr).toBe(0)
-    expect(migrated.stdout).toContain('applied')
-
-    const start = (command: string, extra: Record<string, string> = {}) => {
-      const proc = startAiaas(command, { ...env, ...extra })
-      procs.push(proc)
-      return proc
-    }
-    const projector = start('projector', { AIAAS_METRICS_PORT: String(m1) })
-    const ingest = start('ingest', { AIAAS_METRICS_PORT: String(m2) })
-    const forwarder = start('audit-forwarder', { AIAAS_METRICS_PORT: String(m3) })
-    routerUrl = `http://127.0.0.1:${router}`
+    expect(platform.migrated).toContain('applied')
+    adminToken = platform.adminToken
+    routerUrl = platform.url('router')
     e = {
-      admin: `http://127.0.0.1:${identity}`,
+      admin: platform.url('identity'),
       router: routerUrl,
-      analytics: `http://127.0.0.1:${analytics}`,
+      analytics: platform.url('analytics'),
       adminToken,
     }
-    await Promise.all([
-      waitForHttp(`http://127.0.0.1:${mock}/metrics`, start('mock-model')),
-      waitForHttp(`${e.admin}/admin/v1/status/healthz`, start('identity')),
-      waitForHttp(`${routerUrl}/v1/status/healthz`, start('router')),
-      waitForHttp(`${e.analytics}/analytics/v1/status/healthz`, start('analytics')),
-      waitForHttp(`http://127.0.0.1:${m1}/metrics`, projector),
-      waitForHttp(`http://127.0.0.1:${m2}/metrics`, ingest),
-      waitForHttp(`http://127.0.0.1:${m3}/metrics`, forwarder),
-    ])
   })
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop()))
+    await platform?.stop()
     // Left behind, the queues and topic of every run would pile up on the shared broker.
     await deleteUsageQueues(usageQueue)
     await deleteTopics([auditTopic])
-    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    await rm(join(tmpdir(), `aiaas-e2e-${suffix}`), { recursive: true, force: true })
   })
 
   it('is ready: the router reaches PostgreSQL and Redis', async () => {
