@@ -3,12 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { isAppError } from '../../../domain/errors.ts'
 import { normalizeError } from '../../http/errors/normalize.ts'
-import type { InteractionDeps } from './deps.ts'
+import { type InteractionDeps, signInContext } from './deps.ts'
 import { sendPage } from './html.ts'
-import { openInteraction, PageError } from './interaction.ts'
+import { type OpenInteraction, openInteraction, PageError } from './interaction.ts'
 import { message } from './pages.ts'
 import { type SignInState, signIns } from './sign-in-state.ts'
-import { approve, deny, postEnrol, postLogin, postSecondFactor, showStep } from './steps.ts'
+import { approve, type CodePost, deny, postEnrol, postLogin, postSecondFactor, showStep } from './steps.ts'
 
 // The sign-in pages, under the issuer's prefix (/oauth2/interaction/:uid/…): fastify routes,
 // more specific than the issuer's catch-all (../routes.ts), that read and end the interaction
@@ -75,33 +75,32 @@ export const interactionRoutes: FastifyPluginAsync<InteractionDeps> = async (pla
     async (request, reply) => {
       const current = await open(request, reply, request.params.uid)
       if (current.interaction.prompt.name !== 'login') return reply.redirect(current.path(), 303)
-      if (throttled(deps, request, reply))
-        return current.page('Sign in', message(throttledText(reply)), { status: 429 })
+      if (throttled(deps, request, reply)) return throttledPage(current, reply)
       return postLogin(deps, request, reply, current, request.body)
     },
   )
-  app.post(
-    '/interaction/:uid/second-factor',
-    { schema: { ...hidden, params, body: codeBody } },
-    async (request, reply) => {
-      const current = await open(request, reply, request.params.uid)
-      const state = await atStage(request.params.uid, 'second_factor')
-      if (!state) return reply.redirect(current.path(), 303)
-      if (throttled(deps, request, reply))
-        return current.page('Sign in', message(throttledText(reply)), { status: 429 })
-      return postSecondFactor(deps, request, reply, current, state.user_id, request.body.code)
-    },
-  )
-  app.post(
-    '/interaction/:uid/enrol',
-    { schema: { ...hidden, params, body: codeBody } },
-    async (request, reply) => {
-      const current = await open(request, reply, request.params.uid)
-      const state = await atStage(request.params.uid, 'enrol')
-      if (!state) return reply.redirect(current.path(), 303)
-      return postEnrol(deps, request, reply, current, state.user_id, request.body.code)
-    },
-  )
+  /** A code form at its stage: the step, for the sign-in's user; or back to where it stands. */
+  const codeForm = (
+    step: string,
+    stage: SignInState['stage'],
+    post: (deps: InteractionDeps, post: CodePost) => Promise<unknown>,
+    throttle: boolean,
+  ) =>
+    app.post(
+      `/interaction/:uid/${step}`,
+      { schema: { ...hidden, params, body: codeBody } },
+      async (request, reply) => {
+        const current = await open(request, reply, request.params.uid)
+        const state = await atStage(request.params.uid, stage)
+        if (!state) return reply.redirect(current.path(), 303)
+        if (throttle && throttled(deps, request, reply)) return throttledPage(current, reply)
+        const { user_id } = state
+        const context = signInContext(request, `user:${user_id}`)
+        return post(deps, { open: current, reply, user_id, code: request.body.code, context })
+      },
+    )
+  codeForm('second-factor', 'second_factor', postSecondFactor, true)
+  codeForm('enrol', 'enrol', postEnrol, false)
   app.post('/interaction/:uid/continue', { schema: { ...hidden, params } }, async (request, reply) => {
     const current = await open(request, reply, request.params.uid)
     const state = await atStage(request.params.uid, 'enrolled')
@@ -126,5 +125,11 @@ function throttled(deps: InteractionDeps, request: FastifyRequest, reply: Fastif
   return true
 }
 
-const throttledText = (reply: FastifyReply) =>
-  `Too many sign-in attempts from your address; retry in ${String(reply.getHeader('retry-after'))} s.`
+const throttledPage = (current: OpenInteraction, reply: FastifyReply) =>
+  current.page(
+    'Sign in',
+    message(
+      `Too many sign-in attempts from your address; retry in ${String(reply.getHeader('retry-after'))} s.`,
+    ),
+    { status: 429 },
+  )

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { CommandContext } from '../../../commands/handle-command.ts'
 import { consents, grantAsked, missingOf, scopesAsked } from './consent.ts'
 import { ANONYMOUS, type InteractionDeps, signInContext } from './deps.ts'
 import { html } from './html.ts'
@@ -94,30 +95,26 @@ export async function postLogin(
   return reply.redirect(open.path(), 303)
 }
 
+/** A code posted at the sign-in's stage, in the name of the user the sign-in stands for. */
+export interface CodePost {
+  open: OpenInteraction
+  reply: FastifyReply
+  user_id: string
+  code: string
+  context: CommandContext
+}
+
 export async function postSecondFactor(
   deps: InteractionDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  open: OpenInteraction,
-  user_id: string,
-  code: string,
+  { open, reply, user_id, code, context }: CodePost,
 ) {
-  const context = signInContext(request, `user:${user_id}`)
   const refusal = await checkSecondFactor(deps, { user_id, code }, context)
   if (!refusal) return open.signedIn(user_id, ['pwd', 'otp'])
   const body = secondFactorForm(open.path('second-factor'), refusal.message)
   return open.page(TITLE.second, body, refusedWith(reply, refusal))
 }
 
-export async function postEnrol(
-  deps: InteractionDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  open: OpenInteraction,
-  user_id: string,
-  code: string,
-) {
-  const context = signInContext(request, `user:${user_id}`)
+export async function postEnrol(deps: InteractionDeps, { open, reply, user_id, code, context }: CodePost) {
   const confirmed = await confirmEnrolment(deps, { user_id, code }, context)
   if ('message' in confirmed) {
     const shown = await enrolment(deps, user_id, context)
