@@ -56,6 +56,21 @@ export async function startAuthzApp(
     app,
     store,
     routes,
+    /** One admin API request by inject, under /admin/v1; the body parsed, null when empty. */
+    async call(
+      method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+      url: string,
+      headers: object,
+      payload?: object,
+    ) {
+      const response = await app.inject({
+        method,
+        url: `/admin/v1${url}`,
+        headers: { ...headers },
+        ...(payload ? { payload } : {}),
+      })
+      return { status: response.statusCode, body: response.body === '' ? null : response.json() }
+    },
     async close() {
       await app.close()
       await projector.stop()

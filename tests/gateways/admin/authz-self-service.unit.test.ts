@@ -23,20 +23,7 @@ const person = (id: string): Subject => ({
   memberships: { [ids.org]: ['member'] },
 })
 
-async function call(
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-  url: string,
-  headers: object,
-  payload?: object,
-) {
-  const response = await admin.app.inject({
-    method,
-    url: `/admin/v1${url}`,
-    headers: { ...headers },
-    ...(payload ? { payload } : {}),
-  })
-  return { status: response.statusCode, body: response.body === '' ? null : response.json() }
-}
+const call: App['call'] = (...request) => admin.call(...request)
 
 async function created(url: string, payload: object): Promise<string> {
   const response = await call('POST', url, auth, payload)

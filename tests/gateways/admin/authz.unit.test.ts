@@ -24,20 +24,7 @@ const subject = (roles: OrganizationRole[], org = ids.orgA): Subject => ({
   memberships: { [org]: roles },
 })
 
-async function call(
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
-  url: string,
-  headers: object,
-  payload?: object,
-) {
-  const response = await admin.app.inject({
-    method,
-    url: `/admin/v1${url}`,
-    headers: { ...headers },
-    ...(payload ? { payload } : {}),
-  })
-  return { status: response.statusCode, body: response.body === '' ? null : response.json() }
-}
+const call: App['call'] = (...request) => admin.call(...request)
 
 async function setUp(): Promise<void> {
   for (const org of ['orgA', 'orgB'] as const) {
