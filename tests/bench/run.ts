@@ -5,6 +5,7 @@ import { eventStoreBench } from './event-store.bench.ts'
 import { type Measurement, machine } from './measure.ts'
 import { propagationBench } from './propagation.bench.ts'
 import { routerBench } from './router.bench.ts'
+import { spoolBench } from './spool.bench.ts'
 
 // `make bench`: runs every registered benchmark against the real services (or those named on the
 // command line: `node tests/bench/run.ts event-store`), then prints one JSON document and a table.
@@ -23,6 +24,7 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'admin', run: () => adminBench(config) },
   { name: 'propagation', run: () => propagationBench(config) },
   { name: 'authz', run: () => authzBench() },
+  { name: 'spool', run: () => spoolBench(config) },
 ]
 
 async function main(): Promise<void> {
