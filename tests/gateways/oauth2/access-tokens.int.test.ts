@@ -1,5 +1,5 @@
 import { generateKeyPair, importJWK, SignJWT } from 'jose'
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
 import { createMetrics } from '../../../gateways/http/metrics.ts'
 import { createServer } from '../../../gateways/http/server.ts'
@@ -7,39 +7,20 @@ import { ADMIN_API_AUDIENCE } from '../../../gateways/oauth2/issuer.ts'
 import { remoteAccessTokenVerifier } from '../../../gateways/oauth2/remote-verifier.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { loadSigningKeys } from '../../../infra/oidc/signing-keys.ts'
-import type { TestDatabase } from '../../infra/contracts/test-database.ts'
-import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 import { freePort } from '../../support/ports.ts'
 import {
   call,
   clientCredentials,
   PLATFORM_ADMIN_TOKEN,
   PLATFORM_ISSUER,
-  startTokenPlatform,
+  tokenPlatformEachTest,
 } from './platform.ts'
 
 // A service account signs in with client_credentials over HTTP and uses its access token on the
 // admin and analytics APIs: it acts as itself (every event's actor), with its roles, in its one
 // organization; a token that fails any check is a 401. On real PostgreSQL.
-const makeDb = makePostgres('access_tokens')
-let handle: TestDatabase
-let platform: Awaited<ReturnType<typeof startTokenPlatform>>
-beforeEach(async () => {
-  handle = await makeDb()
-  platform = await startTokenPlatform(handle.db)
-})
-afterEach(async () => {
-  await handle?.dispose()
-})
-
-const asAdmin = (method: string, path: string, body?: unknown) =>
-  call(platform.base, PLATFORM_ADMIN_TOKEN, method, `/admin/v1${path}`, body)
-
-async function organization(name: string): Promise<string> {
-  const made = await asAdmin('POST', '/organizations', { name })
-  expect(made.status).toBe(201)
-  return String(made.body.id)
-}
+const world = tokenPlatformEachTest('access_tokens')
+const { asAdmin, organization } = world
 
 /** A service account with these roles, once the issuer can see it, and a token for it. */
 async function signedIn(organization_id: string, roles: string[]) {
@@ -49,14 +30,14 @@ async function signedIn(organization_id: string, roles: string[]) {
   await vi.waitFor(async () => expect((await asAdmin('GET', `/service-accounts/${id}`)).status).toBe(200), {
     timeout: 20_000,
   })
-  const token = await clientCredentials(platform.base, String(client_id), String(client_secret))
+  const token = await clientCredentials(world.platform.base, String(client_id), String(client_secret))
   expect(token.status, JSON.stringify(token.body)).toBe(200)
   const accessToken = String(token.body.access_token)
   return {
     id: String(id),
     accessToken,
     as: (method: string, path: string, body?: unknown) =>
-      call(platform.base, accessToken, method, path, body),
+      call(world.platform.base, accessToken, method, path, body),
   }
 }
 
@@ -68,7 +49,7 @@ describe('a service account’s access token on the admin API', () => {
 
     const issued = await admin.as('POST', '/admin/v1/api-keys', { organization_id: acme, name: 'ci' })
     expect(issued.status, JSON.stringify(issued.body)).toBe(201)
-    const { rows } = await handle.db.query<{ actor: string }>(
+    const { rows } = await world.handle.db.query<{ actor: string }>(
       `SELECT metadata->>'actor' AS actor FROM events WHERE type = 'ApiKeyIssued'`,
     )
     expect(rows).toEqual([{ actor: `service-account:${admin.id}` }])
@@ -116,11 +97,16 @@ describe('a service account’s access token on the admin API', () => {
     const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
     const verifyAccessToken = remoteAccessTokenVerifier(
       config,
-      handle.db,
-      new URL(`${platform.base}/oauth2/jwks`),
+      world.handle.db,
+      new URL(`${world.platform.base}/oauth2/jwks`),
     )
     const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-remote-test') })
-    const deps = { db: handle.db, adminToken: PLATFORM_ADMIN_TOKEN, now: () => new Date(), readiness: [] }
+    const deps = {
+      db: world.handle.db,
+      adminToken: PLATFORM_ADMIN_TOKEN,
+      now: () => new Date(),
+      readiness: [],
+    }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
     const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
     onTestFinished(() => app.close())
@@ -142,9 +128,14 @@ describe('a service account’s access token on the admin API', () => {
     const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
     // Nothing listens there: the identity process is down.
     const jwks = new URL(`http://127.0.0.1:${await freePort()}/oauth2/jwks`)
-    const verifyAccessToken = remoteAccessTokenVerifier(config, handle.db, jwks)
+    const verifyAccessToken = remoteAccessTokenVerifier(config, world.handle.db, jwks)
     const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-no-issuer-test') })
-    const deps = { db: handle.db, adminToken: PLATFORM_ADMIN_TOKEN, now: () => new Date(), readiness: [] }
+    const deps = {
+      db: world.handle.db,
+      adminToken: PLATFORM_ADMIN_TOKEN,
+      now: () => new Date(),
+      readiness: [],
+    }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
     const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
     onTestFinished(() => app.close())
@@ -158,7 +149,7 @@ describe('a service account’s access token on the admin API', () => {
   it('answers 401 to a token signed by another key, expired, or for another audience', async () => {
     const acme = await organization('Acme')
     const admin = await signedIn(acme, ['org_admin'])
-    const [stored] = await loadSigningKeys(handle.db, platform.secrets)
+    const [stored] = await loadSigningKeys(world.handle.db, world.platform.secrets)
     if (!stored) throw new Error('no signing key')
     const ours = await importJWK(stored, 'ES256')
     const theirs = (await generateKeyPair('ES256')).privateKey
@@ -173,15 +164,15 @@ describe('a service account’s access token on the admin API', () => {
         .sign(key)
     const path = `/admin/v1/api-keys?organization_id=${acme}`
     // The control: our key, our audience, not expired, passes; each refusal changes one thing.
-    expect((await call(platform.base, await sign(ours, ADMIN_API_AUDIENCE, '5m'), 'GET', path)).status).toBe(
-      200,
-    )
+    expect(
+      (await call(world.platform.base, await sign(ours, ADMIN_API_AUDIENCE, '5m'), 'GET', path)).status,
+    ).toBe(200)
     for (const token of [
       await sign(theirs, ADMIN_API_AUDIENCE, '5m'),
       await sign(ours, ADMIN_API_AUDIENCE, Math.floor(Date.now() / 1000) - 60),
       await sign(ours, 'urn:elsewhere', '5m'),
     ]) {
-      const refused = await call(platform.base, token, 'GET', path)
+      const refused = await call(world.platform.base, token, 'GET', path)
       expect(refused.status).toBe(401)
       expect(refused.body.code).toBe('UNAUTHENTICATED')
     }

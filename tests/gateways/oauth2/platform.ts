@@ -1,5 +1,5 @@
 import { v7 } from 'uuid'
-import { onTestFinished } from 'vitest'
+import { afterEach, beforeEach, expect, onTestFinished } from 'vitest'
 import { adminRoutes } from '../../../gateways/admin/routes.ts'
 import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
 import { createMetrics } from '../../../gateways/http/metrics.ts'
@@ -13,6 +13,9 @@ import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import { memoryStore } from '../../../infra/oidc/memory-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
+import type { TestDatabase } from '../../infra/contracts/test-database.ts'
+import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import { call } from '../../support/json-http.ts'
 
 // The issuer, the admin API and the analytics API on one server, wired as `aiaas dev` wires them
 // (both APIs take the issuer's access tokens), on a database the test chose, over real HTTP.
@@ -53,3 +56,48 @@ export async function startTokenPlatform(db: Database) {
 }
 
 export { call, clientCredentials, type Json } from '../../support/json-http.ts'
+
+export type TokenPlatform = Awaited<ReturnType<typeof startTokenPlatform>>
+
+/**
+ * Every test of the file on its own schema of real PostgreSQL with the token platform on it:
+ * `handle` and `platform` are the current test's, read inside the test.
+ */
+export function tokenPlatformEachTest(schema: string) {
+  const makeDb = makePostgres(schema)
+  const current: { handle?: TestDatabase; platform?: TokenPlatform } = {}
+  beforeEach(async () => {
+    current.handle = await makeDb()
+    current.platform = await startTokenPlatform(current.handle.db)
+  })
+  afterEach(async () => {
+    await current.handle?.dispose()
+  })
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the token platform starts in beforeEach: read it inside a test')
+    return value
+  }
+  const asAdmin = (method: string, path: string, body?: unknown) =>
+    call(started(current.platform).base, PLATFORM_ADMIN_TOKEN, method, `/admin/v1${path}`, body)
+  return {
+    get handle() {
+      return started(current.handle)
+    },
+    get platform() {
+      return started(current.platform)
+    },
+    asAdmin,
+    /** A new organization, requiring a second factor when asked. */
+    async organization(name: string, mfa_required = false): Promise<string> {
+      const made = await asAdmin('POST', '/organizations', { name })
+      expect(made.status).toBe(201)
+      const id = String(made.body.id)
+      if (mfa_required) {
+        expect((await asAdmin('PATCH', `/organizations/${id}`, { settings: { mfa_required } })).status).toBe(
+          200,
+        )
+      }
+      return id
+    },
+  }
+}

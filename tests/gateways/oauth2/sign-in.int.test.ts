@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
 import { createMetrics } from '../../../gateways/http/metrics.ts'
 import { createServer } from '../../../gateways/http/server.ts'
@@ -6,39 +6,17 @@ import { SIGN_IN_ATTEMPTS_PER_MINUTE } from '../../../gateways/oauth2/interactio
 import { remoteAccessTokenVerifier } from '../../../gateways/oauth2/remote-verifier.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { matchingStep, totpCode } from '../../../infra/crypto/totp.ts'
-import type { TestDatabase } from '../../infra/contracts/test-database.ts'
-import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
-import { call, PLATFORM_ADMIN_TOKEN, PLATFORM_ISSUER, startTokenPlatform } from './platform.ts'
+import { call, PLATFORM_ADMIN_TOKEN, PLATFORM_ISSUER, tokenPlatformEachTest } from './platform.ts'
 import { authorizeUrl, browser, codeOf, exchange, formAction, pkce, tokenRequest } from './sign-in-client.ts'
 
 // People sign in through the issuer's pages with authorization code + PKCE (fetch and a cookie
 // jar standing in for the browser): login outcomes, lock-out, an organization's required second
 // factor, consent remembered or denied, an invited user activated, the token as the user's Subject,
 // and a replayed code revoking what the first redemption issued. On real PostgreSQL.
-const makeDb = makePostgres('sign_in')
-let handle: TestDatabase
-let platform: Awaited<ReturnType<typeof startTokenPlatform>>
-beforeEach(async () => {
-  handle = await makeDb()
-  platform = await startTokenPlatform(handle.db)
-})
-afterEach(async () => {
-  await handle?.dispose()
-})
+const world = tokenPlatformEachTest('sign_in')
+const { asAdmin, organization } = world
 
 const PASSWORD = 'correct horse battery staple'
-const asAdmin = (method: string, path: string, body?: unknown) =>
-  call(platform.base, PLATFORM_ADMIN_TOKEN, method, `/admin/v1${path}`, body)
-
-async function organization(name: string, mfa_required = false): Promise<string> {
-  const made = await asAdmin('POST', '/organizations', { name })
-  expect(made.status).toBe(201)
-  const id = String(made.body.id)
-  if (mfa_required) {
-    expect((await asAdmin('PATCH', `/organizations/${id}`, { settings: { mfa_required } })).status).toBe(200)
-  }
-  return id
-}
 
 /** An invited member of `organization_id` who has set their password through the invitation page. */
 async function invitedPerson(email: string, organization_id: string, roles = ['org_admin']) {
@@ -50,7 +28,7 @@ async function invitedPerson(email: string, organization_id: string, roles = ['o
   )
   const invitation = await asAdmin('POST', `/users/${id}/invitation`)
   expect(invitation.status).toBe(201)
-  const page = browser(platform.base)
+  const page = browser(world.platform.base)
   const path = `/oauth2/invitations/${encodeURIComponent(String(invitation.body.token))}`
   const form = await page.get(path)
   expect(form.status).toBe(200)
@@ -62,8 +40,8 @@ async function invitedPerson(email: string, organization_id: string, roles = ['o
 /** Starts a sign-in and posts the login form; the answer after the redirects. */
 async function login(email: string, password = PASSWORD, request: Parameters<typeof authorizeUrl>[2] = {}) {
   const { verifier, challenge } = pkce()
-  const b = browser(platform.base)
-  const page = await b.get(authorizeUrl(platform.base, challenge, request))
+  const b = browser(world.platform.base)
+  const page = await b.get(authorizeUrl(world.platform.base, challenge, request))
   expect(page.status, page.text).toBe(200)
   return { b, verifier, answer: await b.post(formAction(page), { email, password }) }
 }
@@ -75,6 +53,30 @@ const approve = (b: ReturnType<typeof browser>, consent: { text: string; status:
   })
 }
 
+/** An invited member of a new organization, signed in with consent: the code and its first redemption. */
+async function signedInPerson(roles?: string[]) {
+  const acme = await organization('Acme')
+  const id = await invitedPerson('ada@example.com', acme, roles)
+  const { b, answer, verifier } = await login('ada@example.com')
+  const code = codeOf(await approve(b, answer))
+  return { acme, id, code, verifier, tokens: await exchange(world.platform.base, code, verifier) }
+}
+
+/** What an access token gets on GET /admin/v1/organizations/{id}. */
+const organizationStatus = async (token: string, id: string) =>
+  (await call(world.platform.base, token, 'GET', `/admin/v1/organizations/${id}`)).status
+
+const refreshWith = (refresh_token: string | undefined) =>
+  tokenRequest(world.platform.base, { grant_type: 'refresh_token', refresh_token: refresh_token ?? '' })
+
+/** Token revocation (RFC 7009) by the sign-in client. */
+const revoke = (fields: Record<string, string>) =>
+  fetch(`${world.platform.base}/oauth2/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: 'aiaas-console', ...fields }).toString(),
+  })
+
 describe('signing in with authorization code + PKCE', () => {
   it('activates an invited person, asks consent once, and gives tokens that act as them in their organization only', async () => {
     const acme = await organization('Acme')
@@ -84,19 +86,19 @@ describe('signing in with authorization code + PKCE', () => {
     const first = await login('Ada@Example.com')
     const { verifier } = first
     const code = codeOf(await approve(first.b, first.answer))
-    const tokens = await exchange(platform.base, code, verifier)
+    const tokens = await exchange(world.platform.base, code, verifier)
     expect(tokens.status, JSON.stringify(tokens.body)).toBe(200)
     expect(tokens.body).toMatchObject({ token_type: 'Bearer', scope: expect.stringContaining('admin') })
     const access = String(tokens.body.access_token)
 
-    expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${acme}`)).status).toBe(200)
-    expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${globex}`)).status).toBe(404)
-    const issued = await call(platform.base, access, 'POST', '/admin/v1/api-keys', {
+    expect(await organizationStatus(access, acme)).toBe(200)
+    expect(await organizationStatus(access, globex)).toBe(404)
+    const issued = await call(world.platform.base, access, 'POST', '/admin/v1/api-keys', {
       organization_id: acme,
       name: 'mine',
     })
     expect(issued.status, JSON.stringify(issued.body)).toBe(201)
-    const { rows } = await handle.db.query<{ type: string; actor: string }>(
+    const { rows } = await world.handle.db.query<{ type: string; actor: string }>(
       `SELECT type, metadata->>'actor' AS actor FROM events WHERE type IN ('UserActivated', 'ApiKeyIssued') ORDER BY global_position`,
     )
     expect(rows).toEqual([
@@ -105,27 +107,15 @@ describe('signing in with authorization code + PKCE', () => {
     ])
 
     // The refresh token rotates: the new one works, and gives a working access token.
-    const refreshed = await tokenRequest(platform.base, {
-      grant_type: 'refresh_token',
-      refresh_token: tokens.body.refresh_token ?? '',
-    })
+    const refreshed = await refreshWith(tokens.body.refresh_token)
     expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200)
     expect(refreshed.body.refresh_token).not.toBe(tokens.body.refresh_token)
-    expect(
-      (
-        await call(
-          platform.base,
-          String(refreshed.body.access_token),
-          'GET',
-          `/admin/v1/organizations/${acme}`,
-        )
-      ).status,
-    ).toBe(200)
+    expect(await organizationStatus(String(refreshed.body.access_token), acme)).toBe(200)
 
     // The next sign-in without prompt=consent skips the consent page: the code comes right after
     // the password. (A refresh token needs prompt=consent, and then the page is always shown.)
     const again = await login('ada@example.com', PASSWORD, { scope: 'openid admin', prompt: null })
-    expect((await exchange(platform.base, codeOf(again.answer), again.verifier)).status).toBe(200)
+    expect((await exchange(world.platform.base, codeOf(again.answer), again.verifier)).status).toBe(200)
   })
 
   it('refuses an unknown email and a wrong password alike, then locks the person out for a while', async () => {
@@ -149,8 +139,8 @@ describe('signing in with authorization code + PKCE', () => {
 
   it('limits sign-in posts per address, whoever they name', async () => {
     const { challenge } = pkce()
-    const b = browser(platform.base)
-    const page = await b.get(authorizeUrl(platform.base, challenge))
+    const b = browser(world.platform.base)
+    const page = await b.get(authorizeUrl(world.platform.base, challenge))
     const action = formAction(page)
     const answers = []
     for (let attempt = 0; attempt <= SIGN_IN_ATTEMPTS_PER_MINUTE; attempt++) {
@@ -179,7 +169,7 @@ describe('signing in with authorization code + PKCE', () => {
     expect(codes.text).toMatch(/<ul class="codes" id="recovery-codes">(<li>[^<]+<\/li>){10}/)
     const consent = await first.b.post(formAction(codes), {})
     expect(
-      (await exchange(platform.base, codeOf(await approve(first.b, consent)), first.verifier)).status,
+      (await exchange(world.platform.base, codeOf(await approve(first.b, consent)), first.verifier)).status,
     ).toBe(200)
 
     // Next time: the password, then a code; a recovery code works once.
@@ -188,7 +178,7 @@ describe('signing in with authorization code + PKCE', () => {
     const second = await login('ada@example.com', PASSWORD, noConsent)
     expect(second.answer.text).toContain('Two-factor sign-in')
     const done = await second.b.post(formAction(second.answer), { code: recovery })
-    expect((await exchange(platform.base, codeOf(done), second.verifier)).status).toBe(200)
+    expect((await exchange(world.platform.base, codeOf(done), second.verifier)).status).toBe(200)
     const third = await login('ada@example.com', PASSWORD, noConsent)
     const reused = await third.b.post(formAction(third.answer), { code: recovery })
     expect(reused.status).toBe(401)
@@ -204,60 +194,46 @@ describe('signing in with authorization code + PKCE', () => {
   })
 
   it('refuses a code redeemed twice and then the tokens of its first redemption', async () => {
-    const acme = await organization('Acme')
-    await invitedPerson('ada@example.com', acme)
-    const { b, answer, verifier } = await login('ada@example.com')
-    const code = codeOf(await approve(b, answer))
-    const first = await exchange(platform.base, code, verifier)
+    const { acme, code, verifier, tokens: first } = await signedInPerson()
     expect(first.status).toBe(200)
     const access = String(first.body.access_token)
-    expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${acme}`)).status).toBe(200)
+    expect(await organizationStatus(access, acme)).toBe(200)
 
-    const replay = await exchange(platform.base, code, verifier)
+    const replay = await exchange(world.platform.base, code, verifier)
     expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
-    expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${acme}`)).status).toBe(401)
-    const refresh = await tokenRequest(platform.base, {
-      grant_type: 'refresh_token',
-      refresh_token: first.body.refresh_token ?? '',
-    })
+    expect(await organizationStatus(access, acme)).toBe(401)
+    const refresh = await refreshWith(first.body.refresh_token)
     expect(refresh).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
   })
 
   it('revokes the whole grant when its refresh token is revoked: the access tokens stop too', async () => {
-    const acme = await organization('Acme')
-    await invitedPerson('ada@example.com', acme)
-    const { b, answer, verifier } = await login('ada@example.com')
-    const tokens = await exchange(platform.base, codeOf(await approve(b, answer)), verifier)
+    const { acme, tokens } = await signedInPerson()
     const access = String(tokens.body.access_token)
-    expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${acme}`)).status).toBe(200)
-    const revoked = await fetch(`${platform.base}/oauth2/token/revocation`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: 'aiaas-console',
-        token: tokens.body.refresh_token ?? '',
-        token_type_hint: 'refresh_token',
-      }).toString(),
-    })
+    expect(await organizationStatus(access, acme)).toBe(200)
+    const revoked = await revoke({ token: tokens.body.refresh_token ?? '', token_type_hint: 'refresh_token' })
     expect(revoked.status).toBe(200)
-    expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${acme}`)).status).toBe(401)
-    const refresh = await tokenRequest(platform.base, {
-      grant_type: 'refresh_token',
-      refresh_token: tokens.body.refresh_token ?? '',
-    })
+    expect(await organizationStatus(access, acme)).toBe(401)
+    const refresh = await refreshWith(tokens.body.refresh_token)
     expect(refresh).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
   })
 
   it('is refused by a separate analytics once its grant is revoked (the issuer’s store is shared)', async () => {
-    const acme = await organization('Acme')
-    await invitedPerson('ada@example.com', acme, ['analyst'])
-    const { b, answer, verifier } = await login('ada@example.com')
-    const tokens = await exchange(platform.base, codeOf(await approve(b, answer)), verifier)
+    const { acme, tokens } = await signedInPerson(['analyst'])
     const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
-    const jwks = new URL(`${platform.base}/oauth2/jwks`)
-    const verifyAccessToken = remoteAccessTokenVerifier(config, handle.db, jwks, platform.oidcStore)
+    const jwks = new URL(`${world.platform.base}/oauth2/jwks`)
+    const verifyAccessToken = remoteAccessTokenVerifier(
+      config,
+      world.handle.db,
+      jwks,
+      world.platform.oidcStore,
+    )
     const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-people-test') })
-    const deps = { db: handle.db, adminToken: PLATFORM_ADMIN_TOKEN, now: () => new Date(), readiness: [] }
+    const deps = {
+      db: world.handle.db,
+      adminToken: PLATFORM_ADMIN_TOKEN,
+      now: () => new Date(),
+      readiness: [],
+    }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
     const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
     onTestFinished(() => app.close())
@@ -271,28 +247,16 @@ describe('signing in with authorization code + PKCE', () => {
       )
     expect((await usage()).status).toBe(200)
 
-    const revoked = await fetch(`${platform.base}/oauth2/token/revocation`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: 'aiaas-console',
-        token: tokens.body.refresh_token ?? '',
-      }).toString(),
-    })
+    const revoked = await revoke({ token: tokens.body.refresh_token ?? '' })
     expect(revoked.status).toBe(200)
     expect((await usage()).status).toBe(401)
   })
 
   it('stops a disabled person: no sign-in, and their token stops at once', async () => {
-    const acme = await organization('Acme')
-    const id = await invitedPerson('ada@example.com', acme)
-    const { b, answer, verifier } = await login('ada@example.com')
-    const tokens = await exchange(platform.base, codeOf(await approve(b, answer)), verifier)
+    const { acme, id, tokens } = await signedInPerson()
     const access = String(tokens.body.access_token)
     expect((await asAdmin('PATCH', `/users/${id}`, { status: 'disabled' })).status).toBe(200)
-    await vi.waitFor(async () =>
-      expect((await call(platform.base, access, 'GET', `/admin/v1/organizations/${acme}`)).status).toBe(401),
-    )
+    await vi.waitFor(async () => expect(await organizationStatus(access, acme)).toBe(401))
     expect((await login('ada@example.com')).answer.text).toContain('Wrong email or password.')
   })
 })
