@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect } from 'vitest'
+import { afterAll, beforeAll, expect, vi } from 'vitest'
 import type { Database } from '../../../infra/ports/database.ts'
 import type { MakeDatabase } from '../../infra/contracts/test-database.ts'
 import { auth, startAdminApp } from './admin-app.ts'
@@ -20,6 +20,11 @@ export async function usersClient(db: Database) {
     const body = response.body === '' ? null : response.json()
     return { status: response.statusCode, body, headers: response.headers }
   }
+  async function organization(name = 'Acme'): Promise<string> {
+    const created = await call('POST', '/organizations', { name })
+    expect(created.status, JSON.stringify(created.body)).toBe(201)
+    return created.body.id
+  }
   let made = 0
   return {
     call,
@@ -34,12 +39,26 @@ export async function usersClient(db: Database) {
       expect(created.status).toBe(201)
       return created.body.id
     },
-    async organization(name = 'Acme'): Promise<string> {
-      const created = await call('POST', '/organizations', { name })
-      expect(created.status, JSON.stringify(created.body)).toBe(201)
-      return created.body.id
+    organization,
+    /** A service account of a new organization, once the read model (the issuer's clients) has it. */
+    async serviceAccount(roles = ['analyst']): Promise<ServiceAccountMade> {
+      const organization_id = await organization()
+      const account = await call('POST', '/service-accounts', { organization_id, name: 'ci', roles })
+      expect(account.status).toBe(201)
+      await vi.waitFor(
+        async () => expect((await call('GET', `/service-accounts/${account.body.id}`)).status).toBe(200),
+        { timeout: 20_000, interval: 50 },
+      )
+      return { organization_id, ...account.body }
     },
   }
+}
+
+export interface ServiceAccountMade {
+  organization_id: string
+  id: string
+  client_id: string
+  client_secret: string
 }
 
 export type UsersClient = Awaited<ReturnType<typeof usersClient>>

@@ -7,9 +7,7 @@ import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { migrate } from '../../../infra/migrations/migrate.ts'
 import { memoryStore } from '../../../infra/oidc/memory-store.ts'
-import { createRedisStore, type RedisOidcStore } from '../../../infra/oidc/redis-store.ts'
 import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
-import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { databaseUrl, freshSchema, makePostgres } from '../../infra/postgres/fresh-schema.ts'
 import { deleteKeys } from '../../support/redis.ts'
@@ -20,13 +18,13 @@ import {
   type TcpProxy,
 } from '../../support/tcp-proxy.ts'
 import { type UsersClient, usersClient } from '../admin/users-client.ts'
+import { REDIS_ISSUER as ISSUER, startRedisIssuer } from './redis-issuer.ts'
 
 // The issuer keeps its sessions, codes and refresh tokens in Redis (aiaas identity). With Redis
 // down or silent, what needs the store answers 503 temporarily_unavailable in bounded time (never
 // a 500 or a hang), and client_credentials, which stores nothing, keeps working.
 const redisUrl = loadConfig().AIAAS_REDIS_URL
 const keyPrefix = `test:oidc-faults:${Date.now()}:`
-const ISSUER = 'http://issuer.test/oauth2'
 const keyring = parseKeyring(newKeyringText('k1'))
 const makeDb = makePostgres('oauth2faults')
 let handle: TestDatabase
@@ -39,18 +37,7 @@ const opened: Array<{ close(): Promise<void> }> = []
 beforeAll(async () => {
   handle = await makeDb()
   admin = await usersClient(handle.db)
-  const organization_id = await admin.organization()
-  const made = await admin.call('POST', '/service-accounts', {
-    organization_id,
-    name: 'ci',
-    roles: ['analyst'],
-  })
-  expect(made.status).toBe(201)
-  account = made.body
-  await vi.waitFor(
-    async () => expect((await admin.call('GET', `/service-accounts/${made.body.id}`)).status).toBe(200),
-    { timeout: 20_000, interval: 50 },
-  )
+  account = await admin.serviceAccount()
   const target = new URL(redisUrl)
   proxy = await startTcpProxy(target.hostname, Number(target.port || 6379))
   silent = await startSilentServer()
@@ -67,16 +54,14 @@ afterAll(async () => {
 
 /** The issuer on Redis at `url` (store and token-endpoint limiter), over real HTTP. */
 async function issuerOn(url: string) {
-  const oidc: RedisOidcStore = createRedisStore(url, { keyPrefix, commandTimeoutMs: 300 })
-  const limiter = createRedisRateLimiter(url, { keyPrefix, commandTimeoutMs: 300 })
-  opened.push(oidc, limiter)
-  const secrets = createSecretBox(handle.db, keyring)
-  const app = createServer({ logLevel: 'silent', metrics: createMetrics('oauth2-faults-test') })
-  await mountIssuer(app, { db: handle.db, secrets, store: oidc.store }, ISSUER, {
-    tokenRateLimit: { limiter, perClient: 100, perAddress: 100 },
+  const base = await startRedisIssuer(handle.db, url, {
+    keyring,
+    keyPrefix,
+    commandTimeoutMs: 300,
+    perClient: 100,
+    perAddress: 100,
+    opened,
   })
-  const base = await app.listen({ host: '127.0.0.1', port: 0 })
-  opened.unshift(app)
   const basic = `Basic ${Buffer.from(`${account.client_id}:${account.client_secret}`).toString('base64')}`
   const post = async (path: string, form: Record<string, string>) => {
     const started = performance.now()
@@ -132,16 +117,7 @@ describe('the issuer when PostgreSQL is away', () => {
     const direct = createPostgresDatabase(databaseUrl(), { schema })
     await migrate(direct)
     const client = await usersClient(direct)
-    const organization_id = await client.organization()
-    const made = await client.call('POST', '/service-accounts', {
-      organization_id,
-      name: 'ci',
-      roles: ['analyst'],
-    })
-    await vi.waitFor(
-      async () => expect((await client.call('GET', `/service-accounts/${made.body.id}`)).status).toBe(200),
-      { timeout: 20_000, interval: 50 },
-    )
+    const made = await client.serviceAccount()
     const target = new URL(databaseUrl())
     const pgProxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
     const proxied = Object.assign(new URL(databaseUrl()), { host: `127.0.0.1:${pgProxy.port}` }).toString()
@@ -154,7 +130,7 @@ describe('the issuer when PostgreSQL is away', () => {
       const response = await fetch(`${base}/oauth2/token`, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${made.body.client_id}:${made.body.client_secret}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${made.client_id}:${made.client_secret}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: 'grant_type=client_credentials',
@@ -173,7 +149,7 @@ describe('the issuer when PostgreSQL is away', () => {
     expect(refused.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) })
     expect(refused.ms).toBeLessThan(3_000)
     // The sign-in pages too: a page saying to retry, with 503, not a 500 "something went wrong".
-    const page = await fetch(`${base}/oauth2/invitations/${made.body.id}.${'x'.repeat(43)}`, {
+    const page = await fetch(`${base}/oauth2/invitations/${made.id}.${'x'.repeat(43)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ password: 'a long enough password', confirm: 'a long enough password' }),
