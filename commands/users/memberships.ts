@@ -1,10 +1,8 @@
 import { organizationDecider } from '../../domain/organizations/decider.ts'
 import { organizationStream } from '../../domain/organizations/organization.ts'
 import type { OrganizationPresence, RemoveMembership, SetMembership } from '../../domain/users/decide.ts'
-import { userDecider } from '../../domain/users/decider.ts'
-import { userStream } from '../../domain/users/user.ts'
-import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
-import type { Changed } from './update-user.ts'
+import { type CommandContext, type CommandDeps, loadState } from '../handle-command.ts'
+import { type Changed, decideUser } from './decide-user.ts'
 
 /**
  * The organization is read, not locked: it is another aggregate, and a membership recorded just
@@ -16,16 +14,6 @@ async function presenceOf(deps: CommandDeps, organizationId: string): Promise<Or
   return state.status === 'Closed' ? 'closed' : 'open'
 }
 
-async function decideMembership(
-  deps: CommandDeps,
-  command: SetMembership | RemoveMembership,
-  context: CommandContext,
-): Promise<Changed> {
-  const stream = userStream(command.data.user_id)
-  const { positions } = await handleCommand(deps, stream, userDecider, command, context)
-  return { position: positions.at(-1) ?? null }
-}
-
 /** Adds the user to the organization with these roles, or replaces their roles there. */
 export async function setMembership(
   deps: CommandDeps,
@@ -34,7 +22,7 @@ export async function setMembership(
 ): Promise<Changed> {
   const organization = await presenceOf(deps, input.organization_id)
   const data = { ...input, now: deps.now().toISOString() }
-  return decideMembership(deps, { type: 'SetMembership', data, organization }, context)
+  return decideUser(deps, { type: 'SetMembership', data, organization }, context)
 }
 
 export async function removeMembership(
@@ -44,5 +32,5 @@ export async function removeMembership(
 ): Promise<Changed> {
   const organization = await presenceOf(deps, input.organization_id)
   const data = { ...input, now: deps.now().toISOString() }
-  return decideMembership(deps, { type: 'RemoveMembership', data, organization }, context)
+  return decideUser(deps, { type: 'RemoveMembership', data, organization }, context)
 }
