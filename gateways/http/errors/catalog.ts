@@ -18,6 +18,11 @@ export const errorCatalog = {
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON body', openai_type: 'invalid_request_error' },
   JSON_TOO_DEEP: { status: 400, title: 'JSON body nested too deeply', openai_type: 'invalid_request_error' },
   MALFORMED_REQUEST: { status: 400, title: 'Malformed HTTP request', openai_type: 'invalid_request_error' },
+  BACKEND_REQUEST_REFUSED: {
+    status: 400,
+    title: 'Request refused by the model provider',
+    openai_type: 'invalid_request_error',
+  },
   UNAUTHENTICATED: {
     status: 401,
     title: 'Missing or invalid credentials',
@@ -224,6 +229,7 @@ export const errorCatalog = {
   BACKEND_UNAVAILABLE: { status: 502, title: 'Model backend unavailable', openai_type: 'api_error' },
   BACKEND_ERROR: { status: 502, title: 'Model backend error', openai_type: 'api_error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable', openai_type: 'api_error' },
+  BACKEND_OVERLOADED: { status: 503, title: 'Model provider overloaded', openai_type: 'api_error' },
   KEY_STORE_UNAVAILABLE: {
     status: 503,
     title:
