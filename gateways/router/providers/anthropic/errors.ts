@@ -49,7 +49,7 @@ function mapped(status: number, message: string, model: string): ProviderFailure
   }
   if (status === 404) return failure('BACKEND_ERROR', `${backend} does not know the model: ${message}`, false)
   if (status === 429) return failure('BACKEND_RATE_LIMITED', `${backend} is rate limited: ${message}`, true)
-  if (status === 529 || status === 503) {
+  if (status === 529) {
     return failure('BACKEND_OVERLOADED', `${backend} is overloaded: ${message}`, true)
   }
   if (status >= 500) return failure('BACKEND_ERROR', `${backend} failed (HTTP ${status}): ${message}`, true)
