@@ -1,6 +1,7 @@
 // The API key aggregate. Only the key's SHA-256 hash is ever stored, in events and read models
 // alike; the secret is shown once, in the response that issued (or rotated) it.
 import { z } from 'zod'
+import { sealedSecretSchema } from '../secrets/sealed-secret.ts'
 
 /** What an admin chooses for a key when issuing it, beyond its name. */
 export interface ApiKeyOptions {
@@ -55,7 +56,19 @@ const rotated = z.object({
   }),
 })
 
-export const apiKeyEventSchema = z.discriminatedUnion('type', [issued, revoked, rotated])
+// The key's request-signing secret (docs/routing.md, Request signing), sealed (ADR 0010): set at
+// issue for a key that requires signatures, and replaced by each rotation of it (no grace).
+const signingSecretSet = z.object({
+  type: z.literal('ApiKeySigningSecretSet'),
+  data: z.object({
+    api_key_id: z.string(),
+    organization_id: z.string(),
+    signing_secret: sealedSecretSchema,
+    set_at: z.string(),
+  }),
+})
+
+export const apiKeyEventSchema = z.discriminatedUnion('type', [issued, revoked, rotated, signingSecretSet])
 
 export type ApiKeyEvent = z.infer<typeof apiKeyEventSchema>
 
@@ -88,6 +101,8 @@ export function evolve(state: ApiKey, event: ApiKeyEvent): ApiKey {
       const { key_hash, key_prefix } = event.data
       return state.status === 'Active' ? { ...state, key_hash, key_prefix } : state
     }
+    case 'ApiKeySigningSecretSet':
+      return state
     default: {
       const unknown: never = event
       throw new Error(`unknown event ${JSON.stringify(unknown)}`)

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts'
 import type { Organization } from '../organizations/organization.ts'
+import type { SealedSecret } from '../secrets/sealed-secret.ts'
 import type { User } from '../users/user.ts'
 import { type ApiKey, type ApiKeyEvent, type ApiKeyOptions, MAX_GRACE_SECONDS } from './api-key.ts'
 
@@ -12,6 +13,8 @@ export interface IssueApiKey {
     name: string
     key_hash: string
     key_prefix: string
+    /** The sealed request-signing secret: required when require_signature, else null. */
+    signing_secret: SealedSecret | null
     now: string
   }
   /** The state of the organization the key is for, loaded by the command handler. */
@@ -30,7 +33,13 @@ export interface RotateApiKey {
   data: { api_key_id: string; key_hash: string; key_prefix: string; grace_seconds: number; now: string }
 }
 
-export type ApiKeyCommand = IssueApiKey | RevokeApiKey | RotateApiKey
+/** A new request-signing secret (sealed by the command handler); the previous one stops at once. */
+export interface RotateSigningSecret {
+  type: 'RotateSigningSecret'
+  data: { api_key_id: string; signing_secret: SealedSecret; now: string }
+}
+
+export type ApiKeyCommand = IssueApiKey | RevokeApiKey | RotateApiKey | RotateSigningSecret
 
 function requireActiveOrganization(organization: Organization, organization_id: string): void {
   if (organization.status === 'Absent')
@@ -57,7 +66,7 @@ function requireOwner(owner: User | null, owner_user_id: string | null, organiza
 }
 
 function issueApiKey(command: IssueApiKey, state: ApiKey): ApiKeyEvent[] {
-  const { now, ...data } = command.data
+  const { now, signing_secret, ...data } = command.data
   requireActiveOrganization(command.organization, data.organization_id)
   requireOwner(command.owner, data.owner_user_id, data.organization_id)
   if (state.status !== 'Absent') {
@@ -70,8 +79,20 @@ function issueApiKey(command: IssueApiKey, state: ApiKey): ApiKeyEvent[] {
       expires_at: data.expires_at,
     })
   }
+  // A key that refuses unsigned requests and has no secret to sign with could never be used.
+  if (data.require_signature && signing_secret === null) {
+    throw new AppError('VALIDATION_FAILED', 'a key that requires signatures needs a signing secret', {
+      api_key_id: data.api_key_id,
+    })
+  }
   const allowed_models = data.allowed_models === null ? null : [...new Set(data.allowed_models)]
-  return [{ type: 'ApiKeyIssued', data: { ...data, allowed_models, issued_at: now } }]
+  const issued: ApiKeyEvent = { type: 'ApiKeyIssued', data: { ...data, allowed_models, issued_at: now } }
+  if (signing_secret === null) return [issued]
+  const { api_key_id, organization_id } = data
+  return [
+    issued,
+    { type: 'ApiKeySigningSecretSet', data: { api_key_id, organization_id, signing_secret, set_at: now } },
+  ]
 }
 
 /** The key, when it exists and is not revoked: what revoking and rotating both need. */
@@ -119,6 +140,14 @@ function rotateApiKey(command: RotateApiKey, state: ApiKey): ApiKeyEvent[] {
   return [{ type: 'ApiKeyRotated', data }]
 }
 
+function rotateSigningSecret(command: RotateSigningSecret, state: ApiKey): ApiKeyEvent[] {
+  const { api_key_id, signing_secret, now } = command.data
+  const { organization_id } = activeKey(state, api_key_id)
+  return [
+    { type: 'ApiKeySigningSecretSet', data: { api_key_id, organization_id, signing_secret, set_at: now } },
+  ]
+}
+
 export function decide(command: ApiKeyCommand, state: ApiKey): ApiKeyEvent[] {
   switch (command.type) {
     case 'IssueApiKey':
@@ -127,6 +156,8 @@ export function decide(command: ApiKeyCommand, state: ApiKey): ApiKeyEvent[] {
       return revokeApiKey(command, state)
     case 'RotateApiKey':
       return rotateApiKey(command, state)
+    case 'RotateSigningSecret':
+      return rotateSigningSecret(command, state)
     default: {
       const unknown: never = command
       throw new Error(`unknown command ${JSON.stringify(unknown)}`)

@@ -62,10 +62,29 @@ export const apiKey = z.object({
   status: z.enum(['active', 'revoked']),
   revoked_at: z.string().nullable(),
   rotated_at: z.string().nullable(),
+  /** When its request-signing secret was last set; null: it has none. */
+  signing_secret_set_at: z.string().nullable(),
 })
 
-/** The response that issued a key: the key, with its secret. */
-export const issuedKey = z.object({ ...fields, status: z.literal('active'), key: z.string() })
+/**
+ * The response that issued a key: the key, with its secret, and the signing secret of a key that
+ * requires signatures (null for any other: POST /api-keys/{id}/rotate-signing-secret gives one).
+ */
+export const issuedKey = z.object({
+  ...fields,
+  status: z.literal('active'),
+  key: z.string(),
+  signing_secret: z.string().nullable(),
+})
+
+/** The response that set a key's signing secret: the secret, shown here only. */
+export const rotatedSigningSecret = z.object({
+  id: z.uuid(),
+  object: z.literal('api_key'),
+  organization_id: z.uuid(),
+  signing_secret: z.string(),
+  signing_secret_set_at: z.string(),
+})
 
 export const rotatedKey = z.object({
   id: z.uuid(),

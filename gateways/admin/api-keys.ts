@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { issueApiKey } from '../../commands/api-keys/issue-api-key.ts'
 import { revokeApiKey } from '../../commands/api-keys/revoke-api-key.ts'
 import { rotateApiKey } from '../../commands/api-keys/rotate-api-key.ts'
+import { rotateSigningSecret } from '../../commands/api-keys/rotate-signing-secret.ts'
 import { AppError } from '../../domain/errors.ts'
 import { type ApiKeyView, findApiKey, listApiKeys } from '../../projections/api-keys/queries.ts'
 import { pageInCommitOrder } from '../http/pagination.ts'
@@ -14,6 +15,7 @@ import {
   listQuery,
   rotateBody,
   rotatedKey,
+  rotatedSigningSecret,
 } from './api-key-schemas.ts'
 import { type AdminDeps, commandContext } from './context.ts'
 import { created, setETag } from './preconditions.ts'
@@ -26,7 +28,7 @@ async function found(deps: AdminDeps, api_key_id: string): Promise<ApiKeyView> {
   return view
 }
 
-/** /api-keys: issue, list, read, revoke and rotate keys. A secret is shown once, a hash never. */
+/** /api-keys: issue, list, read, revoke and rotate keys (and their signing secrets). A secret is shown once, a hash never. */
 export const apiKeyRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) => {
   const location = (id: string) => `${app.prefix}/api-keys/${id}`
 
@@ -41,11 +43,31 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) 
         deps.commands,
         { ...input, expires_at: expiry },
         commandContext(request),
+        deps.secrets,
       )
       await deps.awaitProjection(issued.position)
       created(reply, location(issued.api_key_id))
       const { api_key_id, position: _position, ...rest } = issued
       return { ...rest, id: api_key_id, object: 'api_key' as const, status: 'active' as const }
+    },
+  )
+
+  // A new request-signing secret, the previous one stopping at once (no grace: docs/routing.md).
+  app.post(
+    '/api-keys/:api_key_id/rotate-signing-secret',
+    { schema: { params: keyParams, response: { 200: rotatedSigningSecret } } },
+    async (request) => {
+      const context = commandContext(request)
+      const rotated = await rotateSigningSecret(deps.commands, request.params, context, deps.secrets)
+      await deps.awaitProjection(rotated.position)
+      const { api_key_id, organization_id, signing_secret, signing_secret_set_at } = rotated
+      return {
+        id: api_key_id,
+        object: 'api_key' as const,
+        organization_id,
+        signing_secret,
+        signing_secret_set_at,
+      }
     },
   )
 

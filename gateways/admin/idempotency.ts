@@ -29,6 +29,7 @@ const SECRET_FIELDS = new Set([
   'secret',
   'api_key',
   'client_secret',
+  'signing_secret',
   // A user's credentials (gateways/admin/credentials.ts).
   'token',
   'otpauth_uri',

@@ -190,6 +190,7 @@ export function adminRouteRules(db: Sql): RouteRules {
     'GET /api-keys/:api_key_id': apiKeyRule(db, 'api_keys:read'),
     'POST /api-keys/:api_key_id/revoke': apiKeyRule(db, 'api_keys:revoke'),
     'POST /api-keys/:api_key_id/rotate': apiKeyRule(db, 'api_keys:rotate'),
+    'POST /api-keys/:api_key_id/rotate-signing-secret': apiKeyRule(db, 'api_keys:rotate'),
     'POST /models': onPlatform('models:create', 'model'),
     'GET /models': onPlatform('models:list', 'model'),
     'GET /models/:name': onPlatform('models:read', 'model'),

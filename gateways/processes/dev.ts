@@ -47,7 +47,16 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const catalog = createModelCatalog(withCatalogue(catalogue.models, configuredModels(config, mockModel)))
     const readiness = [databaseCheck(db)]
     const replica = await openRouterReplica(app, rt, { db, catalogue })
-    const routerAdapters = { db, limiter, budgets, usage, models: catalog, keys: replica.keys }
+    const secretBox = createSecretBox(db, keyring)
+    const routerAdapters = {
+      db,
+      limiter,
+      budgets,
+      usage,
+      models: catalog,
+      keys: replica.keys,
+      secrets: secretBox,
+    }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, routerAdapters, readiness) })
     // A command's response waits for the read models, then for this (the only) router's caches.
     const projected = projectionWaiter(db, () => projector.wake())

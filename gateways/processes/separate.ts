@@ -9,6 +9,7 @@ import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createRedisStore } from '../../infra/oidc/redis-store.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
+import { createRedisNonceStore } from '../../infra/redis/nonce-store.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
@@ -17,6 +18,7 @@ import { mockModelRoutes } from '../mock-model/routes.ts'
 import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
 import { remoteAccessTokenVerifier } from '../oauth2/remote-verifier.ts'
 import { createModelCatalog } from '../router/models.ts'
+import { dataKeysWithCopy } from '../router/replica-secrets.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
@@ -51,7 +53,10 @@ export async function startRouter(config: Config): Promise<Running> {
     // Without PostgreSQL the router serves what its copy holds: degraded, not unready (ADR 0013).
     const database = { ...databaseCheck(db), degradable: () => replica.feed.position() !== null }
     const readiness = [database, { name: 'redis', check: () => limiter.ping() }]
-    const adapters = { db, limiter, budgets, usage, models: catalog, keys: replica.keys }
+    // Signing secrets open like provider keys: with the KEK, data keys from the copy when needed.
+    const secrets = createSecretBox(db, keyring, dataKeysWithCopy(db, copy))
+    const nonces = await openAdapter(app, 'nonces', () => createRedisNonceStore(config.AIAAS_REDIS_URL))
+    const adapters = { db, limiter, budgets, usage, models: catalog, keys: replica.keys, secrets, nonces }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, adapters, readiness) })
   })
 }

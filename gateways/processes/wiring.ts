@@ -3,9 +3,12 @@ import type { CommandDeps } from '../../commands/handle-command.ts'
 import { type Keyring, parseKeyring } from '../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
+import { createMemoryNonceStore } from '../../infra/memory/nonce-store.ts'
 import type { BudgetLedger } from '../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../infra/ports/database.ts'
+import type { NonceStore } from '../../infra/ports/nonce-store.ts'
 import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
+import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import type { UsagePublisher } from '../../infra/ports/usage.ts'
 import { findApiKeyByHash } from '../../projections/api-keys/api-keys.ts'
 import { READ_MODELS } from '../../projections/read-models.ts'
@@ -16,6 +19,7 @@ import { createKeyAuthenticator } from '../router/key-auth.ts'
 import { createKeyCache, type KeyCache } from '../router/key-cache.ts'
 import type { ModelCatalog } from '../router/models.ts'
 import type { RouterDeps } from '../router/router-deps.ts'
+import { openedSecrets } from '../router/signature.ts'
 import type { Runtime } from './runtime.ts'
 
 // Builds each API's dependencies from adapters, the same way in embedded mode and in the
@@ -40,6 +44,10 @@ export function routerDeps(
     models: ModelCatalog
     /** The replica's key cache, kept fresh by the change feed (openRouterReplica). */
     keys?: KeyCache
+    /** Opens keys' signing secrets; default: on the database with AIAAS_KEK (or none). */
+    secrets?: SecretBox
+    /** Signatures already used; default in memory (one process only: a separate router passes Redis's). */
+    nonces?: NonceStore
   },
   readiness: readonly ReadinessCheck[],
 ): RouterDeps {
@@ -58,8 +66,15 @@ export function routerDeps(
     now: rt.now,
     newId: rt.newId,
     readiness,
+    signing: {
+      openSecret: openedSecrets(adapters.secrets ?? createSecretBox(adapters.db, configKeyring(rt))),
+      nonces: adapters.nonces ?? createMemoryNonceStore(),
+      now: () => rt.now().getTime(),
+    },
   }
 }
+
+const configKeyring = (rt: Runtime) => (rt.config.AIAAS_KEK ? parseKeyring(rt.config.AIAAS_KEK) : undefined)
 
 export function adminDeps(
   rt: Runtime,

@@ -3,6 +3,7 @@ import type { ReadinessCheck } from '../http/readiness.ts'
 import type { BudgetDeps } from './budget.ts'
 import type { Authenticate } from './key-auth.ts'
 import type { ModelCatalog } from './models.ts'
+import type { RequestSigningDeps } from './signature.ts'
 import type { UsageRecorderDeps } from './usage-recorder.ts'
 
 export interface RouterDeps extends UsageRecorderDeps, BudgetDeps {
@@ -12,4 +13,6 @@ export interface RouterDeps extends UsageRecorderDeps, BudgetDeps {
   keyRpm: number
   backendTimeoutMs: number
   readiness: readonly ReadinessCheck[]
+  /** Request signing: the secret box, the nonce store, the clock (signature.ts). */
+  signing: RequestSigningDeps
 }

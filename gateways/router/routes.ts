@@ -9,6 +9,7 @@ import { chatCompletions, enforceRateLimit } from './chat-completions.ts'
 import { chatCompletionRequest } from './chat-schema.ts'
 import { isModelAllowed } from './model-access.ts'
 import type { RouterDeps } from './router-deps.ts'
+import { useRequestSigning } from './signature.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,6 +44,8 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
     authed.addHook('onRequest', async (request) => {
       request.apiKey = await deps.authenticate(request)
     })
+    // Signed requests are checked for every route of this scope, after the key is known.
+    useRequestSigning(authed, deps.signing)
 
     authed.get('/models', { schema: { response: { 200: modelList } } }, async (request) => {
       // A key sees the models it may call, as OpenAI lists a restricted project's models.

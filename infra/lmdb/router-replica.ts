@@ -13,7 +13,7 @@ import { fromStored, type StoredDataKey, toStored, type WrappedDataKey } from '.
  * another shape is emptied at open, so a router never serves a record missing a field (a key's
  * budgets, say) and reads through to PostgreSQL instead.
  */
-const FORMAT = 2
+const FORMAT = 3
 const FORMAT_KEY = 'format'
 const POSITION = 'position'
 const MODELS = 'models'

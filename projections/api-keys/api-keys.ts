@@ -4,7 +4,7 @@ import type { Sql } from '../../infra/ports/database.ts'
 export { type ApiKeyRecord, findApiKeyByHash } from './key-lookup.ts'
 
 // Read model: API keys by hash, for the router's authentication and the admin API's lists (never
-// the secret). Tables: infra/migrations/0010, 0130 and 0131. Updates are guarded by position, so
+// the secret). Tables: infra/migrations/0010, 0130, 0131 and 0310. Updates are guarded by position, so
 // a replayed older event never overwrites a newer row; `version` counts the stream's events
 // (the first is stream version 0), so it equals the stream version of the key's last event.
 
@@ -66,6 +66,20 @@ async function projectRotated(
   )
 }
 
+/** The sealed secret replaces the previous one (no grace: commands/api-keys/rotate-signing-secret.ts). */
+async function projectSigningSecretSet(
+  event: Extract<ApiKeyEvent, { type: 'ApiKeySigningSecretSet' }>,
+  position: bigint,
+  tx: Sql,
+) {
+  const d = event.data
+  await tx.query(
+    `UPDATE rm_api_keys SET signing_secret = $2, signing_secret_set_at = $3, position = $4, version = version + 1
+      WHERE api_key_id = $1 AND position < $4`,
+    [d.api_key_id, JSON.stringify(d.signing_secret), d.set_at, position],
+  )
+}
+
 export async function projectApiKey(event: ApiKeyEvent, position: bigint, tx: Sql): Promise<void> {
   switch (event.type) {
     case 'ApiKeyIssued':
@@ -79,6 +93,8 @@ export async function projectApiKey(event: ApiKeyEvent, position: bigint, tx: Sq
       return
     case 'ApiKeyRotated':
       return projectRotated(event, position, tx)
+    case 'ApiKeySigningSecretSet':
+      return projectSigningSecretSet(event, position, tx)
     default: {
       const unknown: never = event
       throw new Error(`unknown event ${JSON.stringify(unknown)}`)

@@ -1,5 +1,6 @@
 import type { Enforcement } from '../../domain/budgets/budget.ts'
 import type { BudgetPeriod } from '../../domain/budgets/period.ts'
+import { type SealedSecret, sealedSecretSchema } from '../../domain/secrets/sealed-secret.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
 /** A budget the router enforces on a key's requests: the organization's (api_key_id null) or the key's. */
@@ -34,6 +35,8 @@ export interface ApiKeyRecord {
   /** Set when the hash is a secret a rotation replaced: it works until then. */
   valid_until: string | null
   require_signature: boolean
+  /** The key's request-signing secret, sealed (the router opens it); null: it has none. */
+  signing_secret: SealedSecret | null
 }
 
 type Row = {
@@ -52,6 +55,7 @@ type Row = {
   expires_at: Date | null
   valid_until: Date | null
   require_signature: boolean
+  signing_secret: unknown
 }
 
 // The organization's status, allowed models and timezone are read through to_jsonb, so this query
@@ -78,7 +82,8 @@ const LOOKUP = `
            CASE jsonb_typeof(to_jsonb(o) -> 'allowed_models') WHEN 'array' THEN to_jsonb(o) -> 'allowed_models'
            ELSE '[]'::jsonb END)) AS organization_allowed_models,
          jsonb_typeof(to_jsonb(o) -> 'allowed_models') = 'array' AS organization_limits_models,
-         k.allowed_models, k.rpm_limit, k.tpm_limit, k.expires_at, hit.valid_until, k.require_signature
+         k.allowed_models, k.rpm_limit, k.tpm_limit, k.expires_at, hit.valid_until, k.require_signature,
+         k.signing_secret
     FROM hit JOIN rm_api_keys k USING (api_key_id) JOIN rm_organizations o USING (organization_id)
    LIMIT 1`
 
@@ -104,5 +109,6 @@ export async function findApiKeyByHash(db: Sql, keyHash: string): Promise<ApiKey
     expires_at: row.expires_at?.toISOString() ?? null,
     valid_until: row.valid_until?.toISOString() ?? null,
     require_signature: row.require_signature,
+    signing_secret: row.signing_secret === null ? null : sealedSecretSchema.parse(row.signing_secret),
   }
 }

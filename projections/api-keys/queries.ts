@@ -12,6 +12,8 @@ export interface ApiKeyView extends ApiKeyOptions {
   created_at: string
   revoked_at: string | null
   rotated_at: string | null
+  /** When its request-signing secret was last set; null: it has none. */
+  signing_secret_set_at: string | null
   /** Stream version of its last event: the ETag of the resource. */
   version: number
 }
@@ -31,24 +33,27 @@ type Row = {
   created_at: Date
   revoked_at: Date | null
   rotated_at: Date | null
+  signing_secret_set_at: Date | null
   version: string | number
 }
 
 const COLUMNS = `api_key_id, organization_id, name, key_prefix, status, allowed_models, rpm_limit,
-  tpm_limit, expires_at, owner_user_id, require_signature, created_at, revoked_at, rotated_at, version`
+  tpm_limit, expires_at, owner_user_id, require_signature, created_at, revoked_at, rotated_at, signing_secret_set_at, version`
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null
 
 function toView(row: Row): ApiKeyView {
   const { api_key_id, status, expires_at, created_at, revoked_at, rotated_at, version, ...rest } = row
+  const { signing_secret_set_at, ...fields } = rest
   return {
-    ...rest,
+    ...fields,
     id: api_key_id,
     status: status === 'active' ? 'active' : 'revoked',
     expires_at: iso(expires_at),
     created_at: created_at.toISOString(),
     revoked_at: iso(revoked_at),
     rotated_at: iso(rotated_at),
+    signing_secret_set_at: iso(signing_secret_set_at),
     version: Number(version),
   }
 }

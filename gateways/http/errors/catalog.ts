@@ -30,6 +30,22 @@ export const errorCatalog = {
   },
   API_KEY_REVOKED: { status: 401, title: 'API key revoked', openai_type: 'authentication_error' },
   API_KEY_EXPIRED: { status: 401, title: 'API key expired', openai_type: 'authentication_error' },
+  SIGNATURE_MISSING: {
+    status: 401,
+    title: 'Request signature required',
+    openai_type: 'authentication_error',
+  },
+  SIGNATURE_INVALID: { status: 401, title: 'Request signature invalid', openai_type: 'authentication_error' },
+  SIGNATURE_EXPIRED: {
+    status: 401,
+    title: 'Request signature timestamp outside the window',
+    openai_type: 'authentication_error',
+  },
+  SIGNATURE_REPLAYED: {
+    status: 401,
+    title: 'Request signature already used',
+    openai_type: 'authentication_error',
+  },
   ORGANIZATION_SUSPENDED: {
     status: 403,
     title: 'Organization suspended or closed',
@@ -239,6 +255,7 @@ export const errorCatalog = {
   BUDGET_LEDGER_UNAVAILABLE: { status: 503, title: 'Budget ledger unavailable', openai_type: 'api_error' },
   RATE_LIMITER_UNAVAILABLE: { status: 503, title: 'Rate limiter unavailable', openai_type: 'api_error' },
   USAGE_BUS_UNAVAILABLE: { status: 503, title: 'Usage bus unavailable', openai_type: 'api_error' },
+  NONCE_STORE_UNAVAILABLE: { status: 503, title: 'Nonce store unavailable', openai_type: 'api_error' },
   SECRETS_UNAVAILABLE: { status: 503, title: 'Secrets unavailable', openai_type: 'api_error' },
   ISSUER_UNAVAILABLE: { status: 503, title: 'Token issuer unavailable', openai_type: 'api_error' },
   NOT_READY: { status: 503, title: 'Not ready', openai_type: 'api_error' },

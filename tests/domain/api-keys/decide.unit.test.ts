@@ -1,6 +1,11 @@
 import { describe, it } from 'vitest'
 import type { ApiKeyEvent } from '../../../domain/api-keys/api-key.ts'
-import type { IssueApiKey, RevokeApiKey, RotateApiKey } from '../../../domain/api-keys/decide.ts'
+import type {
+  IssueApiKey,
+  RevokeApiKey,
+  RotateApiKey,
+  RotateSigningSecret,
+} from '../../../domain/api-keys/decide.ts'
 import { apiKeyDecider } from '../../../domain/api-keys/decider.ts'
 import {
   evolve as evolveOrganization,
@@ -31,9 +36,18 @@ const data: IssueApiKey['data'] = {
   tpm_limit: 10_000,
   expires_at: '2027-01-01T00:00:00.000Z',
   owner_user_id: null,
-  require_signature: true,
+  require_signature: false,
+  signing_secret: null,
   now,
 }
+/** A sealed signing secret as the command handler passes it (opaque to the decider). */
+const sealed = (n: string) => ({
+  data_key_id: `0190a8e2-0000-7000-8000-0000000000d${n}`,
+  alg: 'AES-256-GCM' as const,
+  iv: 'aXY=',
+  ciphertext: `Y2lwaGVy${n}`,
+  tag: 'dGFn',
+})
 const organization = (...events: OrganizationEvent[]): Organization =>
   [
     { type: 'OrganizationCreated' as const, data: { organization_id, name: 'Acme', created_at: now } },
@@ -62,7 +76,7 @@ const member: UserEvent = {
   type: 'MembershipAdded',
   data: { user_id: owner_user_id, organization_id, roles: ['member'], at: now },
 }
-const { now: _now, ...issuedData } = data
+const { now: _now, signing_secret: _none, ...issuedData } = data
 const issued: ApiKeyEvent = { type: 'ApiKeyIssued', data: { ...issuedData, issued_at: now } }
 const later = '2026-11-26T11:00:00.000Z'
 const revoke: RevokeApiKey = { type: 'RevokeApiKey', data: { api_key_id, now: later } }
@@ -94,8 +108,26 @@ const rotated = (previous_valid_until: string): ApiKeyEvent => ({
 })
 
 describe('API key decider: issue', () => {
-  it('issues a key with its models, limits, expiry and signature flag, storing only the hash', () => {
+  it('issues a key with its models, limits and expiry, storing only the hash', () => {
     given([]).when(issue(organization())).then([issued])
+  })
+
+  it('issues a key that requires signatures with its sealed signing secret, in a second event', () => {
+    given([])
+      .when(issue(organization(), { require_signature: true, signing_secret: sealed('1') }))
+      .then([
+        { type: 'ApiKeyIssued', data: { ...issuedData, require_signature: true, issued_at: now } },
+        {
+          type: 'ApiKeySigningSecretSet',
+          data: { api_key_id, organization_id, signing_secret: sealed('1'), set_at: now },
+        },
+      ])
+  })
+
+  it('refuses a key that requires signatures without a signing secret (it could never be used)', () => {
+    given([])
+      .when(issue(organization(), { require_signature: true, signing_secret: null }))
+      .thenThrows('VALIDATION_FAILED')
   })
 
   it('stores a list of models without duplicates, and null as every model', () => {
@@ -228,5 +260,33 @@ describe('API key decider: rotate', () => {
 
   it('refuses a key that does not exist', () => {
     given([]).when(rotate(60)).thenThrows('API_KEY_NOT_FOUND')
+  })
+})
+
+describe('API key decider: rotate the signing secret', () => {
+  const rotateSecret = (n: string): RotateSigningSecret => ({
+    type: 'RotateSigningSecret',
+    data: { api_key_id, signing_secret: sealed(n), now: later },
+  })
+  const secretSet = (n: string): ApiKeyEvent => ({
+    type: 'ApiKeySigningSecretSet',
+    data: { api_key_id, organization_id, signing_secret: sealed(n), set_at: later },
+  })
+
+  it('gives a key issued without one its first signing secret', () => {
+    given([issued])
+      .when(rotateSecret('2'))
+      .then([secretSet('2')])
+  })
+
+  it('replaces the signing secret of a key that has one', () => {
+    given([issued, secretSet('2')])
+      .when(rotateSecret('3'))
+      .then([secretSet('3')])
+  })
+
+  it('refuses a revoked key and a key that does not exist', () => {
+    given([issued, revoked]).when(rotateSecret('2')).thenThrows('API_KEY_ALREADY_REVOKED')
+    given([]).when(rotateSecret('2')).thenThrows('API_KEY_NOT_FOUND')
   })
 })

@@ -11,11 +11,14 @@ import { createModelCatalog, type Model } from '../../../gateways/router/models.
 import { startRouterReplica } from '../../../gateways/router/replica.ts'
 import { routerRoutes } from '../../../gateways/router/routes.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
+import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
 import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
+import type { NonceStore } from '../../../infra/ports/nonce-store.ts'
 import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import type { MakeDatabase } from '../../infra/contracts/test-database.ts'
@@ -43,7 +46,7 @@ const NO_BACKEND = { backend_url: 'http://127.0.0.1:1/v1' }
  */
 export async function startPlatform(
   makeDb: MakeDatabase = makePostgres('apikeys'),
-  options: { backend: boolean } = { backend: true },
+  options: { backend: boolean; nonces?: NonceStore } = { backend: true },
 ) {
   const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
   const rt = createRuntime(config, 'test')
@@ -59,6 +62,8 @@ export async function startPlatform(
     { name: 'echo-2', ...backend, ...price },
   ]
   const bus = createMemoryUsageBus()
+  // One KEK for the admin API (which seals signing secrets) and the router (which opens them).
+  const keyring = parseKeyring(newKeyringText('t'))
   // The router's key cache, kept fresh by the change feed as in the processes (its poll: no NOTIFY).
   const replica = startRouterReplica({ db, find: (hash) => findApiKeyByHash(db, hash) })
   onTestFinished(() => replica.close())
@@ -71,11 +76,13 @@ export async function startPlatform(
       usage: bus.publisher,
       models: createModelCatalog(() => models),
       keys: replica.keys,
+      secrets: createSecretBox(db, keyring),
+      ...(options.nonces ? { nonces: options.nonces } : {}),
     },
     [],
   )
   const awaitProjection = projectionWaiter(db, () => projector.wake())
-  const admin = adminDeps(rt, { db, commands: { store } }, ADMIN_TOKEN, awaitProjection)
+  const admin = adminDeps(rt, { db, commands: { store }, keyring }, ADMIN_TOKEN, awaitProjection)
   const app = createServer({ logLevel: 'silent', metrics: rt.metrics })
   await app.register(routerRoutes, { prefix: '/v1', ...router })
   await app.register(adminRoutes, { prefix: '/admin/v1', ...admin })

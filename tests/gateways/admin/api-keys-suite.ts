@@ -37,9 +37,15 @@ export function apiKeyRouteSuite(makeDb: MakeDatabase) {
         status: 'active',
       })
 
+      // A key that requires signatures comes with its signing secret, shown here only.
+      const signing_secret = (issued.body as { signing_secret: string }).signing_secret
+      expect(signing_secret).toMatch(/^aiaas-sig-[A-Za-z0-9_-]{43}$/)
+
       const read = await admin(platform, 'GET', `/api-keys/${body.id}`)
       expect(read.status).toBe(200)
-      expect(read.headers.etag).toBe('"0"')
+      // Two events: ApiKeyIssued, then ApiKeySigningSecretSet.
+      expect(read.headers.etag).toBe('"1"')
+      expect((read.body as { signing_secret_set_at: string | null }).signing_secret_set_at).not.toBeNull()
       expect(read.body).toMatchObject({
         id: body.id,
         allowed_models: ['echo'],
@@ -50,6 +56,7 @@ export function apiKeyRouteSuite(makeDb: MakeDatabase) {
       const text = JSON.stringify(read.body)
       expect(text).not.toContain(body.key)
       expect(text).not.toContain(hashKeySecret(body.key))
+      expect(text).not.toContain(signing_secret)
     })
 
     it('still issues a key from the body of before (organization and name only), with no limits of its own', async () => {
@@ -64,6 +71,7 @@ export function apiKeyRouteSuite(makeDb: MakeDatabase) {
         expires_at: null,
         owner_user_id: null,
         require_signature: false,
+        signing_secret: null,
       })
     })
 
@@ -209,6 +217,28 @@ export function apiKeyRouteSuite(makeDb: MakeDatabase) {
       const read = await admin(platform, 'GET', `/api-keys/${issued.id}`)
       expect(read.body).toMatchObject({ key_prefix: body.key_prefix, rotated_at: body.rotated_at })
       expect(read.headers.etag).toBe('"1"')
+    })
+
+    it('rotates the signing secret: a new one shown once, the first for a key issued without', async () => {
+      const platform = await startPlatform()
+      const organization_id = await newOrganization(platform)
+      const issued = (await admin(platform, 'POST', '/api-keys', { organization_id, name: 'k' })).body
+      const first = await admin(platform, 'POST', `/api-keys/${issued.id}/rotate-signing-secret`)
+      expect(first.status).toBe(200)
+      expect(first.body).toMatchObject({ id: issued.id, object: 'api_key', organization_id })
+      const secret = (first.body as { signing_secret: string }).signing_secret
+      expect(secret).toMatch(/^aiaas-sig-/)
+      const second = await admin(platform, 'POST', `/api-keys/${issued.id}/rotate-signing-secret`)
+      expect((second.body as { signing_secret: string }).signing_secret).not.toBe(secret)
+      const read = await admin(platform, 'GET', `/api-keys/${issued.id}`)
+      expect(read.headers.etag).toBe('"2"')
+      expect(read.body).toMatchObject({
+        signing_secret_set_at: (second.body as { signing_secret_set_at: string }).signing_secret_set_at,
+      })
+      expect(JSON.stringify(read.body)).not.toContain('aiaas-sig-')
+      await admin(platform, 'POST', `/api-keys/${issued.id}/revoke`)
+      const revoked = await admin(platform, 'POST', `/api-keys/${issued.id}/rotate-signing-secret`)
+      expect(revoked).toMatchObject({ status: 409, body: { code: 'API_KEY_ALREADY_REVOKED' } })
     })
 
     it('refuses a grace outside 0..7 days, naming grace_seconds', async () => {

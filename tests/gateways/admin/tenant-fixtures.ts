@@ -53,6 +53,7 @@ export const FIXTURES: Readonly<Record<string, Variant[]>> = {
   'GET /admin/v1/api-keys/:api_key_id': one(),
   'POST /admin/v1/api-keys/:api_key_id/revoke': one(),
   'POST /admin/v1/api-keys/:api_key_id/rotate': one({ body: () => ({ grace_seconds: 0 }) }),
+  'POST /admin/v1/api-keys/:api_key_id/rotate-signing-secret': one(),
   'POST /admin/v1/models': one({ body: () => modelBody }),
   'GET /admin/v1/models': one(),
   'GET /admin/v1/models/:name': one(),

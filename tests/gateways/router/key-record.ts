@@ -16,6 +16,7 @@ export const keyRecord = (fields: Partial<ApiKeyRecord> = {}): ApiKeyRecord => (
   expires_at: null,
   valid_until: null,
   require_signature: false,
+  signing_secret: null,
   ...fields,
 })
 

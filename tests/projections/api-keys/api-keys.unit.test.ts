@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { issueApiKey } from '../../../commands/api-keys/issue-api-key.ts'
 import { revokeApiKey } from '../../../commands/api-keys/revoke-api-key.ts'
 import { rotateApiKey } from '../../../commands/api-keys/rotate-api-key.ts'
+import { rotateSigningSecret } from '../../../commands/api-keys/rotate-signing-secret.ts'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
 import { suspendOrganization } from '../../../commands/organizations/lifecycle.ts'
 import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
@@ -10,6 +11,8 @@ import { createUser } from '../../../commands/users/create-user.ts'
 import { setMembership } from '../../../commands/users/memberships.ts'
 import { apiKeyStream } from '../../../domain/api-keys/api-key.ts'
 import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
+import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { NO_STREAM } from '../../../infra/ports/event-store.ts'
 import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { findApiKey, listApiKeys } from '../../../projections/api-keys/queries.ts'
@@ -26,7 +29,8 @@ async function platform() {
   const clock = { now: new Date('2026-11-26T10:00:00Z') }
   const deps = { store, now: () => clock.now, newId: v7 }
   const org = await createOrganization(deps, { name: 'Acme' }, context)
-  return { db, deps, clock, subscription, organization_id: org.organization_id }
+  const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
+  return { db, deps, clock, subscription, secrets, organization_id: org.organization_id }
 }
 
 const lookup = (db: Awaited<ReturnType<typeof platform>>['db'], key: string) =>
@@ -34,7 +38,7 @@ const lookup = (db: Awaited<ReturnType<typeof platform>>['db'], key: string) =>
 
 describe('API keys read model', () => {
   it('carries the key’s models, limits, expiry and signature flag to the router and the admin API', async () => {
-    const { db, deps, subscription, organization_id } = await platform()
+    const { db, deps, subscription, secrets, organization_id } = await platform()
     const users = { ...deps, emails: sqlEmailReservations(db) }
     const ada = await createUser(
       users,
@@ -53,9 +57,10 @@ describe('API keys read model', () => {
       owner_user_id: owner,
       require_signature: true,
     }
-    const key = await issueApiKey(deps, input, context)
+    const key = await issueApiKey(deps, input, context, secrets)
     await subscription.catchUp()
-    expect(await lookup(db, key.key)).toMatchObject({
+    const found = await lookup(db, key.key)
+    expect(found).toMatchObject({
       api_key_id: key.api_key_id,
       status: 'active',
       organization_status: 'active',
@@ -66,10 +71,20 @@ describe('API keys read model', () => {
       valid_until: null,
       require_signature: true,
     })
+    // The signing secret reaches the router sealed, and opens to the one the caller was shown.
+    expect(found?.signing_secret).toMatchObject({ alg: 'AES-256-GCM' })
+    expect(found?.signing_secret && (await secrets.open(found.signing_secret))).toBe(key.signing_secret)
     const view = await findApiKey(db, key.api_key_id)
-    expect(view).toMatchObject({ ...input, id: key.api_key_id, status: 'active', version: 0 })
+    // Two events: ApiKeyIssued and ApiKeySigningSecretSet.
+    expect(view).toMatchObject({ ...input, id: key.api_key_id, status: 'active', version: 1 })
+    expect(view?.signing_secret_set_at).toBe('2026-11-26T10:00:00.000Z')
     expect(JSON.stringify(view)).not.toContain(hashKeySecret(key.key))
     expect(JSON.stringify(view)).not.toContain(key.key)
+    const stored = JSON.stringify([
+      (await db.query('SELECT data FROM events')).rows,
+      (await db.query('SELECT * FROM rm_api_keys')).rows,
+    ])
+    expect(stored).not.toContain(key.signing_secret)
   })
 
   it('keeps a rotated-out secret until its grace ends; a later rotation shortens an earlier grace', async () => {
@@ -192,7 +207,7 @@ describe('API keys read model', () => {
   })
 
   it('is disposable: a rebuild from the log equals the live tables', async () => {
-    const { db, deps, clock, subscription, organization_id } = await platform()
+    const { db, deps, clock, subscription, secrets, organization_id } = await platform()
     for (const name of ['a', 'b', 'c']) {
       const key = await issueApiKey(
         deps,
@@ -202,6 +217,7 @@ describe('API keys read model', () => {
       clock.now = new Date(clock.now.getTime() + 60_000)
       await rotateApiKey(deps, { api_key_id: key.api_key_id, grace_seconds: 300 }, context)
       await rotateApiKey(deps, { api_key_id: key.api_key_id, grace_seconds: 60 }, context)
+      await rotateSigningSecret(deps, { api_key_id: key.api_key_id }, context, secrets)
       if (name === 'b') await revokeApiKey(deps, { api_key_id: key.api_key_id }, context)
     }
     await subscription.catchUp()
