@@ -1,0 +1,77 @@
+import OpenAI, { AuthenticationError } from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signingFetch } from '../../../gateways/router/sign-request.ts'
+import { startEmbedded } from '../../support/embedded.ts'
+
+// The official openai SDK against the embedded platform (`echo`, the built-in mock model), with a
+// key that requires signed requests: unchanged, the SDK gets AuthenticationError
+// (signature_missing); given `fetch: signingFetch(signingSecret)` (the README's recipe), it
+// completes, streams and lists models.
+let platform: Awaited<ReturnType<typeof startEmbedded>>
+
+beforeAll(async () => {
+  platform = await startEmbedded()
+})
+
+afterAll(async () => {
+  await platform?.stop()
+})
+
+async function adminPost(path: string, body: unknown): Promise<Record<string, string>> {
+  const response = await fetch(`${platform.base}/admin/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${platform.endpoints.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  expect(response.status).toBe(201)
+  return (await response.json()) as Record<string, string>
+}
+
+describe('the openai SDK and a key that requires signed requests', () => {
+  it('is refused unsigned, and completes, streams and lists models through signingFetch', async () => {
+    const organization = await adminPost('/organizations', { name: 'Acme' })
+    const issued = await adminPost('/api-keys', {
+      organization_id: organization.id,
+      name: 'signed sdk',
+      require_signature: true,
+    })
+    const options = { apiKey: issued.key, baseURL: `${platform.base}/v1`, maxRetries: 0 }
+
+    const unsigned = new OpenAI(options)
+    const refused = await unsigned.chat.completions
+      .create({ model: 'echo', messages: [{ role: 'user', content: 'unsigned' }] })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      )
+    expect(refused).toBeInstanceOf(AuthenticationError)
+    expect(refused).toMatchObject({ status: 401, code: 'signature_missing', type: 'authentication_error' })
+
+    const client = new OpenAI({ ...options, fetch: signingFetch(issued.signing_secret ?? '') })
+    const completion = await client.chat.completions.create({
+      model: 'echo',
+      messages: [{ role: 'user', content: 'Hello, signed AIaaS!' }],
+    })
+    expect(completion.choices[0]?.message.content).toBe('Hello, signed AIaaS!')
+
+    const stream = await client.chat.completions.create({
+      model: 'echo',
+      messages: [{ role: 'user', content: 'streamed and signed' }],
+      stream: true,
+    })
+    let text = ''
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+    expect(text).toBe('streamed and signed')
+
+    const listed = await client.models.list()
+    expect(listed.data.map((model) => model.id)).toContain('echo')
+
+    const wrong = new OpenAI({ ...options, fetch: signingFetch('aiaas-sig-not-the-secret') })
+    const forged = await wrong.models.list().then(
+      () => null,
+      (error: unknown) => error,
+    )
+    expect(forged).toBeInstanceOf(AuthenticationError)
+    expect(forged).toMatchObject({ status: 401, code: 'signature_invalid' })
+  })
+})
