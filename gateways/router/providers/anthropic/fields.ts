@@ -21,6 +21,7 @@ export const TRANSLATED_FIELDS = [
   'tool_choice',
   'parallel_tool_calls',
   'user',
+  'response_format',
 ] as const
 
 /** Dropped: `seed` (OpenAI's determinism is best effort, never promised); `store` and `metadata`
@@ -37,8 +38,6 @@ const DEFAULT_ONLY: Record<string, (value: unknown) => boolean> = {
   presence_penalty: (v) => isAbsent(v) || v === 0,
   frequency_penalty: (v) => isAbsent(v) || v === 0,
   logit_bias: (v) => isAbsent(v) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0),
-  response_format: (v) =>
-    isAbsent(v) || (typeof v === 'object' && v !== null && 'type' in v && v.type === 'text'),
 }
 
 const known: ReadonlySet<string> = new Set([...TRANSLATED_FIELDS, ...DROPPED_FIELDS])

@@ -1,5 +1,6 @@
 import type { ChatCompletionRequest } from '../../chat-schema.ts'
 import { checkFields } from './fields.ts'
+import { jsonOutput } from './json-output.ts'
 import { toConversation } from './messages.ts'
 import { refuse } from './refuse.ts'
 import { toToolChoice, toTools } from './tools.ts'
@@ -45,8 +46,13 @@ function temperature(value: number | null | undefined): number | undefined {
 export function toMessagesRequest(body: ChatCompletionRequest, target: AnthropicTarget): MessagesRequest {
   checkFields(body)
   const { system, turns } = toConversation(body.messages)
-  const tools = toTools(body.tools)
-  const tool_choice = tools ? toToolChoice(body.tool_choice, body.parallel_tool_calls) : undefined
+  const json = jsonOutput(body.response_format, body.tools)
+  const tools = json ? [json.tool] : toTools(body.tools)
+  const tool_choice = json
+    ? json.choice
+    : tools
+      ? toToolChoice(body.tool_choice, body.parallel_tool_calls)
+      : undefined
   const stop_sequences = stopSequences(body.stop)
   const temp = temperature(body.temperature)
   const user = typeof body.user === 'string' && body.user !== '' ? body.user : undefined

@@ -1,4 +1,5 @@
 import { fromStreamError, type ProviderFailure } from './errors.ts'
+import { JSON_OUTPUT_TOOL } from './json-output.ts'
 import { chatUsage, type FinishReason, finishReason } from './outcome.ts'
 import { parseBlockStart, parseDelta, parseStreamEvent, type StreamEvent } from './stream-events.ts'
 import type { AnthropicUsage } from './wire.ts'
@@ -34,7 +35,7 @@ export interface StreamContext {
 }
 
 /** Anthropic's block index → what the block is on the OpenAI side. */
-type Block = { kind: 'text' } | { kind: 'tool'; index: number } | { kind: 'skipped' }
+type Block = { kind: 'text' } | { kind: 'tool'; index: number } | { kind: 'json' } | { kind: 'skipped' }
 
 export interface StreamTranslator {
   push(data: string): ChatChunkEvent[]
@@ -80,6 +81,11 @@ export function createStreamTranslator(context: StreamContext): StreamTranslator
       blocks.set(index, { kind: 'text' })
       return block.data.text === '' ? [] : emit({ content: block.data.text })
     }
+    // A JSON response_format's forced tool: its input is the answer's content (json-output.ts).
+    if (block.data.name === JSON_OUTPUT_TOOL) {
+      blocks.set(index, { kind: 'json' })
+      return []
+    }
     const tool = tools++
     blocks.set(index, { kind: 'tool', index: tool })
     const call = { index: tool, id: block.data.id, type: 'function' as const }
@@ -92,6 +98,9 @@ export function createStreamTranslator(context: StreamContext): StreamTranslator
     if (!block || !delta.success) return []
     if (block.kind === 'text' && delta.data.type === 'text_delta' && delta.data.text !== '') {
       return emit({ content: delta.data.text })
+    }
+    if (block.kind === 'json' && delta.data.type === 'input_json_delta' && delta.data.partial_json !== '') {
+      return emit({ content: delta.data.partial_json })
     }
     if (block.kind === 'tool' && delta.data.type === 'input_json_delta' && delta.data.partial_json !== '') {
       return emit({ tool_calls: [{ index: block.index, function: { arguments: delta.data.partial_json } }] })
@@ -118,6 +127,8 @@ export function createStreamTranslator(context: StreamContext): StreamTranslator
         return blockDelta(event.index, event.delta)
       case 'message_delta':
         stop = finishReason(event.delta.stop_reason)
+        // The forced JSON tool is how the answer was given, not a tool call for the client.
+        if (stop === 'tool_calls' && tools === 0) stop = 'stop'
         // Counts in message_delta are cumulative: the latest of each wins.
         for (const [name, value] of Object.entries(event.usage ?? {})) {
           if (typeof value === 'number') usage = { ...usage, [name]: value }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { JSON_OUTPUT_TOOL } from './json-output.ts'
 import { refuse } from './refuse.ts'
 import type { AnthropicTool, AnthropicToolChoice } from './wire.ts'
 
@@ -27,6 +28,8 @@ export function toTools(tools: unknown): AnthropicTool[] | undefined {
     const tool = functionTool.safeParse(raw)
     if (!tool.success) return refuse(`tools[${i}]`, 'only function tools are supported by this provider')
     const { name, description, parameters } = tool.data.function
+    if (name === JSON_OUTPUT_TOOL)
+      refuse(`tools[${i}].function.name`, `${JSON_OUTPUT_TOOL} is reserved by the router`)
     // A function without parameters takes none; Anthropic requires an object schema.
     const input_schema = parameters ?? { type: 'object', properties: {} }
     return description === undefined ? { name, input_schema } : { name, description, input_schema }

@@ -192,11 +192,32 @@ describe('toMessagesRequest', () => {
     [{ top_logprobs: 3 }, 'top_logprobs'],
     [{ frequency_penalty: 0.5 }, 'frequency_penalty'],
     [{ logit_bias: { '50256': -100 } }, 'logit_bias'],
-    [{ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }, 'response_format'],
+    [
+      { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'array' } } } },
+      'response_format',
+    ],
+    [
+      { response_format: { type: 'json_object' }, tools: [{ type: 'function', function: { name: 'f' } }] },
+      'response_format',
+    ],
     [{ reasoning_effort: 'high' }, 'reasoning_effort'],
     [{ temperature: 1.5 }, 'temperature'],
   ])('refuses %j with 400 naming %s', (fields, param) => {
     expect(refusal({ messages: [user('Hi')], ...fields })).toMatchObject({ code: 'VALIDATION_FAILED', param })
+  })
+
+  it('asks for a JSON response_format with one forced tool whose input schema is the schema', () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }
+    const request = translate({
+      messages: [user('Where?')],
+      response_format: { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } },
+    })
+    expect(request.tools).toEqual([
+      { name: 'aiaas_json_output', description: expect.stringContaining('place'), input_schema: schema },
+    ])
+    expect(request.tool_choice).toEqual({ type: 'tool', name: 'aiaas_json_output' })
+    const object = translate({ messages: [user('Any JSON')], response_format: { type: 'json_object' } })
+    expect(object.tools?.[0]?.input_schema).toEqual({ type: 'object' })
   })
 
   it('refuses what has no Messages API equivalent, naming where it is', () => {

@@ -88,6 +88,19 @@ describe('toChatCompletion', () => {
     })
   })
 
+  it('answers a JSON response_format with the forced tool input as content, finish_reason stop', () => {
+    const completion = toChatCompletion(
+      answer({
+        content: [{ type: 'tool_use', id: 'toolu_j', name: 'aiaas_json_output', input: { city: 'Oslo' } }],
+        stop_reason: 'tool_use',
+      }),
+      { created: 1 },
+    )
+    expect(completion.choices[0]?.message).toMatchObject({ content: '{"city":"Oslo"}' })
+    expect(completion.choices[0]?.message).not.toHaveProperty('tool_calls')
+    expect(completion.choices[0]?.finish_reason).toBe('stop')
+  })
+
   it('refuses an answer not in the Messages API shape as BACKEND_ERROR', () => {
     let code = ''
     try {

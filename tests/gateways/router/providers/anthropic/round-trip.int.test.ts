@@ -148,6 +148,37 @@ describe('anthropic adapter ⇄ mock Messages API', () => {
     expect(chunks.some((c) => c !== '[DONE]' && c.choices?.[0]?.delta?.content)).toBe(true)
   })
 
+  it('round-trips a JSON schema response_format, whole and streamed', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }
+    const body = {
+      model: 'claude',
+      messages: [{ role: 'user', content: 'Capital of Norway, as JSON' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'capital', schema } },
+    }
+    const answer = {
+      kind: 'message' as const,
+      content: [
+        { type: 'tool_use' as const, id: 'toolu_03', name: 'aiaas_json_output', input: { city: 'Oslo' } },
+      ],
+      stop_reason: 'tool_use' as const,
+    }
+    mock.script(answer, answer)
+    const whole = await complete(body)
+    expect(whole.failure).toBeUndefined()
+    expect(JSON.parse(whole.completion?.choices[0]?.message.content ?? '')).toEqual({ city: 'Oslo' })
+    expect(mock.requests.at(-1)?.body).toMatchObject({
+      tool_choice: { type: 'tool', name: 'aiaas_json_output' },
+    })
+
+    const chunks = await streamed(body)
+    const content = chunks
+      .filter((c) => c !== '[DONE]' && c.choices.length > 0)
+      .map((c) => c.choices[0].delta.content ?? '')
+      .join('')
+    expect(JSON.parse(content)).toEqual({ city: 'Oslo' })
+    expect(chunks.at(-1)).toBe('[DONE]')
+  })
+
   it('maps the provider errors, keeping a fixable message and never the key', async () => {
     mock.script({
       kind: 'error',

@@ -165,6 +165,25 @@ describe('Anthropic stream → OpenAI chunks', () => {
     expect(deltas(out)).toEqual([{ role: 'assistant', content: '' }, { content: 'Yes' }, {}])
   })
 
+  it('a JSON response_format: the forced tool input streams as content, finish_reason stop', () => {
+    const out = run([
+      start(),
+      toolStart(0, 'toolu_j', 'aiaas_json_output'),
+      json(0, '{"city"'),
+      json(0, ': "Oslo"}'),
+      stop(0),
+      messageDelta('tool_use', { output_tokens: 8 }),
+      { type: 'message_stop' },
+    ])
+    expect(deltas(out)).toEqual([
+      { role: 'assistant', content: '' },
+      { content: '{"city"' },
+      { content: ': "Oslo"}' },
+      {},
+    ])
+    expect(chunks(out).at(-2)?.choices[0]?.finish_reason).toBe('stop')
+  })
+
   it('a malformed event fails the stream', () => {
     const translator = createStreamTranslator({ created: 1, secrets: [] })
     translator.push(JSON.stringify(start()))
