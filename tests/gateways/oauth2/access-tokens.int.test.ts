@@ -1,11 +1,6 @@
 import { generateKeyPair, importJWK, SignJWT } from 'jose'
-import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
-import { createMetrics } from '../../../gateways/http/metrics.ts'
-import { createServer } from '../../../gateways/http/server.ts'
+import { describe, expect, it, vi } from 'vitest'
 import { ADMIN_API_AUDIENCE } from '../../../gateways/oauth2/issuer.ts'
-import { remoteAccessTokenVerifier } from '../../../gateways/oauth2/remote-verifier.ts'
-import { loadConfig } from '../../../infra/config/config.ts'
 import { loadSigningKeys } from '../../../infra/oidc/signing-keys.ts'
 import { freePort } from '../../support/ports.ts'
 import {
@@ -13,6 +8,7 @@ import {
   clientCredentials,
   PLATFORM_ADMIN_TOKEN,
   PLATFORM_ISSUER,
+  startSeparateAnalytics,
   tokenPlatformEachTest,
 } from './platform.ts'
 
@@ -94,22 +90,8 @@ describe('a service account’s access token on the admin API', () => {
     const acme = await organization('Acme')
     const globex = await organization('Globex')
     const analyst = await signedIn(acme, ['analyst'])
-    const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
-    const verifyAccessToken = remoteAccessTokenVerifier(
-      config,
-      world.handle.db,
-      new URL(`${world.platform.base}/oauth2/jwks`),
-    )
-    const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-remote-test') })
-    const deps = {
-      db: world.handle.db,
-      adminToken: PLATFORM_ADMIN_TOKEN,
-      now: () => new Date(),
-      readiness: [],
-    }
-    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
-    const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
-    onTestFinished(() => app.close())
+    const jwks = new URL(`${world.platform.base}/oauth2/jwks`)
+    const analytics = await startSeparateAnalytics(world.handle.db, jwks)
     const usage = (organization_id: string) =>
       call(
         analytics,
@@ -125,20 +107,9 @@ describe('a service account’s access token on the admin API', () => {
   it('answers 503 issuer_unavailable, not 401 or 500, while a separate process cannot fetch the JWKS', async () => {
     const acme = await organization('Acme')
     const analyst = await signedIn(acme, ['analyst'])
-    const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
     // Nothing listens there: the identity process is down.
     const jwks = new URL(`http://127.0.0.1:${await freePort()}/oauth2/jwks`)
-    const verifyAccessToken = remoteAccessTokenVerifier(config, world.handle.db, jwks)
-    const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-no-issuer-test') })
-    const deps = {
-      db: world.handle.db,
-      adminToken: PLATFORM_ADMIN_TOKEN,
-      now: () => new Date(),
-      readiness: [],
-    }
-    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
-    const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
-    onTestFinished(() => app.close())
+    const analytics = await startSeparateAnalytics(world.handle.db, jwks)
     const path = `/analytics/v1/usage?organization_id=${acme}&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z`
     const refused = await call(analytics, analyst.accessToken, 'GET', path)
     expect(refused.status).toBe(503)

@@ -5,13 +5,16 @@ import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
 import { createMetrics } from '../../../gateways/http/metrics.ts'
 import { createServer } from '../../../gateways/http/server.ts'
 import { mountIssuer } from '../../../gateways/oauth2/mount.ts'
+import { remoteAccessTokenVerifier } from '../../../gateways/oauth2/remote-verifier.ts'
 import { projectionWaiter } from '../../../gateways/processes/wiring.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import type { OidcStore } from '../../../infra/oidc/adapter.ts'
 import { memoryStore } from '../../../infra/oidc/memory-store.ts'
-import type { Database } from '../../../infra/ports/database.ts'
+import type { Database, Sql } from '../../../infra/ports/database.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
@@ -53,6 +56,20 @@ export async function startTokenPlatform(db: Database) {
   await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
   return { base, store, secrets, oidcStore }
+}
+
+/**
+ * The analytics API on a server of its own, checking tokens as a separate `aiaas analytics` does:
+ * the issuer's keys fetched from `jwks`, a person's grant looked up in `grants` when given.
+ */
+export async function startSeparateAnalytics(db: Sql, jwks: URL, grants?: OidcStore): Promise<string> {
+  const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
+  const verifyAccessToken = remoteAccessTokenVerifier(config, db, jwks, grants)
+  const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-separate-test') })
+  const deps = { db, adminToken: PLATFORM_ADMIN_TOKEN, now: () => new Date(), readiness: [] }
+  await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
+  onTestFinished(() => app.close())
+  return app.listen({ host: '127.0.0.1', port: 0 })
 }
 
 export { call, clientCredentials, type Json } from '../../support/json-http.ts'

@@ -1,12 +1,7 @@
-import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
-import { createMetrics } from '../../../gateways/http/metrics.ts'
-import { createServer } from '../../../gateways/http/server.ts'
+import { describe, expect, it, vi } from 'vitest'
 import { SIGN_IN_ATTEMPTS_PER_MINUTE } from '../../../gateways/oauth2/interactions/mount-pages.ts'
-import { remoteAccessTokenVerifier } from '../../../gateways/oauth2/remote-verifier.ts'
-import { loadConfig } from '../../../infra/config/config.ts'
 import { matchingStep, totpCode } from '../../../infra/crypto/totp.ts'
-import { call, PLATFORM_ADMIN_TOKEN, PLATFORM_ISSUER, tokenPlatformEachTest } from './platform.ts'
+import { call, startSeparateAnalytics, tokenPlatformEachTest } from './platform.ts'
 import { authorizeUrl, browser, codeOf, exchange, formAction, pkce, tokenRequest } from './sign-in-client.ts'
 
 // People sign in through the issuer's pages with authorization code + PKCE (fetch and a cookie
@@ -219,24 +214,8 @@ describe('signing in with authorization code + PKCE', () => {
 
   it('is refused by a separate analytics once its grant is revoked (the issuer’s store is shared)', async () => {
     const { acme, tokens } = await signedInPerson(['analyst'])
-    const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
     const jwks = new URL(`${world.platform.base}/oauth2/jwks`)
-    const verifyAccessToken = remoteAccessTokenVerifier(
-      config,
-      world.handle.db,
-      jwks,
-      world.platform.oidcStore,
-    )
-    const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-people-test') })
-    const deps = {
-      db: world.handle.db,
-      adminToken: PLATFORM_ADMIN_TOKEN,
-      now: () => new Date(),
-      readiness: [],
-    }
-    await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
-    const analytics = await app.listen({ host: '127.0.0.1', port: 0 })
-    onTestFinished(() => app.close())
+    const analytics = await startSeparateAnalytics(world.handle.db, jwks, world.platform.oidcStore)
     const range = 'from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z'
     const usage = () =>
       call(
