@@ -15,7 +15,7 @@ import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
 import { watchedBudgets } from '../../../projections/budgets/queries.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
-import { testContext } from '../../support/read-models.ts'
+import { caughtUpToHead, testContext } from '../../support/read-models.ts'
 import { deleteKeys } from '../../support/redis.ts'
 
 // The budget alert worker on real PostgreSQL and Redis: a threshold the spend has crossed is
@@ -71,7 +71,7 @@ describe('budget threshold watch', () => {
         { ...input, alert_thresholds: [0.5, 0.9] },
         testContext,
       )
-      await projector.catchUp()
+      await caughtUpToHead(db, projector)
       const december = counterKey(budget_id, periodOf('monthly', 'Asia/Tokyo', NOW))
       expect(december).toBe(`budget:${budget_id}:2026-12`)
       const crossings = async () =>
@@ -83,7 +83,7 @@ describe('budget threshold watch', () => {
       expect(await checkThresholds(deps)).toBe(1)
       // Passes before and after the read model knows of it record nothing more.
       expect(await checkThresholds(deps)).toBe(0)
-      await projector.catchUp()
+      await caughtUpToHead(db, projector)
       expect(await checkThresholds(deps)).toBe(0)
       expect((await crossings()).map((e) => e.data)).toEqual([
         expect.objectContaining({ threshold: 0.5, period_start: '2026-12-01', spent_micros: 600_000 }),
