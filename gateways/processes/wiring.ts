@@ -19,6 +19,7 @@ import { createKeyAuthenticator } from '../router/key-auth.ts'
 import { createKeyCache, type KeyCache } from '../router/key-cache.ts'
 import type { ModelCatalog } from '../router/models.ts'
 import type { RouterDeps } from '../router/router-deps.ts'
+import { createRoutingDeps } from '../router/routing/routing-deps.ts'
 import { openedSecrets } from '../router/signature.ts'
 import type { Runtime } from './runtime.ts'
 
@@ -62,6 +63,7 @@ export function routerDeps(
     usage: adapters.usage,
     keyRpm: rt.config.AIAAS_DEFAULT_KEY_RPM,
     backendTimeoutMs: rt.config.AIAAS_BACKEND_TIMEOUT_MS,
+    routing: createRoutingDeps({ totalTimeoutMs: rt.config.AIAAS_ROUTE_TIMEOUT_MS }),
     metrics: rt.metrics,
     now: rt.now,
     newId: rt.newId,

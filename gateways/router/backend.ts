@@ -1,67 +1,70 @@
 import { Agent, type Dispatcher, errors, request } from 'undici'
 import { AppError } from '../../domain/errors.ts'
-import type { Model } from './models.ts'
+import type { RoutedBackend } from './models.ts'
+import type { UpstreamRequest } from './routing/provider-seam.ts'
 
 export interface BackendResponse {
   status: number
+  headers: Readonly<Record<string, string | string[] | undefined>>
   body: Dispatcher.ResponseData['body']
-  contentType: string
 }
+
+/** How an attempt's transport failed: the router's own time limit, or the connection. */
+export type TransportFailure = 'timeout' | 'unavailable'
 
 const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
-/** Maps a transport failure to BACKEND_TIMEOUT or BACKEND_UNAVAILABLE, keeping no backend detail. */
-export function backendFailure(model: Model, error: unknown): AppError {
+export function transportFailure(error: unknown): TransportFailure {
   const code = error instanceof errors.UndiciError ? error.code : undefined
-  if (code && timeoutCodes.has(code)) {
-    return new AppError('BACKEND_TIMEOUT', `the backend of model ${model.name} did not answer in time`)
-  }
-  return new AppError('BACKEND_UNAVAILABLE', `the backend of model ${model.name} is unavailable`)
+  return code && timeoutCodes.has(code) ? 'timeout' : 'unavailable'
 }
 
-// One connection pool per model reached over a Unix socket; it goes when the model object goes.
-const socketAgents = new WeakMap<Model, Agent>()
+/** The client-facing error of a transport failure, naming the model and no backend detail. */
+export function backendFailure(model: string, failure: TransportFailure): AppError {
+  return failure === 'timeout'
+    ? new AppError('BACKEND_TIMEOUT', `the backend of model ${model} did not answer in time`)
+    : new AppError('BACKEND_UNAVAILABLE', `the backend of model ${model} is unavailable`)
+}
 
-function dispatcherOf(model: Model): Dispatcher | undefined {
-  const socketPath = model.backend_socket_path
+// TCP backends go through undici's global Agent, which keeps one keep-alive Pool per origin.
+// A backend reached over a Unix socket gets its own Agent, kept per socket path.
+const socketAgents = new Map<string, Agent>()
+
+function dispatcherOf(backend: RoutedBackend): Dispatcher | undefined {
+  const socketPath = backend.socket_path
   if (socketPath === undefined) return undefined
-  let agent = socketAgents.get(model)
+  let agent = socketAgents.get(socketPath)
   if (!agent) {
     agent = new Agent({ connect: { socketPath } })
-    socketAgents.set(model, agent)
+    socketAgents.set(socketPath, agent)
   }
   return agent
 }
 
-/** POSTs an OpenAI-compatible request to the model's backend; transport failures become AppErrors. */
+/**
+ * POSTs an OpenAI-compatible request to one backend. The response body is a stream, never read
+ * here; `signal` aborts the call and frees its socket (client gone, attempt over time).
+ * `silenceMs` bounds each wait for bytes once the response started.
+ */
 export async function postToBackend(
-  model: Model,
-  path: string,
-  payload: Record<string, unknown>,
-  options: { timeoutMs: number; signal?: AbortSignal },
+  backend: RoutedBackend,
+  upstream: UpstreamRequest,
+  options: { silenceMs: number; signal: AbortSignal },
 ): Promise<BackendResponse> {
-  const url = `${model.backend_url.replace(/\/$/, '')}${path}`
-  try {
-    const response = await request(url, {
-      method: 'POST',
-      headers: {
-        ...model.backend_headers,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ ...payload, model: model.backend_model ?? model.name }),
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      signal: options.signal,
-      dispatcher: dispatcherOf(model),
-    })
-    const contentType = response.headers['content-type']
-    return {
-      status: response.statusCode,
-      body: response.body,
-      contentType: typeof contentType === 'string' ? contentType : 'application/json',
-    }
-  } catch (error) {
-    throw backendFailure(model, error)
-  }
+  const url = `${backend.url.replace(/\/$/, '')}${upstream.path}`
+  const response = await request(url, {
+    method: 'POST',
+    headers: {
+      ...upstream.headers,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify(upstream.body),
+    // The attempt's own timer bounds the wait for headers; these are upper bounds behind it.
+    headersTimeout: options.silenceMs,
+    bodyTimeout: options.silenceMs,
+    signal: options.signal,
+    dispatcher: dispatcherOf(backend),
+  })
+  return { status: response.statusCode, headers: response.headers, body: response.body }
 }

@@ -2,27 +2,40 @@ import type { Backend } from '../../domain/models/model.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { allModels, type ModelRecord } from '../../projections/models/model-query.ts'
-import type { Model } from './models.ts'
+import type { Model, RoutedBackend } from './models.ts'
 
 // The model catalogue (rm_models) as the router routes it: read into memory when the change feed
 // sees a model event and every `intervalMs` (the fallback), a model rebuilt (and its api key
 // opened) only when its stream version changed. Requests never wait for the database.
 
-/** The backend called: the first listed of the lowest priority value (weights are not used yet). */
-function primaryBackend(record: ModelRecord): Backend | undefined {
-  return [...record.backends].sort((a, b) => a.priority - b.priority)[0]
+/** A catalogue backend as the router calls it, its api key opened (in memory only). */
+async function routedBackend(backend: Backend, upstream: string, secrets: SecretBox): Promise<RoutedBackend> {
+  const apiKey = backend.api_key ? await secrets.open(backend.api_key) : null
+  return {
+    id: backend.url,
+    url: backend.url,
+    provider: backend.provider,
+    weight: backend.weight,
+    priority: backend.priority,
+    timeout_ms: backend.timeout_ms,
+    // openai-compatible and vllm take a bearer key; the anthropic adapter (providers/) sets its own.
+    headers: { ...backend.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+    upstream_model: upstream,
+  }
 }
 
-/** The router's entries for one catalogue model: its name, then each alias (same backend). */
+/** The router's entries for one catalogue model: its name, then each alias (same backends). */
 export async function routerModelsOf(record: ModelRecord, secrets: SecretBox): Promise<Model[]> {
-  const backend = primaryBackend(record)
-  if (!backend) return []
-  const apiKey = backend.api_key ? await secrets.open(backend.api_key) : null
+  const backends = await Promise.all(record.backends.map((b) => routedBackend(b, record.name, secrets)))
+  // The first of the lowest priority value: what a usage event names when no attempt was made.
+  const primary = [...backends].sort((a, b) => a.priority - b.priority)[0]
+  if (!primary) return []
   const model: Model = {
     name: record.name,
-    backend_url: backend.url,
-    // Every provider is called through its OpenAI-compatible API, which takes a bearer key.
-    backend_headers: { ...backend.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+    backend_url: primary.url,
+    backend_headers: primary.headers,
+    backends,
+    strategy: 'priority',
     input_usd_per_mtok: Number(record.input_price_per_million_usd),
     output_usd_per_mtok: Number(record.output_price_per_million_usd),
     max_output_tokens: record.max_output_tokens,

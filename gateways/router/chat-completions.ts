@@ -2,14 +2,17 @@ import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
-import { type BackendResponse, postToBackend } from './backend.ts'
+import { errorCatalog, isErrorCode } from '../http/errors/catalog.ts'
 import { type BudgetHold, reserveBudget } from './budget.ts'
 import { type ChatCompletionRequest, estimateTokens, promptText, withUsage } from './chat-schema.ts'
 import { checkModelAllowed } from './model-access.ts'
-import type { Model } from './models.ts'
+import { backendsOf, type Model, type RoutedBackend } from './models.ts'
 import { checkOutputLimit } from './output-limit.ts'
 import type { RouterDeps } from './router-deps.ts'
-import { estimatedOutputTokens, relaySse, type StreamOutcome } from './sse-relay.ts'
+import type { Delivery } from './routing/attempt.ts'
+import { route } from './routing/route.ts'
+import { refuseRoutingFields } from './routing/routing-fields.ts'
+import { estimatedOutputTokens, relayEvents, type StreamOutcome } from './sse-relay.ts'
 import { type RequestOutcome, recordUsage } from './usage-recorder.ts'
 
 interface Call {
@@ -18,6 +21,11 @@ interface Call {
   body: ChatCompletionRequest
   started_at: number
   hold: BudgetHold | null
+  /** The backend that answered (or was tried last); null before any attempt. */
+  backend: RoutedBackend | null
+  /** What a stream relayed so far, once it is being relayed. */
+  stream: StreamOutcome | null
+  finished: boolean
 }
 
 type Result = Pick<RequestOutcome, 'status' | 'http_status' | 'input_tokens' | 'output_tokens'>
@@ -30,12 +38,35 @@ const failed = (http_status: number): Result => ({
   output_tokens: 0,
 })
 
+/** nginx's "client closed request": the usage event of a request whose client went away. */
+export const CLIENT_CLOSED = 499
+
+const inputTokens = (call: Call) => call.stream?.usage?.prompt_tokens ?? estimateTokens(promptText(call.body))
+
+/** A client that left is billed for the prompt (the backend read it) and the output so far. */
+const cancelled = (call: Call): Result => ({
+  status: 'error',
+  http_status: CLIENT_CLOSED,
+  input_tokens: inputTokens(call),
+  output_tokens: call.stream
+    ? (call.stream.usage?.completion_tokens ?? estimatedOutputTokens(call.stream))
+    : 0,
+})
+
 /**
- * Ends every request the same way: its one usage event, its metric, and its budget hold settled
- * with the same cost (or released when it cost nothing).
+ * Ends every request the same way, exactly once: its one usage event, its metric, and its budget
+ * hold settled with the same cost (or released when it cost nothing).
  */
 function finish(deps: RouterDeps, request: FastifyRequest, call: Call, result: Result, outcome: string) {
-  const event = recordUsage(deps, request.log, { ...call, ...result, streamed: call.body.stream === true })
+  if (call.finished) return
+  call.finished = true
+  const backend_url = call.backend?.url ?? call.model.backend_url
+  const event = recordUsage(deps, request.log, {
+    ...call,
+    ...result,
+    backend_url,
+    streamed: call.body.stream === true,
+  })
   deps.metrics.inferenceRequests.inc({ model: call.model.name, outcome })
   if (!call.hold) return
   const done = event.cost_usd > 0 ? call.hold.settle(event.cost_usd) : call.hold.release()
@@ -44,52 +75,23 @@ function finish(deps: RouterDeps, request: FastifyRequest, call: Call, result: R
   )
 }
 
-async function readJson(backend: BackendResponse, model: Model): Promise<unknown> {
-  try {
-    return await backend.body.json()
-  } catch {
-    throw new AppError('BACKEND_ERROR', `the backend of model ${model.name} sent a body that is not JSON`)
-  }
-}
-
-/** A backend 4xx is the provider's own OpenAI-shaped answer and is relayed; a 5xx becomes 502. */
-async function relayFailure(
+function complete(
   deps: RouterDeps,
   request: FastifyRequest,
-  reply: FastifyReply,
   call: Call,
-  backend: BackendResponse,
+  delivered: Delivery & { kind: 'json' },
 ) {
-  finish(deps, request, call, failed(backend.status), 'backend_error')
-  if (backend.status >= 500) {
-    await backend.body.dump()
-    throw new AppError(
-      'BACKEND_ERROR',
-      `the backend of model ${call.model.name} failed (HTTP ${backend.status})`,
-    )
+  if (delivered.status >= 400) {
+    // A backend's 4xx is the provider's own answer to this request, relayed as it is.
+    finish(deps, request, call, failed(delivered.status), 'backend_error')
+    return delivered.json
   }
-  return reply.code(backend.status).send(await readJson(backend, call.model))
-}
-
-async function complete(deps: RouterDeps, request: FastifyRequest, call: Call, backend: BackendResponse) {
-  let json: unknown
-  try {
-    json = await readJson(backend, call.model)
-  } catch (error) {
-    finish(deps, request, call, failed(502), 'backend_error')
-    throw error
-  }
-  const parsed = withUsage.safeParse(json)
+  const parsed = withUsage.safeParse(delivered.json)
   const usage = parsed.success ? parsed.data.usage : null
-  const input_tokens = usage?.prompt_tokens ?? estimateTokens(promptText(call.body))
-  finish(
-    deps,
-    request,
-    call,
-    { status: 'ok', http_status: 200, input_tokens, output_tokens: usage?.completion_tokens ?? 0 },
-    'ok',
-  )
-  return json
+  const input_tokens = usage?.prompt_tokens ?? inputTokens(call)
+  const output_tokens = usage?.completion_tokens ?? 0
+  finish(deps, request, call, { status: 'ok', http_status: 200, input_tokens, output_tokens }, 'ok')
+  return delivered.json
 }
 
 function stream(
@@ -97,30 +99,25 @@ function stream(
   request: FastifyRequest,
   reply: FastifyReply,
   call: Call,
-  backend: BackendResponse,
+  delivered: Delivery & { kind: 'stream' },
 ) {
   const outcome: StreamOutcome = { usage: null, content_chars: 0, completed: false, error: null }
+  call.stream = outcome
   const wantsUsage = call.body.stream_options?.include_usage === true
   async function* events() {
     try {
-      yield* relaySse(backend.body, wantsUsage, outcome)
+      yield* relayEvents(delivered.held, delivered.events, wantsUsage, outcome)
     } finally {
-      // Runs on completion, on a backend failure and when the client disconnects: a partial
-      // stream is billed for what was generated.
-      backend.body.destroy()
+      // Runs on completion and on a backend failure; a client that left was finished on close.
+      await delivered.events.return?.()
       const ok = outcome.completed && outcome.error === null
-      finish(
-        deps,
-        request,
-        call,
-        {
-          status: ok ? 'ok' : 'error',
-          http_status: 200,
-          input_tokens: outcome.usage?.prompt_tokens ?? estimateTokens(promptText(call.body)),
-          output_tokens: outcome.usage?.completion_tokens ?? estimatedOutputTokens(outcome),
-        },
-        ok ? 'ok' : 'stream_incomplete',
-      )
+      const result: Result = {
+        status: ok ? 'ok' : 'error',
+        http_status: 200,
+        input_tokens: inputTokens(call),
+        output_tokens: outcome.usage?.completion_tokens ?? estimatedOutputTokens(outcome),
+      }
+      finish(deps, request, call, result, ok ? 'ok' : 'stream_incomplete')
     }
   }
   reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache')
@@ -156,14 +153,8 @@ async function reserve(deps: RouterDeps, key: ApiKeyRecord, model: Model, body: 
   }
 }
 
-/** POST /v1/chat/completions (and /v1/inference), authenticated and limited: reserve, route, relay, meter. */
-export async function chatCompletions(
-  deps: RouterDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  key: ApiKeyRecord,
-  body: ChatCompletionRequest,
-) {
+function checkRequest(deps: RouterDeps, key: ApiKeyRecord, body: ChatCompletionRequest): Model {
+  refuseRoutingFields(body)
   const model = deps.models.get(body.model)
   try {
     checkModelAllowed(key, [body.model, model.name])
@@ -172,19 +163,72 @@ export async function chatCompletions(
     throw error
   }
   checkOutputLimit(model, body)
+  return model
+}
+
+const failureOutcome: Record<string, string> = {
+  BACKEND_TIMEOUT: 'backend_unavailable',
+  BACKEND_UNAVAILABLE: 'backend_unavailable',
+  BACKEND_RATE_LIMITED: 'backend_rate_limited',
+}
+
+/**
+ * A client that goes away (before the first byte or mid-stream) aborts the backend call, which
+ * frees its socket, and finishes the request as cancelled with what is known so far.
+ */
+function watchClient(deps: RouterDeps, request: FastifyRequest, reply: FastifyReply, call: Call) {
+  const client = new AbortController()
+  reply.raw.once('close', () => {
+    if (reply.raw.writableFinished) return
+    finish(deps, request, call, cancelled(call), 'cancelled')
+    client.abort()
+  })
+  return client.signal
+}
+
+/** POST /v1/chat/completions (and /v1/inference), authenticated and limited: reserve, route, relay, meter. */
+export async function chatCompletions(
+  deps: RouterDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  key: ApiKeyRecord,
+  body: ChatCompletionRequest,
+) {
+  const model = checkRequest(deps, key, body)
   const hold = await reserve(deps, key, model, body)
-  const call: Call = { key, model, body, started_at: deps.now().getTime(), hold }
+  const call: Call = {
+    key,
+    model,
+    body,
+    started_at: deps.now().getTime(),
+    hold,
+    backend: null,
+    stream: null,
+    finished: false,
+  }
+  const client = watchClient(deps, request, reply, call)
   // Usage is always asked of the backend, so a stream is metered exactly (ARCHITECTURE.md).
   const payload = body.stream
     ? { ...body, stream_options: { ...body.stream_options, include_usage: true } }
     : body
-  let backend: BackendResponse
-  try {
-    backend = await postToBackend(model, '/chat/completions', payload, { timeoutMs: deps.backendTimeoutMs })
-  } catch (error) {
-    finish(deps, request, call, failed(502), 'backend_unavailable')
-    throw error
+  const routed = await route(deps.routing, {
+    model: model.name,
+    backends: backendsOf(model, deps.backendTimeoutMs),
+    strategy: model.strategy ?? 'priority',
+    body: payload,
+    stream: body.stream === true,
+    client,
+  })
+  call.backend = routed.backend
+  if (routed.kind === 'cancelled') {
+    finish(deps, request, call, cancelled(call), 'cancelled')
+    return reply.hijack()
   }
-  if (backend.status >= 400) return relayFailure(deps, request, reply, call, backend)
-  return body.stream ? stream(deps, request, reply, call, backend) : complete(deps, request, call, backend)
+  if (routed.kind === 'failed') {
+    const status = isErrorCode(routed.error.code) ? errorCatalog[routed.error.code].status : 502
+    finish(deps, request, call, failed(status), failureOutcome[routed.error.code] ?? 'backend_error')
+    throw routed.error
+  }
+  if (routed.kind === 'stream') return stream(deps, request, reply, call, routed)
+  return reply.code(routed.status).send(complete(deps, request, call, routed))
 }

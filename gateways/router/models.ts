@@ -32,6 +32,48 @@ const modelSchema = z.object({
 export type Model = z.infer<typeof modelSchema> & {
   /** Headers sent to the backend (a catalogue model's own headers and its api key). */
   backend_headers?: Readonly<Record<string, string>> | undefined
+  /** A catalogue model's backends, all of them; a configured model has only backend_url. */
+  backends?: readonly RoutedBackend[] | undefined
+  strategy?: Strategy | undefined
+}
+
+export const STRATEGIES = ['weighted', 'priority', 'least_latency'] as const
+export type Strategy = (typeof STRATEGIES)[number]
+export type Provider = 'openai-compatible' | 'vllm' | 'anthropic'
+
+/** One backend a request can be sent to, with everything needed to call it. */
+export interface RoutedBackend {
+  /** Stable across catalogue reloads and replicas: health and latency are kept under it. */
+  id: string
+  url: string
+  provider: Provider
+  weight: number
+  priority: number
+  /** Limit of one attempt before its first content, and of each silence after it. */
+  timeout_ms: number
+  /** Configured headers and, when the backend has an api key, `authorization: Bearer …`. */
+  headers: Readonly<Record<string, string>>
+  /** The model name sent upstream (an alias is sent as its model's name). */
+  upstream_model: string
+  socket_path?: string | undefined
+}
+
+/** The backends of a model: a catalogue model's list, or the one backend of a configured model. */
+export function backendsOf(model: Model, timeoutMs: number): readonly RoutedBackend[] {
+  if (model.backends) return model.backends
+  return [
+    {
+      id: model.backend_url,
+      url: model.backend_url,
+      provider: 'openai-compatible',
+      weight: 1,
+      priority: 0,
+      timeout_ms: timeoutMs,
+      headers: model.backend_headers ?? {},
+      upstream_model: model.backend_model ?? model.name,
+      socket_path: model.backend_socket_path,
+    },
+  ]
 }
 
 export interface ModelCatalog {

@@ -3,6 +3,7 @@ import type { ReadinessCheck } from '../http/readiness.ts'
 import type { BudgetDeps } from './budget.ts'
 import type { Authenticate } from './key-auth.ts'
 import type { ModelCatalog } from './models.ts'
+import type { RoutingDeps } from './routing/route.ts'
 import type { RequestSigningDeps } from './signature.ts'
 import type { UsageRecorderDeps } from './usage-recorder.ts'
 
@@ -12,6 +13,8 @@ export interface RouterDeps extends UsageRecorderDeps, BudgetDeps {
   limiter: RateLimiter
   keyRpm: number
   backendTimeoutMs: number
+  /** Strategies, health, attempts and their limits (routing/). */
+  routing: RoutingDeps
   readiness: readonly ReadinessCheck[]
   /** Request signing: the secret box, the nonce store, the clock (signature.ts). */
   signing: RequestSigningDeps

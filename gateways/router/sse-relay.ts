@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream'
 import { usageSchema } from './chat-schema.ts'
 
 export interface StreamOutcome {
@@ -9,31 +8,96 @@ export interface StreamOutcome {
   error: string | null
 }
 
+/** One server-sent event: its bytes as received and its joined `data:` lines. */
+export interface SseEvent {
+  raw: string
+  data: string
+}
+
 const chunkSchema = usageSchema.partial().optional()
 
-function inspect(data: string, outcome: StreamOutcome): { usageOnly: boolean } {
+function parse(data: string): Record<string, unknown> | null {
   try {
     const chunk: unknown = JSON.parse(data)
-    if (typeof chunk !== 'object' || chunk === null) return { usageOnly: false }
-    const usage = 'usage' in chunk ? chunkSchema.safeParse(chunk.usage) : null
-    if (
-      usage?.success &&
-      usage.data?.prompt_tokens !== undefined &&
-      usage.data.completion_tokens !== undefined
-    ) {
-      outcome.usage = {
-        prompt_tokens: usage.data.prompt_tokens,
-        completion_tokens: usage.data.completion_tokens,
-      }
-    }
-    const choices = 'choices' in chunk && Array.isArray(chunk.choices) ? chunk.choices : []
-    for (const choice of choices) {
-      const content = choice?.delta?.content
-      if (typeof content === 'string') outcome.content_chars += content.length
-    }
-    return { usageOnly: choices.length === 0 && outcome.usage !== null }
+    return typeof chunk === 'object' && chunk !== null && !Array.isArray(chunk)
+      ? (chunk as Record<string, unknown>)
+      : null
   } catch {
-    return { usageOnly: false }
+    return null
+  }
+}
+
+const choicesOf = (chunk: Record<string, unknown>): unknown[] =>
+  Array.isArray(chunk.choices) ? chunk.choices : []
+
+function inspect(data: string, outcome: StreamOutcome): { usageOnly: boolean } {
+  const chunk = parse(data)
+  if (!chunk) return { usageOnly: false }
+  const usage = 'usage' in chunk ? chunkSchema.safeParse(chunk.usage) : null
+  if (
+    usage?.success &&
+    usage.data?.prompt_tokens !== undefined &&
+    usage.data.completion_tokens !== undefined
+  ) {
+    outcome.usage = {
+      prompt_tokens: usage.data.prompt_tokens,
+      completion_tokens: usage.data.completion_tokens,
+    }
+  }
+  const choices = choicesOf(chunk)
+  for (const choice of choices) {
+    const content = (choice as { delta?: { content?: unknown } } | null)?.delta?.content
+    if (typeof content === 'string') outcome.content_chars += content.length
+  }
+  return { usageOnly: choices.length === 0 && outcome.usage !== null }
+}
+
+/**
+ * Whether an event carries something the client must not see twice: generated text, a tool call,
+ * a refusal, a finish reason, or anything that is not a chunk (an in-band error). Role-only
+ * deltas and empty chunks are the preamble, held back until this is true (docs/routing.md).
+ */
+export function carriesContent(event: SseEvent): boolean {
+  if (event.data === '' || event.data === '[DONE]') return false
+  const chunk = parse(event.data)
+  if (!chunk || 'error' in chunk) return true
+  return choicesOf(chunk).some((choice) => {
+    if (typeof choice !== 'object' || choice === null) return false
+    const { delta, finish_reason } = choice as { delta?: Record<string, unknown>; finish_reason?: unknown }
+    if (finish_reason !== null && finish_reason !== undefined) return true
+    const content = delta?.content
+    return (
+      (typeof content === 'string' && content !== '') ||
+      (Array.isArray(delta?.tool_calls) && delta.tool_calls.length > 0) ||
+      (typeof delta?.refusal === 'string' && delta.refusal !== '') ||
+      delta?.function_call !== undefined
+    )
+  })
+}
+
+/** An in-band error event (sent instead of a backend's own, which may name its host). */
+export function isErrorEvent(event: SseEvent): boolean {
+  const chunk = parse(event.data)
+  return chunk !== null && 'error' in chunk
+}
+
+/** Splits a byte stream into server-sent events (an event ends at a blank line). */
+export async function* sseEvents(body: AsyncIterable<unknown>): AsyncGenerator<SseEvent> {
+  let buffer = ''
+  for await (const piece of body) {
+    buffer += typeof piece === 'string' ? piece : Buffer.from(piece as Uint8Array).toString('utf8')
+    let end = buffer.indexOf('\n\n')
+    while (end !== -1) {
+      const raw = buffer.slice(0, end + 2)
+      buffer = buffer.slice(end + 2)
+      end = buffer.indexOf('\n\n')
+      const data = raw
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n')
+      yield { raw, data }
+    }
   }
 }
 
@@ -41,38 +105,45 @@ const errorEvent = (message: string) =>
   `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: 'backend_error' } })}\n\n`
 
 /**
- * Relays a backend's SSE stream event by event, unchanged, while reading usage from it. The
- * router always asks the backend for usage; when the client did not, the usage-only chunk is
- * dropped so the client sees what it asked for. A stream that ends without [DONE] is ended with
- * an in-band error event, never retried (content was already sent).
+ * Relays a backend's SSE events (the held preamble first, then the rest), unchanged, while reading
+ * usage from them. The router always asks the backend for usage; when the client did not, the
+ * usage-only chunk is dropped so the client sees what it asked for. A stream that ends without
+ * [DONE], or whose backend fails, is ended with an in-band error event and no [DONE]: content
+ * was already sent, so it is never retried. A consumer that stops (the client left) leaves the
+ * outcome neither completed nor failed.
  */
-export async function* relaySse(
-  body: Readable,
+export async function* relayEvents(
+  held: readonly SseEvent[],
+  events: AsyncIterator<SseEvent>,
   clientWantsUsage: boolean,
   outcome: StreamOutcome,
 ): AsyncGenerator<string> {
-  let buffer = ''
-  for await (const piece of body) {
-    buffer += typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8')
-    let end = buffer.indexOf('\n\n')
-    while (end !== -1) {
-      const event = buffer.slice(0, end + 2)
-      buffer = buffer.slice(end + 2)
-      end = buffer.indexOf('\n\n')
-      const data = event
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(5).trimStart())
-        .join('\n')
-      if (data === '[DONE]') outcome.completed = true
-      else if (data !== '' && inspect(data, outcome).usageOnly && !clientWantsUsage) continue
-      yield event
+  const rest = { [Symbol.asyncIterator]: () => events }
+  try {
+    relay: for (const list of [held, rest]) {
+      for await (const event of list) {
+        if (event.data === '[DONE]') outcome.completed = true
+        else if (isErrorEvent(event)) break relay
+        else if (event.data !== '' && inspect(event.data, outcome).usageOnly && !clientWantsUsage) continue
+        yield event.raw
+      }
     }
+  } catch {
+    // The backend's connection failed mid-stream (reset, body timeout): said in-band below.
   }
   if (!outcome.completed) {
     outcome.error = 'the backend stream ended before it was complete'
     yield errorEvent(outcome.error)
   }
+}
+
+/** relayEvents over a whole byte stream, nothing held. */
+export function relaySse(
+  body: AsyncIterable<unknown>,
+  clientWantsUsage: boolean,
+  outcome: StreamOutcome,
+): AsyncGenerator<string> {
+  return relayEvents([], sseEvents(body)[Symbol.asyncIterator](), clientWantsUsage, outcome)
 }
 
 export function estimatedOutputTokens(outcome: StreamOutcome): number {

@@ -14,6 +14,8 @@ export interface UsageRecorderDeps {
 export interface RequestOutcome {
   key: ApiKeyRecord
   model: Model
+  /** The backend that answered, or was tried last. */
+  backend_url: string
   status: 'ok' | 'error'
   http_status: number
   input_tokens: number
@@ -38,7 +40,7 @@ export function recordUsage(
     organization_id: outcome.key.organization_id,
     api_key_id: outcome.key.api_key_id,
     model: outcome.model.name,
-    backend: new URL(outcome.model.backend_url).host,
+    backend: new URL(outcome.backend_url).host,
     status: outcome.status,
     http_status: outcome.http_status,
     input_tokens: outcome.input_tokens,

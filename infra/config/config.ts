@@ -149,7 +149,12 @@ export const configVariables = {
   AIAAS_BACKEND_TIMEOUT_MS: {
     schema: positiveInt,
     default: '60000',
-    doc: 'Time limit for one backend call.',
+    doc: 'Time limit of one attempt at a configured model (AIAAS_MODELS, echo) before its first content, and of each silence of its stream after it; a catalogue backend has its own timeout_ms.',
+  },
+  AIAAS_ROUTE_TIMEOUT_MS: {
+    schema: positiveInt,
+    default: '120000',
+    doc: 'Time limit of everything before the first byte of a request reaches the client: its attempts across backends and the waits between them (docs/routing.md).',
   },
   AIAAS_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

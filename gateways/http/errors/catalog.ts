@@ -240,10 +240,20 @@ export const errorCatalog = {
   },
   BUDGET_EXCEEDED: { status: 429, title: 'Budget exceeded', openai_type: 'insufficient_quota' },
   RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', openai_type: 'rate_limit_error' },
+  BACKEND_RATE_LIMITED: {
+    status: 429,
+    title: 'Model backends rate limited',
+    openai_type: 'rate_limit_error',
+  },
   INTERNAL: { status: 500, title: 'Internal error', openai_type: 'api_error' },
   SECRET_UNREADABLE: { status: 500, title: 'Stored secret unreadable', openai_type: 'api_error' },
   BACKEND_UNAVAILABLE: { status: 502, title: 'Model backend unavailable', openai_type: 'api_error' },
   BACKEND_ERROR: { status: 502, title: 'Model backend error', openai_type: 'api_error' },
+  BACKEND_PROVIDER_UNSUPPORTED: {
+    status: 502,
+    title: 'Model backend provider not supported yet',
+    openai_type: 'api_error',
+  },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable', openai_type: 'api_error' },
   BACKEND_OVERLOADED: { status: 503, title: 'Model provider overloaded', openai_type: 'api_error' },
   KEY_STORE_UNAVAILABLE: {

@@ -68,6 +68,21 @@ describe('catalogue models for the router', () => {
         name: 'm',
         backend_url: 'https://b.example.com/v1',
         backend_headers: { authorization: `Bearer ${SECRET}` },
+        // Every backend, the preferred one first by priority when routed (routing/strategy.ts).
+        backends: [
+          expect.objectContaining({ url: 'https://second.example.com', priority: 2, headers: {} }),
+          {
+            id: 'https://b.example.com/v1',
+            url: 'https://b.example.com/v1',
+            provider: 'vllm',
+            weight: 1,
+            priority: 0,
+            timeout_ms: 1000,
+            headers: { authorization: `Bearer ${SECRET}` },
+            upstream_model: 'm',
+          },
+        ],
+        strategy: 'priority',
         input_usd_per_mtok: 0.5,
         output_usd_per_mtok: 1.5,
         max_output_tokens: 64,

@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { AppError } from '../../../domain/errors.ts'
+import type { BackendHealth } from '../health/backend-health.ts'
+import type { RoutedBackend, Strategy } from '../models.ts'
+import { type AttemptRequest, attemptBackend, ClientGone, type Delivery } from './attempt.ts'
+import type { LatencyTracker } from './latency.ts'
+import { adapterFor } from './provider-seam.ts'
+import { orderBackends } from './strategy.ts'
+
+// The attempts of one request across its model's backends (docs/routing.md#retries-and-time-limits):
+// in strategy order, skipping backends whose circuit is open, until one delivers, a backend
+// answers a client error (never retried), the attempts or the time run out, or the client leaves.
+
+export interface RoutingDeps {
+  health: BackendHealth
+  latency: LatencyTracker
+  random: () => number
+  /** Most attempts of one request, its first included. */
+  maxAttempts: number
+  /** Everything before the first byte reaches the client: attempts and back-offs together. */
+  totalTimeoutMs: number
+  /** The longest Retry-After waited for; a backend asking more is not tried again. */
+  maxRetryAfterMs: number
+}
+
+export interface RouteRequest extends AttemptRequest {
+  backends: readonly RoutedBackend[]
+  strategy: Strategy
+}
+
+export type Routed =
+  | Delivery
+  | { kind: 'failed'; backend: RoutedBackend | null; error: AppError }
+  | { kind: 'cancelled'; backend: RoutedBackend | null }
+
+/** Full-jitter exponential back-off before trying a backend again: up to 100, 200, 400… ms. */
+const backoffMs = (retry: number, random: () => number) => random() * Math.min(2000, 100 * 2 ** retry)
+
+const noBackend = (model: string, reason: string) =>
+  new AppError('BACKEND_UNAVAILABLE', `the backend of model ${model} is unavailable (${reason})`)
+
+interface Cursor {
+  next: number
+  tried: Map<string, number>
+}
+
+/** The next backend in order (wrapping around) whose circuit admits a request, or null. */
+function pick(order: readonly RoutedBackend[], health: BackendHealth, cursor: Cursor): RoutedBackend | null {
+  for (let k = 0; k < order.length; k++) {
+    const index = (cursor.next + k) % order.length
+    const backend = order[index]
+    if (backend && health.admit(backend.id)) {
+      cursor.next = index + 1
+      return backend
+    }
+  }
+  return null
+}
+
+/** How long to wait before this attempt; null when it would pass the cap or the deadline. */
+function waitBefore(
+  deps: RoutingDeps,
+  backend: RoutedBackend,
+  cursor: Cursor,
+  deadline: number,
+): number | null {
+  const retryAfter = cursor.tried.get(backend.id)
+  if (retryAfter === undefined) return 0
+  if (retryAfter > deps.maxRetryAfterMs) return null
+  const wait = Math.max(retryAfter, backoffMs(cursor.tried.size - 1, deps.random))
+  return Date.now() + wait < deadline ? wait : null
+}
+
+export async function route(deps: RoutingDeps, request: RouteRequest): Promise<Routed> {
+  const speakable = request.backends.filter((backend) => adapterFor(backend) !== null)
+  if (speakable.length === 0) {
+    const message = `model ${request.model} has no backend the router can speak to yet`
+    return {
+      kind: 'failed',
+      backend: request.backends[0] ?? null,
+      error: new AppError('BACKEND_PROVIDER_UNSUPPORTED', message),
+    }
+  }
+  const order = orderBackends(request.strategy, speakable, {
+    random: deps.random,
+    latencyOf: deps.latency.latencyOf,
+  })
+  const deadline = Date.now() + deps.totalTimeoutMs
+  const cursor: Cursor = { next: 0, tried: new Map() }
+  let last: { backend: RoutedBackend | null; error: AppError } = {
+    backend: null,
+    error: noBackend(request.model, 'every backend is cooling down'),
+  }
+  let current: RoutedBackend | null = null
+  try {
+    for (let attempt = 0; attempt < deps.maxAttempts && Date.now() < deadline; attempt++) {
+      const backend = pick(order, deps.health, cursor)
+      if (!backend) break
+      const wait = waitBefore(deps, backend, cursor, deadline)
+      // Admitted but not called: reported as a success so a half-open trial is not left hanging.
+      if (wait === null) {
+        deps.health.report(backend.id, 'success')
+        break
+      }
+      const adapter = adapterFor(backend)
+      if (!adapter) break
+      current = backend
+      if (wait > 0) await sleep(wait, undefined, { signal: request.client })
+      const result = await attemptBackend(backend, adapter, request, {
+        limitMs: Math.max(1, Math.min(backend.timeout_ms, deadline - Date.now())),
+        onHeaders: (ms) => deps.latency.observe(backend.id, ms),
+      })
+      deps.health.report(backend.id, result.verdict)
+      if ('delivered' in result) return result.delivered
+      cursor.tried.set(backend.id, result.retryAfterMs ?? 0)
+      last = { backend, error: result.error }
+    }
+  } catch (error) {
+    if (error instanceof ClientGone || request.client.aborted) return { kind: 'cancelled', backend: current }
+    throw error
+  }
+  return { kind: 'failed', ...last }
+}

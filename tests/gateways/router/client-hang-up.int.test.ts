@@ -1,0 +1,125 @@
+import { request } from 'node:http'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type MockBackend, startMockBackend } from '../../support/mock-backend.ts'
+import { eventually } from '../../support/processes.ts'
+import { backendOn, routedModel, routingRouter } from './routing-router.ts'
+
+// A client that hangs up (issue 8, "Usage events are never lost"): before the first byte or
+// mid-stream, streamed or not, the backend call is aborted (the backend sees its connection
+// closed), exactly one usage event is produced, marked cancelled (http_status 499) with the
+// tokens known, and the budget hold is settled.
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function setup() {
+  const mock = await startMockBackend('a')
+  closers.push(() => mock.close())
+  const router = await routingRouter([routedModel([backendOn(mock)])])
+  closers.push(router.close)
+  return { mock, router }
+}
+
+/** Sends a chat request and hangs up once `ready` is true (first byte seen when `afterFirstByte`). */
+function hangUp(url: string, body: object, ready: () => boolean, afterFirstByte = false): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
+    })
+    req.on('error', () => {})
+    req.on('close', () => resolve())
+    req.on('response', (res) => res.once('data', () => afterFirstByte && req.destroy()))
+    req.end(JSON.stringify(body))
+    if (!afterFirstByte) eventually(async () => ready(), Boolean).then(() => req.destroy(), reject)
+  })
+}
+
+const prompt = (n: number) => ({
+  model: 'm',
+  messages: [{ role: 'user', content: `${'x'.repeat(4000)} ${n}` }],
+})
+
+/** Whether request n (its prompt ends with ` n`) reached the backend. */
+const reached = (mock: MockBackend, n: number) =>
+  mock.received.some((r) => JSON.stringify(r.body.messages).endsWith(` ${n}"}]`))
+
+async function allOver(mock: MockBackend) {
+  await Promise.all(mock.received.map((r) => r.over))
+  return mock.received
+}
+
+describe('client hang-up', () => {
+  it('20 streamed requests whose clients leave before the first byte: 20 cancelled events, 20 backend calls closed, holds settled', async () => {
+    const { mock, router } = await setup()
+    mock.always({ stall: 'headers' })
+    await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        hangUp(router.url, { ...prompt(n), stream: true }, () => reached(mock, n)),
+      ),
+    )
+    const received = await allOver(mock)
+    expect(received).toHaveLength(20)
+    expect(received.every((r) => r.closedEarly)).toBe(true)
+    await eventually(
+      async () => router.events.length,
+      (n) => n >= 20,
+    )
+    expect(router.events).toHaveLength(20)
+    expect(new Set(router.events.map((e) => e.id)).size).toBe(20)
+    for (const event of router.events) {
+      expect(event).toMatchObject({ status: 'error', http_status: 499, streamed: true, output_tokens: 0 })
+      // The prompt was sent to the backend: its estimate is billed.
+      expect(event.input_tokens).toBeGreaterThanOrEqual(1000)
+    }
+    const ledger = await eventually(
+      () => router.ledger(),
+      (l) => l.reserved_nanos === 0,
+    )
+    expect(ledger.spent_nanos).toBeGreaterThan(0)
+    expect(await router.outcomes()).toMatch(/outcome="cancelled"[^}]*\} 20$/m)
+  })
+
+  it('a non-streamed request whose client leaves while the backend thinks: one cancelled event, the call aborted', async () => {
+    const { mock, router } = await setup()
+    mock.always({ headersDelayMs: 30_000 })
+    await hangUp(router.url, prompt(1), () => mock.received.length === 1)
+    const [received] = await allOver(mock)
+    expect(received?.closedEarly).toBe(true)
+    await eventually(
+      async () => router.events.length,
+      (n) => n === 1,
+    )
+    expect(router.events[0]).toMatchObject({ http_status: 499, streamed: false })
+    await eventually(
+      () => router.ledger(),
+      (l) => l.reserved_nanos === 0,
+    )
+  })
+
+  it('a stream whose client leaves mid-content: billed for the prompt and the output sent, the backend stream closed', async () => {
+    const { mock, router } = await setup()
+    const words = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ')
+    mock.always({ reply: words, tokenIntervalMs: 20 })
+    await hangUp(router.url, { ...prompt(1), stream: true }, () => true, true)
+    const [received] = await allOver(mock)
+    expect(received?.closedEarly).toBe(true)
+    await eventually(
+      async () => router.events.length,
+      (n) => n === 1,
+    )
+    const [event] = router.events
+    expect(event).toMatchObject({ http_status: 499, streamed: true })
+    expect(event?.output_tokens).toBeLessThan(400)
+    await eventually(
+      () => router.ledger(),
+      (l) => l.reserved_nanos === 0,
+    )
+    // The relay's own ending (the backend stream aborted) adds no second event.
+    const outcomes = await router.outcomes()
+    expect(outcomes).toMatch(/outcome="cancelled"[^}]*\} 1$/m)
+    expect(outcomes).not.toContain('stream_incomplete')
+    expect(router.events).toHaveLength(1)
+  })
+})
