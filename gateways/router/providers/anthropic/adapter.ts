@@ -69,18 +69,25 @@ export const anthropicAdapter = {
 
   /**
    * Anthropic events → OpenAI chunk events. A failure mid-stream becomes OpenAI's in-band error
-   * chunk (the relay ends the stream there, with no [DONE]).
+   * chunk (the relay ends the stream there, with no [DONE]). The upstream iterator is closed when
+   * the translation ends, so its connection is released. `backend` names the key to redact from
+   * error messages.
    */
-  async *chatEvents(backend: AnthropicBackend, events: AsyncIterator<SseEvent>): AsyncGenerator<SseEvent> {
-    const { apiKey } = splitCredentials(backend.headers)
+  async *chatEvents(events: AsyncIterator<SseEvent>, backend?: AnthropicBackend): AsyncGenerator<SseEvent> {
+    const apiKey = backend ? splitCredentials(backend.headers).apiKey : null
     const translator = createStreamTranslator({ created: nowSeconds(), secrets: apiKey ? [apiKey] : [] })
-    for (let next = await events.next(); !next.done && !translator.ended; next = await events.next()) {
-      if (next.value.data === '') continue
-      for (const out of translator.push(next.value.data)) {
-        if (out.kind === 'chunk') yield dataEvent(out.chunk)
-        else if (out.kind === 'done') yield dataEvent('[DONE]')
-        else yield dataEvent(openAiErrorBody(out.failure.error))
+    try {
+      for (let next = await events.next(); !next.done; next = await events.next()) {
+        if (next.value.data === '') continue
+        for (const out of translator.push(next.value.data)) {
+          if (out.kind === 'chunk') yield dataEvent(out.chunk)
+          else if (out.kind === 'done') yield dataEvent('[DONE]')
+          else yield dataEvent(openAiErrorBody(out.failure.error))
+        }
+        if (translator.ended) break
       }
+    } finally {
+      await events.return?.()
     }
   },
 }
