@@ -1,4 +1,4 @@
-import type { RouteOptions } from 'fastify'
+import type { FastifyInstance, RouteOptions } from 'fastify'
 import { v7 } from 'uuid'
 import type { Subject } from '../../../domain/authorization/subject.ts'
 import { adminRoutes } from '../../../gateways/admin/routes.ts'
@@ -19,10 +19,26 @@ import { ADMIN_TOKEN } from './admin-app.ts'
 
 const SUBJECT_HEADER = 'x-test-subject'
 
-export const as = (subject: Subject) => ({
-  authorization: `Bearer ${ADMIN_TOKEN}`,
+/** The headers of a caller acting as `subject`: `adminToken` passes authentication. */
+export const asSubject = (adminToken: string, subject: Subject): Readonly<Record<string, string>> => ({
+  authorization: `Bearer ${adminToken}`,
   [SUBJECT_HEADER]: JSON.stringify(subject),
 })
+
+export const as = (subject: Subject) => asSubject(ADMIN_TOKEN, subject)
+
+/** Lets requests name their subject in the test-only header, and lists every route registered. */
+export function takeTestSubjects(app: FastifyInstance): RouteOptions[] {
+  const routes: RouteOptions[] = []
+  app.addHook('onRoute', (route) => {
+    routes.push(route)
+  })
+  app.addHook('preValidation', async (request) => {
+    const given = request.headers[SUBJECT_HEADER]
+    if (typeof given === 'string' && request.subject) request.subject = JSON.parse(given)
+  })
+  return routes
+}
 
 export async function startAuthzApp(
   db: Database,
@@ -34,14 +50,7 @@ export async function startAuthzApp(
   const waiter = projectionWaiter(db, () => projector.wake())
   const logging = logStream ? { logLevel: 'warn', logStream } : { logLevel: 'silent' }
   const app = createServer({ ...logging, metrics: createMetrics('authz-test') })
-  const routes: RouteOptions[] = []
-  app.addHook('onRoute', (route) => {
-    routes.push(route)
-  })
-  app.addHook('preValidation', async (request) => {
-    const given = request.headers[SUBJECT_HEADER]
-    if (typeof given === 'string' && request.subject) request.subject = JSON.parse(given)
-  })
+  const routes = takeTestSubjects(app)
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
     commands: { store, now: () => new Date(), newId: v7 },

@@ -1,4 +1,4 @@
-import type { HTTPMethods, RouteOptions } from 'fastify'
+import type { HTTPMethods } from 'fastify'
 import { v7 } from 'uuid'
 import type { Subject } from '../../../domain/authorization/subject.ts'
 import { adminRoutes } from '../../../gateways/admin/routes.ts'
@@ -15,6 +15,7 @@ import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import { memoryStore } from '../../../infra/oidc/memory-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
+import { asSubject, takeTestSubjects } from './authz-app.ts'
 import { type Ids, MODEL, type Variant } from './tenant-fixtures.ts'
 
 // The issuer, the admin API and the analytics API on one app, wired as `aiaas dev` wires them,
@@ -38,13 +39,8 @@ export type TenantPlatform = Awaited<ReturnType<typeof startTenantPlatform>>
 /** The headers a caller sends: its bearer token, and for a person its subject (below). */
 export type CallerHeaders = Readonly<Record<string, string>>
 
-const PERSON_HEADER = 'x-test-subject'
-
 /** A person's headers: the admin token to pass authentication, then the person as the subject. */
-export const asPerson = (subject: Subject): CallerHeaders => ({
-  authorization: `Bearer ${TENANT_ADMIN_TOKEN}`,
-  [PERSON_HEADER]: JSON.stringify(subject),
-})
+export const asPerson = (subject: Subject): CallerHeaders => asSubject(TENANT_ADMIN_TOKEN, subject)
 const ISSUER_HOST = 'issuer.test'
 
 export async function startTenantPlatform(db: Database) {
@@ -53,16 +49,9 @@ export async function startTenantPlatform(db: Database) {
   const waiter = projectionWaiter(db, () => projector.wake())
   const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('tenant-matrix-test') })
-  const routes: RouteOptions[] = []
-  app.addHook('onRoute', (route) => {
-    routes.push(route)
-  })
   // A person's subject, named in a test-only header and put on the request after authentication
-  // (as tests/gateways/admin/authz-app.ts does): people's tokens need the browser sign-in flow.
-  app.addHook('preValidation', async (request) => {
-    const given = request.headers[PERSON_HEADER]
-    if (typeof given === 'string' && request.subject) request.subject = JSON.parse(given)
-  })
+  // (as in authz-app.ts): people's tokens need the browser sign-in flow.
+  const routes = takeTestSubjects(app)
   const unbounded = { perWindow: Number.MAX_SAFE_INTEGER, windowMs: 60_000, maxActors: 100 }
   const issuer = `http://${ISSUER_HOST}/oauth2`
   const verifyAccessToken = await mountIssuer(app, { db, secrets, store: memoryStore() }, issuer)
