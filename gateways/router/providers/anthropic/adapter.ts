@@ -70,11 +70,11 @@ export const anthropicAdapter = {
   /**
    * Anthropic events → OpenAI chunk events. A failure mid-stream becomes OpenAI's in-band error
    * chunk (the relay ends the stream there, with no [DONE]). The upstream iterator is closed when
-   * the translation ends, so its connection is released. `backend` names the key to redact from
+   * the translation ends, so its connection is released; the backend's key is redacted from
    * error messages.
    */
-  async *chatEvents(events: AsyncIterator<SseEvent>, backend?: AnthropicBackend): AsyncGenerator<SseEvent> {
-    const apiKey = backend ? splitCredentials(backend.headers).apiKey : null
+  async *chatEvents(backend: AnthropicBackend, events: AsyncIterator<SseEvent>): AsyncGenerator<SseEvent> {
+    const { apiKey } = splitCredentials(backend.headers)
     const translator = createStreamTranslator({ created: nowSeconds(), secrets: apiKey ? [apiKey] : [] })
     try {
       for (let next = await events.next(); !next.done; next = await events.next()) {

@@ -54,7 +54,7 @@ describe('anthropicAdapter', () => {
       JSON.stringify({ type: 'message_stop' }),
     ])
     const out: SseEvent[] = []
-    for await (const event of anthropicAdapter.chatEvents(iterator, backend)) out.push(event)
+    for await (const event of anthropicAdapter.chatEvents(backend, iterator)) out.push(event)
     expect(out.map((e) => JSON.parse(e.data))).toEqual([
       { error: { message: 'Model backend error', type: 'api_error', param: null, code: 'backend_error' } },
     ])
@@ -74,7 +74,7 @@ describe('anthropicAdapter', () => {
         delta: { type: 'text_delta', text: ' there' },
       }),
     ])
-    for await (const event of anthropicAdapter.chatEvents(iterator, backend)) {
+    for await (const event of anthropicAdapter.chatEvents(backend, iterator)) {
       expect(event.data).toContain('assistant')
       break
     }

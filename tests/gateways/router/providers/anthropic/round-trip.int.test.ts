@@ -38,7 +38,7 @@ async function streamed(body: Record<string, unknown>) {
   expect(response.statusCode).toBe(200)
   const events: SseEvent[] = []
   const raw = readSseEvents(response.body)[Symbol.asyncIterator]()
-  for await (const event of anthropicAdapter.chatEvents(raw, backend())) events.push(event)
+  for await (const event of anthropicAdapter.chatEvents(backend(), raw)) events.push(event)
   return events.map((e) => (e.data === '[DONE]' ? '[DONE]' : JSON.parse(e.data)))
 }
 
