@@ -1,5 +1,5 @@
 import { createHash, type Hash, timingSafeEqual } from 'node:crypto'
-import { Transform } from 'node:stream'
+import { pipeline, Transform } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, isAppError } from '../../domain/errors.ts'
 import type { SealedSecret } from '../../domain/secrets/sealed-secret.ts'
@@ -84,14 +84,21 @@ function pendingCheck(request: FastifyRequest, key: ApiKeyRecord, nowMs: number)
   }
 }
 
-/** Passes the body through unchanged, hashing it on the way. */
-const hashing = (hash: Hash) =>
-  new Transform({
+/**
+ * The body, unchanged, hashed on the way. `pipeline`, not `pipe`: a client that hangs up mid-body
+ * must fail the parser with that error (as an unsigned request does), not leave it waiting.
+ */
+function hashing(payload: NodeJS.ReadableStream, hash: Hash): Transform {
+  const through = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk)
       done(null, chunk)
     },
   })
+  // The error reaches fastify through `through`, which pipeline destroys with it.
+  pipeline(payload, through, () => {})
+  return through
+}
 
 async function claimOnce(deps: RequestSigningDeps, reply: FastifyReply, pending: Pending): Promise<void> {
   let first: boolean
@@ -151,7 +158,7 @@ export function useRequestSigning(scope: FastifyInstance, deps: RequestSigningDe
     if (request.apiKey) request.signed = pendingCheck(request, request.apiKey, deps.now())
   })
   scope.addHook('preParsing', async (request, _reply, payload) =>
-    request.signed ? payload.pipe(hashing(request.signed.body)) : payload,
+    request.signed ? hashing(payload, request.signed.body) : payload,
   )
   scope.addHook('preValidation', (request, reply) => verify(deps, request, reply))
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { SealedSecret } from '../../../domain/secrets/sealed-secret.ts'
 import { useErrorFormat } from '../../../gateways/http/errors/reply.ts'
@@ -25,8 +26,8 @@ const sealed = (id: string): SealedSecret => ({
   tag: 'dGFn',
 })
 
-/** A /v1-like app whose one route is reached by a key with `signing_secret` set. */
-async function appWith(signing: RequestSigningDeps) {
+/** A /v1-like app whose one route is reached by a key with `signing_secret` set; `events`: its body parse and errors. */
+async function appWith(signing: RequestSigningDeps, events: string[] = []) {
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('signature-test') })
   onTestFinished(() => app.close())
   await app.register(
@@ -37,6 +38,13 @@ async function appWith(signing: RequestSigningDeps) {
         request.apiKey = keyRecord({ require_signature: true, signing_secret: sealed('dk-1') })
       })
       useRequestSigning(scope, signing)
+      scope.addHook('preParsing', async (_request, _reply, payload) => {
+        events.push('parsing')
+        return payload
+      })
+      scope.addHook('onError', async (_request, _reply, error) => {
+        events.push(error.message)
+      })
       scope.post('/echo', async (request) => request.body)
     },
     { prefix: '/v1' },
@@ -91,5 +99,36 @@ describe('a router without AIAAS_KEK', () => {
     })
     expect(response.statusCode).toBe(503)
     expect(response.json()).toMatchObject({ error: { code: 'secrets_unavailable' } })
+  })
+})
+
+describe('a signed request whose client hangs up mid-body', () => {
+  it('fails with the hang-up, as an unsigned one does, instead of leaving the parser waiting', async () => {
+    const events: string[] = []
+    const signing = {
+      openSecret: async () => 'secret',
+      nonces: createMemoryNonceStore(),
+      now: () => Date.now(),
+    }
+    const app = await appWith(signing, events)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    const headers = signRequest({ secret: 'secret', method: 'POST', path: '/v1/echo', body: '{"a":1}' })
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    const head = [
+      'POST /v1/echo HTTP/1.1',
+      'host: router.test',
+      'content-type: application/json',
+      'content-length: 100',
+      `x-aiaas-timestamp: ${headers['x-aiaas-timestamp']}`,
+      `x-aiaas-signature: ${headers['x-aiaas-signature']}`,
+    ]
+    // Half a body, then the hang-up once the server holds the request.
+    await new Promise((resolve) => socket.write(`${head.join('\r\n')}\r\n\r\n{"a":`, resolve))
+    await expect.poll(() => events, { timeout: 10_000, interval: 20 }).toContain('parsing')
+    socket.destroy()
+    await expect.poll(() => events, { timeout: 10_000, interval: 20 }).toContain('aborted')
   })
 })
