@@ -1,8 +1,9 @@
 import { fromStreamError, type ProviderFailure } from './errors.ts'
 import { JSON_OUTPUT_TOOL } from './json-output.ts'
-import { chatUsage, type FinishReason, finishReason } from './outcome.ts'
+import { chatUsage, finishReason } from './outcome.ts'
+import { type ChunkOut, choiceChunk, chunk, emit, type StreamState } from './stream-chunks.ts'
 import { parseBlockStart, parseDelta, parseStreamEvent, type StreamEvent } from './stream-events.ts'
-import type { AnthropicUsage } from './wire.ts'
+import { anthropicUsage } from './wire.ts'
 
 // Anthropic's stream events → OpenAI chat.completion.chunk events, fed one event at a time
 // (pure: the caller reads the bytes). What comes out, in order: a role chunk, content and
@@ -11,21 +12,7 @@ import type { AnthropicUsage } from './wire.ts'
 // the stream with a failure and no done: content may already have been sent, so it is not
 // replayed (docs/routing.md).
 
-export type Delta = {
-  role?: 'assistant'
-  content?: string
-  tool_calls?: {
-    index: number
-    id?: string
-    type?: 'function'
-    function: { name?: string; arguments: string }
-  }[]
-}
-
-export type ChatChunkEvent =
-  | { kind: 'chunk'; chunk: Record<string, unknown> }
-  | { kind: 'failed'; failure: ProviderFailure }
-  | { kind: 'done' }
+export type ChatChunkEvent = ChunkOut | { kind: 'failed'; failure: ProviderFailure } | { kind: 'done' }
 
 export interface StreamContext {
   /** Unix seconds of the answer (OpenAI's `created`). */
@@ -34,122 +21,114 @@ export interface StreamContext {
   secrets: readonly string[]
 }
 
-/** Anthropic's block index → what the block is on the OpenAI side. */
-type Block = { kind: 'text' } | { kind: 'tool'; index: number } | { kind: 'json' } | { kind: 'skipped' }
-
 export interface StreamTranslator {
   push(data: string): ChatChunkEvent[]
   /** Whether the stream ended (done or failed); later events are ignored. */
   readonly ended: boolean
 }
 
-export function createStreamTranslator(context: StreamContext): StreamTranslator {
-  let id = 'chatcmpl-anthropic'
-  let model = ''
-  let roleSent = false
-  let ended = false
-  let tools = 0
-  let stop: FinishReason = 'stop'
-  let usage: AnthropicUsage = {}
-  const blocks = new Map<number, Block>()
-
-  const chunk = (body: Record<string, unknown>): ChatChunkEvent => ({
-    kind: 'chunk',
-    chunk: { id, object: 'chat.completion.chunk', created: context.created, model, ...body },
-  })
-  const choice = (delta: Delta, finish: FinishReason | null = null) =>
-    chunk({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
-  /** A delta, preceded by the role chunk the first time. */
-  const emit = (delta: Delta): ChatChunkEvent[] => {
-    if (roleSent) return [choice(delta)]
-    roleSent = true
-    return [choice({ role: 'assistant', content: '' }), choice(delta)]
-  }
-  const fail = (failure: ProviderFailure): ChatChunkEvent[] => {
-    ended = true
-    return [{ kind: 'failed', failure }]
-  }
-  const model_ = () => model || 'anthropic'
-
-  function blockStart(index: number, raw: unknown): ChatChunkEvent[] {
-    const block = parseBlockStart(raw)
-    if (!block.success) {
-      blocks.set(index, { kind: 'skipped' })
-      return []
-    }
-    if (block.data.type === 'text') {
-      blocks.set(index, { kind: 'text' })
-      return block.data.text === '' ? [] : emit({ content: block.data.text })
-    }
-    // A JSON response_format's forced tool: its input is the answer's content (json-output.ts).
-    if (block.data.name === JSON_OUTPUT_TOOL) {
-      blocks.set(index, { kind: 'json' })
-      return []
-    }
-    const tool = tools++
-    blocks.set(index, { kind: 'tool', index: tool })
-    const call = { index: tool, id: block.data.id, type: 'function' as const }
-    return emit({ tool_calls: [{ ...call, function: { name: block.data.name, arguments: '' } }] })
-  }
-
-  function blockDelta(index: number, raw: unknown): ChatChunkEvent[] {
-    const block = blocks.get(index)
-    const delta = parseDelta(raw)
-    if (!block || !delta.success) return []
-    if (block.kind === 'text' && delta.data.type === 'text_delta' && delta.data.text !== '') {
-      return emit({ content: delta.data.text })
-    }
-    if (block.kind === 'json' && delta.data.type === 'input_json_delta' && delta.data.partial_json !== '') {
-      return emit({ content: delta.data.partial_json })
-    }
-    if (block.kind === 'tool' && delta.data.type === 'input_json_delta' && delta.data.partial_json !== '') {
-      return emit({ tool_calls: [{ index: block.index, function: { arguments: delta.data.partial_json } }] })
-    }
+function blockStart(state: StreamState, index: number, raw: unknown): ChatChunkEvent[] {
+  const block = parseBlockStart(raw)
+  if (!block.success) {
+    state.blocks.set(index, { kind: 'skipped' })
     return []
   }
-
-  function finish(): ChatChunkEvent[] {
-    ended = true
-    const final = [...(roleSent ? [] : emit({})), choice({}, stop)]
-    return [...final, chunk({ choices: [], usage: chatUsage(usage) }), { kind: 'done' }]
+  if (block.data.type === 'text') {
+    state.blocks.set(index, { kind: 'text' })
+    return block.data.text === '' ? [] : emit(state, { content: block.data.text })
   }
-
-  function handle(event: StreamEvent): ChatChunkEvent[] {
-    switch (event.type) {
-      case 'message_start':
-        id = `chatcmpl-${event.message.id}`
-        model = event.message.model
-        usage = { ...event.message.usage }
-        return []
-      case 'content_block_start':
-        return blockStart(event.index, event.content_block)
-      case 'content_block_delta':
-        return blockDelta(event.index, event.delta)
-      case 'message_delta':
-        stop = finishReason(event.delta.stop_reason)
-        // The forced JSON tool is how the answer was given, not a tool call for the client.
-        if (stop === 'tool_calls' && tools === 0) stop = 'stop'
-        // Counts in message_delta are cumulative: the latest of each wins.
-        for (const [name, value] of Object.entries(event.usage ?? {})) {
-          if (typeof value === 'number') usage = { ...usage, [name]: value }
-        }
-        return []
-      case 'message_stop':
-        return finish()
-      case 'error':
-        return fail(fromStreamError(event, { model: model_(), secrets: context.secrets }))
-      case 'malformed':
-        return fail(fromStreamError(null, { model: model_(), secrets: context.secrets }))
-      default:
-        // content_block_stop, ping, and event types newer than this adapter.
-        return []
-    }
+  // A JSON response_format's forced tool: its input is the answer's content (json-output.ts).
+  if (block.data.name === JSON_OUTPUT_TOOL) {
+    state.blocks.set(index, { kind: 'json' })
+    return []
   }
+  const tool = state.tools++
+  state.blocks.set(index, { kind: 'tool', index: tool })
+  const call = { index: tool, id: block.data.id, type: 'function' as const }
+  return emit(state, { tool_calls: [{ ...call, function: { name: block.data.name, arguments: '' } }] })
+}
 
+function blockDelta(state: StreamState, index: number, raw: unknown): ChatChunkEvent[] {
+  const block = state.blocks.get(index)
+  const delta = parseDelta(raw)
+  if (!block || !delta.success) return []
+  if (delta.data.type === 'text_delta') {
+    return block.kind === 'text' && delta.data.text !== '' ? emit(state, { content: delta.data.text }) : []
+  }
+  const json = delta.data.partial_json
+  if (json === '') return []
+  if (block.kind === 'json') return emit(state, { content: json })
+  if (block.kind === 'tool')
+    return emit(state, { tool_calls: [{ index: block.index, function: { arguments: json } }] })
+  return []
+}
+
+function messageDelta(state: StreamState, stopReason: string | null | undefined, usage: unknown): void {
+  state.stop = finishReason(stopReason)
+  // The forced JSON tool is how the answer was given, not a tool call for the client.
+  if (state.stop === 'tool_calls' && state.tools === 0) state.stop = 'stop'
+  // Counts in message_delta are cumulative: the latest of each wins.
+  if (typeof usage === 'object' && usage !== null) {
+    for (const [name, value] of Object.entries(usage))
+      if (typeof value === 'number') state.usage[name] = value
+  }
+}
+
+function finish(state: StreamState): ChatChunkEvent[] {
+  state.ended = true
+  const final = [...(state.roleSent ? [] : emit(state, {})), choiceChunk(state, {}, state.stop)]
+  const counted = anthropicUsage.safeParse(state.usage)
+  const usage = chatUsage(counted.success ? counted.data : {})
+  return [...final, chunk(state, { choices: [], usage }), { kind: 'done' }]
+}
+
+function fail(state: StreamState, body: unknown, secrets: readonly string[]): ChatChunkEvent[] {
+  state.ended = true
+  return [{ kind: 'failed', failure: fromStreamError(body, { model: state.model || 'anthropic', secrets }) }]
+}
+
+function handle(state: StreamState, event: StreamEvent, secrets: readonly string[]): ChatChunkEvent[] {
+  switch (event.type) {
+    case 'message_start':
+      state.id = `chatcmpl-${event.message.id}`
+      state.model = event.message.model
+      state.usage = { ...event.message.usage }
+      return []
+    case 'content_block_start':
+      return blockStart(state, event.index, event.content_block)
+    case 'content_block_delta':
+      return blockDelta(state, event.index, event.delta)
+    case 'message_delta':
+      messageDelta(state, event.delta.stop_reason, event.usage)
+      return []
+    case 'message_stop':
+      return finish(state)
+    case 'error':
+      return fail(state, event, secrets)
+    case 'malformed':
+      return fail(state, null, secrets)
+    default:
+      // content_block_stop, ping, and event types newer than this adapter.
+      return []
+  }
+}
+
+export function createStreamTranslator(context: StreamContext): StreamTranslator {
+  const state: StreamState = {
+    id: 'chatcmpl-anthropic',
+    model: '',
+    created: context.created,
+    roleSent: false,
+    ended: false,
+    tools: 0,
+    stop: 'stop',
+    usage: {},
+    blocks: new Map(),
+  }
   return {
-    push: (data) => (ended ? [] : handle(parseStreamEvent(data))),
+    push: (data) => (state.ended ? [] : handle(state, parseStreamEvent(data), context.secrets)),
     get ended() {
-      return ended
+      return state.ended
     },
   }
 }
