@@ -1,4 +1,6 @@
 import { chatCompletionRequest } from '../../chat-schema.ts'
+// The router's default model limit, sent as max_tokens when neither the request nor the backend says.
+import { DEFAULT_MODEL_MAX_OUTPUT_TOKENS } from '../../models.ts'
 import { fromErrorResponse, openAiErrorBody, type ProviderFailure } from './errors.ts'
 import { MESSAGES_PATH, messagesHeaders, toMessagesRequest } from './request.ts'
 import { toChatCompletion } from './response.ts'
@@ -24,9 +26,6 @@ export interface SseEvent {
   data: string
 }
 
-/** Sent as max_tokens when neither the request nor the backend says (models.ts's default). */
-const FALLBACK_MAX_TOKENS = 32_768
-
 /** The api key out of the catalogue's bearer header, and the other headers as configured. */
 function splitCredentials(headers: Readonly<Record<string, string>>) {
   let apiKey: string | null = null
@@ -50,7 +49,7 @@ export const anthropicAdapter = {
     const request = chatCompletionRequest.parse(body)
     const target = {
       upstream_model: backend.upstream_model,
-      max_output_tokens: backend.max_output_tokens ?? FALLBACK_MAX_TOKENS,
+      max_output_tokens: backend.max_output_tokens ?? DEFAULT_MODEL_MAX_OUTPUT_TOKENS,
     }
     return {
       path: MESSAGES_PATH,
