@@ -17,6 +17,11 @@ export interface UsageSpoolOptions {
   drainIntervalMs?: number
   /** Events published at once, then removed in one transaction, by a drain. Default 500. */
   batchSize?: number
+  /**
+   * An event whose confirm is later than this is written to the spool meanwhile (and removed if the
+   * confirm still comes): the most a SIGKILL can lose is the events of this window. Default 200 ms.
+   */
+  spoolAfterMs?: number
   onError?: (error: unknown) => void
 }
 
@@ -26,8 +31,8 @@ interface Spooled {
 }
 
 /**
- * Bridges a bus outage: an event the bus refuses is written to a local LMDB spool, and publish
- * resolves only once that write is flushed to disk (awaiting `flushed`: lmdb-js' default
+ * Bridges a bus outage: an event the bus refuses, or has not confirmed within spoolAfterMs, is
+ * written to a local LMDB spool, and publish resolves only once that write is flushed to disk (awaiting `flushed`: lmdb-js' default
  * overlappingSync resolves a put at commit, before the flush). A drain re-publishes spooled events
  * oldest first (keys are uuidv7 ids) in batches on the bus' confirm channel, then removes the
  * confirmed ones in one transaction. While anything is spooled, new events go behind it, so a down
@@ -43,6 +48,7 @@ export function createSpooledUsagePublisher(
   const db = open<unknown, string>({ path: options.path, compression: false })
   const onError = options.onError ?? (() => {})
   const batchSize = options.batchSize ?? 500
+  const spoolAfterMs = options.spoolAfterMs ?? 200
   let stored = db.getCount()
   const writing = new Set<Promise<void>>()
   const inFlight = new Set<Promise<void>>()
@@ -62,13 +68,24 @@ export function createSpooledUsagePublisher(
     return track(writing, write)
   }
 
+  // The bus has until spoolAfterMs to confirm; after that the event is also written to the spool,
+  // so that only a short window of events lives in memory alone (ADR 0005, What survives what).
   const direct = async (event: UsageEvent) => {
-    try {
-      await inner.publish(event)
-    } catch (error) {
-      onError(error)
-      await spool(event)
-    }
+    let late: Promise<void> | undefined
+    const timer = setTimeout(() => {
+      late = spool(event)
+    }, spoolAfterMs)
+    const confirmed = await inner.publish(event).then(
+      () => true,
+      (error: unknown) => {
+        onError(error)
+        return false
+      },
+    )
+    clearTimeout(timer)
+    if (!confirmed) return late ?? spool(event)
+    // Confirmed after all: take it back, unless a drain has already sent it (ingest dedupes).
+    if (late) await late.then(() => remove([event.id])).catch(onError)
   }
 
   /** The next events in key order; unreadable ones are removed with the next confirmed batch. */
@@ -89,10 +106,9 @@ export function createSpooledUsagePublisher(
 
   const remove = async (keys: readonly string[]) => {
     if (keys.length === 0) return
-    await db.transaction(() => {
-      for (const key of keys) db.remove(key)
-    })
-    stored -= keys.length
+    // Counted by what was there: a late event's confirm and a drain may both remove it.
+    const removed = await db.transaction(() => keys.filter((key) => db.removeSync(key)).length)
+    stored -= removed
   }
 
   async function drainOnce(): Promise<number> {

@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { open } from 'lmdb'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createSpooledUsagePublisher } from '../../../infra/lmdb/usage-spool.ts'
 import type { UsageEvent, UsagePublisher } from '../../../infra/ports/usage.ts'
@@ -161,5 +165,64 @@ describe('usage spool: close()', () => {
     const spool = spoolAt(join(dir, randomUUID()), recordingBus().publisher)
     await spool.close()
     await expect(spool.publish(usageEvent())).rejects.toMatchObject({ code: 'USAGE_BUS_UNAVAILABLE' })
+  })
+})
+
+describe('usage spool: a confirm that is late', () => {
+  it('writes the event to the spool meanwhile, and takes it back once confirmed', async () => {
+    const path = join(dir, randomUUID())
+    const log: string[] = []
+    let confirm = () => {}
+    const slow: UsagePublisher = {
+      publish: () =>
+        new Promise<void>((resolve) => {
+          confirm = resolve
+        }),
+      close: async () => {},
+    }
+    const spool = createSpooledUsagePublisher(slow, { path, drainIntervalMs: 3_600_000, spoolAfterMs: 50 })
+    const published = spool.publish(usageEvent()).then(() => log.push('resolved'))
+    await waitFor(() => spool.pending() === 1, 'the unconfirmed event in the spool')
+    expect(log).toEqual([])
+    confirm()
+    await published
+    expect(spool.pending()).toBe(0)
+    await spool.close()
+    const reopened = spoolAt(path, recordingBus().publisher)
+    onTestFinished(() => reopened.close())
+    expect(reopened.pending()).toBe(0)
+  })
+
+  it('keeps an event the bus never confirmed through a SIGKILL', async () => {
+    const path = join(dir, randomUUID())
+    const events = [usageEvent(), usageEvent(), usageEvent()]
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'spool-unconfirmed.ts'), path, JSON.stringify(events)],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    })
+    // Another process reading the same LMDB sees what the child has committed.
+    await waitFor(() => stderr !== '' || existsSync(path), 'the child to open its spool')
+    const reader = open<unknown, string>({ path, compression: false, readOnly: true })
+    await waitFor(() => stderr !== '' || reader.getCount() === 3, 'the three unconfirmed events spooled')
+    await reader.close()
+    expect(stderr).toBe('')
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    await exited
+
+    const bus = recordingBus()
+    const next = spoolAt(path, bus.publisher)
+    onTestFinished(() => next.close())
+    expect(next.pending()).toBe(3)
+    await next.drain()
+    expect(bus.confirmed).toEqual(events.map((e) => e.id))
   })
 })
