@@ -31,7 +31,10 @@ export interface AdminAppOptions {
 
 export async function startAdminApp(db: Database, options: AdminAppOptions = {}) {
   const store = createEventStore(db)
-  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  // Polls as the processes' projector does (gateways/processes/workers.ts): on PostgreSQL a
+  // pass can stop short of a commit while another transaction of the cluster runs, and a long
+  // idle would then leave the read model behind the projection wait (5 s).
+  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 50 })
   const waiter = projectionWaiter(db, () => projector.wake())
   const logging = {
     logLevel: options.logLevel ?? 'silent',

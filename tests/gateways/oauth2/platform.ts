@@ -27,7 +27,10 @@ export const PLATFORM_ISSUER = 'http://issuer.test/oauth2'
 
 export async function startTokenPlatform(db: Database) {
   const store = createEventStore(db)
-  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  // Polls as the processes' projector does (gateways/processes/workers.ts): on PostgreSQL a
+  // pass can stop short of a commit while another transaction of the cluster runs, and a long
+  // idle would then leave the read model behind the projection wait (5 s).
+  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 50 })
   const waiter = projectionWaiter(db, () => projector.wake())
   const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('oauth2-platform-test') })
