@@ -19,8 +19,12 @@ export interface UsageEvent {
 }
 
 export interface UsagePublisher {
-  /** Resolves once the bus has durably accepted the event (publisher confirm for RabbitMQ). */
+  /**
+   * Resolves once the bus has durably accepted the event (publisher confirm for RabbitMQ; for the
+   * LMDB spool in front of it, that confirm or the event flushed to the spool).
+   */
   publish(event: UsageEvent): Promise<void>
+  /** Stops publishing; the spool first waits for every publish in flight to settle (ADR 0005). */
   close(): Promise<void>
 }
 
