@@ -45,18 +45,53 @@ function bodyOf(body: unknown): SignedBody {
   throw new TypeError('signingFetch signs string and byte bodies only')
 }
 
+/** How far ahead of the clock a repeat may be stamped (the router accepts up to 300 s). */
+const MAX_AHEAD_SECONDS = 60
+const REMEMBERED = 1000
+
+/**
+ * The second to stamp a request with: the clock's, unless the same request (method, path, body)
+ * was already stamped with it or later, then one more. The router accepts a signature once, so
+ * a repeat within the same second (the openai SDK's retry after a quick 5xx or a dropped
+ * connection) would be refused as a replay; stamped a second later, it is another request.
+ */
+function distinctSeconds(): (request: string, nowMs: number) => number {
+  const last = new Map<string, number>()
+  return (request, nowMs) => {
+    const clock = Math.floor(nowMs / 1000)
+    const previous = last.get(request)
+    const seconds =
+      previous !== undefined && previous >= clock && previous - clock < MAX_AHEAD_SECONDS
+        ? previous + 1
+        : clock
+    last.delete(request)
+    last.set(request, seconds)
+    if (last.size > REMEMBERED) last.delete(last.keys().next().value ?? '')
+    return seconds
+  }
+}
+
 /**
  * A `fetch` that signs every request it sends, for clients that take one (the openai SDK's
  * `fetch` option): `new OpenAI({ apiKey, baseURL, fetch: signingFetch(signingSecret) })`.
+ * A request repeated within one second is stamped a second later (distinctSeconds).
  */
-export function signingFetch(secret: string, inner: typeof fetch = fetch): typeof fetch {
+export function signingFetch(
+  secret: string,
+  inner: typeof fetch = fetch,
+  clock: () => number = Date.now,
+): typeof fetch {
+  const stamp = distinctSeconds()
   return (input, init) => {
     const request = input instanceof Request ? input : null
     if (request?.body && init?.body === undefined) throw new TypeError('signingFetch: pass the body in init')
     const url = new URL(request ? request.url : input.toString())
     const method = init?.method ?? request?.method ?? 'GET'
     const headers = new Headers(init?.headers ?? request?.headers)
-    const signed = signRequest({ secret, method, path: url.pathname + url.search, body: bodyOf(init?.body) })
+    const path = url.pathname + url.search
+    const body = bodyOf(init?.body)
+    const now = stamp(`${method.toUpperCase()} ${path} ${sha256Hex(body)}`, clock()) * 1000
+    const signed = signRequest({ secret, method, path, body, now })
     for (const [name, value] of Object.entries(signed)) headers.set(name, value)
     return inner(input, { ...init, headers })
   }

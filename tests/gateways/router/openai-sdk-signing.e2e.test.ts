@@ -53,6 +53,13 @@ describe('the openai SDK and a key that requires signed requests', () => {
       messages: [{ role: 'user', content: 'Hello, signed AIaaS!' }],
     })
     expect(completion.choices[0]?.message.content).toBe('Hello, signed AIaaS!')
+    // The same request three times at once (as an SDK retry can be): signingFetch stamps each
+    // repeat a second later, so the router takes none of them for a replay of another.
+    const same = { model: 'echo', messages: [{ role: 'user' as const, content: 'the same, thrice' }] }
+    const repeated = await Promise.all([1, 2, 3].map(() => client.chat.completions.create(same)))
+    expect(repeated.map((answer) => answer.choices[0]?.message.content)).toEqual(
+      Array(3).fill('the same, thrice'),
+    )
 
     const stream = await client.chat.completions.create({
       model: 'echo',

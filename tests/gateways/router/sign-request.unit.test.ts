@@ -67,3 +67,26 @@ describe('signingFetch', () => {
     expect(headers.get('x-aiaas-signature')).toBe(expected['x-aiaas-signature'])
   })
 })
+
+describe('signingFetch and a request repeated within one second', () => {
+  it('stamps the repeat a second later, so the router does not take it for a replay', async () => {
+    const sent: Headers[] = []
+    const inner = (async (_url: string, init?: RequestInit) => {
+      sent.push(new Headers(init?.headers))
+      return new Response('{}')
+    }) as typeof fetch
+    const clock = { now: 1_700_000_000_400 }
+    const signed = signingFetch(secret, inner, () => clock.now)
+    const call = (content = body) =>
+      signed('http://router.test/v1/chat/completions', { method: 'POST', body: content })
+    await call()
+    await call()
+    await call('{"other":true}')
+    clock.now += 2000
+    await call()
+    const stamps = sent.map((headers) => headers.get('x-aiaas-timestamp'))
+    expect(stamps).toEqual(['1700000000', '1700000001', '1700000000', '1700000002'])
+    const signatures = new Set(sent.map((headers) => headers.get('x-aiaas-signature')))
+    expect(signatures.size).toBe(4)
+  })
+})
