@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { hashKeySecret, keyFormat } from '../../../domain/api-keys/key-secret.ts'
 import type { MakeDatabase } from '../../infra/contracts/test-database.ts'
-import { admin, newMember, newOrganization, startPlatform as startOn } from './api-keys-platform.ts'
+import {
+  ADMIN_TOKEN,
+  admin,
+  newMember,
+  newOrganization,
+  startPlatform as startOn,
+} from './api-keys-platform.ts'
 
 // /admin/v1/api-keys: issue, list, read, revoke, rotate, and their refusals; run on PostgreSQL
 // (api-keys.int.test.ts) and on PGlite (api-keys.unit.test.ts).
@@ -236,6 +242,22 @@ export function apiKeyRouteSuite(makeDb: MakeDatabase) {
         signing_secret_set_at: (second.body as { signing_secret_set_at: string }).signing_secret_set_at,
       })
       expect(JSON.stringify(read.body)).not.toContain('aiaas-sig-')
+      // A retry under the same Idempotency-Key does not get the secret again, and none is stored.
+      const once = (idempotencyKey: string) =>
+        platform.app.inject({
+          method: 'POST',
+          url: `/admin/v1/api-keys/${issued.id}/rotate-signing-secret`,
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'idempotency-key': idempotencyKey },
+        })
+      const answered = await once('rotate-signing-1')
+      const fresh = (answered.json() as { signing_secret: string }).signing_secret
+      const retry = await once('rotate-signing-1')
+      expect(retry.statusCode).toBe(409)
+      expect(retry.json()).toMatchObject({ code: 'IDEMPOTENCY_REPLAY_HAS_SECRET' })
+      const stored = await platform.db.query<{ row: string }>(
+        'SELECT row_to_json(k)::text AS row FROM admin_idempotency_keys k',
+      )
+      for (const { row } of stored.rows) expect(row).not.toContain(fresh)
       await admin(platform, 'POST', `/api-keys/${issued.id}/revoke`)
       const revoked = await admin(platform, 'POST', `/api-keys/${issued.id}/rotate-signing-secret`)
       expect(revoked).toMatchObject({ status: 409, body: { code: 'API_KEY_ALREADY_REVOKED' } })
