@@ -26,6 +26,15 @@ export function backendFailure(model: string, failure: TransportFailure): AppErr
     : new AppError('BACKEND_UNAVAILABLE', `the backend of model ${model} is unavailable`)
 }
 
+/**
+ * Drops a response body not read to its end, freeing its socket. undici reports such a body as
+ * aborted through an 'error' event, which would be uncaught without a listener.
+ */
+export function discard(body: BackendResponse['body']): void {
+  body.on('error', () => {})
+  body.destroy()
+}
+
 // TCP backends go through undici's global Agent, which keeps one keep-alive Pool per origin.
 // A backend reached over a Unix socket gets its own Agent, kept per socket path.
 const socketAgents = new Map<string, Agent>()

@@ -110,6 +110,7 @@ function stream(
     } finally {
       // Runs on completion and on a backend failure; a client that left was finished on close.
       await delivered.events.return?.()
+      delivered.close()
       const ok = outcome.completed && outcome.error === null
       const result: Result = {
         status: ok ? 'ok' : 'error',

@@ -1,5 +1,5 @@
 import { AppError } from '../../../domain/errors.ts'
-import { type BackendResponse, backendFailure, postToBackend, transportFailure } from '../backend.ts'
+import { type BackendResponse, backendFailure, discard, postToBackend, transportFailure } from '../backend.ts'
 import type { AttemptVerdict } from '../health/backend-health.ts'
 import type { RoutedBackend } from '../models.ts'
 import { carriesContent, isErrorEvent, type SseEvent, sseEvents } from '../sse-relay.ts'
@@ -11,11 +11,21 @@ import type { ProviderAdapter } from './provider-seam.ts'
 /** What reaches the client: a JSON body (a completion or a backend's 4xx), or a stream. */
 export type Delivery =
   | { kind: 'json'; backend: RoutedBackend; status: number; json: unknown }
-  | { kind: 'stream'; backend: RoutedBackend; held: SseEvent[]; events: AsyncIterator<SseEvent> }
+  | {
+      kind: 'stream'
+      backend: RoutedBackend
+      held: SseEvent[]
+      events: AsyncIterator<SseEvent>
+      /** Frees the backend's response, read to its end or not (an adapter may stop early). */
+      close: () => void
+    }
 
 export type AttemptResult =
   | { delivered: Delivery; verdict: AttemptVerdict }
+  /** Another attempt may succeed. */
   | { error: AppError; verdict: AttemptVerdict; retryAfterMs: number | null }
+  /** The provider refused this request: no other attempt is made. */
+  | { refused: AppError; verdict: AttemptVerdict }
 
 export interface AttemptRequest {
   model: string
@@ -56,21 +66,52 @@ async function clientError(backend: RoutedBackend, response: BackendResponse): P
 }
 
 /** Reads a stream up to its first content event; a stream that fails before it is a failure. */
-async function preamble(backend: RoutedBackend, request: AttemptRequest, response: BackendResponse) {
-  const events = sseEvents(response.body)[Symbol.asyncIterator]()
+async function preamble(
+  backend: RoutedBackend,
+  adapter: ProviderAdapter,
+  request: AttemptRequest,
+  response: BackendResponse,
+): Promise<AttemptResult> {
+  const events = adapter.chatEvents(backend, sseEvents(response.body)[Symbol.asyncIterator]())
   const held: SseEvent[] = []
   for (;;) {
     const next = await events.next()
     if (next.done || isErrorEvent(next.value)) {
-      response.body.destroy()
+      discard(response.body)
       const why = next.done ? 'ended before any content' : 'sent an error before any content'
       return failed(new AppError('BACKEND_ERROR', `the stream of model ${request.model} ${why}`), 'failure')
     }
     held.push(next.value)
     if (next.value.data === '[DONE]' || carriesContent(next.value)) {
-      return { delivered: { kind: 'stream', backend, held, events }, verdict: 'success' } as const
+      const close = () => discard(response.body)
+      return { delivered: { kind: 'stream', backend, held, events, close }, verdict: 'success' }
     }
   }
+}
+
+/** 5xx and 429, by the OpenAI-compatible rules: retried; a 429 after its Retry-After. */
+function retriedStatus(request: AttemptRequest, response: BackendResponse): AttemptResult {
+  if (response.status >= 500) {
+    const message = `the backend of model ${request.model} failed (HTTP ${response.status})`
+    return failed(new AppError('BACKEND_ERROR', message), 'failure')
+  }
+  const message = `every backend of model ${request.model} is rate limited; retry later`
+  const after = retryAfterMs(response.headers['retry-after'], Date.now())
+  // A 429 says the backend is up: it closes a half-open circuit rather than failing it.
+  return failed(new AppError('BACKEND_RATE_LIMITED', message), 'success', after)
+}
+
+/** A non-2xx answer through the provider's own mapping: retried or final, its key never echoed. */
+async function providerError(
+  backend: RoutedBackend,
+  chatError: NonNullable<ProviderAdapter['chatError']>,
+  response: BackendResponse,
+): Promise<AttemptResult> {
+  const json: unknown = await response.body.json().catch(() => null)
+  const { error, retryable } = chatError(backend, response.status, json)
+  const verdict = response.status >= 500 ? 'failure' : 'success'
+  if (!retryable) return { refused: error, verdict }
+  return failed(error, verdict, retryAfterMs(response.headers['retry-after'], Date.now()))
 }
 
 async function readResponse(
@@ -79,41 +120,20 @@ async function readResponse(
   request: AttemptRequest,
   response: BackendResponse,
 ): Promise<AttemptResult> {
+  if (response.status >= 400 && adapter.chatError) return providerError(backend, adapter.chatError, response)
   if (response.status >= 500 || response.status === 429) {
     await response.body.dump()
-    if (response.status >= 500) {
-      const message = `the backend of model ${request.model} failed (HTTP ${response.status})`
-      return failed(new AppError('BACKEND_ERROR', message), 'failure')
-    }
-    const message = `every backend of model ${request.model} is rate limited; retry later`
-    // A 429 says the backend is up: it closes a half-open circuit rather than failing it.
-    return failed(
-      new AppError('BACKEND_RATE_LIMITED', message),
-      'success',
-      retryAfterMs(response.headers['retry-after'], Date.now()),
-    )
+    return retriedStatus(request, response)
   }
   if (response.status >= 400) return clientError(backend, response)
-  if (request.stream) {
-    const held = await preamble(backend, request, response)
-    return 'delivered' in held && held.delivered.kind === 'stream'
-      ? {
-          delivered: { ...held.delivered, events: adapter.chatEvents(held.delivered.events) },
-          verdict: 'success',
-        }
-      : held
-  }
+  if (request.stream) return preamble(backend, adapter, request, response)
   try {
     const json = adapter.chatResponse(await response.body.json())
     return { delivered: { kind: 'json', backend, status: response.status, json }, verdict: 'success' }
   } catch (error) {
-    if (error instanceof SyntaxError) {
-      return failed(
-        new AppError('BACKEND_ERROR', `the backend of model ${request.model} sent a body that is not JSON`),
-        'failure',
-      )
-    }
-    throw error
+    if (!(error instanceof SyntaxError)) throw error
+    const message = `the backend of model ${request.model} sent a body that is not JSON`
+    return failed(new AppError('BACKEND_ERROR', message), 'failure')
   }
 }
 

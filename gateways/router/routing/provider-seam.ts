@@ -1,3 +1,4 @@
+import type { AppError } from '../../../domain/errors.ts'
 import type { RoutedBackend } from '../models.ts'
 import type { SseEvent } from '../sse-relay.ts'
 
@@ -13,13 +14,24 @@ export interface UpstreamRequest {
   body: Record<string, unknown>
 }
 
+/** A provider's non-2xx answer as the router's error, and whether another attempt may help. */
+export interface ProviderFailure {
+  error: AppError
+  retryable: boolean
+}
+
 export interface ProviderAdapter {
-  /** The upstream request for an OpenAI chat completion body (the upstream model not yet set). */
+  /** The upstream request for an OpenAI chat completion body (`backend.headers` hold the key). */
   chatRequest(backend: RoutedBackend, body: Readonly<Record<string, unknown>>): UpstreamRequest
   /** An OpenAI chat completion from the provider's 2xx JSON body. */
   chatResponse(json: unknown): unknown
-  /** OpenAI chunk events from the provider's 2xx event stream. */
-  chatEvents(events: AsyncIterator<SseEvent>): AsyncIterator<SseEvent>
+  /**
+   * A non-2xx answer (its JSON body, or null) as the router's error. Absent: the OpenAI-compatible
+   * rules (a 4xx other than 429 relayed as it is; 429 and 5xx retried).
+   */
+  chatError?(backend: RoutedBackend, status: number, json: unknown): ProviderFailure
+  /** OpenAI chunk events from the provider's 2xx event stream; applied before the preamble is held. */
+  chatEvents(backend: RoutedBackend, events: AsyncIterator<SseEvent>): AsyncIterator<SseEvent>
 }
 
 /** openai-compatible and vllm: the body as sent, the api key as a bearer header (already set). */
@@ -30,7 +42,7 @@ const openAiCompatible: ProviderAdapter = {
     body: { ...body, model: backend.upstream_model },
   }),
   chatResponse: (json) => json,
-  chatEvents: (events) => events,
+  chatEvents: (_backend, events) => events,
 }
 
 const adapters: Partial<Record<RoutedBackend['provider'], ProviderAdapter>> = {

@@ -112,6 +112,7 @@ export async function route(deps: RoutingDeps, request: RouteRequest): Promise<R
       })
       deps.health.report(backend.id, result.verdict)
       if ('delivered' in result) return result.delivered
+      if ('refused' in result) return { kind: 'failed', backend, error: result.refused }
       cursor.tried.set(backend.id, result.retryAfterMs ?? 0)
       last = { backend, error: result.error }
     }
