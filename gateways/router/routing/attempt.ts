@@ -3,7 +3,7 @@ import { type BackendResponse, backendFailure, discard, postToBackend, transport
 import type { AttemptVerdict } from '../health/backend-health.ts'
 import type { RoutedBackend } from '../models.ts'
 import { carriesContent, isErrorEvent, type SseEvent, sseEvents } from '../sse-relay.ts'
-import type { ProviderAdapter } from './provider-seam.ts'
+import type { ProviderAdapter, UpstreamRequest } from './provider-seam.ts'
 
 // One attempt at one backend: everything up to the moment something may reach the client (a
 // JSON body read whole, or a stream's first content event), under the attempt's time limit.
@@ -147,11 +147,19 @@ export async function attemptBackend(
   request: AttemptRequest,
   limits: { limitMs: number; onHeaders: (ms: number) => void },
 ): Promise<AttemptResult> {
+  // A body the provider's adapter cannot translate (anthropic: a field it cannot honour) is the
+  // caller's to fix: refused with the adapter's 400 before any call, never retried elsewhere.
+  let upstream: UpstreamRequest
+  try {
+    upstream = adapter.chatRequest(backend, request.body)
+  } catch (error) {
+    if (error instanceof AppError) return { refused: error, verdict: 'success' }
+    throw error
+  }
   const timer = new AbortController()
   const timeout = setTimeout(() => timer.abort(), limits.limitMs)
   const started = performance.now()
   try {
-    const upstream = adapter.chatRequest(backend, request.body)
     const signal = AbortSignal.any([request.client, timer.signal])
     const response = await postToBackend(backend, upstream, { silenceMs: backend.timeout_ms, signal })
     limits.onHeaders(performance.now() - started)

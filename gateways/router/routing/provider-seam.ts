@@ -1,5 +1,6 @@
 import type { AppError } from '../../../domain/errors.ts'
 import type { RoutedBackend } from '../models.ts'
+import { anthropicAdapter } from '../providers/anthropic/adapter.ts'
 import type { SseEvent } from '../sse-relay.ts'
 
 // How a backend's `provider` is spoken to. The router speaks OpenAI's chat completions to its
@@ -48,6 +49,7 @@ const openAiCompatible: ProviderAdapter = {
 const adapters: Partial<Record<RoutedBackend['provider'], ProviderAdapter>> = {
   'openai-compatible': openAiCompatible,
   vllm: openAiCompatible,
+  anthropic: anthropicAdapter,
 }
 
 /** The adapter of a backend's provider, or null when the router cannot speak to it yet. */

@@ -165,19 +165,6 @@ describe('failover before the first byte', () => {
     await Promise.all([...a.received, ...b.received].map((x) => x.over))
     expect([...a.received, ...b.received].every((x) => x.closedEarly)).toBe(true)
   })
-
-  it('a model whose only backend is anthropic: 502 backend_provider_unsupported; beside others it is skipped', async () => {
-    const [a] = await mocks('a')
-    const anthropic = backendOn(a, { provider: 'anthropic', id: 'anthropic' })
-    const only = await router([routedModel([anthropic])])
-    const refused = await post(only.url)
-    expect(refused.status).toBe(502)
-    expect(await refused.json()).toMatchObject({ error: { code: 'backend_provider_unsupported' } })
-    expect(a.received).toHaveLength(0)
-    const mixed = await router([routedModel([anthropic, backendOn(a, { priority: 1 })])])
-    expect((await post(mixed.url)).status).toBe(200)
-    expect(a.received).toHaveLength(1)
-  })
 })
 
 describe('streams: the preamble is held, content is never replayed', () => {
