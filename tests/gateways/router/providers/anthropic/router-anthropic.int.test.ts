@@ -109,6 +109,24 @@ describe('the router in front of anthropic backends', () => {
     expect(r.events[0]).toMatchObject({ status: 'ok', streamed: true, input_tokens: 14, output_tokens: 6 })
   })
 
+  it('a stream whose client asked no usage: no usage chunk reaches it, yet the exact counts are billed', async () => {
+    const mock = await anthropic()
+    mock.script({
+      kind: 'message',
+      content: [{ type: 'text', text: 'Short.' }],
+      stop_reason: 'max_tokens',
+      usage: { input_tokens: 21, output_tokens: 2 },
+    })
+    const r = await router([anthropicOn(mock)])
+    const data = dataOf(await (await post(r.url, { messages: ask, stream: true })).text())
+    expect(data.at(-1)).toBe('[DONE]')
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d))
+    expect(chunks.every((c) => c.choices.length === 1 && c.usage === undefined)).toBe(true)
+    expect(chunks.at(-1).choices[0].finish_reason).toBe('length')
+    await expect.poll(() => r.events.length).toBe(1)
+    expect(r.events[0]).toMatchObject({ status: 'ok', input_tokens: 21, output_tokens: 2 })
+  })
+
   it('fails over from an overloaded (529) anthropic backend to the next', async () => {
     const [busy, spare] = [await anthropic(), await anthropic()]
     busy.script({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' })
