@@ -161,6 +161,28 @@ describe('the router in front of anthropic backends', () => {
     expect(claude.requests).toHaveLength(2)
   })
 
+  it('a stream whose provider fails before any content fails over: the client sees one clean stream', async () => {
+    const [flaky, spare] = [await anthropic(), await anthropic()]
+    flaky.script({
+      kind: 'message',
+      content: [{ type: 'text', text: 'never sent' }],
+      stop_reason: 'end_turn',
+      error_after: { events: 2, type: 'overloaded_error', message: 'Overloaded' },
+    })
+    spare.script({
+      kind: 'message',
+      content: [{ type: 'text', text: 'from spare' }],
+      stop_reason: 'end_turn',
+    })
+    const r = await router([anthropicOn(flaky), anthropicOn(spare, { priority: 1 })])
+    const data = dataOf(await (await post(r.url, { messages: ask, stream: true })).text())
+    expect(data.at(-1)).toBe('[DONE]')
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d))
+    expect(chunks.filter((c) => c.choices[0]?.delta?.role === 'assistant')).toHaveLength(1)
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('from spare')
+    expect([flaky.requests.length, spare.requests.length]).toEqual([1, 1])
+  })
+
   it('answers a request the provider refuses with 400 and its message, without trying another backend', async () => {
     const [first, second] = [await anthropic(), await anthropic()]
     first.script({
