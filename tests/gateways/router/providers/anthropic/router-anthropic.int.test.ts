@@ -161,6 +161,22 @@ describe('the router in front of anthropic backends', () => {
     expect(claude.requests).toHaveLength(2)
   })
 
+  it('an anthropic backend overloaded on every attempt: 503 backend_overloaded, retryable by the SDKs', async () => {
+    const mock = await anthropic()
+    const overloaded = {
+      kind: 'error' as const,
+      status: 529,
+      type: 'overloaded_error',
+      message: 'Overloaded',
+    }
+    mock.script(overloaded, overloaded, overloaded)
+    const r = await router([anthropicOn(mock)])
+    const response = await post(r.url, { messages: ask })
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({ error: { code: 'backend_overloaded', type: 'api_error' } })
+    expect(mock.requests.length).toBeGreaterThan(1)
+  })
+
   it('a stream whose provider fails before any content fails over: the client sees one clean stream', async () => {
     const [flaky, spare] = [await anthropic(), await anthropic()]
     flaky.script({
@@ -225,7 +241,10 @@ describe('the router in front of anthropic backends', () => {
     const response = await post(r.url, { messages: ask, stream: true })
     const data = dataOf(await response.text())
     expect(data).not.toContain('[DONE]')
-    expect(JSON.parse(data.at(-1) ?? '{}')).toHaveProperty('error')
+    // The router's relay ends it with its own in-band error, never the provider's words.
+    expect(JSON.parse(data.at(-1) ?? '{}')).toMatchObject({
+      error: { code: 'backend_error', type: 'api_error' },
+    })
     await expect.poll(() => r.events.length).toBe(1)
     expect(r.events[0]).toMatchObject({ status: 'error', streamed: true })
   })
