@@ -1,6 +1,6 @@
 import type { AddressClass } from '../../domain/models/backend-address.ts'
 import { modelDecider } from '../../domain/models/decider.ts'
-import { type ModelDefinition, modelStream } from '../../domain/models/model.ts'
+import { type ModelDefinition, modelStream, type STRATEGIES } from '../../domain/models/model.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { type CommandContext, type CommandDeps, handleCommand, loadState } from '../handle-command.ts'
 import type { Reservations } from '../reservations.ts'
@@ -16,6 +16,8 @@ export interface ModelCommandDeps {
   names: Reservations
 }
 
+type Strategy = (typeof STRATEGIES)[number]
+
 const namesDeps = (deps: ModelCommandDeps) => ({ ...deps.commands, names: deps.names })
 
 export interface ModelBody {
@@ -24,6 +26,8 @@ export interface ModelBody {
   input_price_per_million_usd: string | number
   output_price_per_million_usd: string | number
   max_output_tokens: number
+  /** Absent: priority. */
+  strategy?: Strategy | undefined
   backends: BackendBody[]
 }
 

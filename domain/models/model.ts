@@ -5,6 +5,8 @@ import { z } from 'zod'
 import { sealedSecretSchema } from '../secrets/sealed-secret.ts'
 
 export const PROVIDERS = ['openai-compatible', 'vllm', 'anthropic'] as const
+/** How the router orders a model's backends (docs/routing.md#strategies). */
+export const STRATEGIES = ['priority', 'weighted', 'least_latency'] as const
 
 export const backendSchema = z.object({
   url: z.string(),
@@ -25,6 +27,8 @@ export const definitionSchema = z.object({
   input_price_per_million_usd: z.string(),
   output_price_per_million_usd: z.string(),
   max_output_tokens: z.number().int().positive(),
+  /** Absent: priority (every event written before strategies existed, and a model created without one). */
+  strategy: z.enum(STRATEGIES).optional(),
   backends: z.array(backendSchema),
 })
 export type ModelDefinition = z.infer<typeof definitionSchema>
@@ -53,12 +57,13 @@ export type Model =
 
 export const initialState: Model = { status: 'Absent' }
 
-const definitionOf = ({ name, aliases, backends, max_output_tokens, ...prices }: ModelDefinition) => ({
+const definitionOf = ({ name, aliases, backends, max_output_tokens, ...rest }: ModelDefinition) => ({
   name,
   aliases,
-  input_price_per_million_usd: prices.input_price_per_million_usd,
-  output_price_per_million_usd: prices.output_price_per_million_usd,
+  input_price_per_million_usd: rest.input_price_per_million_usd,
+  output_price_per_million_usd: rest.output_price_per_million_usd,
   max_output_tokens,
+  ...(rest.strategy === undefined ? {} : { strategy: rest.strategy }),
   backends,
 })
 

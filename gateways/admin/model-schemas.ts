@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { backendUrlProblem } from '../../domain/models/backend-address.ts'
-import { PROVIDERS } from '../../domain/models/model.ts'
+import { PROVIDERS, STRATEGIES } from '../../domain/models/model.ts'
 import { canonicalPrice } from '../../domain/models/price.ts'
 import { listOf, pageQuery } from '../http/pagination.ts'
 
@@ -75,6 +75,7 @@ const fields = {
   input_price_per_million_usd: price,
   output_price_per_million_usd: price,
   max_output_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS),
+  strategy: z.enum(STRATEGIES),
 }
 
 export const createBody = z
@@ -82,6 +83,7 @@ export const createBody = z
     name: modelName,
     ...fields,
     aliases: aliases.default([]),
+    strategy: z.enum(STRATEGIES).default('priority'),
     backends: z
       .array(z.object({ ...backendFields, api_key: apiKeyText.optional() }).strict())
       .min(1)
@@ -115,6 +117,7 @@ export const model = z.object({
   input_price_per_million_usd: z.string(),
   output_price_per_million_usd: z.string(),
   max_output_tokens: z.number(),
+  strategy: z.enum(STRATEGIES),
   backends: z.array(
     z.object({
       url: z.string(),

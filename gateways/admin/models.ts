@@ -21,6 +21,7 @@ import { created, requireIfMatch, setETag } from './preconditions.ts'
 const shown = ({ version: _version, backends, ...record }: ModelRecord | Written) => ({
   object: 'model' as const,
   ...record,
+  strategy: record.strategy ?? 'priority',
   backends: backends.map(({ api_key, api_key_hint, ...backend }) => ({
     ...backend,
     api_key_set: api_key !== null,

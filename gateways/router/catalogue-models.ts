@@ -35,7 +35,7 @@ export async function routerModelsOf(record: ModelRecord, secrets: SecretBox): P
     backend_url: primary.url,
     backend_headers: primary.headers,
     backends,
-    strategy: 'priority',
+    strategy: record.strategy,
     input_usd_per_mtok: Number(record.input_price_per_million_usd),
     output_usd_per_mtok: Number(record.output_price_per_million_usd),
     max_output_tokens: record.max_output_tokens,

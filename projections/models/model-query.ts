@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { backendSchema } from '../../domain/models/model.ts'
+import { backendSchema, STRATEGIES } from '../../domain/models/model.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
 // Reads of the model catalogue. Rows are parsed, not cast: jsonb columns come back as whatever
@@ -12,6 +12,7 @@ const rowSchema = z.object({
   input_price_per_million_usd: z.string(),
   output_price_per_million_usd: z.string(),
   max_output_tokens: z.number(),
+  strategy: z.enum(STRATEGIES),
   backends: z.array(backendSchema),
   created_at: timestamp,
   updated_at: timestamp,
@@ -21,7 +22,7 @@ const rowSchema = z.object({
 export type ModelRecord = z.infer<typeof rowSchema>
 
 const COLUMNS = `name, aliases, input_price_per_million_usd, output_price_per_million_usd,
-  max_output_tokens, backends, created_at, updated_at, version`
+  max_output_tokens, strategy, backends, created_at, updated_at, version`
 
 export async function findModel(db: Sql, name: string): Promise<ModelRecord | null> {
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM rm_models WHERE name = $1`, [name])

@@ -6,14 +6,15 @@ import type { Sql } from '../../infra/ports/database.ts'
 const UPSERT = `
   INSERT INTO rm_models (name, aliases, input_price_per_million_usd, output_price_per_million_usd,
                          max_output_tokens, backends, created_at, updated_at, version, position,
-                         created_position)
-  VALUES ($1, $2::jsonb, $3, $4, $5, $6::jsonb, $7, $7, $8, $9, $9)
+                         created_position, strategy)
+  VALUES ($1, $2::jsonb, $3, $4, $5, $6::jsonb, $7, $7, $8, $9, $9, $11)
   ON CONFLICT (name) DO UPDATE SET
     aliases = EXCLUDED.aliases,
     input_price_per_million_usd = EXCLUDED.input_price_per_million_usd,
     output_price_per_million_usd = EXCLUDED.output_price_per_million_usd,
     max_output_tokens = EXCLUDED.max_output_tokens,
     backends = EXCLUDED.backends,
+    strategy = EXCLUDED.strategy,
     created_at = CASE WHEN $10 THEN EXCLUDED.created_at ELSE rm_models.created_at END,
     created_position = CASE WHEN $10 THEN EXCLUDED.created_position ELSE rm_models.created_position END,
     updated_at = EXCLUDED.updated_at,
@@ -39,6 +40,7 @@ async function upsert(tx: Sql, d: ModelDefinition, at: string, created: boolean,
     e.stream_version,
     e.global_position,
     created,
+    d.strategy ?? 'priority',
   ])
 }
 

@@ -67,6 +67,27 @@ describe('model decider', () => {
     given([]).when(create()).then([created])
   })
 
+  it('keeps the routing strategy given, and changes it by a patch; absent it stays absent (priority)', () => {
+    const weighted = create()
+    const withStrategy = { ...weighted, data: { ...weighted.data, strategy: 'weighted' as const } }
+    const createdWeighted: ModelEvent = {
+      type: 'ModelCreated',
+      data: { ...created.data, strategy: 'weighted' },
+    }
+    given([]).when(withStrategy).then([createdWeighted])
+    given([createdWeighted])
+      .when(update({ strategy: 'least_latency' }))
+      .then([
+        {
+          type: 'ModelUpdated',
+          data: { ...fields, strategy: 'least_latency', backends: [backendOut()], updated_at: later },
+        },
+      ])
+    given([createdWeighted])
+      .when(update({ strategy: 'weighted' }))
+      .then([])
+  })
+
   it('refuses a second model of the same name: MODEL_ALREADY_EXISTS', () => {
     given([created]).when(create()).thenThrows('MODEL_ALREADY_EXISTS')
   })

@@ -96,6 +96,7 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
         input_price_per_million_usd: '3',
         output_price_per_million_usd: '15',
         max_output_tokens: 8192,
+        strategy: 'priority',
         backends: [
           {
             url: 'https://api.anthropic.example/v1',
@@ -142,6 +143,7 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
         [modelBody('p', { backends: [] }), 'backends'],
         [modelBody('p', { aliases: ['p'] }), 'aliases'],
         [modelBody('bad name'), 'name'],
+        [modelBody('p', { strategy: 'random' }), 'strategy'],
       ]
       for (const [payload, field] of cases) {
         const refused = await call('POST', '/models', payload)
@@ -232,6 +234,14 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
       expect(removed.body).toMatchObject({ backends: [{ api_key_set: false, api_key_last4: null }] })
       expect((await call('PATCH', '/models/nope', { max_output_tokens: 1 })).status).toBe(404)
       expect((await call('PATCH', '/models/patch-me', { price: 1 })).status).toBe(400)
+    })
+
+    it('sets the routing strategy; the read model (GET) carries it', async () => {
+      await call('POST', '/models', modelBody('routed', { strategy: 'weighted' }))
+      const patched = await call('PATCH', '/models/routed', { strategy: 'least_latency' })
+      expect(patched.body).toMatchObject({ strategy: 'least_latency' })
+      const read = await call('GET', '/models/routed')
+      expect(read.body).toMatchObject({ strategy: 'least_latency' })
     })
 
     it('deletes a model: 204, then 404; a stale If-Match is 412', async () => {

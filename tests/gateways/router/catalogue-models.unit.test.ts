@@ -91,6 +91,23 @@ describe('catalogue models for the router', () => {
     ])
   })
 
+  it("carries the model's routing strategy, priority when it names none", async () => {
+    const { db, deps, secrets, projector } = await platform()
+    await createModel(deps, { ...body('plain') }, context)
+    await createModel(deps, { ...body('fast'), strategy: 'least_latency' }, context)
+    await projector.catchUp()
+    const catalogue = startCatalogueModels({ db, secrets, intervalMs: 60_000, onError: () => {} })
+    closers.push(() => catalogue.close())
+    await catalogue.refresh()
+    const strategies = Object.fromEntries(catalogue.models().map((m) => [m.name, m.strategy]))
+    expect(strategies).toEqual({
+      plain: 'priority',
+      'plain-alias': 'priority',
+      fast: 'least_latency',
+      'fast-alias': 'least_latency',
+    })
+  })
+
   it('rebuilds a model only when its version changed, and follows the change', async () => {
     const { db, deps, secrets, projector } = await platform()
     await createModel(deps, body('m'), context)
