@@ -47,10 +47,25 @@ export async function serveApi(
   try {
     await register(app)
     const url = await app.listen({ host: rt.config.AIAAS_HOST, port })
-    return { url, stop: () => app.close() }
+    return { url, stop: () => closeServer(app) }
   } catch (error) {
     await app.close()
     throw error
+  }
+}
+
+/**
+ * Stops the server: in-flight requests finish, then adapters close (a router's usage spool last
+ * waits for its events, ADR 0005). Node closes the keep-alive connections idle when close starts,
+ * but one that finishes its request later stays open until keepAliveTimeout (72 s in fastify), and
+ * so would the process: those are closed as they go idle.
+ */
+async function closeServer(app: ZodApp): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+  try {
+    await app.close()
+  } finally {
+    clearInterval(sweep)
   }
 }
 
