@@ -20,7 +20,10 @@ import { createOrgAndKey } from '../support/walkthrough.ts'
 // and replaced by A', on the same data directory, as a replica with a persistent volume would be;
 // router B is SIGTERMed with the broker up, publishes in flight, and replaced too.
 
-const REQUESTS = 2000
+/** 2xx responses between two steps of the scenario. */
+const STEP = 300
+/** The load's bound: a scenario that needs more fails. Request i's prompt is 4·i characters. */
+const MAX_REQUESTS = 8000
 const CONCURRENCY = 12
 
 interface Router {
@@ -76,14 +79,6 @@ describe('usage is never lost: a RabbitMQ outage and SIGTERMed routers under loa
     return { proc, url, dataDir }
   }
 
-  /** SIGTERM, as Kubernetes stops a pod; resolves with the exit code once the process is gone. */
-  async function terminate(router: Router): Promise<number | null> {
-    const exited = once(router.proc.child, 'exit')
-    router.proc.child.kill('SIGTERM')
-    const [code] = await exited
-    return code as number | null
-  }
-
   it('bills every 2xx exactly once', async () => {
     const identity = platform.url('identity')
     const { organizationId, key } = await createOrgAndKey({
@@ -93,6 +88,11 @@ describe('usage is never lost: a RabbitMQ outage and SIGTERMed routers under loa
       adminToken: platform.adminToken,
     })
     const live: Router[] = [await startRouter(join(dataRoot, 'a')), await startRouter(join(dataRoot, 'b'))]
+    const terminating = new Set<Router>()
+    const leave = (router: Router) => {
+      const index = live.indexOf(router)
+      if (index >= 0) live.splice(index, 1)
+    }
     const ok = new Set<number>()
     const failed = new Map<number, string>()
     let next = 1
@@ -110,6 +110,9 @@ describe('usage is never lost: a RabbitMQ outage and SIGTERMed routers under loa
       } catch (error) {
         failed.set(i, String(error))
       }
+      // A router being stopped answers 503 or refuses the connection: the load leaves it then, as
+      // a load balancer would, so requests reach it until the last moment.
+      if (!ok.has(i) && terminating.has(router)) leave(router)
     }
     // Both routers know the key before the load starts (the change feed brings it).
     for (const router of live) {
@@ -118,37 +121,55 @@ describe('usage is never lost: a RabbitMQ outage and SIGTERMed routers under loa
           await send(router)
           return ok.size
         },
-        () => [...ok].some((i) => i === next - 1),
+        () => ok.has(next - 1),
       )
     }
 
-    const target = () => live[next % live.length] as Router
+    // The load runs until the scenario is over, bounded in count; each step waits for more 2xx.
+    let running = true
     const load = async () => {
-      while (next <= REQUESTS) await send(target())
+      while (running && next <= MAX_REQUESTS) {
+        const router = live[next % live.length]
+        if (router === undefined) throw new Error('no router left to send to')
+        await send(router)
+      }
     }
-    const done = () => ok.size + failed.size
-    const at = (share: number) =>
-      eventually(
-        async () => done(),
-        (n) => n >= REQUESTS * share,
+    const loaders = Array.from({ length: CONCURRENCY }, load)
+    const more = async (count: number) => {
+      const target = ok.size + count
+      await eventually(
+        async () => ok.size,
+        (n) => n >= target || next > MAX_REQUESTS,
         120_000,
       )
-    const loaders = Array.from({ length: CONCURRENCY }, load)
+      if (next > MAX_REQUESTS) throw new Error(`the scenario outran ${MAX_REQUESTS} requests`)
+    }
+    const terminate = async (router: Router) => {
+      terminating.add(router)
+      const exited = once(router.proc.child, 'exit')
+      router.proc.child.kill('SIGTERM')
+      const [code] = await exited
+      leave(router)
+      return code as number | null
+    }
 
-    await at(0.15)
+    await more(STEP)
     await proxy.stop()
-    await at(0.3)
-    // Router A, broker down: its events since the outage are in its spool when it exits.
-    const a = live.shift() as Router
+    await more(STEP)
+    // Router A, broker down, mid-load: its events since the outage wait in its spool when it exits.
+    const a = live[0] as Router
     expect(await terminate(a)).toBe(0)
-    await at(0.45)
+    await more(STEP)
     await proxy.resume()
     live.push(await startRouter(a.dataDir))
-    await at(0.7)
-    // Router B, broker up: publishes awaiting their confirm when the signal lands.
-    const b = live.shift() as Router
+    await more(STEP)
+    // Router B, broker up, mid-load: publishes awaiting their confirm when the signal lands.
+    const b = live[0] as Router
+    expect(b.dataDir).toBe(join(dataRoot, 'b'))
     expect(await terminate(b)).toBe(0)
     live.push(await startRouter(b.dataDir))
+    await more(STEP)
+    running = false
     await Promise.all(loaders)
 
     const db = new pg.Client({ connectionString: platform.databaseUrl })
@@ -162,7 +183,10 @@ describe('usage is never lost: a RabbitMQ outage and SIGTERMed routers under loa
               [organizationId],
             )
           ).rows,
-        (rows) => [...ok].every((i) => rows.some((row) => row.input_tokens === i)),
+        (rows) => {
+          const seen = new Set(rows.map((row) => row.input_tokens))
+          return [...ok].every((i) => seen.has(i))
+        },
         60_000,
       )
       const billed = new Map(rows.map((row) => [row.input_tokens, Number(row.n)]))
@@ -170,8 +194,8 @@ describe('usage is never lost: a RabbitMQ outage and SIGTERMed routers under loa
       const twice = [...billed].filter(([, n]) => n > 1).map(([i]) => i)
       const unknown = [...billed.keys()].filter((i) => !ok.has(i) && !failed.has(i))
       expect({ missing, twice, unknown }).toEqual({ missing: [], twice: [], unknown: [] })
-      // The load did go through both outages: most requests succeeded.
-      expect(ok.size).toBeGreaterThan(REQUESTS / 2)
+      // Requests were refused only by a router being stopped, and the load went on around it.
+      expect(ok.size).toBeGreaterThanOrEqual(5 * STEP)
     } finally {
       await db.end()
     }
