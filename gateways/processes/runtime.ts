@@ -55,8 +55,8 @@ export async function serveApi(
 }
 
 /**
- * Stops the server: in-flight requests finish, then adapters close (a router's usage spool last
- * waits for its events, ADR 0005). Node closes the keep-alive connections idle when close starts,
+ * Stops the server: in-flight requests finish, then adapters close (a router's usage spool waits
+ * for its events, ADR 0005). Node closes the keep-alive connections idle when close starts,
  * but one that finishes its request later stays open until keepAliveTimeout (72 s in fastify), and
  * so would the process: those are closed as they go idle.
  */
