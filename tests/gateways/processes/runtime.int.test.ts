@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { openAdapter } from '../../../gateways/processes/adapter.ts'
 import { createRuntime, serveApi } from '../../../gateways/processes/runtime.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
@@ -38,6 +38,39 @@ describe('serveApi', () => {
     expect((await response).status).toBe(200)
     await stopped
     expect(log).toEqual(['answered with db open: true', 'db closed'])
+  })
+
+  it('stops under load without waiting out the keep-alive connections the load leaves idle', async () => {
+    const running = await serveApi(runtime(), 0, async (app) => {
+      app.post('/fast', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return { ok: true }
+      })
+    })
+    // Callers that keep their connections alive and leave a server at its first refusal, as a load
+    // balancer does; each connection then sits idle, open, until the server closes it. Requests with
+    // a body and a few ms of work, as the router's: a connection busy when close began, and idle
+    // after, was left open (a SIGTERMed router took ~70 s to exit in usage-durability.e2e).
+    let answered = 0
+    let stopping = false
+    const caller = async () => {
+      for (;;) {
+        const response = await fetch(`${running.url}/fast`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'x'.repeat(4000) }),
+        }).catch(() => undefined)
+        await response?.arrayBuffer()
+        if (response?.status !== 200 && stopping) return
+        answered++
+      }
+    }
+    const callers = Array.from({ length: 12 }, caller)
+    await vi.waitFor(() => expect(answered).toBeGreaterThan(200), { timeout: 20_000 })
+    stopping = true
+    // Fastify keeps an idle keep-alive connection 72 s: the test's 60 s bound fails a stop that waits.
+    await running.stop()
+    await Promise.all(callers)
   })
 
   it('closes what it opened when the start fails, here on a port already taken', async () => {
