@@ -6,6 +6,7 @@ import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../infra/event-store/subscription.ts'
 import { createMemoryBudgetLedger } from '../../infra/memory/budget-ledger.ts'
+import { createMemoryHealthBoard } from '../../infra/memory/health-board.ts'
 import { createMemoryRateLimiter } from '../../infra/memory/rate-limiter.ts'
 import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
@@ -23,6 +24,7 @@ import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
+import { sharedHealth } from './router-health.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
@@ -56,6 +58,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
       models: catalog,
       keys: replica.keys,
       secrets: secretBox,
+      health: await openAdapter(app, 'health', () => sharedHealth(rt, createMemoryHealthBoard())),
     }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, routerAdapters, readiness) })
     // A command's response waits for the read models, then for this (the only) router's caches.

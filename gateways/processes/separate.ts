@@ -9,6 +9,7 @@ import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createRedisStore } from '../../infra/oidc/redis-store.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
+import { createRedisHealthBoard } from '../../infra/redis/health-board.ts'
 import { createRedisNonceStore } from '../../infra/redis/nonce-store.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
 import { adminRoutes } from '../admin/routes.ts'
@@ -24,6 +25,7 @@ import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { notifyAppended, readModelsNudges } from './projection-wakeup.ts'
+import { sharedHealth } from './router-health.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
@@ -56,7 +58,20 @@ export async function startRouter(config: Config): Promise<Running> {
     // Signing secrets open like provider keys: with the KEK, data keys from the copy when needed.
     const secrets = createSecretBox(db, keyring, dataKeysWithCopy(db, copy))
     const nonces = await openAdapter(app, 'nonces', () => createRedisNonceStore(config.AIAAS_REDIS_URL))
-    const adapters = { db, limiter, budgets, usage, models: catalog, keys: replica.keys, secrets, nonces }
+    const health = await openAdapter(app, 'health', () =>
+      sharedHealth(rt, createRedisHealthBoard(config.AIAAS_REDIS_URL)),
+    )
+    const adapters = {
+      db,
+      limiter,
+      budgets,
+      usage,
+      models: catalog,
+      keys: replica.keys,
+      secrets,
+      nonces,
+      health,
+    }
     await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, adapters, readiness) })
   })
 }

@@ -3,6 +3,7 @@ import type { CommandDeps } from '../../commands/handle-command.ts'
 import { type Keyring, parseKeyring } from '../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
+import { createMemoryHealthBoard } from '../../infra/memory/health-board.ts'
 import { createMemoryNonceStore } from '../../infra/memory/nonce-store.ts'
 import type { BudgetLedger } from '../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../infra/ports/database.ts'
@@ -15,6 +16,8 @@ import { READ_MODELS } from '../../projections/read-models.ts'
 import type { AdminDeps } from '../admin/routes.ts'
 import type { AnalyticsDeps } from '../analytics/routes.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
+import type { BackendHealth } from '../router/health/backend-health.ts'
+import { createSharedHealth } from '../router/health/shared-health.ts'
 import { createKeyAuthenticator } from '../router/key-auth.ts'
 import { createKeyCache, type KeyCache } from '../router/key-cache.ts'
 import type { ModelCatalog } from '../router/models.ts'
@@ -49,6 +52,8 @@ export function routerDeps(
     secrets?: SecretBox
     /** Signatures already used; default in memory (one process only: a separate router passes Redis's). */
     nonces?: NonceStore
+    /** Backends' circuits; default: this process's own, on an in-memory board. */
+    health?: BackendHealth
   },
   readiness: readonly ReadinessCheck[],
 ): RouterDeps {
@@ -63,7 +68,10 @@ export function routerDeps(
     usage: adapters.usage,
     keyRpm: rt.config.AIAAS_DEFAULT_KEY_RPM,
     backendTimeoutMs: rt.config.AIAAS_BACKEND_TIMEOUT_MS,
-    routing: createRoutingDeps({ totalTimeoutMs: rt.config.AIAAS_ROUTE_TIMEOUT_MS }),
+    routing: createRoutingDeps({
+      totalTimeoutMs: rt.config.AIAAS_ROUTE_TIMEOUT_MS,
+      health: adapters.health ?? createSharedHealth({ board: createMemoryHealthBoard() }),
+    }),
     metrics: rt.metrics,
     now: rt.now,
     newId: rt.newId,

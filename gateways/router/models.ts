@@ -58,9 +58,15 @@ export interface RoutedBackend {
   socket_path?: string | undefined
 }
 
-/** The backends of a model: a catalogue model's list, or the one backend of a configured model. */
+/**
+ * The backends of a model: a catalogue model's list, or the one backend of a configured model.
+ * `timeoutMs` (AIAAS_BACKEND_TIMEOUT_MS) is the operator's cap on every attempt; a catalogue
+ * backend's own timeout_ms applies when lower.
+ */
 export function backendsOf(model: Model, timeoutMs: number): readonly RoutedBackend[] {
-  if (model.backends) return model.backends
+  if (model.backends) {
+    return model.backends.map((b) => (b.timeout_ms <= timeoutMs ? b : { ...b, timeout_ms: timeoutMs }))
+  }
   return [
     {
       id: model.backend_url,

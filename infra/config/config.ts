@@ -149,7 +149,7 @@ export const configVariables = {
   AIAAS_BACKEND_TIMEOUT_MS: {
     schema: positiveInt,
     default: '60000',
-    doc: 'Time limit of one attempt at a configured model (AIAAS_MODELS, echo) before its first content, and of each silence of its stream after it; a catalogue backend has its own timeout_ms.',
+    doc: 'Time limit of one attempt at a backend before its first content, and of each silence of its stream after it; a catalogue backend whose own timeout_ms is lower has that.',
   },
   AIAAS_ROUTE_TIMEOUT_MS: {
     schema: positiveInt,

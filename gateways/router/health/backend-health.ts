@@ -7,7 +7,7 @@ export interface BackendHealth {
    * Whether a request may be sent to the backend now: false while its circuit is open; while
    * half-open, true for exactly one caller (the trial request).
    */
-  admit(id: string): boolean
+  admit(id: string): boolean | Promise<boolean>
   /** The verdict of an attempt: 5xx, connect errors and timeouts are failures; 4xx are not. */
   report(id: string, verdict: AttemptVerdict): void
 }

@@ -44,14 +44,24 @@ interface Cursor {
   tried: Map<string, number>
 }
 
-/** The next backend in order (wrapping around) whose circuit admits a request, or null. */
-function pick(order: readonly RoutedBackend[], health: BackendHealth, cursor: Cursor): RoutedBackend | null {
+/**
+ * The next backend in order (wrapping around) that may be tried now (`waitFor` not null) and
+ * whose circuit admits a request, with the wait before it; null when none.
+ */
+async function pick(
+  order: readonly RoutedBackend[],
+  health: BackendHealth,
+  cursor: Cursor,
+  waitFor: (backend: RoutedBackend) => number | null,
+): Promise<{ backend: RoutedBackend; wait: number } | null> {
   for (let k = 0; k < order.length; k++) {
     const index = (cursor.next + k) % order.length
     const backend = order[index]
-    if (backend && health.admit(backend.id)) {
+    const wait = backend ? waitFor(backend) : null
+    // Asked last: admitting may take a half-open trial, which must then be made.
+    if (backend && wait !== null && (await health.admit(backend.id))) {
       cursor.next = index + 1
-      return backend
+      return { backend, wait }
     }
   }
   return null
@@ -94,14 +104,9 @@ export async function route(deps: RoutingDeps, request: RouteRequest): Promise<R
   let current: RoutedBackend | null = null
   try {
     for (let attempt = 0; attempt < deps.maxAttempts && Date.now() < deadline; attempt++) {
-      const backend = pick(order, deps.health, cursor)
-      if (!backend) break
-      const wait = waitBefore(deps, backend, cursor, deadline)
-      // Admitted but not called: reported as a success so a half-open trial is not left hanging.
-      if (wait === null) {
-        deps.health.report(backend.id, 'success')
-        break
-      }
+      const picked = await pick(order, deps.health, cursor, (b) => waitBefore(deps, b, cursor, deadline))
+      if (!picked) break
+      const { backend, wait } = picked
       const adapter = adapterFor(backend)
       if (!adapter) break
       current = backend
@@ -113,7 +118,9 @@ export async function route(deps: RoutingDeps, request: RouteRequest): Promise<R
       deps.health.report(backend.id, result.verdict)
       if ('delivered' in result) return result.delivered
       if ('refused' in result) return { kind: 'failed', backend, error: result.refused }
-      cursor.tried.set(backend.id, result.retryAfterMs ?? 0)
+      // A backend that timed out already cost its whole timeout: it is not waited for twice.
+      const again = result.error.code === 'BACKEND_TIMEOUT' ? Number.POSITIVE_INFINITY : result.retryAfterMs
+      cursor.tried.set(backend.id, again ?? 0)
       last = { backend, error: result.error }
     }
   } catch (error) {

@@ -86,6 +86,15 @@ describe('failover before the first byte', () => {
     expect(b.received).toHaveLength(1)
   })
 
+  it('a backend that timed out is not tried again in the same request: one 504 after one timeout', async () => {
+    const [a] = await mocks('a')
+    a.always({ stall: 'headers' })
+    const r = await router([routedModel([backendOn(a, { timeout_ms: 300 })])])
+    const response = await post(r.url)
+    expect(response.status).toBe(504)
+    expect(a.received).toHaveLength(1)
+  })
+
   it('a JSON body that never comes (headers, then silence) fails over too: nothing reached the client yet', async () => {
     const [a, b] = await mocks('a', 'b')
     a.always({ stall: 'body' })
