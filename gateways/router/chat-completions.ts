@@ -219,6 +219,9 @@ export async function chatCompletions(
     body: payload,
     stream: body.stream === true,
     client,
+    onAttempt: (backend) => {
+      call.backend = backend
+    },
   })
   call.backend = routed.backend
   if (routed.kind === 'cancelled') {

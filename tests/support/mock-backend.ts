@@ -24,6 +24,8 @@ export interface Behaviour {
   cutAfterDeltas?: number
   /** Streams: destroy the connection after the role-only preamble, before any content. */
   cutAfterPreamble?: boolean
+  /** Streams: send this many content deltas, then nothing more (the connection stays open). */
+  stallAfterDeltas?: number
 }
 
 export interface Received {
@@ -40,6 +42,8 @@ export interface MockBackend {
   /** Base URL, ending in /v1. */
   url: string
   received: Received[]
+  /** TCP connections accepted so far (keep-alive reuses one). */
+  connections(): number
   /** Behaviours for the next requests, in order; after them `always`'s. */
   next(...behaviours: Behaviour[]): void
   always(behaviour: Behaviour): void
@@ -63,6 +67,7 @@ async function streamAnswer(res: ServerResponse, body: Record<string, unknown>, 
   const deltas = deltasOf(text)
   for (const [index, delta] of deltas.entries()) {
     if (b.cutAfterDeltas === index) return res.destroy()
+    if (b.stallAfterDeltas === index) return
     if (b.tokenIntervalMs) await sleep(b.tokenIntervalMs)
     if (res.destroyed) return
     await write(chunk(body.model, [{ index: 0, delta: { content: delta }, finish_reason: null }]))
@@ -134,11 +139,16 @@ export async function startMockBackend(name = 'mock'): Promise<MockBackend> {
     })
     await answer(res, body, queue.shift() ?? fallback, name).catch(() => res.destroy())
   })
+  let connections = 0
+  server.on('connection', () => {
+    connections += 1
+  })
   const port = await listenOnStablePort(server)
   return {
     name,
     url: `http://127.0.0.1:${port}/v1`,
     received,
+    connections: () => connections,
     next: (...behaviours) => queue.push(...behaviours),
     always: (behaviour) => {
       fallback = behaviour

@@ -26,6 +26,8 @@ export interface RoutingDeps {
 export interface RouteRequest extends AttemptRequest {
   backends: readonly RoutedBackend[]
   strategy: Strategy
+  /** Told each backend as its attempt starts (a request finished meanwhile names it). */
+  onAttempt?: (backend: RoutedBackend) => void
 }
 
 export type Routed =
@@ -110,6 +112,7 @@ export async function route(deps: RoutingDeps, request: RouteRequest): Promise<R
       const adapter = adapterFor(backend)
       if (!adapter) break
       current = backend
+      request.onAttempt?.(backend)
       if (wait > 0) await sleep(wait, undefined, { signal: request.client })
       const result = await attemptBackend(backend, adapter, request, {
         limitMs: Math.max(1, Math.min(backend.timeout_ms, deadline - Date.now())),

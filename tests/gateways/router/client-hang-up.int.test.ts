@@ -13,10 +13,13 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
 
-async function setup() {
+/** A router in front of one mock backend; `behindRefused`: a refused backend is tried first. */
+async function setup(behindRefused = false) {
   const mock = await startMockBackend('a')
   closers.push(() => mock.close())
-  const router = await routingRouter([routedModel([backendOn(mock)])])
+  const refused = { ...backendOn(mock), id: 'refused', url: 'http://127.0.0.1:1/v1' }
+  const backends = behindRefused ? [refused, backendOn(mock, { priority: 1 })] : [backendOn(mock)]
+  const router = await routingRouter([routedModel(backends)])
   closers.push(router.close)
   return { mock, router }
 }
@@ -82,7 +85,7 @@ describe('client hang-up', () => {
   })
 
   it('a non-streamed request whose client leaves while the backend thinks: one cancelled event, the call aborted', async () => {
-    const { mock, router } = await setup()
+    const { mock, router } = await setup(true)
     mock.always({ headersDelayMs: 30_000 })
     await hangUp(router.url, prompt(1), () => mock.received.length === 1)
     const [received] = await allOver(mock)
@@ -91,7 +94,12 @@ describe('client hang-up', () => {
       async () => router.events.length,
       (n) => n === 1,
     )
-    expect(router.events[0]).toMatchObject({ http_status: 499, streamed: false })
+    // The event names the backend the client was waiting for.
+    expect(router.events[0]).toMatchObject({
+      http_status: 499,
+      streamed: false,
+      backend: new URL(mock.url).host,
+    })
     await eventually(
       () => router.ledger(),
       (l) => l.reserved_nanos === 0,

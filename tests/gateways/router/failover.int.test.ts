@@ -176,6 +176,20 @@ describe('failover before the first byte', () => {
   })
 })
 
+describe('connections', () => {
+  it('requests to one backend reuse a keep-alive connection, streamed or not', async () => {
+    const [a] = await mocks('a')
+    const r = await router([routedModel([backendOn(a)])])
+    for (let i = 0; i < 5; i++) {
+      const response = await post(r.url, { ...hello, stream: i % 2 === 0 })
+      expect(response.status).toBe(200)
+      await response.text()
+    }
+    expect(a.received).toHaveLength(5)
+    expect(a.connections()).toBe(1)
+  })
+})
+
 describe('streams: the preamble is held, content is never replayed', () => {
   const streamed = { ...hello, stream: true }
 
@@ -191,6 +205,19 @@ describe('streams: the preamble is held, content is never replayed', () => {
     expect(data.at(-1)).toBe('[DONE]')
     expect(r.events).toHaveLength(1)
     expect(r.events[0]).toMatchObject({ status: 'ok', streamed: true, backend: new URL(b.url).host })
+  })
+
+  it('a stream that goes silent after content: ended in-band after timeout_ms, the backend call closed, no replay', async () => {
+    const [a, b] = await mocks('a', 'b')
+    a.always({ reply: 'one two three four', stallAfterDeltas: 2 })
+    const r = await router([routedModel([backendOn(a, { timeout_ms: 300 }), backendOn(b, { priority: 1 })])])
+    const data = dataOf(await (await post(r.url, streamed)).text())
+    expect(contentOf(data.slice(0, -1))).toBe('one two ')
+    expect(JSON.parse(data.at(-1) ?? '')).toMatchObject({ error: { code: 'backend_error' } })
+    await a.received[0]?.over
+    expect(a.received[0]?.closedEarly).toBe(true)
+    expect(b.received).toHaveLength(0)
+    expect(r.events[0]).toMatchObject({ status: 'error', output_tokens: 2 })
   })
 
   it('a stream cut after content: no replay; an in-band error event ends it, no [DONE], what was sent is billed', async () => {
