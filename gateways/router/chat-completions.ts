@@ -179,11 +179,14 @@ const failureOutcome: Record<string, string> = {
  */
 function watchClient(deps: RouterDeps, request: FastifyRequest, reply: FastifyReply, call: Call) {
   const client = new AbortController()
-  reply.raw.once('close', () => {
+  const gone = () => {
     if (reply.raw.writableFinished) return
     finish(deps, request, call, cancelled(call), 'cancelled')
     client.abort()
-  })
+  }
+  // A client that left while its budget was being reserved: its close event has passed already.
+  if (request.raw.socket?.destroyed) gone()
+  else reply.raw.once('close', gone)
   return client.signal
 }
 

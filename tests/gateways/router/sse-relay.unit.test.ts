@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { relaySse, type StreamOutcome } from '../../../gateways/router/sse-relay.ts'
+import {
+  carriesContent,
+  relayEvents,
+  relaySse,
+  type StreamOutcome,
+} from '../../../gateways/router/sse-relay.ts'
 
 const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
   `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices, ...extra })}\n\n`
@@ -48,5 +53,42 @@ describe('SSE relay', () => {
     expect(outcome.error).toMatch(/ended before/)
     const last = out.trim().split('\n\n').at(-1) ?? ''
     expect(JSON.parse(last.replace(/^data: /, ''))).toMatchObject({ error: { code: 'backend_error' } })
+  })
+})
+
+describe('the preamble of a stream', () => {
+  const event = (data: unknown) => {
+    const text = typeof data === 'string' ? data : JSON.stringify(data)
+    return { raw: `data: ${text}\n\n`, data: text }
+  }
+  const delta = (d: Record<string, unknown>, finish_reason: string | null = null) =>
+    event({ choices: [{ index: 0, delta: d, finish_reason }] })
+
+  it('role-only deltas, empty content and usage-less empty chunks are preamble, held back', () => {
+    expect(carriesContent(delta({ role: 'assistant', content: '' }))).toBe(false)
+    expect(carriesContent(delta({ role: 'assistant' }))).toBe(false)
+    expect(carriesContent(event({ choices: [] }))).toBe(false)
+    expect(carriesContent(event('[DONE]'))).toBe(false)
+  })
+
+  it('text, a tool call, a refusal, a finish reason or an error carry content: the hold ends there', () => {
+    expect(carriesContent(delta({ content: 'Hi' }))).toBe(true)
+    expect(carriesContent(delta({ tool_calls: [{ index: 0, id: 'c', function: { name: 'f' } }] }))).toBe(true)
+    expect(carriesContent(delta({ refusal: 'no' }))).toBe(true)
+    expect(carriesContent(delta({}, 'stop'))).toBe(true)
+    expect(carriesContent(event({ error: { message: 'x' } }))).toBe(true)
+  })
+
+  it('a held preamble is relayed first, unchanged, then the rest of the stream', async () => {
+    const held = [delta({ role: 'assistant', content: '' })]
+    const rest = [delta({ content: 'Hi' }), event('[DONE]')]
+    const outcome: StreamOutcome = { usage: null, content_chars: 0, completed: false, error: null }
+    const out: string[] = []
+    async function* events() {
+      yield* rest
+    }
+    for await (const piece of relayEvents(held, events(), true, outcome)) out.push(piece)
+    expect(out).toEqual([...held, ...rest].map((e) => e.raw))
+    expect(outcome).toMatchObject({ completed: true, content_chars: 2 })
   })
 })
