@@ -29,6 +29,9 @@ export function createMemoryHealthBoard(options: { now?: () => number } = {}): H
       trials.set(backend, now() + ttlMs)
       return true
     },
+    async releaseTrial(backend) {
+      trials.delete(backend)
+    },
     async close() {
       listeners.clear()
     },

@@ -22,5 +22,7 @@ export interface HealthBoard {
   listen(listener: BoardListener): Promise<void>
   /** Takes a backend's one half-open trial for `ttlMs` across replicas; false while another holds it. */
   takeTrial(backend: string, ttlMs: number): Promise<boolean>
+  /** Gives a trial back unmade (its request's client left): another may take it at once. */
+  releaseTrial(backend: string): Promise<void>
   close(): Promise<void>
 }

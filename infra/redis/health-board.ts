@@ -60,6 +60,10 @@ export function createRedisHealthBoard(url: string, options: RedisHealthBoardOpt
     },
     takeTrial: (backend, ttlMs) =>
       client.guarded(async () => (await redis.set(trialKey(backend), '1', 'PX', ttlMs, 'NX')) === 'OK'),
+    releaseTrial: (backend) =>
+      client.guarded(async () => {
+        await redis.del(trialKey(backend))
+      }),
     async close() {
       subscriber?.disconnect()
       await client.close()

@@ -93,6 +93,12 @@ export function createSharedHealth(options: SharedHealthOptions): SharedHealth {
         announce(backend, null)
       }
     },
+    abandon(backend) {
+      const circuit = get(backend)
+      if (circuit.state !== 'half_open') return
+      circuits.set(backend, { state: 'open', until: now(), openings: circuit.openings })
+      options.board.releaseTrial(backend).catch(onError)
+    },
     stateOf,
     async close() {
       clearInterval(timer)

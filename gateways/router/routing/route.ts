@@ -4,7 +4,7 @@ import type { BackendHealth } from '../health/backend-health.ts'
 import type { RoutedBackend, Strategy } from '../models.ts'
 import { type AttemptRequest, attemptBackend, ClientGone, type Delivery } from './attempt.ts'
 import type { LatencyTracker } from './latency.ts'
-import { adapterFor } from './provider-seam.ts'
+import { adapterFor, type ProviderAdapter } from './provider-seam.ts'
 import { orderBackends } from './strategy.ts'
 
 // The attempts of one request across its model's backends (docs/routing.md#retries-and-time-limits):
@@ -83,15 +83,35 @@ function waitBefore(
   return Date.now() + wait < deadline ? wait : null
 }
 
+/** One attempt at a picked backend, after its wait; its verdict reported to the health view. */
+async function attemptAt(
+  deps: RoutingDeps,
+  request: RouteRequest,
+  picked: { backend: RoutedBackend; wait: number; adapter: ProviderAdapter },
+  deadline: number,
+) {
+  const { backend, wait, adapter } = picked
+  try {
+    if (wait > 0) await sleep(wait, undefined, { signal: request.client })
+    const result = await attemptBackend(backend, adapter, request, {
+      limitMs: Math.max(1, Math.min(backend.timeout_ms, deadline - Date.now())),
+      onHeaders: (ms) => deps.latency.observe(backend.id, ms),
+    })
+    deps.health.report(backend.id, result.verdict)
+    return result
+  } catch (error) {
+    // No verdict (the client left, or a bug): a half-open trial held for it is given back.
+    deps.health.abandon(backend.id)
+    throw error
+  }
+}
+
 export async function route(deps: RoutingDeps, request: RouteRequest): Promise<Routed> {
   const speakable = request.backends.filter((backend) => adapterFor(backend) !== null)
   if (speakable.length === 0) {
     const message = `model ${request.model} has no backend the router can speak to yet`
-    return {
-      kind: 'failed',
-      backend: request.backends[0] ?? null,
-      error: new AppError('BACKEND_PROVIDER_UNSUPPORTED', message),
-    }
+    const error = new AppError('BACKEND_PROVIDER_UNSUPPORTED', message)
+    return { kind: 'failed', backend: request.backends[0] ?? null, error }
   }
   const order = orderBackends(request.strategy, speakable, {
     random: deps.random,
@@ -107,24 +127,17 @@ export async function route(deps: RoutingDeps, request: RouteRequest): Promise<R
   try {
     for (let attempt = 0; attempt < deps.maxAttempts && Date.now() < deadline; attempt++) {
       const picked = await pick(order, deps.health, cursor, (b) => waitBefore(deps, b, cursor, deadline))
-      if (!picked) break
-      const { backend, wait } = picked
-      const adapter = adapterFor(backend)
-      if (!adapter) break
-      current = backend
-      request.onAttempt?.(backend)
-      if (wait > 0) await sleep(wait, undefined, { signal: request.client })
-      const result = await attemptBackend(backend, adapter, request, {
-        limitMs: Math.max(1, Math.min(backend.timeout_ms, deadline - Date.now())),
-        onHeaders: (ms) => deps.latency.observe(backend.id, ms),
-      })
-      deps.health.report(backend.id, result.verdict)
+      const adapter = picked && adapterFor(picked.backend)
+      if (!picked || !adapter) break
+      current = picked.backend
+      request.onAttempt?.(current)
+      const result = await attemptAt(deps, request, { ...picked, adapter }, deadline)
       if ('delivered' in result) return result.delivered
-      if ('refused' in result) return { kind: 'failed', backend, error: result.refused }
+      if ('refused' in result) return { kind: 'failed', backend: current, error: result.refused }
       // A backend that timed out already cost its whole timeout: it is not waited for twice.
       const again = result.error.code === 'BACKEND_TIMEOUT' ? Number.POSITIVE_INFINITY : result.retryAfterMs
-      cursor.tried.set(backend.id, again ?? 0)
-      last = { backend, error: result.error }
+      cursor.tried.set(current.id, again ?? 0)
+      last = { backend: current, error: result.error }
     }
   } catch (error) {
     if (error instanceof ClientGone || request.client.aborted) return { kind: 'cancelled', backend: current }

@@ -76,6 +76,9 @@ export function healthBoardContract(name: string, board: () => HealthBoard) {
       await boards[0]?.announce(backend, { cooldown_ms: 30_000, openings: 2 })
       expect(await boards[1]?.takeTrial(backend, 30_000)).toBe(true)
       expect(await boards[2]?.takeTrial(backend, 30_000)).toBe(false)
+      // A trial given back unmade may be taken again at once.
+      await boards[1]?.releaseTrial(backend)
+      expect(await boards[3]?.takeTrial(backend, 30_000)).toBe(true)
     })
   })
 }

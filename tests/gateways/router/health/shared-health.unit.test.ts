@@ -69,6 +69,20 @@ describe('shared circuit breaker', () => {
     expect(await two.admit(A)).toBe(true)
   })
 
+  it('a trial abandoned without a verdict (its client left) is given back: another request takes it at once', async () => {
+    const {
+      views: [one, two],
+      advance,
+    } = replicas()
+    if (!one || !two) throw new Error('two replicas')
+    fail(one, 3)
+    advance(cooldownMs(circuit, 1))
+    expect(await one.admit(A)).toBe(true)
+    expect(await two.admit(A)).toBe(false)
+    one.abandon(A)
+    await expect.poll(() => one.admit(A)).toBe(true)
+  })
+
   it('a failed trial opens the circuit again for twice the cooldown', async () => {
     const {
       views: [one, two],
