@@ -4,9 +4,8 @@ import { anthropicAdapter } from '../providers/anthropic/adapter.ts'
 import type { SseEvent } from '../sse-relay.ts'
 
 // How a backend's `provider` is spoken to. The router speaks OpenAI's chat completions to its
-// callers; an adapter turns such a request into the provider's own and the answer back. The
-// anthropic adapter (gateways/router/providers/) plugs in here; until it does, anthropic backends
-// are left out of routing (docs/routing.md#providers).
+// callers; an adapter turns such a request into the provider's own and the answer back. A
+// provider without an adapter here is left out of routing (docs/routing.md#providers).
 
 export interface UpstreamRequest {
   /** Appended to the backend's url, e.g. `/chat/completions`. */
