@@ -81,11 +81,16 @@ export function isErrorEvent(event: SseEvent): boolean {
   return chunk !== null && 'error' in chunk
 }
 
-/** Splits a byte stream into server-sent events (an event ends at a blank line). */
+/**
+ * Splits a byte stream into server-sent events (an event ends at a blank line). One streaming
+ * decoder for the whole body: a network read can end inside a multi-byte UTF-8 character, whose
+ * bytes are kept until the next read completes it (decoding each read alone garbles it).
+ */
 export async function* sseEvents(body: AsyncIterable<unknown>): AsyncGenerator<SseEvent> {
+  const decoder = new TextDecoder('utf-8')
   let buffer = ''
   for await (const piece of body) {
-    buffer += typeof piece === 'string' ? piece : Buffer.from(piece as Uint8Array).toString('utf8')
+    buffer += typeof piece === 'string' ? piece : decoder.decode(piece as Uint8Array, { stream: true })
     let end = buffer.indexOf('\n\n')
     while (end !== -1) {
       const raw = buffer.slice(0, end + 2)

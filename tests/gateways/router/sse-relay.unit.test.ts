@@ -47,6 +47,19 @@ describe('SSE relay', () => {
     expect(outcome.completed).toBe(true)
   })
 
+  it('keeps a multi-byte character whole when a network read ends inside it, at every byte offset', async () => {
+    const text = 'é€😀 ok'
+    const whole = Buffer.from(`${content(text)}data: [DONE]\n\n`)
+    for (let at = 1; at < whole.length; at++) {
+      const outcome: StreamOutcome = { usage: null, content_chars: 0, completed: false, error: null }
+      const out: string[] = []
+      const reads = Readable.from([whole.subarray(0, at), whole.subarray(at)])
+      for await (const event of relaySse(reads, true, outcome)) out.push(event)
+      expect(out.join(''), `split at byte ${at}`).toBe(whole.toString('utf8'))
+      expect(outcome.content_chars).toBe(text.length)
+    }
+  })
+
   it('ends a truncated stream with an in-band error event', async () => {
     const { out, outcome } = await relay([content('partial')], true)
     expect(outcome.completed).toBe(false)
