@@ -9,7 +9,11 @@ import type { Model, RoutedBackend } from './models.ts'
 // opened) only when its stream version changed. Requests never wait for the database.
 
 /** A catalogue backend as the router calls it, its api key opened (in memory only). */
-async function routedBackend(backend: Backend, upstream: string, secrets: SecretBox): Promise<RoutedBackend> {
+async function routedBackend(
+  backend: Backend,
+  record: ModelRecord,
+  secrets: SecretBox,
+): Promise<RoutedBackend> {
   const apiKey = backend.api_key ? await secrets.open(backend.api_key) : null
   return {
     id: backend.url,
@@ -20,13 +24,14 @@ async function routedBackend(backend: Backend, upstream: string, secrets: Secret
     timeout_ms: backend.timeout_ms,
     // openai-compatible and vllm take a bearer key; the anthropic adapter (providers/) sets its own.
     headers: { ...backend.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-    upstream_model: upstream,
+    upstream_model: record.name,
+    max_output_tokens: record.max_output_tokens,
   }
 }
 
 /** The router's entries for one catalogue model: its name, then each alias (same backends). */
 export async function routerModelsOf(record: ModelRecord, secrets: SecretBox): Promise<Model[]> {
-  const backends = await Promise.all(record.backends.map((b) => routedBackend(b, record.name, secrets)))
+  const backends = await Promise.all(record.backends.map((b) => routedBackend(b, record, secrets)))
   // The first of the lowest priority value: what a usage event names when no attempt was made.
   const primary = [...backends].sort((a, b) => a.priority - b.priority)[0]
   if (!primary) return []

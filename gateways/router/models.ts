@@ -55,6 +55,11 @@ export interface RoutedBackend {
   headers: Readonly<Record<string, string>>
   /** The model name sent upstream (an alias is sent as its model's name). */
   upstream_model: string
+  /**
+   * The model's output limit: sent upstream as the request's limit when it names none and the
+   * provider requires one (Anthropic's max_tokens), so a model with a lower limit is not refused.
+   */
+  max_output_tokens: number
   socket_path?: string | undefined
 }
 
@@ -77,6 +82,7 @@ export function backendsOf(model: Model, timeoutMs: number): readonly RoutedBack
       timeout_ms: timeoutMs,
       headers: model.backend_headers ?? {},
       upstream_model: model.backend_model ?? model.name,
+      max_output_tokens: model.max_output_tokens,
       socket_path: model.backend_socket_path,
     },
   ]

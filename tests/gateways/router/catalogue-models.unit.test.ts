@@ -80,6 +80,8 @@ describe('catalogue models for the router', () => {
             timeout_ms: 1000,
             headers: { authorization: `Bearer ${SECRET}` },
             upstream_model: 'm',
+            // The model's limit, carried to the backend the adapter calls (Anthropic's max_tokens).
+            max_output_tokens: 64,
           },
         ],
         strategy: 'priority',

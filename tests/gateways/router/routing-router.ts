@@ -39,6 +39,7 @@ export const backendOn = (mock: MockBackend, over: Partial<RoutedBackend> = {}):
   timeout_ms: 10_000,
   headers: { authorization: `Bearer key-of-${mock.name}` },
   upstream_model: 'upstream-m',
+  max_output_tokens: 4096,
   ...over,
 })
 

@@ -1,6 +1,4 @@
 import { chatCompletionRequest } from '../../chat-schema.ts'
-// The router's default model limit, sent as max_tokens when neither the request nor the backend says.
-import { DEFAULT_MODEL_MAX_OUTPUT_TOKENS } from '../../models.ts'
 import { fromErrorResponse, openAiErrorBody, type ProviderFailure } from './errors.ts'
 import { MESSAGES_PATH, messagesHeaders, toMessagesRequest } from './request.ts'
 import { toChatCompletion } from './response.ts'
@@ -16,8 +14,11 @@ export interface AnthropicBackend {
   upstream_model: string
   /** Configured headers; the catalogue adds `authorization: Bearer <api key>`, sent as x-api-key. */
   headers: Readonly<Record<string, string>>
-  /** The model's output limit, sent as max_tokens when the request names none. */
-  max_output_tokens?: number | undefined
+  /**
+   * The model's output limit, sent as max_tokens when the request names none. Required: a default
+   * above the model's own limit is refused by Anthropic (400).
+   */
+  max_output_tokens: number
 }
 
 /** One server-sent event: its bytes and its joined `data:` lines. */
@@ -47,10 +48,7 @@ export const anthropicAdapter = {
   chatRequest(backend: AnthropicBackend, body: Readonly<Record<string, unknown>>) {
     const { apiKey, rest } = splitCredentials(backend.headers)
     const request = chatCompletionRequest.parse(body)
-    const target = {
-      upstream_model: backend.upstream_model,
-      max_output_tokens: backend.max_output_tokens ?? DEFAULT_MODEL_MAX_OUTPUT_TOKENS,
-    }
+    const target = { upstream_model: backend.upstream_model, max_output_tokens: backend.max_output_tokens }
     return {
       path: MESSAGES_PATH,
       headers: messagesHeaders(apiKey, rest),

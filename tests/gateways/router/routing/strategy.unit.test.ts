@@ -12,6 +12,7 @@ const backend = (id: string, over: Partial<RoutedBackend> = {}): RoutedBackend =
   timeout_ms: 1000,
   headers: {},
   upstream_model: 'm',
+  max_output_tokens: 1024,
   ...over,
 })
 

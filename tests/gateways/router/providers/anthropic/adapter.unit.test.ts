@@ -44,15 +44,6 @@ describe('anthropicAdapter', () => {
     expect(call.body).toMatchObject({ model: 'claude-haiku', max_tokens: 2048 })
   })
 
-  it("sends the router's default model limit when neither the request nor the backend names one", () => {
-    const { max_output_tokens: _, ...bare } = backend
-    const call = anthropicAdapter.chatRequest(bare, {
-      model: 'm',
-      messages: [{ role: 'user', content: 'Hi' }],
-    })
-    expect(call.body).toMatchObject({ max_tokens: 32_768 })
-  })
-
   it('stops reading and closes the upstream once the stream failed, relaying nothing after', async () => {
     const { iterator, state } = upstream([
       JSON.stringify({

@@ -1,6 +1,8 @@
 import OpenAI from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
+import { routerModelsOf } from '../../../../../gateways/router/catalogue-models.ts'
 import type { RoutedBackend } from '../../../../../gateways/router/models.ts'
+import type { SecretBox } from '../../../../../infra/ports/secret-box.ts'
 import { type MockAnthropic, startMockAnthropic } from '../../../../support/mock-anthropic.ts'
 import { startMockBackend } from '../../../../support/mock-backend.ts'
 import { backendOn, routedModel, routingRouter } from '../../routing-router.ts'
@@ -28,6 +30,7 @@ const anthropicOn = (mock: MockAnthropic, over: Partial<RoutedBackend> = {}): Ro
   timeout_ms: 10_000,
   headers: { authorization: `Bearer ${KEY}` },
   upstream_model: 'claude-sonnet-4-5',
+  max_output_tokens: 4096,
   ...over,
 })
 
@@ -56,6 +59,47 @@ const weather = {
 const ask = [{ role: 'user', content: 'Weather in Paris?' }]
 
 describe('the router in front of anthropic backends', () => {
+  it("sends a catalogue model's output limit as max_tokens when the request names none", async () => {
+    const mock = await anthropic()
+    const noSecrets: SecretBox = {
+      seal: () => Promise.reject(new Error('unused')),
+      open: () => Promise.reject(new Error('unused')),
+    }
+    const backend = { url: mock.url, provider: 'anthropic' as const, weight: 1, priority: 0 }
+    const models = await routerModelsOf(
+      {
+        name: 'm',
+        aliases: [],
+        input_price_per_million_usd: '1',
+        output_price_per_million_usd: '1',
+        // Below the router's default limit (32,768), which Anthropic refuses for such a model.
+        max_output_tokens: 1024,
+        strategy: 'priority',
+        backends: [
+          {
+            ...backend,
+            timeout_ms: 10_000,
+            api_key: null,
+            api_key_hint: null,
+            headers: { authorization: `Bearer ${KEY}` },
+          },
+        ],
+        created_at: '2026-11-26T10:00:00.000Z',
+        updated_at: '2026-11-26T10:00:00.000Z',
+        version: 1,
+      },
+      noSecrets,
+    )
+    const r = await routingRouter(models)
+    closers.push(r.close)
+    expect((await post(r.url, { messages: ask })).status).toBe(200)
+    expect((await post(r.url, { messages: ask, max_tokens: 100 })).status).toBe(200)
+    expect(mock.requests.map((request) => request.body)).toMatchObject([
+      { max_tokens: 1024 },
+      { max_tokens: 100 },
+    ])
+  })
+
   it('answers a tool call as OpenAI does and bills the tokens Anthropic counted', async () => {
     const mock = await anthropic()
     mock.script({
