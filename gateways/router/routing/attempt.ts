@@ -24,8 +24,11 @@ export type AttemptResult =
   | { delivered: Delivery; verdict: AttemptVerdict }
   /** Another attempt may succeed. */
   | { error: AppError; verdict: AttemptVerdict; retryAfterMs: number | null }
-  /** The provider refused this request: no other attempt is made. */
-  | { refused: AppError; verdict: AttemptVerdict }
+  /**
+   * The provider refused this request: no other attempt is made. Verdict null: refused by the
+   * adapter before any call, which says nothing of the backend's health.
+   */
+  | { refused: AppError; verdict: AttemptVerdict | null }
 
 export interface AttemptRequest {
   model: string
@@ -131,6 +134,9 @@ async function readResponse(
     const json = adapter.chatResponse(await response.body.json())
     return { delivered: { kind: 'json', backend, status: response.status, json }, verdict: 'success' }
   } catch (error) {
+    // The backend answered, wrongly (an adapter's AppError: JSON not in its API's shape): a
+    // backend failure, never a transport one, which would read as "unavailable".
+    if (error instanceof AppError) return failed(error, 'failure')
     if (!(error instanceof SyntaxError)) throw error
     const message = `the backend of model ${request.model} sent a body that is not JSON`
     return failed(new AppError('BACKEND_ERROR', message), 'failure')
@@ -153,7 +159,7 @@ export async function attemptBackend(
   try {
     upstream = adapter.chatRequest(backend, request.body)
   } catch (error) {
-    if (error instanceof AppError) return { refused: error, verdict: 'success' }
+    if (error instanceof AppError) return { refused: error, verdict: null }
     throw error
   }
   const timer = new AbortController()

@@ -97,7 +97,10 @@ async function attemptAt(
       limitMs: Math.max(1, Math.min(backend.timeout_ms, deadline - Date.now())),
       onHeaders: (ms) => deps.latency.observe(backend.id, ms),
     })
-    deps.health.report(backend.id, result.verdict)
+    // No call made (the adapter refused the body): nothing counted, a half-open trial given back,
+    // so a circuit never closes without a real trial.
+    if (result.verdict === null) deps.health.abandon(backend.id)
+    else deps.health.report(backend.id, result.verdict)
     return result
   } catch (error) {
     // No verdict (the client left, or a bug): a half-open trial held for it is given back.
