@@ -93,17 +93,16 @@ async function holdOn(deps: BudgetDeps, key: ApiKeyRecord, budget: KeyBudget, id
   return { key: counter.key }
 }
 
-/** Reserves the worst case against every budget of the key; null when none applies. */
+/** Reserves `worstUsd` (the request's worst case) against every budget of the key; null when none. */
 export async function reserveBudget(
   deps: BudgetDeps,
   key: ApiKeyRecord,
-  model: Model,
-  body: ChatCompletionRequest,
+  worstUsd: number,
 ): Promise<BudgetHold | null> {
   const budgets = [...key.budgets].sort(enforcementOrder)
   if (budgets.length === 0) return null
   const id = deps.newId()
-  const amount = toNanos(worstCaseUsd(model, body, deps.defaultMaxOutputTokens))
+  const amount = toNanos(worstUsd)
   const held: Held[] = []
   const releaseAll = () => Promise.all(held.map((h) => deps.budgets.release(h.key, id))).then(() => {})
   try {

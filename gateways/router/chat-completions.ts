@@ -4,10 +4,10 @@ import { AppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { errorCatalog, isErrorCode } from '../http/errors/catalog.ts'
 import { type BudgetHold, reserveBudget } from './budget.ts'
-import { type ChatCompletionRequest, estimateTokens, promptText, withUsage } from './chat-schema.ts'
+import type { ChatCompletionRequest } from './chat-schema.ts'
+import { chatEndpoint, type InferenceBody, type InferenceEndpoint } from './inference-endpoint.ts'
 import { checkModelAllowed } from './model-access.ts'
 import { backendsOf, type Model, type RoutedBackend } from './models.ts'
-import { checkOutputLimit } from './output-limit.ts'
 import type { RouterDeps } from './router-deps.ts'
 import type { Delivery } from './routing/attempt.ts'
 import { route } from './routing/route.ts'
@@ -18,7 +18,10 @@ import { type RequestOutcome, recordUsage } from './usage-recorder.ts'
 interface Call {
   key: ApiKeyRecord
   model: Model
-  body: ChatCompletionRequest
+  body: InferenceBody
+  /** The endpoint's token reading of the body, bound to it. */
+  estimatedInput: () => number
+  usage: (json: unknown) => { input_tokens: number; output_tokens: number } | null
   started_at: number
   hold: BudgetHold | null
   /** The backend that answered (or was tried last); null before any attempt. */
@@ -41,7 +44,7 @@ const failed = (http_status: number): Result => ({
 /** nginx's "client closed request": the usage event of a request whose client went away. */
 export const CLIENT_CLOSED = 499
 
-const inputTokens = (call: Call) => call.stream?.usage?.prompt_tokens ?? estimateTokens(promptText(call.body))
+const inputTokens = (call: Call) => call.stream?.usage?.prompt_tokens ?? call.estimatedInput()
 
 /** A client that left is billed for the prompt (the backend read it) and the output so far. */
 const cancelled = (call: Call): Result => ({
@@ -86,10 +89,9 @@ function complete(
     finish(deps, request, call, failed(delivered.status), 'backend_error')
     return delivered.json
   }
-  const parsed = withUsage.safeParse(delivered.json)
-  const usage = parsed.success ? parsed.data.usage : null
-  const input_tokens = usage?.prompt_tokens ?? inputTokens(call)
-  const output_tokens = usage?.completion_tokens ?? 0
+  const usage = call.usage(delivered.json)
+  const input_tokens = usage?.input_tokens ?? inputTokens(call)
+  const output_tokens = usage?.output_tokens ?? 0
   finish(deps, request, call, { status: 'ok', http_status: 200, input_tokens, output_tokens }, 'ok')
   return delivered.json
 }
@@ -143,9 +145,9 @@ export async function enforceRateLimit(deps: RouterDeps, reply: FastifyReply, ke
   }
 }
 
-async function reserve(deps: RouterDeps, key: ApiKeyRecord, model: Model, body: ChatCompletionRequest) {
+async function reserve(deps: RouterDeps, key: ApiKeyRecord, model: Model, worstUsd: number) {
   try {
-    return await reserveBudget(deps, key, model, body)
+    return await reserveBudget(deps, key, worstUsd)
   } catch (error) {
     const outcome =
       error instanceof AppError && error.code === 'BUDGET_EXCEEDED' ? 'budget_exceeded' : 'budget_unavailable'
@@ -154,7 +156,12 @@ async function reserve(deps: RouterDeps, key: ApiKeyRecord, model: Model, body: 
   }
 }
 
-function checkRequest(deps: RouterDeps, key: ApiKeyRecord, body: ChatCompletionRequest): Model {
+function checkRequest<B extends InferenceBody>(
+  deps: RouterDeps,
+  key: ApiKeyRecord,
+  endpoint: InferenceEndpoint<B>,
+  body: B,
+): Model {
   refuseRoutingFields(body)
   const model = deps.models.get(body.model)
   try {
@@ -163,7 +170,7 @@ function checkRequest(deps: RouterDeps, key: ApiKeyRecord, body: ChatCompletionR
     deps.metrics.inferenceRequests.inc({ model: model.name, outcome: 'model_not_allowed' })
     throw error
   }
-  checkOutputLimit(model, body)
+  endpoint.checkOutput(model, body)
   return model
 }
 
@@ -171,6 +178,7 @@ const failureOutcome: Record<string, string> = {
   BACKEND_TIMEOUT: 'backend_unavailable',
   BACKEND_UNAVAILABLE: 'backend_unavailable',
   BACKEND_RATE_LIMITED: 'backend_rate_limited',
+  ENDPOINT_UNSUPPORTED: 'endpoint_unsupported',
 }
 
 /**
@@ -190,20 +198,30 @@ function watchClient(deps: RouterDeps, request: FastifyRequest, reply: FastifyRe
   return client.signal
 }
 
-/** POST /v1/chat/completions (and /v1/inference), authenticated and limited: reserve, route, relay, meter. */
-export async function chatCompletions(
+/**
+ * POST to one of the OpenAI endpoints (chat and text completions, embeddings, responses),
+ * authenticated and limited: check, reserve, route, relay, meter.
+ */
+export async function inference<B extends InferenceBody>(
   deps: RouterDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  key: ApiKeyRecord,
-  body: ChatCompletionRequest,
+  exchange: { request: FastifyRequest; reply: FastifyReply; key: ApiKeyRecord },
+  endpoint: InferenceEndpoint<B>,
+  body: B,
 ) {
-  const model = checkRequest(deps, key, body)
-  const hold = await reserve(deps, key, model, body)
+  const { request, reply, key } = exchange
+  const model = checkRequest(deps, key, endpoint, body)
+  const hold = await reserve(
+    deps,
+    key,
+    model,
+    endpoint.worstCaseUsd(model, body, deps.defaultMaxOutputTokens),
+  )
   const call: Call = {
     key,
     model,
     body,
+    estimatedInput: () => endpoint.estimatedInput(body),
+    usage: endpoint.usage,
     started_at: deps.now().getTime(),
     hold,
     backend: null,
@@ -216,6 +234,7 @@ export async function chatCompletions(
     ? { ...body, stream_options: { ...body.stream_options, include_usage: true } }
     : body
   const routed = await route(deps.routing, {
+    endpoint: endpoint.endpoint,
     model: model.name,
     backends: backendsOf(model, deps.backendTimeoutMs),
     strategy: model.strategy ?? 'priority',
@@ -239,3 +258,12 @@ export async function chatCompletions(
   if (routed.kind === 'stream') return stream(deps, request, reply, call, routed)
   return reply.code(routed.status).send(complete(deps, request, call, routed))
 }
+
+/** POST /v1/chat/completions (and /v1/inference). */
+export const chatCompletions = (
+  deps: RouterDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  key: ApiKeyRecord,
+  body: ChatCompletionRequest,
+) => inference(deps, { request, reply, key }, chatEndpoint, body)

@@ -3,11 +3,15 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
+import { clip } from '../http/clip.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
-import { chatCompletions, enforceRateLimit } from './chat-completions.ts'
-import { chatCompletionRequest } from './chat-schema.ts'
+import { chatCompletions, enforceRateLimit, inference } from './chat-completions.ts'
+import { CHAT_BOUNDS, chatCompletionRequest } from './chat-schema.ts'
+import { completionsEndpoint, embeddingsEndpoint } from './completions.ts'
+import { completionRequest, embeddingRequest } from './completions-schema.ts'
 import { isModelAllowed } from './model-access.ts'
+import { responsesEndpoint, responsesRequest } from './responses.ts'
 import type { RouterDeps } from './router-deps.ts'
 import { useRequestSigning } from './signature.ts'
 
@@ -17,12 +21,14 @@ declare module 'fastify' {
   }
 }
 
-const modelList = z.object({
-  object: z.literal('list'),
-  data: z.array(
-    z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() }),
-  ),
+const modelEntry = z.object({
+  id: z.string(),
+  object: z.literal('model'),
+  created: z.number(),
+  owned_by: z.string(),
 })
+const modelList = z.object({ object: z.literal('list'), data: z.array(modelEntry) })
+const modelParams = z.object({ id: z.string().min(1).max(CHAT_BOUNDS.name_chars) })
 
 function keyOf(request: { apiKey: ApiKeyRecord | null }): ApiKeyRecord {
   if (!request.apiKey) throw new AppError('UNAUTHENTICATED', 'Incorrect API key provided.')
@@ -57,6 +63,22 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
       return { object: 'list' as const, data }
     })
 
+    authed.get(
+      '/models/:id',
+      { schema: { params: modelParams, response: { 200: modelEntry } } },
+      async (request) => {
+        // A model the key may not use answers as one that does not exist (OpenAI: 404
+        // model_not_found), so a key learns nothing of the models it cannot call.
+        const key = keyOf(request)
+        const model = deps.models.list().find((m) => m.name === request.params.id)
+        if (!model || !isModelAllowed(key, [model.name])) {
+          const shown = clip(request.params.id)
+          throw new AppError('MODEL_NOT_FOUND', `The model \`${shown}\` does not exist`, { param: 'model' })
+        }
+        return { id: model.name, object: 'model' as const, created, owned_by: 'aiaas' }
+      },
+    )
+
     // The key's limit is counted after authentication and before the body is parsed or
     // validated, so requests that fail validation cost the caller as much as any other.
     const limit = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -67,5 +89,19 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
         chatCompletions(deps, request, reply, keyOf(request), request.body),
       )
     }
+    const exchange = (request: FastifyRequest, reply: FastifyReply) => ({
+      request,
+      reply,
+      key: keyOf(request),
+    })
+    authed.post('/completions', { schema: { body: completionRequest }, onRequest: limit }, (request, reply) =>
+      inference(deps, exchange(request, reply), completionsEndpoint, request.body),
+    )
+    authed.post('/embeddings', { schema: { body: embeddingRequest }, onRequest: limit }, (request, reply) =>
+      inference(deps, exchange(request, reply), embeddingsEndpoint, request.body),
+    )
+    authed.post('/responses', { schema: { body: responsesRequest }, onRequest: limit }, (request, reply) =>
+      inference(deps, exchange(request, reply), responsesEndpoint, request.body),
+    )
   })
 }

@@ -46,7 +46,9 @@ function inspect(data: string, outcome: StreamOutcome): { usageOnly: boolean } {
   }
   const choices = choicesOf(chunk)
   for (const choice of choices) {
-    const content = (choice as { delta?: { content?: unknown } } | null)?.delta?.content
+    // A chat chunk's delta.content, or a text completion chunk's text.
+    const { delta, text } = (choice ?? {}) as { delta?: { content?: unknown }; text?: unknown }
+    const content = delta?.content ?? text
     if (typeof content === 'string') outcome.content_chars += content.length
   }
   return { usageOnly: choices.length === 0 && outcome.usage !== null }
@@ -63,11 +65,16 @@ export function carriesContent(event: SseEvent): boolean {
   if (!chunk || 'error' in chunk) return true
   return choicesOf(chunk).some((choice) => {
     if (typeof choice !== 'object' || choice === null) return false
-    const { delta, finish_reason } = choice as { delta?: Record<string, unknown>; finish_reason?: unknown }
+    const { delta, finish_reason, text } = choice as {
+      delta?: Record<string, unknown>
+      finish_reason?: unknown
+      text?: unknown
+    }
     if (finish_reason !== null && finish_reason !== undefined) return true
     const content = delta?.content
     return (
       (typeof content === 'string' && content !== '') ||
+      (typeof text === 'string' && text !== '') ||
       (Array.isArray(delta?.tool_calls) && delta.tool_calls.length > 0) ||
       (typeof delta?.refusal === 'string' && delta.refusal !== '') ||
       delta?.function_call !== undefined

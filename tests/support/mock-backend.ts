@@ -2,9 +2,11 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { setTimeout as sleep } from 'node:timers/promises'
 import { listenOnStablePort } from './ports.ts'
 
-// A scriptable OpenAI-compatible chat completions backend for routing tests: streamed and not,
+// A scriptable OpenAI-compatible backend for routing tests: chat completions streamed and not,
 // with latency, a token rate, 5xx, 429 with Retry-After, stalls, cuts mid-stream and slow headers,
-// recording what it received and whether the client closed before the answer was complete.
+// recording what it received and whether the client closed before the answer was complete. Text
+// completions (streamed and not), embeddings and responses are answered plainly, after the same
+// status, header delay and stall behaviours.
 // Kept out of gateways/mock-model (the `make run` echo model), which needs none of these faults.
 
 export interface Behaviour {
@@ -29,6 +31,8 @@ export interface Behaviour {
 }
 
 export interface Received {
+  /** The request's path, e.g. `/v1/chat/completions`. */
+  path: string
   headers: IncomingHttpHeaders
   body: Record<string, unknown>
   /** True once the client closed the connection before the answer was complete. */
@@ -54,6 +58,79 @@ const deltasOf = (text: string) => text.match(/\S+\s*|\s+/g) ?? []
 
 function chunk(model: unknown, choices: unknown[], extra: Record<string, unknown> = {}): string {
   return `data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 0, model, choices, ...extra })}\n\n`
+}
+
+/** A legacy text completion chunk (`/v1/completions`): choices carry `text`, not a delta. */
+const textChunk = (model: unknown, text: string, finish_reason: string | null) =>
+  `data: ${JSON.stringify({ id: 'cmpl-mock', object: 'text_completion', created: 0, model, choices: [{ index: 0, text, finish_reason, logprobs: null }] })}\n\n`
+
+async function streamText(res: ServerResponse, body: Record<string, unknown>, text: string, b: Behaviour) {
+  const write = (data: string) => new Promise<void>((resolve) => res.write(data, () => resolve()))
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  const deltas = deltasOf(text)
+  for (const [index, delta] of deltas.entries()) {
+    if (b.cutAfterDeltas === index) return res.destroy()
+    if (b.tokenIntervalMs) await sleep(b.tokenIntervalMs)
+    await write(textChunk(body.model, delta, null))
+  }
+  await write(textChunk(body.model, '', 'length'))
+  const usage = { prompt_tokens: 10, completion_tokens: deltas.length, total_tokens: 10 + deltas.length }
+  const options = body.stream_options as { include_usage?: boolean } | undefined
+  if (options?.include_usage) await write(chunk(body.model, [], { object: 'text_completion', usage }))
+  res.end('data: [DONE]\n\n')
+}
+
+function json(res: ServerResponse, answer: unknown) {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(answer))
+}
+
+/** /v1/completions, /v1/embeddings and /v1/responses, each as OpenAI answers it. */
+function otherAnswer(res: ServerResponse, path: string, body: Record<string, unknown>, text: string) {
+  const output_tokens = deltasOf(text).length
+  if (path.endsWith('/embeddings')) {
+    const count = Array.isArray(body.input) && typeof body.input[0] !== 'number' ? body.input.length : 1
+    const data = Array.from({ length: count }, (_, index) => ({
+      object: 'embedding',
+      index,
+      embedding: [0.1, 0.2, 0.3],
+    }))
+    return json(res, {
+      object: 'list',
+      data,
+      model: body.model,
+      usage: { prompt_tokens: 7, total_tokens: 7 },
+    })
+  }
+  if (path.endsWith('/responses')) {
+    const message = {
+      type: 'message',
+      id: 'msg_mock',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    }
+    const usage = { input_tokens: 12, output_tokens, total_tokens: 12 + output_tokens }
+    return json(res, {
+      id: 'resp_mock',
+      object: 'response',
+      created_at: 0,
+      status: 'completed',
+      model: body.model,
+      output: [message],
+      usage,
+    })
+  }
+  const choices = [{ index: 0, text, finish_reason: 'length', logprobs: null }]
+  const usage = { prompt_tokens: 10, completion_tokens: output_tokens, total_tokens: 10 + output_tokens }
+  return json(res, {
+    id: 'cmpl-mock',
+    object: 'text_completion',
+    created: 0,
+    model: body.model,
+    choices,
+    usage,
+  })
 }
 
 async function streamAnswer(res: ServerResponse, body: Record<string, unknown>, text: string, b: Behaviour) {
@@ -96,7 +173,8 @@ function jsonAnswer(res: ServerResponse, body: Record<string, unknown>, text: st
   )
 }
 
-async function answer(res: ServerResponse, body: Record<string, unknown>, b: Behaviour, name: string) {
+async function answer(res: ServerResponse, req: Received, b: Behaviour, name: string) {
+  const { body, path } = req
   if (b.stall === 'headers') return
   if (b.headersDelayMs) await sleep(b.headersDelayMs)
   const status = b.status ?? 200
@@ -110,6 +188,10 @@ async function answer(res: ServerResponse, body: Record<string, unknown>, b: Beh
   }
   if (b.stall === 'body') return res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders()
   const text = b.reply ?? `hello from ${name}`
+  if (path.endsWith('/completions') && !path.endsWith('/chat/completions')) {
+    return body.stream === true ? streamText(res, body, text, b) : otherAnswer(res, path, body, text)
+  }
+  if (!path.endsWith('/chat/completions')) return otherAnswer(res, path, body, text)
   return body.stream === true ? streamAnswer(res, body, text, b) : jsonAnswer(res, body, text)
 }
 
@@ -127,6 +209,7 @@ export async function startMockBackend(name = 'mock'): Promise<MockBackend> {
     const body = await readBody(req)
     let settle = () => {}
     const entry: Received = {
+      path: req.url ?? '/',
       headers: req.headers,
       body,
       closedEarly: false,
@@ -137,7 +220,7 @@ export async function startMockBackend(name = 'mock'): Promise<MockBackend> {
       entry.closedEarly = !res.writableFinished
       settle()
     })
-    await answer(res, body, queue.shift() ?? fallback, name).catch(() => res.destroy())
+    await answer(res, entry, queue.shift() ?? fallback, name).catch(() => res.destroy())
   })
   let connections = 0
   server.on('connection', () => {

@@ -23,6 +23,11 @@ export const errorCatalog = {
     title: 'Request refused by the model provider',
     openai_type: 'invalid_request_error',
   },
+  ENDPOINT_UNSUPPORTED: {
+    status: 400,
+    title: 'Endpoint not supported by this model',
+    openai_type: 'invalid_request_error',
+  },
   UNAUTHENTICATED: {
     status: 401,
     title: 'Missing or invalid credentials',

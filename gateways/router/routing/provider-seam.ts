@@ -34,6 +34,27 @@ export interface ProviderAdapter {
   chatEvents(backend: RoutedBackend, events: AsyncIterator<SseEvent>): AsyncIterator<SseEvent>
 }
 
+/** The OpenAI endpoints the router serves; chat is the one every adapter translates. */
+export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'responses'
+
+const endpointPaths: Record<Endpoint, string> = {
+  chat: '/chat/completions',
+  completions: '/completions',
+  embeddings: '/embeddings',
+  responses: '/responses',
+}
+
+/** An endpoint other than chat, sent to an OpenAI-compatible backend as it came (model renamed). */
+const passThrough = (endpoint: Endpoint): ProviderAdapter => ({
+  chatRequest: (backend, body) => ({
+    path: endpointPaths[endpoint],
+    headers: backend.headers,
+    body: { ...body, model: backend.upstream_model },
+  }),
+  chatResponse: (json) => json,
+  chatEvents: (_backend, events) => events,
+})
+
 /** openai-compatible and vllm: the body as sent, the api key as a bearer header (already set). */
 const openAiCompatible: ProviderAdapter = {
   chatRequest: (backend, body) => ({
@@ -54,3 +75,15 @@ const adapters: Partial<Record<RoutedBackend['provider'], ProviderAdapter>> = {
 /** The adapter of a backend's provider, or null when the router cannot speak to it yet. */
 export const adapterFor = (backend: RoutedBackend): ProviderAdapter | null =>
   adapters[backend.provider] ?? null
+
+/** Providers that speak OpenAI's whole API, so any endpoint passes through to them. */
+const openAiShaped: ReadonlySet<RoutedBackend['provider']> = new Set(['openai-compatible', 'vllm'])
+
+/**
+ * The adapter speaking `endpoint` to a backend: chat through its provider's adapter, the other
+ * endpoints passed through to OpenAI-shaped providers only; null when the backend cannot serve it.
+ */
+export function endpointAdapter(backend: RoutedBackend, endpoint: Endpoint): ProviderAdapter | null {
+  if (endpoint === 'chat') return adapterFor(backend)
+  return openAiShaped.has(backend.provider) ? passThrough(endpoint) : null
+}

@@ -4,7 +4,7 @@ import type { BackendHealth } from '../health/backend-health.ts'
 import type { RoutedBackend, Strategy } from '../models.ts'
 import { type AttemptRequest, attemptBackend, ClientGone, type Delivery } from './attempt.ts'
 import type { LatencyTracker } from './latency.ts'
-import { adapterFor, type ProviderAdapter } from './provider-seam.ts'
+import { adapterFor, type Endpoint, endpointAdapter, type ProviderAdapter } from './provider-seam.ts'
 import { orderBackends } from './strategy.ts'
 
 // The attempts of one request across its model's backends (docs/routing.md#retries-and-time-limits):
@@ -24,6 +24,8 @@ export interface RoutingDeps {
 }
 
 export interface RouteRequest extends AttemptRequest {
+  /** The OpenAI endpoint asked for; chat when absent. */
+  endpoint?: Endpoint
   backends: readonly RoutedBackend[]
   strategy: Strategy
   /** Told each backend as its attempt starts (a request finished meanwhile names it). */
@@ -109,13 +111,30 @@ async function attemptAt(
   }
 }
 
-export async function route(deps: RoutingDeps, request: RouteRequest): Promise<Routed> {
-  const speakable = request.backends.filter((backend) => adapterFor(backend) !== null)
-  if (speakable.length === 0) {
-    const message = `model ${request.model} has no backend the router can speak to yet`
-    const error = new AppError('BACKEND_PROVIDER_UNSUPPORTED', message)
-    return { kind: 'failed', backend: request.backends[0] ?? null, error }
+/**
+ * No backend of the model serves the endpoint: the caller's to fix (400) when a provider simply
+ * lacks the endpoint (anthropic has no embeddings), the platform's (502) when none has an adapter.
+ */
+function unspeakable(request: RouteRequest, endpoint: Endpoint): Routed {
+  const backend = request.backends[0] ?? null
+  if (endpoint !== 'chat' && request.backends.some((b) => adapterFor(b) !== null)) {
+    const providers = [...new Set(request.backends.map((b) => b.provider))].join(', ')
+    const message = `The model \`${request.model}\` does not support /v1/${endpoint} (its provider: ${providers})`
+    return {
+      kind: 'failed',
+      backend,
+      error: new AppError('ENDPOINT_UNSUPPORTED', message, { param: 'model' }),
+    }
   }
+  const message = `model ${request.model} has no backend the router can speak to yet`
+  return { kind: 'failed', backend, error: new AppError('BACKEND_PROVIDER_UNSUPPORTED', message) }
+}
+
+export async function route(deps: RoutingDeps, request: RouteRequest): Promise<Routed> {
+  const endpoint = request.endpoint ?? 'chat'
+  const adapterOf = (backend: RoutedBackend) => endpointAdapter(backend, endpoint)
+  const speakable = request.backends.filter((backend) => adapterOf(backend) !== null)
+  if (speakable.length === 0) return unspeakable(request, endpoint)
   const order = orderBackends(request.strategy, speakable, {
     random: deps.random,
     latencyOf: deps.latency.latencyOf,
@@ -130,7 +149,7 @@ export async function route(deps: RoutingDeps, request: RouteRequest): Promise<R
   try {
     for (let attempt = 0; attempt < deps.maxAttempts && Date.now() < deadline; attempt++) {
       const picked = await pick(order, deps.health, cursor, (b) => waitBefore(deps, b, cursor, deadline))
-      const adapter = picked && adapterFor(picked.backend)
+      const adapter = picked && adapterOf(picked.backend)
       if (!picked || !adapter) break
       current = picked.backend
       request.onAttempt?.(current)

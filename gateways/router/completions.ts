@@ -1,0 +1,48 @@
+import { z } from 'zod'
+import {
+  type CompletionRequest,
+  type EmbeddingRequest,
+  estimatedPromptTokens,
+  promptItems,
+  worstPromptTokens,
+} from './completions-schema.ts'
+import type { InferenceEndpoint } from './inference-endpoint.ts'
+import { completionUsage } from './inference-endpoint.ts'
+import { costUsd } from './models.ts'
+import { checkOutputLimit } from './output-limit.ts'
+
+// POST /v1/completions and /v1/embeddings through the routing engine: what each reads of its body
+// to reserve a budget and of its answer to bill it. Both are passed through to OpenAI-compatible
+// and vLLM backends as sent (docs/routing.md#the-openai-api-surface).
+
+/**
+ * Legacy text completions: every prompt gets `n` choices (`best_of` generated server-side, each
+ * billed), so the worst case is the output limit times the larger of the two, per prompt.
+ */
+export const completionsEndpoint: InferenceEndpoint<CompletionRequest> = {
+  endpoint: 'completions',
+  estimatedInput: (body) => estimatedPromptTokens(body.prompt),
+  worstCaseUsd: (model, body, defaultMaxOutput) => {
+    const perPrompt = (body.max_tokens ?? defaultMaxOutput) * Math.max(body.n ?? 1, body.best_of ?? 1)
+    return costUsd(model, worstPromptTokens(body.prompt), perPrompt * promptItems(body.prompt).length)
+  },
+  checkOutput: (model, body) => checkOutputLimit(model, { max_tokens: body.max_tokens }),
+  usage: completionUsage,
+}
+
+/** An embeddings answer's usage: `prompt_tokens` and `total_tokens`, no completion tokens. */
+const embeddingUsage = z
+  .object({ usage: z.object({ prompt_tokens: z.number().int().nonnegative() }).loose() })
+  .loose()
+
+/** Embeddings are billed on their input tokens; they generate none. */
+export const embeddingsEndpoint: InferenceEndpoint<EmbeddingRequest> = {
+  endpoint: 'embeddings',
+  estimatedInput: (body) => estimatedPromptTokens(body.input),
+  worstCaseUsd: (model, body) => costUsd(model, worstPromptTokens(body.input), 0),
+  checkOutput: () => {},
+  usage: (json) => {
+    const parsed = embeddingUsage.safeParse(json)
+    return parsed.success ? { input_tokens: parsed.data.usage.prompt_tokens, output_tokens: 0 } : null
+  },
+}
