@@ -4,22 +4,15 @@ import { join } from 'node:path'
 import { v7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newKeySecret } from '../../../domain/api-keys/key-secret.ts'
-import { createServer } from '../../../gateways/http/server.ts'
 import { type MockModelSocket, serveMockModelOnSocket } from '../../../gateways/mock-model/socket.ts'
-import { createRuntime } from '../../../gateways/processes/runtime.ts'
-import { routerDeps } from '../../../gateways/processes/wiring.ts'
 import { budgetCounter } from '../../../gateways/router/budget.ts'
-import { createModelCatalog } from '../../../gateways/router/models.ts'
-import { routerRoutes } from '../../../gateways/router/routes.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
-import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
-import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
 import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
-import type { Database } from '../../../infra/ports/database.ts'
 import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
 import type { KeyBudget } from '../../../projections/api-keys/key-lookup.ts'
 import { deleteKeys } from '../../support/redis.ts'
 import { keyRecord } from './key-record.ts'
+import { routerApp } from './router-app.ts'
 
 // Budgets as the router enforces them, on the real Redis ledger: every hard budget that applies
 // (the organization's and the key's) must have room, periods follow the organization's time zone,
@@ -28,14 +21,6 @@ const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
 const PREFIX = `aiaas-test:router-budgets:${v7()}:`
 const KEY = newKeySecret()
 const NANOS = 1_000_000_000
-const noDatabase: Database = {
-  kind: 'pglite',
-  query: async () => ({ rows: [], rowCount: 0 }),
-  transaction: async () => {
-    throw new Error('unused')
-  },
-  close: async () => {},
-}
 let ledger: BudgetLedger
 let dir: string
 let mock: MockModelSocket
@@ -65,23 +50,12 @@ const budget = (fields: Partial<KeyBudget>): KeyBudget => ({
 
 /** A router whose one key has `budgets`, in an organization in `timezone`, at the instant `now()`. */
 async function router(budgets: KeyBudget[], timezone: string, now: () => Date) {
-  const rt = { ...createRuntime(config, 'router'), now }
   // $0.01 a token either way: 'hello' with max_tokens 2 holds (5 bytes + 8 + 2) × $0.01 = $0.15.
   const price = { input_usd_per_mtok: 10_000, output_usd_per_mtok: 10_000, max_output_tokens: 4096 }
   const model = { name: 'echo', backend_url: mock.url, backend_socket_path: mock.socketPath, ...price }
-  const adapters = {
-    db: noDatabase,
-    limiter: createMemoryRateLimiter(),
-    budgets: ledger,
-    usage: createMemoryUsageBus().publisher,
-    models: createModelCatalog(() => [model]),
-  }
-  const deps = routerDeps(rt, adapters, [])
-  const record = keyRecord({ budgets, organization_timezone: timezone })
-  deps.authenticate = async () => record
-  const app = createServer({ logLevel: 'silent', metrics: rt.metrics })
+  const key = keyRecord({ budgets, organization_timezone: timezone })
+  const { app } = await routerApp({ models: () => [model], key, budgets: ledger, now })
   apps.push(app)
-  await app.register(routerRoutes, { prefix: '/v1', ...deps })
   await app.ready()
   const chat = async () => {
     const response = await app.inject({

@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createServer } from '../../../gateways/http/server.ts'
-import { createRuntime } from '../../../gateways/processes/runtime.ts'
-import { routerDeps } from '../../../gateways/processes/wiring.ts'
-import { createModelCatalog, type Model } from '../../../gateways/router/models.ts'
-import { routerRoutes } from '../../../gateways/router/routes.ts'
-import { loadConfig } from '../../../infra/config/config.ts'
-import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
-import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
-import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
-import type { Database } from '../../../infra/ports/database.ts'
+import type { Model } from '../../../gateways/router/models.ts'
 import { keyRecord, monthlyBudget } from './key-record.ts'
+import { routerApp } from './router-app.ts'
 
 // The router's answers to hostile input (issue 5, section 2), on in-process adapters and a
 // backend nobody listens on: each input must be a 4xx before the backend, the ledger or a 5xx
 // metric is touched, and nothing the client sent may come back or be logged unbounded.
-const noDatabase: Database = {
-  kind: 'pglite',
-  query: async () => ({ rows: [], rowCount: 0 }),
-  transaction: async () => {
-    throw new Error('unused')
-  },
-  close: async () => {},
-}
 const echo: Model = {
   name: 'echo',
   backend_url: 'http://127.0.0.1:1/v1',
@@ -31,28 +15,13 @@ const echo: Model = {
 }
 
 async function router(options: { rpm?: number; budgetUsd?: number | null } = {}) {
-  const config = loadConfig({ AIAAS_DEFAULT_KEY_RPM: String(options.rpm ?? 1000) })
-  const rt = createRuntime(config, 'router')
-  const bus = createMemoryUsageBus()
-  const adapters = {
-    db: noDatabase,
-    limiter: createMemoryRateLimiter(),
-    budgets: createMemoryBudgetLedger(),
-    usage: bus.publisher,
-    models: createModelCatalog(() => [echo]),
-  }
-  const deps = routerDeps(rt, adapters, [])
-  const record = keyRecord({ budgets: monthlyBudget(options.budgetUsd ?? null) })
-  deps.authenticate = async () => record
   const lines: string[] = []
-  const app = createServer({
-    logLevel: 'info',
-    metrics: rt.metrics,
+  const { app, outcomes } = await routerApp({
+    models: () => [echo],
+    key: keyRecord({ budgets: monthlyBudget(options.budgetUsd ?? null) }),
+    env: { AIAAS_DEFAULT_KEY_RPM: String(options.rpm ?? 1000) },
     logStream: { write: (l) => lines.push(l) },
   })
-  await app.register(routerRoutes, { prefix: '/v1', ...deps })
-  const outcomes = async () =>
-    (await rt.metrics.registry.getSingleMetricAsString('aiaas_inference_requests_total')) ?? ''
   return { app, lines, outcomes }
 }
 

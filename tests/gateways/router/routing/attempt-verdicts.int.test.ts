@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSharedHealth, type SharedHealth } from '../../../../gateways/router/health/shared-health.ts'
-import type { RoutedBackend } from '../../../../gateways/router/models.ts'
 import { createMemoryHealthBoard } from '../../../../infra/memory/health-board.ts'
 import { startMockAnthropic } from '../../../support/mock-anthropic.ts'
 import { startMockBackend } from '../../../support/mock-backend.ts'
-import { routedModel, routingRouter } from '../routing-router.ts'
+import { anthropicAt, routedModel, routingRouter } from '../routing-router.ts'
 
 // What an attempt tells backend health (docs/routing.md#health-and-failover) when the backend
 // is not what failed, or failed by answering wrongly: a body the adapter refused before any
@@ -26,18 +25,7 @@ async function routerWithHealth(url: string) {
     pollMs: 60_000,
   })
   closers.push(() => health.close())
-  const backend: RoutedBackend = {
-    id: url,
-    url,
-    provider: 'anthropic',
-    weight: 1,
-    priority: 0,
-    timeout_ms: 10_000,
-    headers: { authorization: `Bearer ${KEY}` },
-    upstream_model: 'claude-sonnet-4-5',
-    max_output_tokens: 1024,
-  }
-  const r = await routingRouter([routedModel([backend])], { routing: { health } })
+  const r = await routingRouter([routedModel([anthropicAt(url, KEY)])], { routing: { health } })
   closers.push(r.close)
   const fail = (times: number) => {
     for (let i = 0; i < times; i++) health.report(url, 'failure')

@@ -5,7 +5,7 @@ import type { RoutedBackend } from '../../../../../gateways/router/models.ts'
 import type { SecretBox } from '../../../../../infra/ports/secret-box.ts'
 import { type MockAnthropic, startMockAnthropic } from '../../../../support/mock-anthropic.ts'
 import { startMockBackend } from '../../../../support/mock-backend.ts'
-import { backendOn, routedModel, routingRouter } from '../../routing-router.ts'
+import { anthropicAt, backendOn, routedModel, routingRouter } from '../../routing-router.ts'
 
 // Through the router (routing, failover, relay, metering) to anthropic backends on the mock
 // Messages API: what an OpenAI client sends and sees, and what is billed.
@@ -21,18 +21,8 @@ async function anthropic(): Promise<MockAnthropic> {
   return mock
 }
 
-const anthropicOn = (mock: MockAnthropic, over: Partial<RoutedBackend> = {}): RoutedBackend => ({
-  id: mock.url,
-  url: mock.url,
-  provider: 'anthropic',
-  weight: 1,
-  priority: 0,
-  timeout_ms: 10_000,
-  headers: { authorization: `Bearer ${KEY}` },
-  upstream_model: 'claude-sonnet-4-5',
-  max_output_tokens: 4096,
-  ...over,
-})
+const anthropicOn = (mock: MockAnthropic, over: Partial<RoutedBackend> = {}) =>
+  anthropicAt(mock.url, KEY, over)
 
 async function router(backends: RoutedBackend[]) {
   const started = await routingRouter([routedModel(backends)])

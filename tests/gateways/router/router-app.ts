@@ -1,0 +1,64 @@
+import { createServer } from '../../../gateways/http/server.ts'
+import { createRuntime } from '../../../gateways/processes/runtime.ts'
+import { routerDeps } from '../../../gateways/processes/wiring.ts'
+import { createModelCatalog, type Model } from '../../../gateways/router/models.ts'
+import { routerRoutes } from '../../../gateways/router/routes.ts'
+import type { RoutingDeps } from '../../../gateways/router/routing/route.ts'
+import { loadConfig } from '../../../infra/config/config.ts'
+import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
+import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
+import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
+import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
+import type { Database } from '../../../infra/ports/database.ts'
+import type { UsagePublisher } from '../../../infra/ports/usage.ts'
+import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
+
+// The router's /v1 routes on in-process adapters, with one API key every request authenticates
+// as: what the router tests drive, by inject or over loopback. Nothing reads the database (the
+// key is given, the models too); each test passes only the adapters it is about.
+export const noDatabase: Database = {
+  kind: 'pglite',
+  query: async () => ({ rows: [], rowCount: 0 }),
+  transaction: async () => {
+    throw new Error('unused')
+  },
+  close: async () => {},
+}
+
+export interface RouterAppOptions {
+  models: () => readonly Model[]
+  key: ApiKeyRecord
+  /** Settings as AIAAS_* variables; the log level is silent unless given. */
+  env?: Record<string, string>
+  /** Default: in memory. */
+  budgets?: BudgetLedger
+  /** Default: an in-memory bus nobody reads. */
+  usage?: UsagePublisher
+  /** The router's clock (budget periods); default the wall clock. */
+  now?: () => Date
+  /** Request logs at level info go here; without it the app logs nothing. */
+  logStream?: { write(line: string): void }
+  routing?: Partial<RoutingDeps>
+}
+
+export async function routerApp(options: RouterAppOptions) {
+  const runtime = createRuntime(loadConfig({ AIAAS_LOG_LEVEL: 'silent', ...options.env }), 'router')
+  const rt = options.now ? { ...runtime, now: options.now } : runtime
+  const adapters = {
+    db: noDatabase,
+    limiter: createMemoryRateLimiter(),
+    budgets: options.budgets ?? createMemoryBudgetLedger(),
+    usage: options.usage ?? createMemoryUsageBus().publisher,
+    models: createModelCatalog(options.models),
+  }
+  const deps = routerDeps(rt, adapters, [])
+  deps.routing = { ...deps.routing, ...options.routing }
+  deps.authenticate = async () => options.key
+  const logs = options.logStream ? { logLevel: 'info', logStream: options.logStream } : { logLevel: 'silent' }
+  const app = createServer({ ...logs, metrics: rt.metrics })
+  await app.register(routerRoutes, { prefix: '/v1', ...deps })
+  /** The aiaas_inference_requests_total metric as exposed. */
+  const outcomes = async () =>
+    (await rt.metrics.registry.getSingleMetricAsString('aiaas_inference_requests_total')) ?? ''
+  return { app, outcomes }
+}
