@@ -3,6 +3,7 @@ import type { Model, RoutedBackend, Strategy } from '../../../gateways/router/mo
 import type { RoutingDeps } from '../../../gateways/router/routing/route.ts'
 import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
 import type { UsageEvent } from '../../../infra/ports/usage.ts'
+import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
 import type { MockBackend } from '../../support/mock-backend.ts'
 import { keyRecord, monthlyBudget } from './key-record.ts'
 import { routerApp } from './router-app.ts'
@@ -50,12 +51,12 @@ export const routedModel = (backends: RoutedBackend[], strategy: Strategy = 'pri
 
 export async function routingRouter(
   models: Model[],
-  options: { routing?: Partial<RoutingDeps>; budgetUsd?: number } = {},
+  options: { routing?: Partial<RoutingDeps>; budgetUsd?: number; key?: Partial<ApiKeyRecord> } = {},
 ) {
   const events: UsageEvent[] = []
   const usage = { publish: async (event: UsageEvent) => void events.push(event), close: async () => {} }
   const budgets = createMemoryBudgetLedger()
-  const key = keyRecord({ budgets: monthlyBudget(options.budgetUsd ?? 100) })
+  const key = keyRecord({ budgets: monthlyBudget(options.budgetUsd ?? 100), ...options.key })
   const { app, outcomes } = await routerApp({
     models: () => models,
     key,
