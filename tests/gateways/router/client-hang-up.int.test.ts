@@ -84,6 +84,48 @@ describe('client hang-up', () => {
     expect(await router.outcomes()).toMatch(/outcome="cancelled"[^}]*\} 20$/m)
   })
 
+  it('a client that leaves while its budget is being reserved: one cancelled event, its hold settled', async () => {
+    const mock = await startMockBackend('a')
+    closers.push(() => mock.close())
+    // The reserve is held until the router has seen the client go: its close event passes
+    // before the request can watch for it.
+    let reserving = false
+    let open = () => {}
+    const gate = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    const router = await routingRouter([routedModel([backendOn(mock)])], {
+      ledger: (memory) => ({
+        ...memory,
+        reserve: async (...args) => {
+          reserving = true
+          await gate
+          return memory.reserve(...args)
+        },
+      }),
+    })
+    closers.push(router.close)
+    await hangUp(router.url, { ...prompt(1), stream: true }, () => reserving)
+    await eventually(
+      () => router.connections(),
+      (n) => n === 0,
+    )
+    open()
+    await eventually(
+      async () => router.events.length,
+      (n) => n === 1,
+    )
+    expect(router.events[0]).toMatchObject({ status: 'error', http_status: 499, streamed: true })
+    const ledger = await eventually(
+      () => router.ledger(),
+      (l) => l.reserved_nanos === 0,
+    )
+    // Settled for the prompt, as for any client that left once its request was accepted.
+    expect(ledger.spent_nanos).toBeGreaterThan(0)
+    expect(await router.outcomes()).toMatch(/outcome="cancelled"[^}]*\} 1$/m)
+    expect(router.events).toHaveLength(1)
+  })
+
   it('a non-streamed request whose client leaves while the backend thinks: one cancelled event, the call aborted', async () => {
     const { mock, router } = await setup(true)
     mock.always({ headersDelayMs: 30_000 })

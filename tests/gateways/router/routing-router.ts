@@ -2,6 +2,7 @@ import { budgetCounter } from '../../../gateways/router/budget.ts'
 import type { Model, RoutedBackend, Strategy } from '../../../gateways/router/models.ts'
 import type { RoutingDeps } from '../../../gateways/router/routing/route.ts'
 import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
+import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
 import type { UsageEvent } from '../../../infra/ports/usage.ts'
 import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
 import type { MockBackend } from '../../support/mock-backend.ts'
@@ -51,7 +52,13 @@ export const routedModel = (backends: RoutedBackend[], strategy: Strategy = 'pri
 
 export async function routingRouter(
   models: Model[],
-  options: { routing?: Partial<RoutingDeps>; budgetUsd?: number; key?: Partial<ApiKeyRecord> } = {},
+  options: {
+    routing?: Partial<RoutingDeps>
+    budgetUsd?: number
+    key?: Partial<ApiKeyRecord>
+    /** The ledger the router uses, around the in-memory one the test reads (e.g. to hold a reserve). */
+    ledger?: (memory: BudgetLedger) => BudgetLedger
+  } = {},
 ) {
   const events: UsageEvent[] = []
   const usage = { publish: async (event: UsageEvent) => void events.push(event), close: async () => {} }
@@ -60,7 +67,7 @@ export async function routingRouter(
   const { app, outcomes } = await routerApp({
     models: () => models,
     key,
-    budgets,
+    budgets: options.ledger?.(budgets) ?? budgets,
     usage,
     routing: options.routing,
   })
@@ -73,6 +80,11 @@ export async function routingRouter(
     /** Nano-USD held and spent on the key's organization budget now. */
     ledger: () => budgets.usage(counter),
     outcomes,
+    /** Client connections the router has open. */
+    connections: () =>
+      new Promise<number>((resolve, reject) =>
+        app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
     close: () => app.close(),
   }
 }
