@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { chatCompletionRequest } from '../router/chat-schema.ts'
+import { completionRequest, embeddingRequest } from '../router/completions-schema.ts'
+import { responsesRequest } from '../router/responses.ts'
 import { echoDeltas, echoReply, echoUsage } from './echo.ts'
+import { embeddings, response, textCompletion, textCompletionEvents } from './echo-endpoints.ts'
 
 export interface MockModelOptions {
   now: () => Date
@@ -47,5 +50,18 @@ export const mockModelRoutes: FastifyPluginAsyncZod<MockModelOptions> = async (a
     ]
     reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache')
     return reply.send(events.join(''))
+  })
+
+  const stamp = () => ({ id: options.newId(), created: Math.floor(options.now().getTime() / 1000) })
+  app.post('/completions', { schema: { body: completionRequest } }, async (request, reply) => {
+    const { id, created } = stamp()
+    if (!request.body.stream) return textCompletion(request.body, `cmpl-${id}`, created)
+    reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache')
+    return reply.send(textCompletionEvents(request.body, `cmpl-${id}`, created))
+  })
+  app.post('/embeddings', { schema: { body: embeddingRequest } }, async (request) => embeddings(request.body))
+  app.post('/responses', { schema: { body: responsesRequest } }, async (request) => {
+    const { id, created } = stamp()
+    return response(request.body, id, created)
   })
 }
