@@ -35,12 +35,26 @@ const fail = (view: SharedHealth, times: number) => {
   for (let i = 0; i < times; i++) view.report(A, 'failure')
 }
 
+function twoReplicas() {
+  const {
+    views: [one, two],
+    advance,
+  } = replicas()
+  if (!one || !two) throw new Error('two replicas')
+  return { one, two, advance }
+}
+
+/** Two replicas whose circuit of A one of them opened, its first cooldown now over. */
+function cooledDown() {
+  const replicated = twoReplicas()
+  fail(replicated.one, circuit.failureThreshold)
+  replicated.advance(cooldownMs(circuit, 1))
+  return replicated
+}
+
 describe('shared circuit breaker', () => {
   it('opens after the threshold of consecutive failures, on every replica; a success in between resets the count', async () => {
-    const {
-      views: [one, two],
-    } = replicas()
-    if (!one || !two) throw new Error('two replicas')
+    const { one, two } = twoReplicas()
     fail(one, 2)
     one.report(A, 'success')
     fail(one, 2)
@@ -53,13 +67,7 @@ describe('shared circuit breaker', () => {
   })
 
   it('after the cooldown, exactly one request of all replicas is the trial; its success closes the circuit everywhere', async () => {
-    const {
-      views: [one, two],
-      advance,
-    } = replicas()
-    if (!one || !two) throw new Error('two replicas')
-    fail(one, 3)
-    advance(cooldownMs(circuit, 1))
+    const { one, two } = cooledDown()
     expect([one.stateOf(A), two.stateOf(A)]).toEqual([1, 1])
     const admitted = await Promise.all([one.admit(A), two.admit(A), one.admit(A), two.admit(A)])
     expect(admitted.filter(Boolean)).toHaveLength(1)
@@ -70,13 +78,7 @@ describe('shared circuit breaker', () => {
   })
 
   it('a trial abandoned without a verdict (its client left) is given back: another request takes it at once', async () => {
-    const {
-      views: [one, two],
-      advance,
-    } = replicas()
-    if (!one || !two) throw new Error('two replicas')
-    fail(one, 3)
-    advance(cooldownMs(circuit, 1))
+    const { one, two } = cooledDown()
     expect(await one.admit(A)).toBe(true)
     expect(await two.admit(A)).toBe(false)
     one.abandon(A)
@@ -84,13 +86,7 @@ describe('shared circuit breaker', () => {
   })
 
   it('a failed trial opens the circuit again for twice the cooldown', async () => {
-    const {
-      views: [one, two],
-      advance,
-    } = replicas()
-    if (!one || !two) throw new Error('two replicas')
-    fail(one, 3)
-    advance(cooldownMs(circuit, 1))
+    const { one, two, advance } = cooledDown()
     expect(await two.admit(A)).toBe(true)
     two.report(A, 'failure')
     expect(one.stateOf(A)).toBe(2)
