@@ -180,3 +180,41 @@ describe('the refusals of every inference route, before any backend call', () =>
     })
   }
 })
+
+describe('bounds and backend answers of the new endpoints', () => {
+  it('an output limit above the model’s is a 400 naming the field; a streamed embedding is a 400; nothing called', async () => {
+    const [a] = await mocks('a')
+    const r = await surfaceRouter([routedModel([backendOn(a!)])])
+    const cases: Array<[string, object, string | null]> = [
+      ['completions', { ...bodies.completions, max_tokens: 5000 }, 'max_tokens'],
+      ['responses', { ...bodies.responses, max_output_tokens: 5000 }, 'max_output_tokens'],
+      ['embeddings', { ...bodies.embeddings, stream: true }, null],
+    ]
+    for (const [path, body, param] of cases) {
+      const response = await post(`${r.base}/${path}`, body)
+      expect(response.status).toBe(400)
+      const error = ((await response.json()) as { error: { type: string; param: string | null } }).error
+      expect(error.type).toBe('invalid_request_error')
+      if (param) expect(error.param).toBe(param)
+    }
+    expect(a?.received).toHaveLength(0)
+  })
+
+  it('a backend that answers 404 (it does not serve the endpoint) is relayed as is, not retried elsewhere', async () => {
+    const [a, b] = await mocks('a', 'b')
+    const notFound = { error: { message: 'no such route', type: 'invalid_request_error', code: 'not_found' } }
+    a?.always({ status: 404, error: notFound })
+    const r = await surfaceRouter([routedModel([backendOn(a!), backendOn(b!, { priority: 1 })])])
+    const response = await post(`${r.base}/responses`, bodies.responses)
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual(notFound)
+    expect([a?.received.length, b?.received.length]).toEqual([1, 0])
+    expect(r.events).toHaveLength(1)
+    expect(r.events[0]).toMatchObject({
+      status: 'error',
+      http_status: 404,
+      input_tokens: 0,
+      output_tokens: 0,
+    })
+  })
+})
