@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
+import type { PROVIDERS } from '../../domain/models/model.ts'
 import { clip } from '../http/clip.ts'
 import { CHAT_BOUNDS } from './chat-schema.ts'
 
@@ -39,7 +40,8 @@ export type Model = z.infer<typeof modelSchema> & {
 
 export const STRATEGIES = ['weighted', 'priority', 'least_latency'] as const
 export type Strategy = (typeof STRATEGIES)[number]
-export type Provider = 'openai-compatible' | 'vllm' | 'anthropic'
+/** The catalogue's providers: the provider seam has an adapter for each (a type error if not). */
+export type Provider = (typeof PROVIDERS)[number]
 
 /** One backend a request can be sent to, with everything needed to call it. */
 export interface RoutedBackend {

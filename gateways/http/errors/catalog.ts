@@ -254,11 +254,6 @@ export const errorCatalog = {
   SECRET_UNREADABLE: { status: 500, title: 'Stored secret unreadable', openai_type: 'api_error' },
   BACKEND_UNAVAILABLE: { status: 502, title: 'Model backend unavailable', openai_type: 'api_error' },
   BACKEND_ERROR: { status: 502, title: 'Model backend error', openai_type: 'api_error' },
-  BACKEND_PROVIDER_UNSUPPORTED: {
-    status: 502,
-    title: 'Model backend provider not supported yet',
-    openai_type: 'api_error',
-  },
   DATABASE_UNAVAILABLE: { status: 503, title: 'Database unavailable', openai_type: 'api_error' },
   BACKEND_OVERLOADED: { status: 503, title: 'Model provider overloaded', openai_type: 'api_error' },
   KEY_STORE_UNAVAILABLE: {

@@ -66,15 +66,16 @@ const openAiCompatible: ProviderAdapter = {
   chatEvents: (_backend, events) => events,
 }
 
-const adapters: Partial<Record<RoutedBackend['provider'], ProviderAdapter>> = {
+// Every provider the catalogue accepts has its adapter: a provider added to the catalogue
+// without one is a type error here, so no stored backend is ever left without one.
+const adapters: Record<RoutedBackend['provider'], ProviderAdapter> = {
   'openai-compatible': openAiCompatible,
   vllm: openAiCompatible,
   anthropic: anthropicAdapter,
 }
 
-/** The adapter of a backend's provider, or null when the router cannot speak to it yet. */
-export const adapterFor = (backend: RoutedBackend): ProviderAdapter | null =>
-  adapters[backend.provider] ?? null
+/** The adapter of a backend's provider. */
+export const adapterFor = (backend: RoutedBackend): ProviderAdapter => adapters[backend.provider]
 
 /** Providers that speak OpenAI's whole API, so any endpoint passes through to them. */
 const openAiShaped: ReadonlySet<RoutedBackend['provider']> = new Set(['openai-compatible', 'vllm'])

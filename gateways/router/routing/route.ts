@@ -4,7 +4,7 @@ import type { BackendHealth } from '../health/backend-health.ts'
 import type { RoutedBackend, Strategy } from '../models.ts'
 import { type AttemptRequest, attemptBackend, ClientGone, type Delivery } from './attempt.ts'
 import type { LatencyTracker } from './latency.ts'
-import { adapterFor, type Endpoint, endpointAdapter, type ProviderAdapter } from './provider-seam.ts'
+import { type Endpoint, endpointAdapter, type ProviderAdapter } from './provider-seam.ts'
 import { orderBackends } from './strategy.ts'
 
 // The attempts of one request across its model's backends (docs/routing.md#retries-and-time-limits):
@@ -112,22 +112,17 @@ async function attemptAt(
 }
 
 /**
- * No backend of the model serves the endpoint: the caller's to fix (400) when a provider simply
- * lacks the endpoint (anthropic has no embeddings), the platform's (502) when none has an adapter.
+ * No backend of the model serves the endpoint, the caller's to fix (400): its providers lack it
+ * (anthropic has no embeddings). Chat always has one: every provider has an adapter.
  */
 function unspeakable(request: RouteRequest, endpoint: Endpoint): Routed {
-  const backend = request.backends[0] ?? null
-  if (endpoint !== 'chat' && request.backends.some((b) => adapterFor(b) !== null)) {
-    const providers = [...new Set(request.backends.map((b) => b.provider))].join(', ')
-    const message = `The model \`${request.model}\` does not support /v1/${endpoint} (its provider: ${providers})`
-    return {
-      kind: 'failed',
-      backend,
-      error: new AppError('ENDPOINT_UNSUPPORTED', message, { param: 'model' }),
-    }
+  const providers = [...new Set(request.backends.map((b) => b.provider))].join(', ')
+  const message = `The model \`${request.model}\` does not support /v1/${endpoint} (its provider: ${providers})`
+  return {
+    kind: 'failed',
+    backend: request.backends[0] ?? null,
+    error: new AppError('ENDPOINT_UNSUPPORTED', message, { param: 'model' }),
   }
-  const message = `model ${request.model} has no backend the router can speak to yet`
-  return { kind: 'failed', backend, error: new AppError('BACKEND_PROVIDER_UNSUPPORTED', message) }
 }
 
 export async function route(deps: RoutingDeps, request: RouteRequest): Promise<Routed> {

@@ -13,7 +13,7 @@ afterEach(async () => {
   await mock.close()
 })
 
-const openAi = adapterFor(backendOn({ url: 'http://x/v1', name: 'x' } as MockBackend)) as ProviderAdapter
+const openAi = adapterFor(backendOn({ url: 'http://x/v1', name: 'x' }))
 const request = (stream = false) => ({
   model: 'm',
   body: { messages: [{ role: 'user', content: 'hi' }], stream },
