@@ -20,15 +20,14 @@ import type { ZodApp } from '../http/server.ts'
 import { serveMockModelOnSocket } from '../mock-model/socket.ts'
 import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
 import { createModelCatalog } from '../router/models.ts'
-import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
-import { sharedHealth } from './router-health.ts'
+import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
-import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
+import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
 
 /**
  * `aiaas dev`: the whole platform in one process on one port, on PGlite and in-process adapters,
@@ -50,17 +49,16 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const readiness = [databaseCheck(db)]
     const replica = await openRouterReplica(app, rt, { db, catalogue })
     const secretBox = createSecretBox(db, keyring)
-    const routerAdapters = {
-      db,
-      limiter,
-      budgets,
-      usage,
-      models: catalog,
-      keys: replica.keys,
-      secrets: secretBox,
-      health: await openAdapter(app, 'health', () => sharedHealth(rt, createMemoryHealthBoard())),
-    }
-    await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, routerAdapters, readiness) })
+    await mountRouter(
+      app,
+      rt,
+      { db, limiter, budgets, usage, models: catalog, secrets: secretBox },
+      {
+        keys: replica.keys,
+        healthBoard: createMemoryHealthBoard,
+        readiness,
+      },
+    )
     // A command's response waits for the read models, then for this (the only) router's caches.
     const projected = projectionWaiter(db, () => projector.wake())
     const awaitProjection = async (position: bigint) => {

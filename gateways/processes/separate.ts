@@ -20,15 +20,14 @@ import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
 import { remoteAccessTokenVerifier } from '../oauth2/remote-verifier.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { dataKeysWithCopy } from '../router/replica-secrets.ts'
-import { routerRoutes } from '../router/routes.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { notifyAppended, readModelsNudges } from './projection-wakeup.ts'
-import { sharedHealth } from './router-health.ts'
+import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
-import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter, routerDeps } from './wiring.ts'
+import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
 
 // The HTTP processes of a production deployment, one per `aiaas <name>`. Each opens its adapters
 // as plugins of its server (openAdapter): they close in reverse order once the server has stopped.
@@ -58,21 +57,16 @@ export async function startRouter(config: Config): Promise<Running> {
     // Signing secrets open like provider keys: with the KEK, data keys from the copy when needed.
     const secrets = createSecretBox(db, keyring, dataKeysWithCopy(db, copy))
     const nonces = await openAdapter(app, 'nonces', () => createRedisNonceStore(config.AIAAS_REDIS_URL))
-    const health = await openAdapter(app, 'health', () =>
-      sharedHealth(rt, createRedisHealthBoard(config.AIAAS_REDIS_URL)),
+    await mountRouter(
+      app,
+      rt,
+      { db, limiter, budgets, usage, models: catalog, secrets, nonces },
+      {
+        keys: replica.keys,
+        healthBoard: () => createRedisHealthBoard(config.AIAAS_REDIS_URL),
+        readiness,
+      },
     )
-    const adapters = {
-      db,
-      limiter,
-      budgets,
-      usage,
-      models: catalog,
-      keys: replica.keys,
-      secrets,
-      nonces,
-      health,
-    }
-    await app.register(routerRoutes, { prefix: '/v1', ...routerDeps(rt, adapters, readiness) })
   })
 }
 
