@@ -108,3 +108,31 @@ export function response(body: ResponsesRequest, id: string, created: number) {
     usage: { input_tokens, output_tokens, total_tokens: input_tokens + output_tokens },
   }
 }
+
+/** The response as a Responses API stream: created, a text delta per word, completed (no [DONE]). */
+export function responseEvents(body: ResponsesRequest, id: string, created: number): string {
+  const whole = response(body, id, created)
+  const text = lastUserText(body.input)
+  const started = { ...whole, status: 'in_progress', output: [], usage: null }
+  const item = { ...whole.output[0], status: 'in_progress', content: [] }
+  const at = { item_id: item.id, output_index: 0, content_index: 0 }
+  const events: Array<[string, Record<string, unknown>]> = [
+    ['response.created', { response: started }],
+    ['response.in_progress', { response: started }],
+    ['response.output_item.added', { output_index: 0, item }],
+    ['response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } }],
+    ...echoDeltas(text).map((delta): [string, Record<string, unknown>] => [
+      'response.output_text.delta',
+      { ...at, delta },
+    ]),
+    ['response.output_text.done', { ...at, text }],
+    ['response.output_item.done', { output_index: 0, item: whole.output[0] }],
+    ['response.completed', { response: whole }],
+  ]
+  return events
+    .map(
+      ([type, fields], sequence_number) =>
+        `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number, ...fields })}\n\n`,
+    )
+    .join('')
+}

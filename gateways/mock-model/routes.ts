@@ -4,7 +4,13 @@ import { chatCompletionRequest } from '../router/chat-schema.ts'
 import { completionRequest, embeddingRequest } from '../router/completions-schema.ts'
 import { responsesRequest } from '../router/responses.ts'
 import { echoDeltas, echoReply, echoUsage } from './echo.ts'
-import { embeddings, response, textCompletion, textCompletionEvents } from './echo-endpoints.ts'
+import {
+  embeddings,
+  response,
+  responseEvents,
+  textCompletion,
+  textCompletionEvents,
+} from './echo-endpoints.ts'
 
 export interface MockModelOptions {
   now: () => Date
@@ -60,8 +66,10 @@ export const mockModelRoutes: FastifyPluginAsyncZod<MockModelOptions> = async (a
     return reply.send(textCompletionEvents(request.body, `cmpl-${id}`, created))
   })
   app.post('/embeddings', { schema: { body: embeddingRequest } }, async (request) => embeddings(request.body))
-  app.post('/responses', { schema: { body: responsesRequest } }, async (request) => {
+  app.post('/responses', { schema: { body: responsesRequest } }, async (request, reply) => {
     const { id, created } = stamp()
-    return response(request.body, id, created)
+    if (!request.body.stream) return response(request.body, id, created)
+    reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache')
+    return reply.send(responseEvents(request.body, id, created))
   })
 }

@@ -22,6 +22,7 @@ interface Call {
   /** The endpoint's token reading of the body, bound to it. */
   estimatedInput: () => number
   usage: (json: unknown) => { input_tokens: number; output_tokens: number } | null
+  streamUsage: 'on_request' | 'always'
   started_at: number
   hold: BudgetHold | null
   /** The backend that answered (or was tried last); null before any attempt. */
@@ -105,7 +106,7 @@ function stream(
 ) {
   const outcome: StreamOutcome = { usage: null, content_chars: 0, completed: false, error: null }
   call.stream = outcome
-  const wantsUsage = call.body.stream_options?.include_usage === true
+  const wantsUsage = call.streamUsage === 'always' || call.body.stream_options?.include_usage === true
   async function* events() {
     try {
       yield* relayEvents(delivered.held, delivered.events, wantsUsage, outcome)
@@ -222,6 +223,7 @@ export async function inference<B extends InferenceBody>(
     body,
     estimatedInput: () => endpoint.estimatedInput(body),
     usage: endpoint.usage,
+    streamUsage: endpoint.streamUsage,
     started_at: deps.now().getTime(),
     hold,
     backend: null,
@@ -229,10 +231,12 @@ export async function inference<B extends InferenceBody>(
     finished: false,
   }
   const client = watchClient(deps, request, reply, call)
-  // Usage is always asked of the backend, so a stream is metered exactly (ARCHITECTURE.md).
-  const payload = body.stream
-    ? { ...body, stream_options: { ...body.stream_options, include_usage: true } }
-    : body
+  // Usage is always asked of the backend (a Responses stream always ends with it), so a stream
+  // is metered exactly (ARCHITECTURE.md).
+  const payload =
+    body.stream && endpoint.streamUsage === 'on_request'
+      ? { ...body, stream_options: { ...body.stream_options, include_usage: true } }
+      : body
   const routed = await route(deps.routing, {
     endpoint: endpoint.endpoint,
     model: model.name,

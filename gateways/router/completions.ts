@@ -27,6 +27,7 @@ export const completionsEndpoint: InferenceEndpoint<CompletionRequest> = {
     return costUsd(model, worstPromptTokens(body.prompt), perPrompt * promptItems(body.prompt).length)
   },
   checkOutput: (model, body) => checkOutputLimit(model, { max_tokens: body.max_tokens }),
+  streamUsage: 'on_request',
   usage: completionUsage,
 }
 
@@ -41,6 +42,7 @@ export const embeddingsEndpoint: InferenceEndpoint<EmbeddingRequest> = {
   estimatedInput: (body) => estimatedPromptTokens(body.input),
   worstCaseUsd: (model, body) => costUsd(model, worstPromptTokens(body.input), 0),
   checkOutput: () => {},
+  streamUsage: 'on_request',
   usage: (json) => {
     const parsed = embeddingUsage.safeParse(json)
     return parsed.success ? { input_tokens: parsed.data.usage.prompt_tokens, output_tokens: 0 } : null

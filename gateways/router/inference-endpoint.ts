@@ -25,6 +25,12 @@ export interface InferenceEndpoint<B extends InferenceBody> {
   worstCaseUsd(model: Model, body: B, defaultMaxOutput: number): number
   /** Refuses output limits above the model's own (400), before anything is reserved. */
   checkOutput(model: Model, body: B): void
+  /**
+   * A stream's usage: `on_request` (chat, completions) is asked of the backend with
+   * `stream_options.include_usage` and shown to the client only if it asked; `always` (responses)
+   * comes in every stream's last event, relayed as sent.
+   */
+  streamUsage: 'on_request' | 'always'
   /** Tokens from a backend's 2xx JSON answer; null when it reports none. */
   usage(json: unknown): { input_tokens: number; output_tokens: number } | null
 }
@@ -41,5 +47,6 @@ export const chatEndpoint: InferenceEndpoint<ChatCompletionRequest> = {
   estimatedInput: (body) => estimateTokens(promptText(body)),
   worstCaseUsd,
   checkOutput: checkOutputLimit,
+  streamUsage: 'on_request',
   usage: completionUsage,
 }

@@ -20,13 +20,7 @@ export const responsesRequest = z
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
     top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
-    // The Responses API streams typed events with no [DONE]; the router's relay does not read
-    // them yet, so a stream is refused rather than relayed without metering (docs/routing.md).
-    stream: z
-      .boolean()
-      .nullable()
-      .optional()
-      .refine((v) => v !== true, 'streamed /v1/responses are not supported by this router yet'),
+    stream: z.boolean().nullable().optional(),
   })
   .loose()
 export type ResponsesRequest = z.infer<typeof responsesRequest>
@@ -61,6 +55,7 @@ export const responsesEndpoint: InferenceEndpoint<ResponsesRequest> = {
       { param: 'max_output_tokens' },
     )
   },
+  streamUsage: 'always',
   usage: (json) => {
     const parsed = responsesUsage.safeParse(json)
     return parsed.success ? parsed.data.usage : null

@@ -129,7 +129,7 @@ describe('the openai SDK on each endpoint', () => {
     expect(result.usage.prompt_tokens).toBeGreaterThan(0)
   })
 
-  it('responses', async () => {
+  it('responses, streamed and not', async () => {
     const result = await client.responses.create({
       model: 'echo',
       input: 'Hi there',
@@ -138,6 +138,16 @@ describe('the openai SDK on each endpoint', () => {
     expect(result.output_text).toBe('Hi there')
     expect(result.usage?.output_tokens).toBeGreaterThan(0)
     expect(received.at(-1)?.url).toBe('/v1/responses')
+
+    const stream = await client.responses.create({ model: 'echo', input: 'one two three', stream: true })
+    let text = ''
+    const types: string[] = []
+    for await (const event of stream) {
+      types.push(event.type)
+      if (event.type === 'response.output_text.delta') text += event.delta
+    }
+    expect(text).toBe('one two three')
+    expect(types.at(-1)).toBe('response.completed')
   })
 
   it('models: list and retrieve what the key may use; NotFoundError for one it may not', async () => {

@@ -5,8 +5,8 @@ import { listenOnStablePort } from './ports.ts'
 // A scriptable OpenAI-compatible backend for routing tests: chat completions streamed and not,
 // with latency, a token rate, 5xx, 429 with Retry-After, stalls, cuts mid-stream and slow headers,
 // recording what it received and whether the client closed before the answer was complete. Text
-// completions (streamed and not), embeddings and responses are answered plainly, after the same
-// status, header delay and stall behaviours.
+// completions and responses (streamed and not, with the same cuts) and embeddings are answered
+// too, after the same status, header delay and stall behaviours.
 // Kept out of gateways/mock-model (the `make run` echo model), which needs none of these faults.
 
 export interface Behaviour {
@@ -78,6 +78,61 @@ async function streamText(res: ServerResponse, body: Record<string, unknown>, te
   const options = body.stream_options as { include_usage?: boolean } | undefined
   if (options?.include_usage) await write(chunk(body.model, [], { object: 'text_completion', usage }))
   res.end('data: [DONE]\n\n')
+}
+
+/** A Responses API stream: typed events, `event:` lines, usage in `response.completed`, no [DONE]. */
+async function streamResponse(
+  res: ServerResponse,
+  body: Record<string, unknown>,
+  text: string,
+  b: Behaviour,
+) {
+  let sequence_number = 0
+  const write = (type: string, fields: Record<string, unknown>) =>
+    new Promise<void>((resolve) =>
+      res.write(
+        `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence_number++, ...fields })}\n\n`,
+        () => resolve(),
+      ),
+    )
+  const response = {
+    id: 'resp_mock',
+    object: 'response',
+    created_at: 0,
+    model: body.model,
+    output: [] as unknown[],
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  await write('response.created', { response: { ...response, status: 'in_progress' } })
+  await write('response.in_progress', { response: { ...response, status: 'in_progress' } })
+  const item = { type: 'message', id: 'msg_mock', status: 'in_progress', role: 'assistant', content: [] }
+  await write('response.output_item.added', { output_index: 0, item })
+  await write('response.content_part.added', {
+    item_id: 'msg_mock',
+    output_index: 0,
+    content_index: 0,
+    part: { type: 'output_text', text: '', annotations: [] },
+  })
+  if (b.cutAfterPreamble) return res.destroy()
+  const deltas = deltasOf(text)
+  for (const [index, delta] of deltas.entries()) {
+    if (b.cutAfterDeltas === index) return res.destroy()
+    if (b.tokenIntervalMs) await sleep(b.tokenIntervalMs)
+    await write('response.output_text.delta', {
+      item_id: 'msg_mock',
+      output_index: 0,
+      content_index: 0,
+      delta,
+    })
+  }
+  await write('response.output_text.done', { item_id: 'msg_mock', output_index: 0, content_index: 0, text })
+  const usage = { input_tokens: 12, output_tokens: deltas.length, total_tokens: 12 + deltas.length }
+  const message = { ...item, status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] }
+  await write('response.output_item.done', { output_index: 0, item: message })
+  await write('response.completed', {
+    response: { ...response, status: 'completed', output: [message], usage },
+  })
+  res.end()
 }
 
 function json(res: ServerResponse, answer: unknown) {
@@ -191,6 +246,7 @@ async function answer(res: ServerResponse, req: Received, b: Behaviour, name: st
   if (path.endsWith('/completions') && !path.endsWith('/chat/completions')) {
     return body.stream === true ? streamText(res, body, text, b) : otherAnswer(res, path, body, text)
   }
+  if (path.endsWith('/responses') && body.stream === true) return streamResponse(res, body, text, b)
   if (!path.endsWith('/chat/completions')) return otherAnswer(res, path, body, text)
   return body.stream === true ? streamAnswer(res, body, text, b) : jsonAnswer(res, body, text)
 }

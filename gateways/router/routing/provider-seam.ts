@@ -1,6 +1,7 @@
 import type { AppError } from '../../../domain/errors.ts'
 import type { RoutedBackend } from '../models.ts'
 import { anthropicAdapter } from '../providers/anthropic/adapter.ts'
+import { responsesEvents } from '../responses-stream.ts'
 import type { SseEvent } from '../sse-relay.ts'
 
 // How a backend's `provider` is spoken to. The router speaks OpenAI's chat completions to its
@@ -52,7 +53,8 @@ const passThrough = (endpoint: Endpoint): ProviderAdapter => ({
     body: { ...body, model: backend.upstream_model },
   }),
   chatResponse: (json) => json,
-  chatEvents: (_backend, events) => events,
+  // A Responses stream is relayed as sent, read through its chat meaning (responses-stream.ts).
+  chatEvents: (_backend, events) => (endpoint === 'responses' ? responsesEvents(events) : events),
 })
 
 /** openai-compatible and vllm: the body as sent, the api key as a bearer header (already set). */

@@ -116,13 +116,41 @@ describe('each endpoint fails over before the first byte and is billed once', ()
     expect(r.events[0]).toMatchObject({ status: 'ok', input_tokens: 12, output_tokens: 3, streamed: false })
   })
 
-  it('/v1/responses streamed is refused with 400 before any backend call (not relayed unmetered)', async () => {
-    const [a] = await mocks('a')
-    const r = await surfaceRouter([routedModel([backendOn(a!)])])
+  it('/v1/responses streamed: a stream cut after its preamble fails over; its events relayed as sent, billed from response.completed', async () => {
+    const [a, b] = await mocks('a', 'b')
+    a?.always({ cutAfterPreamble: true })
+    const r = await surfaceRouter([routedModel([backendOn(a!), backendOn(b!, { priority: 1 })])])
     const response = await post(`${r.base}/responses`, { ...bodies.responses, stream: true })
-    expect(response.status).toBe(400)
-    expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error' } })
-    expect(a?.received).toHaveLength(0)
+    expect(response.status).toBe(200)
+    const text = await response.text()
+    const events = dataOf(text).map((d) => JSON.parse(d) as { type: string; delta?: string })
+    expect(events[0]?.type).toBe('response.created')
+    expect(events.at(-1)?.type).toBe('response.completed')
+    expect(
+      events
+        .filter((e) => e.type === 'response.output_text.delta')
+        .map((e) => e.delta)
+        .join(''),
+    ).toBe('hello from b')
+    // The Responses protocol has no [DONE], and the router's own reading of the events never shows.
+    expect(text).not.toContain('[DONE]')
+    expect(text).toContain('event: response.output_text.delta\n')
+    expect(b?.received[0]?.body).not.toHaveProperty('stream_options')
+    expect(r.events).toHaveLength(1)
+    expect(r.events[0]).toMatchObject({ status: 'ok', input_tokens: 12, output_tokens: 3, streamed: true })
+  })
+
+  it('/v1/responses streamed, cut after content: ended with an in-band error, not replayed, billed for what was sent', async () => {
+    const [a, b] = await mocks('a', 'b')
+    a?.always({ reply: 'one two three four', cutAfterDeltas: 2 })
+    const r = await surfaceRouter([routedModel([backendOn(a!), backendOn(b!, { priority: 1 })])])
+    const response = await post(`${r.base}/responses`, { ...bodies.responses, stream: true })
+    const events = dataOf(await response.text()).map((d) => JSON.parse(d) as Record<string, unknown>)
+    expect(events.filter((e) => e.type === 'response.output_text.delta')).toHaveLength(2)
+    expect(events.at(-1)).toMatchObject({ error: { code: 'backend_error' } })
+    expect(b?.received).toHaveLength(0)
+    expect(r.events).toHaveLength(1)
+    expect(r.events[0]).toMatchObject({ status: 'error', http_status: 200, output_tokens: 2, streamed: true })
   })
 })
 

@@ -28,9 +28,10 @@ export const post = (url: string, body: object) =>
     body: JSON.stringify(body),
   })
 
-/** The data payloads of an SSE body, in order. */
+/** The data payloads of an SSE body, in order (an event's `event:` line left out). */
 export const dataOf = (text: string) =>
   text
     .split('\n\n')
-    .filter((event) => event.startsWith('data: '))
-    .map((event) => event.slice(6))
+    .map((event) => event.split('\n').find((line) => line.startsWith('data: ')))
+    .filter((line) => line !== undefined)
+    .map((line) => line.slice(6))
