@@ -10,6 +10,7 @@ import { checkModelAllowed } from './model-access.ts'
 import { backendsOf, type Model, type RoutedBackend } from './models.ts'
 import type { RouterDeps } from './router-deps.ts'
 import type { Delivery } from './routing/attempt.ts'
+import type { Endpoint } from './routing/provider-seam.ts'
 import { route } from './routing/route.ts'
 import { refuseRoutingFields } from './routing/routing-fields.ts'
 import { estimatedOutputTokens, relayEvents, type StreamOutcome } from './sse-relay.ts'
@@ -199,25 +200,17 @@ function watchClient(deps: RouterDeps, request: FastifyRequest, reply: FastifyRe
   return client.signal
 }
 
-/**
- * POST to one of the OpenAI endpoints (chat and text completions, embeddings, responses),
- * authenticated and limited: check, reserve, route, relay, meter.
- */
-export async function inference<B extends InferenceBody>(
+/** Checks the request and reserves its worst case: the call, not yet routed. */
+async function openCall<B extends InferenceBody>(
   deps: RouterDeps,
-  exchange: { request: FastifyRequest; reply: FastifyReply; key: ApiKeyRecord },
+  key: ApiKeyRecord,
   endpoint: InferenceEndpoint<B>,
   body: B,
-) {
-  const { request, reply, key } = exchange
+): Promise<Call> {
   const model = checkRequest(deps, key, endpoint, body)
-  const hold = await reserve(
-    deps,
-    key,
-    model,
-    endpoint.worstCaseUsd(model, body, deps.defaultMaxOutputTokens),
-  )
-  const call: Call = {
+  const worstUsd = endpoint.worstCaseUsd(model, body, deps.defaultMaxOutputTokens)
+  const hold = await reserve(deps, key, model, worstUsd)
+  return {
     key,
     model,
     body,
@@ -230,15 +223,18 @@ export async function inference<B extends InferenceBody>(
     stream: null,
     finished: false,
   }
-  const client = watchClient(deps, request, reply, call)
+}
+
+function routeCall(deps: RouterDeps, call: Call, endpoint: Endpoint, client: AbortSignal) {
+  const { body, model } = call
   // Usage is always asked of the backend (a Responses stream always ends with it), so a stream
   // is metered exactly (ARCHITECTURE.md).
   const payload =
-    body.stream && endpoint.streamUsage === 'on_request'
+    body.stream && call.streamUsage === 'on_request'
       ? { ...body, stream_options: { ...body.stream_options, include_usage: true } }
       : body
-  const routed = await route(deps.routing, {
-    endpoint: endpoint.endpoint,
+  return route(deps.routing, {
+    endpoint,
     model: model.name,
     backends: backendsOf(model, deps.backendTimeoutMs),
     strategy: model.strategy ?? 'priority',
@@ -249,6 +245,22 @@ export async function inference<B extends InferenceBody>(
       call.backend = backend
     },
   })
+}
+
+/**
+ * POST to one of the OpenAI endpoints (chat and text completions, embeddings, responses),
+ * authenticated and limited: check, reserve, route, relay, meter.
+ */
+export async function inference<B extends InferenceBody>(
+  deps: RouterDeps,
+  exchange: { request: FastifyRequest; reply: FastifyReply; key: ApiKeyRecord },
+  endpoint: InferenceEndpoint<B>,
+  body: B,
+) {
+  const { request, reply, key } = exchange
+  const call = await openCall(deps, key, endpoint, body)
+  const client = watchClient(deps, request, reply, call)
+  const routed = await routeCall(deps, call, endpoint.endpoint, client)
   call.backend = routed.backend
   if (routed.kind === 'cancelled') {
     finish(deps, request, call, cancelled(call), 'cancelled')
