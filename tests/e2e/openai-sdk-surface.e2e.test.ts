@@ -100,10 +100,13 @@ describe('the openai SDK on each endpoint', () => {
       model: 'echo',
       messages: [{ role: 'user', content: 'one two three' }],
       stream: true,
+      ...fields,
     })
     let text = ''
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
     expect(text).toBe('one two three')
+    // Streamed, the same fields arrive, and the router asked for the usage chunk.
+    expect(lastBody()).toMatchObject({ ...fields, stream: true, stream_options: { include_usage: true } })
   })
 
   it('text completions, streamed and not', async () => {

@@ -18,12 +18,22 @@ describe('each endpoint fails over before the first byte and is billed once', ()
     const [a, b] = await mocks('a', 'b')
     a?.always({ status: 503 })
     const r = await surfaceRouter([routedModel([backendOn(a!), backendOn(b!, { priority: 1 })])])
-    const response = await post(`${r.base}/completions`, bodies.completions)
+    const fields = {
+      echo: true,
+      logprobs: 2,
+      seed: 5,
+      stop: ['\n'],
+      user: 'u',
+      brand_new_openai_param: { x: 1 },
+    }
+    const response = await post(`${r.base}/completions`, { ...bodies.completions, ...fields })
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({
       object: 'text_completion',
       choices: [{ text: 'hello from b' }],
     })
+    // Every field the caller sent reaches the backend, an unknown new parameter too.
+    expect(b?.received[0]?.body).toMatchObject(fields)
     expect(b?.received[0]).toMatchObject({
       path: '/v1/completions',
       body: { model: 'upstream-m', prompt: 'Say hi' },
