@@ -8,47 +8,28 @@ import OpenAI, {
   RateLimitError,
 } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMetrics } from '../../gateways/http/metrics.ts'
-import { createServer } from '../../gateways/http/server.ts'
-import { mockModelRoutes } from '../../gateways/mock-model/routes.ts'
 import { startEmbedded } from '../support/embedded.ts'
 import { freePort } from '../support/ports.ts'
+import { issueKey, sdkOptions, startMockModel } from '../support/sdk-platform.ts'
 
 // The official openai SDK, unchanged, against the embedded platform in front of the echo mock
 // model (on TCP, recording what it received): every endpoint of the surface, streamed and not,
 // the fields that must reach the backend as sent, and the SDK's error class for each status.
-const mock = createServer({ logLevel: 'silent', metrics: createMetrics('mock-model') })
-const received: Array<{ url: string; body: unknown }> = []
+let mock: Awaited<ReturnType<typeof startMockModel>>
+let received: Awaited<ReturnType<typeof startMockModel>>['received']
 let platform: Awaited<ReturnType<typeof startEmbedded>>
 let client: OpenAI
 
-async function adminPost(path: string, body: unknown): Promise<Record<string, string>> {
-  const response = await fetch(`${platform.base}/admin/v1${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${platform.endpoints.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  expect(response.status).toBe(201)
-  return (await response.json()) as Record<string, string>
-}
-
-const keyFor = async (fields: Record<string, unknown>) => {
-  const organization = await adminPost('/organizations', { name: `Org ${received.length}-${Math.random()}` })
-  const issued = await adminPost('/api-keys', { organization_id: organization.id, name: 'sdk', ...fields })
-  return new OpenAI({ apiKey: issued.key, baseURL: `${platform.base}/v1`, maxRetries: 0 })
-}
+const keyFor = async (fields: Record<string, unknown>) =>
+  new OpenAI(sdkOptions(platform, (await issueKey(platform, fields)).key))
 
 beforeAll(async () => {
-  mock.addHook('preHandler', async (request) => {
-    received.push({ url: request.url, body: request.body })
-  })
-  await mock.register(mockModelRoutes, { prefix: '/v1', now: () => new Date(), newId: () => 'sdk' })
-  const mockPort = await freePort()
-  await mock.listen({ port: mockPort, host: '127.0.0.1' })
+  mock = await startMockModel()
+  received = mock.received
   const price = { input_usd_per_mtok: 1, output_usd_per_mtok: 2 }
   const models = [
-    { name: 'echo', backend_url: `http://127.0.0.1:${mockPort}/v1`, backend_model: 'echo', ...price },
-    { name: 'echo-premium', backend_url: `http://127.0.0.1:${mockPort}/v1`, backend_model: 'echo', ...price },
+    { name: 'echo', backend_url: mock.url, backend_model: 'echo', ...price },
+    { name: 'echo-premium', backend_url: mock.url, backend_model: 'echo', ...price },
     // Nothing listens there: every call fails at the backend.
     { name: 'down', backend_url: `http://127.0.0.1:${await freePort()}/v1`, ...price },
   ]
@@ -58,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop()
-  await mock.close()
+  await mock?.close()
 })
 
 const lastBody = () => received.at(-1)?.body
@@ -176,7 +157,7 @@ describe('the SDK error classes', () => {
       .catch((e: unknown) => e)
     expect(embedded).toBeInstanceOf(BadRequestError)
     expect(embedded).toMatchObject({ param: 'api_base' })
-    const stranger = new OpenAI({ apiKey: 'sk-not-a-key', baseURL: `${platform.base}/v1`, maxRetries: 0 })
+    const stranger = new OpenAI(sdkOptions(platform, 'sk-not-a-key'))
     expect(await chat(stranger)).toBeInstanceOf(AuthenticationError)
     expect(await chat(client, 'echo-premium')).toBeInstanceOf(PermissionDeniedError)
   })

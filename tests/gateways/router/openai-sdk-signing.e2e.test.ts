@@ -2,6 +2,7 @@ import OpenAI, { AuthenticationError } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signingFetch } from '../../../gateways/router/sign-request.ts'
 import { startEmbedded } from '../../support/embedded.ts'
+import { issueKey, sdkOptions } from '../../support/sdk-platform.ts'
 
 // The official openai SDK against the embedded platform (`echo`, the built-in mock model), with a
 // key that requires signed requests: unchanged, the SDK gets AuthenticationError
@@ -17,25 +18,10 @@ afterAll(async () => {
   await platform?.stop()
 })
 
-async function adminPost(path: string, body: unknown): Promise<Record<string, string>> {
-  const response = await fetch(`${platform.base}/admin/v1${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${platform.endpoints.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  expect(response.status).toBe(201)
-  return (await response.json()) as Record<string, string>
-}
-
 describe('the openai SDK and a key that requires signed requests', () => {
   it('is refused unsigned, and completes, streams and lists models through signingFetch', async () => {
-    const organization = await adminPost('/organizations', { name: 'Acme' })
-    const issued = await adminPost('/api-keys', {
-      organization_id: organization.id,
-      name: 'signed sdk',
-      require_signature: true,
-    })
-    const options = { apiKey: issued.key, baseURL: `${platform.base}/v1`, maxRetries: 0 }
+    const issued = await issueKey(platform, { name: 'signed sdk', require_signature: true })
+    const options = sdkOptions(platform, issued.key)
 
     const unsigned = new OpenAI(options)
     const refused = await unsigned.chat.completions
