@@ -1,5 +1,5 @@
-import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
+import { hangUp } from '../../support/hang-up.ts'
 import { type MockBackend, startMockBackend } from '../../support/mock-backend.ts'
 import { eventually } from '../../support/processes.ts'
 import { backendOn, routedModel, routingRouter } from './routing-router.ts'
@@ -22,21 +22,6 @@ async function setup(behindRefused = false) {
   const router = await routingRouter([routedModel(backends)])
   closers.push(router.close)
   return { mock, router }
-}
-
-/** Sends a chat request and hangs up once `ready` is true (first byte seen when `afterFirstByte`). */
-function hangUp(url: string, body: object, ready: () => boolean, afterFirstByte = false): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
-    })
-    req.on('error', () => {})
-    req.on('close', () => resolve())
-    req.on('response', (res) => res.once('data', () => afterFirstByte && req.destroy()))
-    req.end(JSON.stringify(body))
-    if (!afterFirstByte) eventually(async () => ready(), Boolean).then(() => req.destroy(), reject)
-  })
 }
 
 const prompt = (n: number) => ({
@@ -152,7 +137,7 @@ describe('client hang-up', () => {
     const { mock, router } = await setup()
     const words = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ')
     mock.always({ reply: words, tokenIntervalMs: 20 })
-    await hangUp(router.url, { ...prompt(1), stream: true }, () => true, true)
+    await hangUp(router.url, { ...prompt(1), stream: true }, null)
     const [received] = await allOver(mock)
     expect(received?.closedEarly).toBe(true)
     await eventually(

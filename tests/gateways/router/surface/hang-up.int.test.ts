@@ -1,26 +1,11 @@
-import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
+import { hangUp } from '../../../support/hang-up.ts'
 import { eventually } from '../../../support/processes.ts'
 import { backendOn, routedModel } from '../routing-router.ts'
 import { mocks, surfaceRouter } from './surface-router.ts'
 
 // A client that leaves a request of the new endpoints is handled as on chat: the backend call is
 // aborted, one usage event marked cancelled (499) with the tokens known, the budget hold settled.
-
-/** Posts `body` to `url` and hangs up once `ready()` (or at the first byte when `ready` is null). */
-function hangUp(url: string, body: object, ready: (() => boolean) | null): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
-    })
-    req.on('error', () => {})
-    req.on('close', () => resolve())
-    req.on('response', (res) => res.once('data', () => ready === null && req.destroy()))
-    req.end(JSON.stringify(body))
-    if (ready) eventually(async () => ready(), Boolean).then(() => req.destroy(), reject)
-  })
-}
 
 describe('a client that leaves a new endpoint', () => {
   for (const [path, body] of [
