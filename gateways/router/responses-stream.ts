@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { SseEvent } from './sse-relay.ts'
+import { parseJsonObject, type SseEvent } from './sse-relay.ts'
 
 // A Responses API stream (typed events such as `response.output_text.delta`, ending with
 // `response.completed`, no [DONE]) read by the router's one relay, which reads chat chunks: each
@@ -15,17 +15,6 @@ import type { SseEvent } from './sse-relay.ts'
 const NOTHING = ''
 
 const chunk = (value: unknown) => JSON.stringify(value)
-
-function parse(data: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(data)
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null
-  } catch {
-    return null
-  }
-}
 
 const finished = z.object({
   response: z.object({
@@ -48,7 +37,7 @@ function usageOf(
 
 /** The relay's reading of one Responses event: one or two events (a finished one adds [DONE]). */
 export function readResponsesEvent(event: SseEvent): SseEvent[] {
-  const parsed = parse(event.data)
+  const parsed = parseJsonObject(event.data)
   const type = typeof parsed?.type === 'string' ? parsed.type : ''
   if (!parsed) return [{ raw: event.raw, data: NOTHING }]
   if (type === 'error' || type === 'response.failed') {

@@ -16,7 +16,8 @@ export interface SseEvent {
 
 const chunkSchema = usageSchema.partial().optional()
 
-function parse(data: string): Record<string, unknown> | null {
+/** An event's `data` as a JSON object, or null when it is not one (a backend's odd line is skipped). */
+export function parseJsonObject(data: string): Record<string, unknown> | null {
   try {
     const chunk: unknown = JSON.parse(data)
     return typeof chunk === 'object' && chunk !== null && !Array.isArray(chunk)
@@ -31,7 +32,7 @@ const choicesOf = (chunk: Record<string, unknown>): unknown[] =>
   Array.isArray(chunk.choices) ? chunk.choices : []
 
 function inspect(data: string, outcome: StreamOutcome): { usageOnly: boolean } {
-  const chunk = parse(data)
+  const chunk = parseJsonObject(data)
   if (!chunk) return { usageOnly: false }
   const usage = 'usage' in chunk ? chunkSchema.safeParse(chunk.usage) : null
   if (
@@ -61,7 +62,7 @@ function inspect(data: string, outcome: StreamOutcome): { usageOnly: boolean } {
  */
 export function carriesContent(event: SseEvent): boolean {
   if (event.data === '' || event.data === '[DONE]') return false
-  const chunk = parse(event.data)
+  const chunk = parseJsonObject(event.data)
   if (!chunk || 'error' in chunk) return true
   return choicesOf(chunk).some((choice) => {
     if (typeof choice !== 'object' || choice === null) return false
@@ -84,7 +85,7 @@ export function carriesContent(event: SseEvent): boolean {
 
 /** An in-band error event (sent instead of a backend's own, which may name its host). */
 export function isErrorEvent(event: SseEvent): boolean {
-  const chunk = parse(event.data)
+  const chunk = parseJsonObject(event.data)
   return chunk !== null && 'error' in chunk
 }
 
