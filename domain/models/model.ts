@@ -7,6 +7,15 @@ import { sealedSecretSchema } from '../secrets/sealed-secret.ts'
 export const PROVIDERS = ['openai-compatible', 'vllm', 'anthropic'] as const
 /** How the router orders a model's backends (docs/routing.md#strategies). */
 export const STRATEGIES = ['priority', 'weighted', 'least_latency'] as const
+/** Requests that cost no tokens, on the backend's origin: vLLM's `/health`, `GET /v1/models`. */
+export const PROBE_PATHS = ['/health', '/v1/models'] as const
+
+/** An active health probe of a backend (docs/routing.md#health-and-failover). */
+export const probeSchema = z.object({
+  path: z.enum(PROBE_PATHS),
+  interval_ms: z.number().int().positive(),
+})
+export type Probe = z.infer<typeof probeSchema>
 
 export const backendSchema = z.object({
   url: z.string(),
@@ -18,6 +27,8 @@ export const backendSchema = z.object({
   /** The last four characters of a long api_key, else null. */
   api_key_hint: z.string().nullable(),
   headers: z.record(z.string(), z.string()),
+  /** Absent: never probed (every event written before probes existed, and a backend without one). */
+  probe: probeSchema.optional(),
 })
 export type Backend = z.infer<typeof backendSchema>
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { backendUrlProblem } from '../../domain/models/backend-address.ts'
-import { PROVIDERS, STRATEGIES } from '../../domain/models/model.ts'
+import { PROBE_PATHS, PROVIDERS, STRATEGIES } from '../../domain/models/model.ts'
 import { canonicalPrice } from '../../domain/models/price.ts'
 import { listOf, pageQuery } from '../http/pagination.ts'
 
@@ -62,6 +62,14 @@ const backendFields = {
   priority: z.number().int().min(0).max(1000).default(0),
   timeout_ms: z.number().int().min(100).max(600_000).default(60_000),
   headers: headers.default({}),
+  /** Absent: the backend is never probed. */
+  probe: z
+    .object({
+      path: z.enum(PROBE_PATHS),
+      interval_ms: z.number().int().min(1000).max(3_600_000).default(10_000),
+    })
+    .strict()
+    .optional(),
 }
 const apiKeyText = z.string().min(1).max(4096)
 
@@ -126,6 +134,7 @@ export const model = z.object({
       priority: z.number(),
       timeout_ms: z.number(),
       headers: z.record(z.string(), z.string()),
+      probe: z.object({ path: z.enum(PROBE_PATHS), interval_ms: z.number() }).optional(),
       api_key_set: z.boolean(),
       /** The last four characters of a key of 16 or more; null otherwise. */
       api_key_last4: z.string().nullable(),

@@ -48,6 +48,10 @@ export interface MockBackend {
   received: Received[]
   /** TCP connections accepted so far (keep-alive reuses one). */
   connections(): number
+  /** GET requests (probes: `/health`, `/v1/models`) received so far, by path and headers. */
+  probes: { path: string; headers: IncomingHttpHeaders }[]
+  /** The status GET probes are answered with from now on (default 200). */
+  probeStatus(status: number): void
   /** Behaviours for the next requests, in order; after them `always`'s. */
   next(...behaviours: Behaviour[]): void
   always(behaviour: Behaviour): void
@@ -261,7 +265,15 @@ export async function startMockBackend(name = 'mock'): Promise<MockBackend> {
   const queue: Behaviour[] = []
   let fallback: Behaviour = {}
   const received: Received[] = []
+  const probes: MockBackend['probes'] = []
+  let probeStatus = 200
   const server = createServer(async (req, res) => {
+    if (req.method === 'GET') {
+      probes.push({ path: req.url ?? '/', headers: req.headers })
+      res.writeHead(probeStatus, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(probeStatus === 200 ? { object: 'list', data: [] } : { error: 'unhealthy' }))
+      return
+    }
     const body = await readBody(req)
     let settle = () => {}
     const entry: Received = {
@@ -287,6 +299,10 @@ export async function startMockBackend(name = 'mock'): Promise<MockBackend> {
     name,
     url: `http://127.0.0.1:${port}/v1`,
     received,
+    probes,
+    probeStatus: (status) => {
+      probeStatus = status
+    },
     connections: () => connections,
     next: (...behaviours) => queue.push(...behaviours),
     always: (behaviour) => {

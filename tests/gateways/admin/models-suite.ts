@@ -244,6 +244,26 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
       expect(read.body).toMatchObject({ strategy: 'least_latency' })
     })
 
+    it('sets a backend’s active probe (interval defaulted), refuses an unknown probe path; GET carries it', async () => {
+      const probed = backend({ probe: { path: '/v1/models' } })
+      const created = await call(
+        'POST',
+        '/models',
+        modelBody('probed', { backends: [probed, backend({ url: 'https://b.example/v1' })] }),
+      )
+      expect(created.status).toBe(201)
+      const read = await call('GET', '/models/probed')
+      expect(read.body.backends[0].probe).toEqual({ path: '/v1/models', interval_ms: 10_000 })
+      expect(read.body.backends[1]).not.toHaveProperty('probe')
+      const refused = await call(
+        'POST',
+        '/models',
+        modelBody('p', { backends: [backend({ probe: { path: '/v1/chat/completions' } })] }),
+      )
+      expect(refused.status).toBe(400)
+      expect(JSON.stringify(refused.body)).toContain('probe')
+    })
+
     it('deletes a model: 204, then 404; a stale If-Match is 412', async () => {
       await call('POST', '/models', modelBody('delete-me'))
       expect((await call('DELETE', '/models/delete-me', undefined, { 'if-match': '"5"' })).status).toBe(412)
