@@ -26,6 +26,7 @@ async function routedBackend(
     headers: { ...backend.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
     upstream_model: record.name,
     max_output_tokens: record.max_output_tokens,
+    probe: backend.probe,
   }
 }
 
@@ -64,7 +65,10 @@ export function startCatalogueModels(options: {
   db: Sql
   secrets: SecretBox
   intervalMs: number
-  /** A failed read, or a model left out because its api key cannot be opened (`model` names it). */
+  /**
+   * A failed read, or a model left out (`model` names it): its stored row cannot be read by this
+   * version, or its api key cannot be opened.
+   */
   onError: (error: unknown, model?: string) => void
   /** The router's local copy: written after each read, read when the first read fails. */
   copy?: CatalogueCopy
@@ -75,7 +79,8 @@ export function startCatalogueModels(options: {
   /** The catalogue; until a first read succeeds, the local copy's while the database fails. */
   async function records(): Promise<ModelRecord[]> {
     try {
-      const all = await allModels(options.db)
+      // A row this version cannot read is left out, as a model whose key cannot be opened is.
+      const all = await allModels(options.db, (name, error) => options.onError(error, name))
       // The copy is a fallback: failing to write it never fails the read.
       await options.copy?.saveModels(all).catch((error: unknown) => options.onError(error))
       return all

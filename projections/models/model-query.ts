@@ -51,8 +51,20 @@ export async function listModels(
   return rows.map((row) => listedSchema.parse(row))
 }
 
-/** Every model, for the router's catalogue. */
-export async function allModels(db: Sql): Promise<ModelRecord[]> {
+/**
+ * Every model, for the router's catalogue. A row this version cannot read (say a backend provider
+ * only a newer identity knows, written during a rolling upgrade) is left out and handed to
+ * `unreadable` with its name, so one such row never hides the others.
+ */
+export async function allModels(
+  db: Sql,
+  unreadable: (name: string, error: unknown) => void,
+): Promise<ModelRecord[]> {
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM rm_models ORDER BY name COLLATE "C"`)
-  return rows.map((row) => rowSchema.parse(row))
+  return rows.flatMap((row) => {
+    const parsed = rowSchema.safeParse(row)
+    if (parsed.success) return [parsed.data]
+    unreadable(String(row.name), parsed.error)
+    return []
+  })
 }

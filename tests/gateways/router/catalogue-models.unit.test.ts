@@ -144,4 +144,32 @@ describe('catalogue models for the router', () => {
     expect(errors).toEqual([expect.stringMatching(/^locked: AppError: a stored secret cannot be decrypted/)])
     expect(errors.join()).not.toContain(SECRET)
   })
+
+  it('leaves out a model whose stored row this version cannot read, naming it, and keeps the others', async () => {
+    const { db, deps, secrets, projector } = await platform()
+    await createModel(deps, body('next', [backend()]), context)
+    await createModel(deps, body('open', [backend()]), context)
+    await projector.catchUp()
+    const errors: Array<{ model: string | undefined; error: string }> = []
+    const catalogue = startCatalogueModels({
+      db,
+      secrets,
+      intervalMs: 60_000,
+      onError: (error, model) => errors.push({ model, error: JSON.stringify(error) + String(error) }),
+    })
+    closers.push(() => catalogue.close())
+    await catalogue.refresh()
+    expect(catalogue.models().map((m) => m.name)).toEqual(['next', 'next-alias', 'open', 'open-alias'])
+    // As a newer identity might write it during a rolling upgrade: a provider this version does
+    // not know, and a header this version must never echo.
+    await db.query(
+      `UPDATE rm_models SET version = version + 1, backends = jsonb_build_array(
+         backends->0 || '{"provider": "from-the-future", "headers": {"x-token": "tok-never-echoed"}}'::jsonb)
+       WHERE name = 'next'`,
+    )
+    await catalogue.refresh()
+    expect(catalogue.models().map((m) => m.name)).toEqual(['open', 'open-alias'])
+    expect(errors).toEqual([{ model: 'next', error: expect.stringContaining('provider') }])
+    expect(errors[0]?.error).not.toContain('tok-never-echoed')
+  })
 })
