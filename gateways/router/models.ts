@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
-import type { PROVIDERS } from '../../domain/models/model.ts'
+import type { PROVIDERS, Probe } from '../../domain/models/model.ts'
 import { clip } from '../http/clip.ts'
 import { CHAT_BOUNDS } from './chat-schema.ts'
 
@@ -63,6 +63,8 @@ export interface RoutedBackend {
    */
   max_output_tokens: number
   socket_path?: string | undefined
+  /** The catalogue's active probe of this backend; absent: never probed (health/prober.ts). */
+  probe?: Probe | undefined
 }
 
 /**
