@@ -1,6 +1,7 @@
 import type { HealthBoard } from '../../infra/ports/health-board.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
 import type { ZodApp } from '../http/server.ts'
+import { startProbing } from '../router/health/probing.ts'
 import type { KeyCache } from '../router/key-cache.ts'
 import { routerRoutes } from '../router/routes.ts'
 import { openAdapter } from './adapter.ts'
@@ -21,6 +22,14 @@ export async function mountRouter(
   router: { keys: KeyCache; healthBoard: () => HealthBoard; readiness: readonly ReadinessCheck[] },
 ): Promise<void> {
   const health = await openAdapter(app, 'health', () => sharedHealth(rt, router.healthBoard()))
+  // Probes of the catalogue's probed backends feed that view; closed first (adapters close in reverse).
+  const probing = () =>
+    startProbing({
+      health,
+      models: () => adapters.models.list(),
+      backendTimeoutMs: rt.config.AIAAS_BACKEND_TIMEOUT_MS,
+    })
+  await openAdapter(app, 'prober', probing, ['health'])
   const deps = routerDeps(rt, { ...adapters, keys: router.keys, health }, router.readiness)
   await app.register(routerRoutes, { prefix: '/v1', ...deps })
 }
