@@ -28,6 +28,7 @@ export async function mountRouter(
       health,
       models: () => adapters.models.list(),
       backendTimeoutMs: rt.config.AIAAS_BACKEND_TIMEOUT_MS,
+      onError: (error) => rt.log.warn({ err: error }, 'backend probe: a probe broke; its timer goes on'),
     })
   await openAdapter(app, 'prober', probing, ['health'])
   const deps = routerDeps(rt, { ...adapters, keys: router.keys, health }, router.readiness)

@@ -34,10 +34,13 @@ export interface ProberOptions<T extends ProbeTarget> {
   maxConcurrent?: number
   /** Compares a target with the one it replaces: unequal restarts its timer. Default JSON. */
   key?: (target: T) => string
+  /** A probe that broke (not a failed probe: that is a verdict); its timer goes on. */
+  onError?: (error: unknown) => void
 }
 
 export function createProber<T extends ProbeTarget>(options: ProberOptions<T>): Prober<T> {
   const key = options.key ?? ((t: T) => JSON.stringify(t))
+  const onError = options.onError ?? (() => {})
   const slots = createSlots(options.maxConcurrent ?? 4)
   const timers = new Map<string, { key: string; timer?: NodeJS.Timeout; stop: AbortController }>()
   const inFlight = new Set<Promise<void>>()
@@ -46,7 +49,7 @@ export function createProber<T extends ProbeTarget>(options: ProberOptions<T>): 
   const schedule = (target: T, stop: AbortController) => {
     const timer = setTimeout(() => {
       const run = slots
-        .run(() => probeOnce(options, target, stop.signal))
+        .run(() => probeOnce(options, target, stop.signal).catch(onError))
         .finally(() => {
           inFlight.delete(run)
           if (!stop.signal.aborted) schedule(target, stop)

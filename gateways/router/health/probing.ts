@@ -26,10 +26,15 @@ export interface ProbingOptions {
   /** How often the catalogue is re-read for probes. Default 5 s. */
   refreshMs?: number
   call?: ProbeCall<ProbedBackend>
+  onError?: (error: unknown) => void
 }
 
 export function startProbing(options: ProbingOptions): Prober<ProbedBackend> {
-  const prober = createProber<ProbedBackend>({ health: options.health, call: options.call ?? httpProbe })
+  const prober = createProber<ProbedBackend>({
+    health: options.health,
+    call: options.call ?? httpProbe,
+    ...(options.onError ? { onError: options.onError } : {}),
+  })
   const refresh = () => prober.update(probeTargetsOf(options.models(), options.backendTimeoutMs))
   refresh()
   const timer = setInterval(refresh, options.refreshMs ?? 5000)

@@ -58,6 +58,36 @@ function setup(call: (t: ProbeTarget, s: AbortSignal) => Promise<boolean>, maxCo
 const target = (id: string): ProbeTarget => ({ id, interval_ms: 5, timeout_ms: 60_000 })
 
 describe('prober', () => {
+  it('a probe that breaks is reported, never left unhandled, and its timer goes on', async () => {
+    const errors: unknown[] = []
+    let calls = 0
+    const broken = {
+      stateOf: () => 0 as const,
+      admit: () => true,
+      abandon: () => {},
+      report: () => {
+        throw new Error('health view broke')
+      },
+    }
+    const prober = createProber({
+      health: broken,
+      call: async () => {
+        calls += 1
+        return true
+      },
+      onError: (error) => errors.push(error),
+    })
+    closers.push(() => prober.close())
+    prober.update([target('a')])
+    await eventually(
+      async () => calls,
+      (n) => n >= 3,
+      10_000,
+    )
+    expect(errors.length).toBeGreaterThanOrEqual(2)
+    expect(String(errors[0])).toContain('health view broke')
+  })
+
   it('never has more probes in flight than its bound; the others wait their turn', async () => {
     const held = heldCalls()
     const { prober } = setup(held.call, 2)
