@@ -46,7 +46,8 @@ export async function startAuthzApp(
   secrets?: SecretBox,
 ) {
   const store = createEventStore(db)
-  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  // Polls as the processes' projector does (see admin-app.ts).
+  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 50 })
   const waiter = projectionWaiter(db, () => projector.wake())
   const logging = logStream ? { logLevel: 'warn', logStream } : { logLevel: 'silent' }
   const app = createServer({ ...logging, metrics: createMetrics('authz-test') })

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Subject } from '../../../domain/authorization/subject.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
@@ -46,9 +46,15 @@ describe('denials recorded on PostgreSQL', () => {
     )
     expect(new Set(refused.map((response) => response.statusCode))).toEqual(new Set([404]))
     const ids = new Set(refused.map((response) => String(response.headers['x-request-id'])))
-    const denials = (await admin.store.readAll({ after: 0n })).filter(
-      (event) => event.type === 'AccessDenied',
-    )
+    // Read through the global log, which may hold a committed event back while another
+    // transaction of the cluster runs (ADR 0002): wait until all 36 are readable.
+    const recorded = async () =>
+      (await admin.store.readAll({ after: 0n })).filter((event) => event.type === 'AccessDenied')
+    await vi.waitFor(async () => expect((await recorded()).length).toBeGreaterThanOrEqual(36), {
+      timeout: 10_000,
+      interval: 50,
+    })
+    const denials = await recorded()
     expect(new Set(denials.map((event) => String(event.data.request_id)))).toEqual(ids)
     expect(denials).toHaveLength(36)
     // One stream per UTC day: a run across midnight fills two, each gap-free.

@@ -45,7 +45,8 @@ const ISSUER_HOST = 'issuer.test'
 
 export async function startTenantPlatform(db: Database) {
   const store = createEventStore(db)
-  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+  // Polls as the processes' projector does (see admin-app.ts).
+  const projector = startSubscription(db, store, readModelsProjection, { idleMs: 50 })
   const waiter = projectionWaiter(db, () => projector.wake())
   const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('tenant-matrix-test') })
