@@ -9,26 +9,13 @@ import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import type { UsageEvent, UsagePublisher } from '../../infra/ports/usage.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
 import { deleteUsageQueues } from '../support/rabbitmq.ts'
+import { usageEvent } from '../support/usage-event.ts'
 import { type Measurement, percentile, round, runLoad } from './measure.ts'
 
 // The usage spool (ADR 0005): how fast a backlog drains into a real RabbitMQ once it is back, and
 // what one spooled event costs under each LMDB sync choice. Figures only; nothing passes or fails.
 
-const event = (): UsageEvent => ({
-  id: uuidv7(),
-  organization_id: '0190a000-0000-7000-8000-000000000010',
-  api_key_id: '0190a000-0000-7000-8000-000000000020',
-  model: 'echo',
-  backend: 'mock:8090',
-  status: 'ok',
-  http_status: 200,
-  input_tokens: 12,
-  output_tokens: 34,
-  cost_usd: 0.000057,
-  latency_ms: 41.5,
-  streamed: false,
-  occurred_at: new Date().toISOString(),
-})
+const event = (): UsageEvent => usageEvent()
 
 const refusing: UsagePublisher = {
   publish: async () => {

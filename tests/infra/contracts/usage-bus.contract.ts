@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { v7 as uuidv7 } from 'uuid'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { UsageConsumer, UsageEvent, UsagePublisher } from '../../../infra/ports/usage.ts'
 
@@ -10,24 +9,9 @@ export interface UsageBusUnderTest {
   dispose(): Promise<void>
 }
 
-export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
-  return {
-    id: uuidv7(),
-    organization_id: 'org_1',
-    api_key_id: 'key_1',
-    model: 'echo',
-    backend: 'mock',
-    status: 'ok',
-    http_status: 200,
-    input_tokens: 12,
-    output_tokens: 34,
-    cost_usd: 0.000057,
-    latency_ms: 41.5,
-    streamed: false,
-    occurred_at: new Date().toISOString(),
-    ...overrides,
-  }
-}
+import { usageEvent } from '../../support/usage-event.ts'
+
+export { usageEvent }
 
 /** Polls until `done` holds; fails the test with `what` after `withinMs`. */
 export async function waitFor(done: () => boolean, what: string, withinMs = 10_000): Promise<void> {

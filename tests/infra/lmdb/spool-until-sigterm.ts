@@ -6,6 +6,7 @@
 import { v7 as uuidv7 } from 'uuid'
 import { createSpooledUsagePublisher } from '../../../infra/lmdb/usage-spool.ts'
 import { createRabbitUsagePublisher } from '../../../infra/rabbitmq/usage-bus.ts'
+import { usageEvent } from '../../support/usage-event.ts'
 
 const [path, amqpUrl, queue] = process.argv.slice(2)
 if (path === undefined || amqpUrl === undefined || queue === undefined) {
@@ -21,21 +22,7 @@ const spool = createSpooledUsagePublisher(
 const timer = setInterval(() => {
   const id = uuidv7()
   spool
-    .publish({
-      id,
-      organization_id: '0190a000-0000-7000-8000-000000000010',
-      api_key_id: '0190a000-0000-7000-8000-000000000020',
-      model: 'echo',
-      backend: 'mock:8090',
-      status: 'ok',
-      http_status: 200,
-      input_tokens: 12,
-      output_tokens: 34,
-      cost_usd: 0.000057,
-      latency_ms: 3,
-      streamed: false,
-      occurred_at: new Date().toISOString(),
-    })
+    .publish(usageEvent({ id, latency_ms: 3 }))
     .catch((error: unknown) => process.stderr.write(`lost ${id}: ${String(error)}\n`))
   process.stdout.write(`${id}\n`)
 }, 2)
