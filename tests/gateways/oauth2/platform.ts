@@ -34,10 +34,11 @@ export async function startTokenPlatform(db: Database) {
   const waiter = projectionWaiter(db, () => projector.wake())
   const secrets = createSecretBox(db, parseKeyring(newKeyringText('k1')))
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('oauth2-platform-test') })
-  onTestFinished(async () => {
+  /** The server, then the projector: before the database goes, so no pass meets a closed pool. */
+  const stop = async () => {
     await app.close()
     await projector.stop()
-  })
+  }
   const oidcStore = memoryStore()
   const verifyAccessToken = await mountIssuer(app, { db, secrets, store: oidcStore }, PLATFORM_ISSUER)
   await app.register(adminRoutes, {
@@ -58,7 +59,7 @@ export async function startTokenPlatform(db: Database) {
   }
   await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
-  return { base, store, secrets, oidcStore }
+  return { base, store, secrets, oidcStore, stop }
 }
 
 /**
@@ -91,6 +92,7 @@ export function tokenPlatformEachTest(schema: string) {
     current.platform = await startTokenPlatform(current.handle.db)
   })
   afterEach(async () => {
+    await current.platform?.stop()
     await current.handle?.dispose()
   })
   const started = <T>(value: T | undefined): T => {
