@@ -315,3 +315,16 @@ export async function startMockBackend(name = 'mock'): Promise<MockBackend> {
       }),
   }
 }
+
+/** Mock backends `a` and `b`, each closed through `closeLater` (a test's list of closers). */
+export async function startMockBackendPair(
+  closeLater: (...closers: Array<() => Promise<void>>) => void,
+): Promise<[MockBackend, MockBackend]> {
+  const a = await startMockBackend('a')
+  const b = await startMockBackend('b')
+  closeLater(
+    () => a.close(),
+    () => b.close(),
+  )
+  return [a, b]
+}

@@ -49,8 +49,8 @@ async function newUser(deps: CredentialDeps): Promise<string> {
 }
 
 /** A user with a confirmed TOTP; the secret as the authenticator app would read it from the URI. */
-async function enrolled(deps: CredentialDeps, advance: (ms: number) => void) {
-  const user_id = await newUser(deps)
+async function enrolled(deps: CredentialDeps, advance: (ms: number) => void, user?: string) {
+  const user_id = user ?? (await newUser(deps))
   const { otpauth_uri } = await enrolTotp(deps, { user_id }, testContext)
   const secret = new URL(otpauth_uri).searchParams.get('secret') ?? ''
   const { recovery_codes } = await confirmTotp(
@@ -271,14 +271,7 @@ describe('credentials on PostgreSQL: no secret in plaintext', () => {
     const user_id = await newUser(deps)
     const { token } = await issueInvitation(deps, { user_id }, testContext)
     await acceptInvitation(deps, { token, password: PASSWORD }, testContext)
-    const { otpauth_uri } = await enrolTotp(deps, { user_id }, testContext)
-    const secret = new URL(otpauth_uri).searchParams.get('secret') ?? ''
-    const { recovery_codes } = await confirmTotp(
-      deps,
-      { user_id, code: totpCode(secret, deps.now()) },
-      testContext,
-    )
-    advance(30_000)
+    const { secret, recovery_codes } = await enrolled(deps, advance, user_id)
     await verifySecondFactor(deps, { user_id, code: totpCode(secret, deps.now()) }, testContext)
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`,

@@ -9,7 +9,7 @@ import { createSharedHealth, type SharedHealth } from '../../../../gateways/rout
 import { createMemoryHealthBoard } from '../../../../infra/memory/health-board.ts'
 import type { HealthBoard } from '../../../../infra/ports/health-board.ts'
 import { createRedisHealthBoard } from '../../../../infra/redis/health-board.ts'
-import { type MockBackend, startMockBackend } from '../../../support/mock-backend.ts'
+import { type MockBackend, startMockBackendPair } from '../../../support/mock-backend.ts'
 import { eventually } from '../../../support/processes.ts'
 import { anthropicAt, backendOn, routedModel, routingRouter } from '../routing-router.ts'
 
@@ -22,15 +22,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close()
 })
 
-async function backends(): Promise<[MockBackend, MockBackend]> {
-  const a = await startMockBackend('a')
-  const b = await startMockBackend('b')
-  closers.push(
-    () => a.close(),
-    () => b.close(),
-  )
-  return [a, b]
-}
+const backends = () => startMockBackendPair((...close) => closers.push(...close))
 
 function setup(redisBoard?: HealthBoard) {
   const clock = { now: 1_000_000 }

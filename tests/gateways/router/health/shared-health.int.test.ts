@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createSharedHealth } from '../../../../gateways/router/health/shared-health.ts'
 import { loadConfig } from '../../../../infra/config/config.ts'
 import { createRedisHealthBoard } from '../../../../infra/redis/health-board.ts'
-import { type MockBackend, startMockBackend } from '../../../support/mock-backend.ts'
+import { type MockBackend, startMockBackendPair } from '../../../support/mock-backend.ts'
 import { eventually } from '../../../support/processes.ts'
 import { deleteKeys } from '../../../support/redis.ts'
 import { backendOn, routedModel, routingRouter } from '../routing-router.ts'
@@ -30,15 +30,7 @@ function health(url = redisUrl) {
   return view
 }
 
-async function backends(): Promise<[MockBackend, MockBackend]> {
-  const a = await startMockBackend('a')
-  const b = await startMockBackend('b')
-  closers.push(
-    () => a.close(),
-    () => b.close(),
-  )
-  return [a, b]
-}
+const backends = () => startMockBackendPair((...close) => closers.push(...close))
 
 async function router(a: MockBackend, b: MockBackend, view: ReturnType<typeof health>) {
   // The id is per test, so the shared keys of one test never touch another's.
