@@ -40,6 +40,18 @@ const signed = (
 
 const codeOf = (response: { json(): unknown }) => (response.json() as { error: { code: string } }).error.code
 
+/** Rotates the key's signing secret, and waits until the router (through its change feed) takes the new one. */
+async function rotateSigningSecret(platform: Platform, id: string, key: string): Promise<void> {
+  const rotated = await admin(platform, 'POST', `/api-keys/${id}/rotate-signing-secret`)
+  const secret = (rotated.body as { signing_secret: string }).signing_secret
+  await expect
+    .poll(async () => (await send(platform, key, signed(secret))).statusCode, {
+      timeout: 15_000,
+      interval: 100,
+    })
+    .toBe(200)
+}
+
 describe('request signing at the router', () => {
   it('a key that requires signatures: unsigned 401, signed 200, the same signature again 401 replay', async () => {
     const platform = await startPlatform()
@@ -99,15 +111,7 @@ describe('request signing at the router', () => {
     const none = await send(platform, key, signed('aiaas-sig-guess'))
     expect([none.statusCode, codeOf(none)]).toEqual([401, 'signature_invalid'])
 
-    const rotated = await admin(platform, 'POST', `/api-keys/${id}/rotate-signing-secret`)
-    const secret = (rotated.body as { signing_secret: string }).signing_secret
-    // The router learns the new secret through its change feed.
-    await expect
-      .poll(async () => (await send(platform, key, signed(secret))).statusCode, {
-        timeout: 15_000,
-        interval: 100,
-      })
-      .toBe(200)
+    await rotateSigningSecret(platform, id, key)
     const bad = await send(platform, key, signed('aiaas-sig-guess'))
     expect([bad.statusCode, codeOf(bad)]).toEqual([401, 'signature_invalid'])
     expect((await send(platform, key)).statusCode).toBe(200)
@@ -118,14 +122,7 @@ describe('request signing at the router', () => {
     const { id, key, signing_secret } = await issue(platform, { require_signature: true })
     const old = signing_secret ?? ''
     expect((await send(platform, key, signed(old))).statusCode).toBe(200)
-    const rotated = await admin(platform, 'POST', `/api-keys/${id}/rotate-signing-secret`)
-    const secret = (rotated.body as { signing_secret: string }).signing_secret
-    await expect
-      .poll(async () => (await send(platform, key, signed(secret))).statusCode, {
-        timeout: 15_000,
-        interval: 100,
-      })
-      .toBe(200)
+    await rotateSigningSecret(platform, id, key)
     const stale = await send(platform, key, signed(old))
     expect([stale.statusCode, codeOf(stale)]).toEqual([401, 'signature_invalid'])
   })
