@@ -3,7 +3,7 @@ import { appendToStream } from '../../../infra/event-store/append.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { type EventStore, type NewEvent, NO_STREAM } from '../../../infra/ports/event-store.ts'
-import { byPosition, type MakeDatabase, newEvent, type TestDatabase } from './test-database.ts'
+import { byPosition, type MakeDatabase, newEvent, readable, type TestDatabase } from './test-database.ts'
 
 // The EventStore port on the SQL database: one suite, run against PostgreSQL and PGlite.
 export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
@@ -16,19 +16,6 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
     // Rows written, whatever a reader may see yet: "nothing written" is about the table.
     const countAll = async () =>
       (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]?.n ?? 0
-    /**
-     * Waits until a reader of the log sees `position`. On PostgreSQL a read stops before the
-     * oldest transaction still running anywhere in the cluster (the gap-free rule, ADR 0002), so
-     * another test file's open transaction can hide committed events for a while.
-     */
-    const readable = async (position: bigint) => {
-      for (let tries = 0; tries < 1_000; tries++) {
-        const seen = await store.readAll({ after: position - 1n, limit: 1 })
-        if (seen[0]?.global_position === position) return
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-      throw new Error(`position ${position} not readable within 10 s`)
-    }
     const head = async () =>
       BigInt(
         (await db.query<{ p: string }>('SELECT max(global_position)::text AS p FROM events')).rows[0]?.p ??
@@ -194,7 +181,7 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
     })
 
     it('pages through the global log in order, each event once', async () => {
-      await readable(await head())
+      await readable(store, await head())
       const all = await store.readAll({ after: 0n })
       expect(all.length).toBeGreaterThan(10)
       const paged = []
@@ -250,7 +237,7 @@ export function eventStoreContract(name: string, makeDb: MakeDatabase): void {
         }),
       ).rejects.toThrow('roll back')
       expect(await store.readStream(lost)).toEqual([])
-      await readable(result[1] ?? 0n)
+      await readable(store, result[1] ?? 0n)
       const tail = await store.readAll({ after: (result[0] ?? 0n) - 1n })
       expect(tail.map((event) => event.global_position).slice(0, 2)).toEqual(result)
     })

@@ -1,6 +1,6 @@
 import { v7 } from 'uuid'
 import type { Database } from '../../../infra/ports/database.ts'
-import type { NewEvent } from '../../../infra/ports/event-store.ts'
+import type { EventStore, NewEvent } from '../../../infra/ports/event-store.ts'
 
 // What the contract suites get from each adapter's test file: a database of its own (a fresh
 // schema on PostgreSQL, a fresh in-memory PGlite), migrated unless asked otherwise.
@@ -33,4 +33,18 @@ export function gate(): { opened: Promise<void>; open: () => void } {
     open = resolve
   })
   return { opened, open }
+}
+
+/**
+ * Waits until a reader of the global log sees `position`. On PostgreSQL a read stops before the
+ * oldest transaction still running anywhere in the cluster (the gap-free rule, ADR 0002), so
+ * another test file's open transaction can hide committed events for a while (bounded: 10 s).
+ */
+export async function readable(store: EventStore, position: bigint): Promise<void> {
+  for (let tries = 0; tries < 1_000; tries++) {
+    const seen = await store.readAll({ after: position - 1n, limit: 1 })
+    if (seen[0]?.global_position === position) return
+    await sleep(10)
+  }
+  throw new Error(`position ${position} not readable within 10 s`)
 }
