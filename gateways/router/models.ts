@@ -36,6 +36,9 @@ export type Model = z.infer<typeof modelSchema> & {
   /** A catalogue model's backends, all of them; a configured model has only backend_url. */
   backends?: readonly RoutedBackend[] | undefined
   strategy?: Strategy | undefined
+  /** The model's own limits across every organization (the catalogue); absent: none. */
+  rpm_limit?: number | null | undefined
+  tpm_limit?: number | null | undefined
 }
 
 export const STRATEGIES = ['weighted', 'priority', 'least_latency'] as const

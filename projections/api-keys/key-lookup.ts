@@ -29,8 +29,13 @@ export interface ApiKeyRecord {
   organization_allowed_models: string[] | null
   /** Requests per minute; null: the platform default (AIAAS_DEFAULT_KEY_RPM). */
   rpm_limit: number | null
-  /** Tokens per minute: stored, enforced by a later issue. */
+  /** Tokens per minute; null: no token limit on the key. */
   tpm_limit: number | null
+  /** The organization's own limits across all its keys (its settings); null: none. */
+  organization_rpm_limit: number | null
+  organization_tpm_limit: number | null
+  /** When the spend ledger cannot answer: admit without limits (true) or refuse with 503 (false). */
+  organization_limits_fail_open: boolean
   expires_at: string | null
   /** Set when the hash is a secret a rotation replaced: it works until then. */
   valid_until: string | null
@@ -106,6 +111,9 @@ export async function findApiKeyByHash(db: Sql, keyHash: string): Promise<ApiKey
     organization_allowed_models: row.organization_limits_models ? row.organization_allowed_models : null,
     rpm_limit: row.rpm_limit,
     tpm_limit: row.tpm_limit,
+    organization_rpm_limit: null,
+    organization_tpm_limit: null,
+    organization_limits_fail_open: false,
     expires_at: row.expires_at?.toISOString() ?? null,
     valid_until: row.valid_until?.toISOString() ?? null,
     require_signature: row.require_signature,
