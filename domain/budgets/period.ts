@@ -56,3 +56,24 @@ export function periodOf(period: BudgetPeriod, timeZone: string, now: Date): Per
 /** The budget ledger's counter of a budget for one period: `budget:<budget_id>:<label>`. */
 export const counterKey = (budget_id: string, period: PeriodOf): string =>
   `budget:${budget_id}:${period.label}`
+
+const MONTH_MS = 33 * DAY_MS
+
+/**
+ * When the period `now` falls in ends (the next one starts) in `timeZone`: the next local midnight
+ * (daily) or the first of next month (monthly), as an instant; null for `total`, which never ends.
+ * Found by bisection on the local date, so a midnight skipped by a DST change gives the first
+ * instant of the new day.
+ */
+export function periodEnd(period: BudgetPeriod, timeZone: string, now: Date): Date | null {
+  if (period === 'total') return null
+  const label = periodOf(period, timeZone, now).label
+  let inside = now.getTime()
+  let after = inside + (period === 'daily' ? 2 * DAY_MS : MONTH_MS)
+  while (after - inside > 1) {
+    const middle = Math.floor((inside + after) / 2)
+    if (periodOf(period, timeZone, new Date(middle)).label === label) inside = middle
+    else after = middle
+  }
+  return new Date(after)
+}

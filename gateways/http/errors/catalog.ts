@@ -263,6 +263,7 @@ export const errorCatalog = {
     openai_type: 'api_error',
   },
   BUDGET_LEDGER_UNAVAILABLE: { status: 503, title: 'Budget ledger unavailable', openai_type: 'api_error' },
+  BUDGET_SEED_UNAVAILABLE: { status: 503, title: 'Budget seeding unavailable', openai_type: 'api_error' },
   RATE_LIMITER_UNAVAILABLE: { status: 503, title: 'Rate limiter unavailable', openai_type: 'api_error' },
   USAGE_BUS_UNAVAILABLE: { status: 503, title: 'Usage bus unavailable', openai_type: 'api_error' },
   NONCE_STORE_UNAVAILABLE: { status: 503, title: 'Nonce store unavailable', openai_type: 'api_error' },
