@@ -37,7 +37,9 @@ export function rateLimited(result: RateLimited): Refusal {
 
 export function budgetExceeded(result: BudgetExceeded, key: ApiKeyRecord, now: Date): Refusal {
   const budget = key.budgets.find((b) => b.budget_id === result.budget_id)
-  const whose = budget?.api_key_id === null ? 'the organization' : 'this API key'
+  // A budget the record no longer lists (changed since) is named by id only.
+  const whose =
+    budget === undefined ? 'its owner' : budget.api_key_id === null ? 'the organization' : 'this API key'
   const period = budget?.period ?? 'total'
   const end = periodEnd(period, key.organization_timezone, now)
   const resets = end === null ? 'it never resets' : `it resets at ${end.toISOString()}`

@@ -146,3 +146,33 @@ function held(deps: AdmitDeps, organization_id: string, hold_id: string, limits:
     },
   }
 }
+
+/**
+ * A request refused before its body was valid still counts against the request limits (the key's,
+ * the organization's): a caller cannot flood the router with malformed bodies for free. Only the
+ * request limits are weighed; the hold, which holds nothing, is given back at once. The ledger
+ * down changes nothing here: the validation error is answered as it is.
+ */
+export async function countInvalidRequest(deps: AdmitDeps, key: ApiKeyRecord): Promise<Refused | null> {
+  const hold_id = deps.newId()
+  const request = admitRequest({
+    key,
+    model: { name: '*' },
+    hold_id,
+    worst_usd: 0,
+    worst_tokens: 0,
+    now: deps.now(),
+    key_rpm: deps.keyRpm,
+    lease_ms: deps.leaseMs,
+    known_position: null,
+  })
+  const limits = request.limits.filter((limit) => limit.unit === 'requests' && limit.scope !== 'model')
+  try {
+    const result = await deps.ledger.admit({ ...request, spend: [], budgets: [], limits })
+    if (result.kind === 'admitted') await deps.ledger.release(key.organization_id, hold_id)
+    return result.kind === 'rate_limited' ? rateLimited(result) : null
+  } catch (error) {
+    deps.log.warn({ err: error }, 'invalid request not counted against its limits: spend ledger down')
+    return null
+  }
+}

@@ -1,7 +1,14 @@
 import pino from 'pino'
 import { describe, expect, it, vi } from 'vitest'
 import { AppError } from '../../../domain/errors.ts'
-import { type AdmitDeps, admit, type Hold, isRefused, type Refused } from '../../../gateways/router/admit.ts'
+import {
+  type AdmitDeps,
+  admit,
+  countInvalidRequest,
+  type Hold,
+  isRefused,
+  type Refused,
+} from '../../../gateways/router/admit.ts'
 import type { AdmitResult, SettleResult, SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import { keyRecord } from './key-record.ts'
 
@@ -167,5 +174,28 @@ describe('the router admission on the spend ledger', () => {
     await open.settle(10, 10)
     expect(onFailOpen).toHaveBeenCalledOnce()
     expect(calls.settle).toEqual([])
+  })
+})
+
+describe('a request whose body is invalid', () => {
+  it('counts against the request limits only, and gives its empty hold back', async () => {
+    const { ledger, calls } = scriptedLedger([admitted])
+    const key = keyRecord({ tpm_limit: 100, organization_rpm_limit: 50, budgets: [] })
+    expect(await countInvalidRequest(deps(ledger), key)).toBeNull()
+    expect(calls.admit[0]).toMatchObject({ amount_nanos: 0, tokens: 0, budgets: [], spend: [] })
+    expect((calls.admit[0] as { limits: unknown[] }).limits).toEqual([
+      { scope: 'key', id: 'k1', unit: 'requests', per_minute: 600 },
+      { scope: 'organization', id: 'o1', unit: 'requests', per_minute: 50 },
+    ])
+    expect(calls.release).toBe(1)
+  })
+
+  it('is refused with 429 once the limit is reached', async () => {
+    const full = { ...limit, remaining: 0 }
+    const { ledger } = scriptedLedger([
+      { kind: 'rate_limited', limit: full, retry_after_ms: 900, limits: [full] },
+    ])
+    const refused = await countInvalidRequest(deps(ledger), keyRecord())
+    expect(refused).toMatchObject({ error: { code: 'RATE_LIMITED' }, headers: { 'retry-after': '1' } })
   })
 })
