@@ -77,3 +77,31 @@ export function periodEnd(period: BudgetPeriod, timeZone: string, now: Date): Da
   }
   return new Date(after)
 }
+
+/**
+ * When the period `now` falls in started in `timeZone`: the last local midnight (daily) or the
+ * first of the local month (monthly), as an instant; null for `total`, which has no start. Found
+ * by bisection like periodEnd, so a day whose midnight a DST change skips starts at its first
+ * instant.
+ */
+export function periodStart(period: BudgetPeriod, timeZone: string, now: Date): Date | null {
+  if (period === 'total') return null
+  const label = periodOf(period, timeZone, now).label
+  let inside = now.getTime()
+  let before = inside - (period === 'daily' ? 2 * DAY_MS : MONTH_MS)
+  while (inside - before > 1) {
+    const middle = Math.floor((inside + before) / 2)
+    if (periodOf(period, timeZone, new Date(middle)).label === label) inside = middle
+    else before = middle
+  }
+  return new Date(inside)
+}
+
+/** Both ends of the period `now` falls in: start <= now < end; both null for `total`. */
+export function periodBounds(
+  period: BudgetPeriod,
+  timeZone: string,
+  now: Date,
+): { start: Date | null; end: Date | null } {
+  return { start: periodStart(period, timeZone, now), end: periodEnd(period, timeZone, now) }
+}
