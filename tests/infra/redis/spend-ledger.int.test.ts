@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../../infra/config/config.ts'
+import { createRedisSpendLedger } from '../../../infra/redis/spend-ledger.ts'
+import { deleteKeys, timed } from '../../support/redis.ts'
+import { admission, newOrg, seeded, spendLedgerContract } from '../contracts/spend-ledger.contract.ts'
+
+const redisUrl = loadConfig().AIAAS_REDIS_URL
+const keyPrefix = `test:spend:${randomUUID()}:`
+
+spendLedgerContract('redis', () => createRedisSpendLedger(redisUrl, { keyPrefix }))
+
+afterAll(() => deleteKeys(redisUrl, keyPrefix))
+
+describe('redis spend ledger leases', () => {
+  it('stops counting a lapsed hold, counts a late settle once, and a renewal revives a lapsed hold', async () => {
+    const ledger = createRedisSpendLedger(redisUrl, { keyPrefix })
+    const org = newOrg()
+    await seeded(ledger, org)
+    const a = admission(org, { limit: 1000, amount_nanos: 700, lease_ms: 50 })
+    await ledger.admit(a)
+    // Wait for the lapse: an admission reaps it once the lease is over, so b fits.
+    const lapsed = await until(async () => {
+      const b = admission(org, { limit: 1000, amount_nanos: 700, lease_ms: 60_000 })
+      return (await ledger.admit(b)).kind === 'admitted' ? b : undefined
+    })
+    expect(await ledger.renew(org.id, a.hold_id, 60_000)).toBe(true)
+    expect(await ledger.counters(org.id, [org.orgTotal])).toEqual([
+      { spent_nanos: 0, reserved_nanos: 1400, seeded: true },
+    ])
+    await ledger.release(org.id, lapsed.hold_id)
+    const settle = { organization_id: org.id, hold_id: a.hold_id, cost_nanos: 300, tokens: 0 }
+    expect(await ledger.settle(settle)).toEqual({ kind: 'settled', held_nanos: 700 })
+    expect(await ledger.settle(settle)).toEqual({ kind: 'unknown' })
+    expect(await ledger.counters(org.id, [org.orgTotal])).toEqual([
+      { spent_nanos: 300, reserved_nanos: 0, seeded: true },
+    ])
+    await ledger.close()
+  })
+
+  it('counts a settle that arrives after the lease lapsed once, without un-reserving twice', async () => {
+    const ledger = createRedisSpendLedger(redisUrl, { keyPrefix })
+    const org = newOrg()
+    await seeded(ledger, org)
+    const a = admission(org, { limit: 1000, amount_nanos: 700, lease_ms: 50 })
+    await ledger.admit(a)
+    await until(async () => {
+      const probe = admission(org, { limit: 1000, amount_nanos: 1000 })
+      if ((await ledger.admit(probe)).kind !== 'admitted') return undefined
+      await ledger.release(org.id, probe.hold_id)
+      return true
+    })
+    await ledger.settle({ organization_id: org.id, hold_id: a.hold_id, cost_nanos: 650, tokens: 0 })
+    expect(await ledger.counters(org.id, [org.orgTotal])).toEqual([
+      { spent_nanos: 650, reserved_nanos: 0, seeded: true },
+    ])
+    await ledger.close()
+  })
+})
+
+describe('redis spend ledger when Redis is away', () => {
+  it('rejects with BUDGET_LEDGER_UNAVAILABLE within ~1 s when nothing listens', async () => {
+    const ledger = createRedisSpendLedger('redis://127.0.0.1:1')
+    const org = newOrg()
+    const operations: Array<() => Promise<unknown>> = [
+      () => ledger.admit(admission(org)),
+      () => ledger.settle({ organization_id: org.id, hold_id: 'h', cost_nanos: 1, tokens: 1 }),
+      () => ledger.release(org.id, 'h'),
+      () => ledger.renew(org.id, 'h', 1000),
+      () => ledger.seed(org.id, org.orgTotal, 1),
+      () => ledger.counters(org.id, [org.orgTotal]),
+      () => ledger.markChanged('1'),
+      () => ledger.ping(),
+    ]
+    for (const operation of operations) {
+      const { error, ms } = await timed(operation())
+      expect(error).toMatchObject({ code: 'BUDGET_LEDGER_UNAVAILABLE' })
+      expect(ms).toBeLessThan(1000)
+    }
+    await ledger.close()
+  })
+})
+
+async function until<T>(probe: () => Promise<T | undefined>, withinMs = 5000): Promise<T> {
+  const deadline = performance.now() + withinMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (performance.now() > deadline) throw new Error('condition not reached in time')
+    await sleep(20)
+  }
+}
