@@ -1,6 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import { admission, newOrg, seeded, spendLedgerContract } from '../contracts/spend-ledger.contract.ts'
+import { runModel, steps } from '../contracts/spend-ledger.model.ts'
 
 spendLedgerContract('memory', () => createMemorySpendLedger(), false)
 
@@ -36,5 +38,26 @@ describe('memory spend ledger leases', () => {
     expect(await ledger.counters(org.id, [org.orgTotal])).toEqual([
       { spent_nanos: 300, reserved_nanos: 0, seeded: true },
     ])
+  })
+})
+
+describe('memory spend ledger model', () => {
+  it('keeps spent == settled costs and within the hard limit over any interleaving', async () => {
+    await fc.assert(
+      fc.asyncProperty(steps, async (script) => {
+        let clock = 1_000_000
+        const ledger = createMemorySpendLedger({ now: () => clock })
+        const harness = {
+          open: () => ledger,
+          lapse: async () => {
+            clock += 2_000
+          },
+          lease_ms: 1_000,
+          restartable: false,
+        }
+        await runModel(harness, script)
+      }),
+      { numRuns: 100 },
+    )
   })
 })

@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
+import type { SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import { createRedisSpendLedger } from '../../../infra/redis/spend-ledger.ts'
 import { deleteKeys, timed } from '../../support/redis.ts'
-import { admission, newOrg, seeded, spendLedgerContract } from '../contracts/spend-ledger.contract.ts'
+import {
+  admission,
+  newOrg,
+  type Org,
+  seeded,
+  spendLedgerContract,
+} from '../contracts/spend-ledger.contract.ts'
+import { runModel, steps } from '../contracts/spend-ledger.model.ts'
 
 const redisUrl = loadConfig().AIAAS_REDIS_URL
 const keyPrefix = `test:spend:${randomUUID()}:`
@@ -91,3 +100,29 @@ async function until<T>(probe: () => Promise<T | undefined>, withinMs = 5000): P
     await sleep(20)
   }
 }
+
+describe('redis spend ledger model', () => {
+  it('keeps spent == settled costs and within the hard limit over any interleaving, restarts included', async () => {
+    const lease_ms = 40
+    const harness = {
+      open: () => createRedisSpendLedger(redisUrl, { keyPrefix }),
+      // Nothing renews the model's holds: wait until every lease lapsed and was reaped (an
+      // admission reaps), i.e. until nothing is reserved any more.
+      lapse: async (ledger: SpendLedger, org: Org) => {
+        await until(async () => {
+          const probe = admission(org)
+          await ledger.admit(probe)
+          await ledger.release(org.id, probe.hold_id)
+          const [counter] = await ledger.counters(org.id, [org.orgTotal])
+          return counter?.reserved_nanos === 0 ? true : undefined
+        })
+      },
+      lease_ms,
+      restartable: true,
+    }
+    await fc.assert(
+      fc.asyncProperty(steps, (script) => runModel(harness, script)),
+      { numRuns: 15 },
+    )
+  }, 60_000)
+})
