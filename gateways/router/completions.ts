@@ -1,15 +1,9 @@
 import { z } from 'zod'
-import {
-  type CompletionRequest,
-  type EmbeddingRequest,
-  estimatedPromptTokens,
-  promptItems,
-  worstPromptTokens,
-} from './completions-schema.ts'
+import { type CompletionRequest, type EmbeddingRequest, estimatedPromptTokens } from './completions-schema.ts'
 import type { InferenceEndpoint } from './inference-endpoint.ts'
 import { completionUsage } from './inference-endpoint.ts'
-import { costUsd } from './models.ts'
 import { checkOutputLimit } from './output-limit.ts'
+import { completionsWorstCase, embeddingsWorstCase, worstCaseUsd } from './worst-case.ts'
 
 // POST /v1/completions and /v1/embeddings through the routing engine: what each reads of its body
 // to reserve a budget and of its answer to bill it. Both are passed through to OpenAI-compatible
@@ -22,10 +16,8 @@ import { checkOutputLimit } from './output-limit.ts'
 export const completionsEndpoint: InferenceEndpoint<CompletionRequest> = {
   endpoint: 'completions',
   estimatedInput: (body) => estimatedPromptTokens(body.prompt),
-  worstCaseUsd: (model, body, defaultMaxOutput) => {
-    const perPrompt = (body.max_tokens ?? defaultMaxOutput) * Math.max(body.n ?? 1, body.best_of ?? 1)
-    return costUsd(model, worstPromptTokens(body.prompt), perPrompt * promptItems(body.prompt).length)
-  },
+  worstCaseUsd: (model, body) => worstCaseUsd(model, completionsWorstCase(model, body)),
+  worstCaseTokens: completionsWorstCase,
   checkOutput: (model, body) => checkOutputLimit(model, { max_tokens: body.max_tokens }),
   streamUsage: 'on_request',
   usage: completionUsage,
@@ -40,7 +32,8 @@ const embeddingUsage = z
 export const embeddingsEndpoint: InferenceEndpoint<EmbeddingRequest> = {
   endpoint: 'embeddings',
   estimatedInput: (body) => estimatedPromptTokens(body.input),
-  worstCaseUsd: (model, body) => costUsd(model, worstPromptTokens(body.input), 0),
+  worstCaseUsd: (model, body) => worstCaseUsd(model, embeddingsWorstCase(model, body)),
+  worstCaseTokens: embeddingsWorstCase,
   checkOutput: () => {},
   streamUsage: 'on_request',
   usage: (json) => {

@@ -1,9 +1,9 @@
-import { worstCaseUsd } from './budget.ts'
 import type { ChatCompletionRequest } from './chat-schema.ts'
 import { estimateTokens, promptText, withUsage } from './chat-schema.ts'
 import type { Model } from './models.ts'
 import { checkOutputLimit } from './output-limit.ts'
 import type { Endpoint } from './routing/provider-seam.ts'
+import { chatWorstCase, type WorstCaseTokens, worstCaseUsd } from './worst-case.ts'
 
 // Chat completions, text completions, embeddings and responses share one request path
 // (chat-completions.ts: check, reserve, route, relay, meter); what differs between them is here,
@@ -21,8 +21,14 @@ export interface InferenceEndpoint<B extends InferenceBody> {
   endpoint: Endpoint
   /** Input tokens when the backend reports none (estimated from the body). */
   estimatedInput(body: B): number
-  /** The most the request can cost, reserved on the key's budgets before any backend is called. */
-  worstCaseUsd(model: Model, body: B, defaultMaxOutput: number): number
+  /**
+   * The most the request can cost, reserved on the key's budgets before any backend is called
+   * (gateways/router/worst-case.ts). The output is the caller's limit, else the model's cap:
+   * `_defaultMaxOutput` is no longer used.
+   */
+  worstCaseUsd(model: Model, body: B, _defaultMaxOutput?: number): number
+  /** The same worst case in tokens, weighed against the token (TPM) limits. */
+  worstCaseTokens(model: Model, body: B): WorstCaseTokens
   /** Refuses output limits above the model's own (400), before anything is reserved. */
   checkOutput(model: Model, body: B): void
   /**
@@ -45,7 +51,8 @@ export function completionUsage(json: unknown) {
 export const chatEndpoint: InferenceEndpoint<ChatCompletionRequest> = {
   endpoint: 'chat',
   estimatedInput: (body) => estimateTokens(promptText(body)),
-  worstCaseUsd,
+  worstCaseUsd: (model, body) => worstCaseUsd(model, chatWorstCase(model, body)),
+  worstCaseTokens: chatWorstCase,
   checkOutput: checkOutputLimit,
   streamUsage: 'on_request',
   usage: completionUsage,

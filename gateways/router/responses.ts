@@ -3,7 +3,7 @@ import { AppError } from '../../domain/errors.ts'
 import { freeText, nameText } from '../http/text.ts'
 import { CHAT_BOUNDS, estimateTokens } from './chat-schema.ts'
 import type { InferenceEndpoint } from './inference-endpoint.ts'
-import { costUsd } from './models.ts'
+import { responsesWorstCase, worstCaseUsd } from './worst-case.ts'
 
 // POST /v1/responses, passed through to OpenAI-compatible and vLLM backends that serve it. The
 // router reads `input`, `instructions` and `max_output_tokens`; the rest (tools, text.format,
@@ -41,10 +41,8 @@ const promptOf = (body: ResponsesRequest) =>
 export const responsesEndpoint: InferenceEndpoint<ResponsesRequest> = {
   endpoint: 'responses',
   estimatedInput: (body) => estimateTokens(promptOf(body)),
-  // Every byte a token. A `previous_response_id` adds stored context the router cannot see: the
-  // hold may fall short of it, and the settlement bills what the backend reports.
-  worstCaseUsd: (model, body, defaultMaxOutput) =>
-    costUsd(model, Buffer.byteLength(promptOf(body)), body.max_output_tokens ?? defaultMaxOutput),
+  worstCaseUsd: (model, body) => worstCaseUsd(model, responsesWorstCase(model, body)),
+  worstCaseTokens: responsesWorstCase,
   checkOutput: (model, body) => {
     const asked = body.max_output_tokens
     if (typeof asked !== 'number' || asked <= model.max_output_tokens) return
