@@ -2,6 +2,7 @@ import { loadConfig } from '../../infra/config/config.ts'
 import { adminBench } from './admin.bench.ts'
 import { authzBench } from './authz.bench.ts'
 import { eventStoreBench } from './event-store.bench.ts'
+import { ledgerBench } from './ledger.bench.ts'
 import { type Measurement, machine } from './measure.ts'
 import { propagationBench } from './propagation.bench.ts'
 import { routerBench } from './router.bench.ts'
@@ -25,6 +26,7 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'propagation', run: () => propagationBench(config) },
   { name: 'authz', run: () => authzBench() },
   { name: 'spool', run: () => spoolBench(config) },
+  { name: 'ledger', run: () => ledgerBench(config) },
 ]
 
 async function main(): Promise<void> {

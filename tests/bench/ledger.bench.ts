@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import type { Config } from '../../infra/config/config.ts'
+import type { AdmitRequest, CounterRef, SpendLedger } from '../../infra/ports/spend-ledger.ts'
+import { evalScript, luaScript } from '../../infra/redis/client.ts'
+import { createRedisSpendLedger } from '../../infra/redis/spend-ledger.ts'
+import { deleteKeys } from '../support/redis.ts'
+import { type Measurement, round, runPaired } from './measure.ts'
+
+// The spend ledger on a real Redis (ADR 0020): admit + settle of one request (2 hard budgets,
+// 6 spend counters, 4 limits) against a bare EVALSHA of a no-op script, with 10k live holds and
+// up to 1M requests settled in the period first; Redis used_memory before and after those settles
+// (it should stay flat: a settled request leaves nothing behind). Figures only.
+const FILL = 1_000_000
+const FILL_TIME_MS = 90_000
+const LIVE = 10_000
+
+const counter = (api_key_id: string | null, period: CounterRef['period'], label: string): CounterRef => ({
+  api_key_id,
+  period,
+  label,
+  ttl_ms: 40 * 86_400_000,
+})
+
+function requestOf(org: string, key: string): AdmitRequest {
+  const spend = [
+    counter(null, 'daily', '2026-11-26'),
+    counter(null, 'monthly', '2026-11'),
+    counter(null, 'total', 'total'),
+    counter(key, 'daily', '2026-11-26'),
+    counter(key, 'monthly', '2026-11'),
+    counter(key, 'total', 'total'),
+  ]
+  const huge = 9_000_000_000_000_000
+  return {
+    organization_id: org,
+    api_key_id: key,
+    hold_id: randomUUID(),
+    amount_nanos: 1_000,
+    tokens: 100,
+    spend,
+    budgets: [
+      { budget_id: 'org-monthly', counter: spend[1] as CounterRef, limit_nanos: huge, hard: true },
+      { budget_id: 'key-daily', counter: spend[3] as CounterRef, limit_nanos: huge, hard: true },
+    ],
+    limits: [
+      { scope: 'key', id: key, unit: 'requests', per_minute: 1e12 },
+      { scope: 'key', id: key, unit: 'tokens', per_minute: 1e12 },
+      { scope: 'organization', id: org, unit: 'requests', per_minute: 1e12 },
+      { scope: 'model', id: 'bench-model', unit: 'tokens', per_minute: 1e12 },
+    ],
+    lease_ms: 3_600_000,
+    known_position: '1',
+  }
+}
+
+async function admitSettle(ledger: SpendLedger, org: string, key: string): Promise<void> {
+  const request = requestOf(org, key)
+  const admitted = await ledger.admit(request)
+  if (admitted.kind !== 'admitted') throw new Error(`not admitted: ${admitted.kind}`)
+  await ledger.settle({ organization_id: org, hold_id: request.hold_id, cost_nanos: 700, tokens: 80 })
+}
+
+async function usedMemory(admin: Redis): Promise<number> {
+  const info = await admin.info('memory')
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
+}
+
+/** Settles up to FILL requests (bounded by FILL_TIME_MS), 2000 in flight; answers how many. */
+async function fill(
+  ledger: SpendLedger,
+  org: string,
+  key: string,
+): Promise<{ settled: number; seconds: number }> {
+  const started = performance.now()
+  let settled = 0
+  while (settled < FILL && performance.now() - started < FILL_TIME_MS) {
+    await Promise.all(Array.from({ length: 2_000 }, () => admitSettle(ledger, org, key)))
+    settled += 2_000
+  }
+  return { settled, seconds: (performance.now() - started) / 1000 }
+}
+
+export async function ledgerBench(config: Config): Promise<Measurement[]> {
+  const keyPrefix = `bench:spend:${randomUUID()}:`
+  const ledger = createRedisSpendLedger(config.AIAAS_REDIS_URL, { keyPrefix, commandTimeoutMs: 30_000 })
+  const admin = new Redis(config.AIAAS_REDIS_URL)
+  const org = `org-${randomUUID()}`
+  const key = `key-${randomUUID()}`
+  await ledger.markChanged('1')
+  for (const ref of requestOf(org, key).spend) await ledger.seed(org, ref, 0)
+  for (let i = 0; i < LIVE; i += 1_000) {
+    await Promise.all(Array.from({ length: 1_000 }, () => ledger.admit(requestOf(org, key))))
+  }
+  const before = await usedMemory(admin)
+  const filled = await fill(ledger, org, key)
+  const after = await usedMemory(admin)
+  const noop = luaScript('return 1')
+  const [candidate, baseline] = await runPaired(
+    4,
+    {
+      name: 'admit + settle (2 round trips)',
+      writers: 32,
+      total: 40_000,
+      timeLimitMs: 20_000,
+      op: () => admitSettle(ledger, org, key),
+    },
+    {
+      name: 'bare EVALSHA no-op',
+      writers: 32,
+      total: 40_000,
+      timeLimitMs: 20_000,
+      op: async () => void (await evalScript(admin, noop, [], [])),
+    },
+  )
+  await ledger.close()
+  await admin.quit()
+  await deleteKeys(config.AIAAS_REDIS_URL, keyPrefix)
+  const memory: Measurement = {
+    name: `fill: ${filled.settled} settled over ${LIVE} live holds; used_memory ${before} → ${after} B (${round((after - before) / 1024, 1)} KiB)`,
+    ops: filled.settled,
+    rows_per_op: 1,
+    seconds: round(filled.seconds, 3),
+    ops_per_s: round(filled.settled / filled.seconds, 1),
+    rows_per_s: round(filled.settled / filled.seconds, 1),
+    p50_ms: 0,
+    p99_ms: 0,
+  }
+  return [memory, candidate, baseline]
+}
