@@ -181,6 +181,22 @@ export function spendLedgerContract(name: string, create: () => SpendLedger, sha
       }
     })
 
+    it('lets exactly the TPM through concurrent admissions from two replicas, in tokens', async () => {
+      const first = open()
+      const replicas = shared ? [first, open()] : [first, first]
+      const org = newOrg()
+      const limits: LimitCheck[] = [
+        { scope: 'model', id: `m-${randomUUID()}`, unit: 'tokens', per_minute: 1000 },
+      ]
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (replicas[i % 2] as SpendLedger).admit(admission(org, { tokens: 150, limits })),
+        ),
+      )
+      // 6 × 150 = 900 fit in 1000 tokens a minute; a seventh would need 1050.
+      expect(results.filter((r) => r.kind === 'admitted')).toHaveLength(6)
+    })
+
     it('weighs tokens against TPM, gives the difference back at settle, and refuses a request larger than the limit', async () => {
       const ledger = open()
       const org = newOrg()
