@@ -88,31 +88,22 @@ export function createMemorySpendLedger(options: { now?: () => number } = {}): S
     if (h && h.expires <= t) holds.delete(key)
     return h && h.expires > t ? h : undefined
   }
-  // Bounded sweep, like the script's reap: lapsed leases stop counting, records stay a day.
+  // Bounded work per admission, like the script's reap: each call looks at the next 64 holds (a
+  // cursor that wraps around), so a lapsed lease stops counting within a few admissions even with
+  // many live holds; expired counters, arrival times and records go the same way.
+  const holdCursor = cursor(holds)
+  const counterCursor = cursor(counters)
+  const tatCursor = cursor(tats)
   const reap = (t: number) => {
-    let n = 0
-    for (const h of holds.values()) {
-      if (n >= 16) break
-      if (!h.lapsed && h.leaseEnd <= t) {
+    for (const [key, h] of holdCursor(64)) {
+      if (h.expires <= t) holds.delete(key)
+      else if (!h.lapsed && h.leaseEnd <= t) {
         shift(h, -1, t)
         h.lapsed = true
-        n++
       }
     }
-    sweep(t)
-  }
-  const sweep = (t: number) => {
-    let n = 0
-    for (const [map, field] of [
-      [holds, 'expires'],
-      [counters, 'expires'],
-      [tats, 'expires'],
-    ] as const) {
-      for (const [k, v] of map as Map<string, Record<string, number>>) {
-        if (n++ > 64) return
-        if ((v[field] as number) <= t) map.delete(k)
-      }
-    }
+    for (const [key, c] of counterCursor(64)) if (c.expires <= t) counters.delete(key)
+    for (const [key, e] of tatCursor(64)) if (e.expires <= t) tats.delete(key)
   }
   const undo = (key: string, hold: Hold, t: number, refundRequests: boolean, tokens: number) => {
     if (!hold.lapsed) shift(hold, -1, t)
@@ -236,6 +227,24 @@ export function createMemorySpendLedger(options: { now?: () => number } = {}): S
     },
     async ping() {},
     async close() {},
+  }
+}
+
+/** Up to `n` entries per call, resuming where the last call stopped and wrapping at the end. */
+function cursor<V>(map: Map<string, V>): (n: number) => Array<[string, V]> {
+  let iterator = map.entries()
+  return (n) => {
+    const out: Array<[string, V]> = []
+    for (let wrapped = false; out.length < Math.min(n, map.size); ) {
+      const step = iterator.next()
+      if (!step.done) out.push(step.value)
+      else if (wrapped) break
+      else {
+        iterator = map.entries()
+        wrapped = true
+      }
+    }
+    return out
   }
 }
 
