@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fc from 'fast-check'
+import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
 import type { SpendLedger } from '../../../infra/ports/spend-ledger.ts'
@@ -64,6 +65,31 @@ describe('redis spend ledger leases', () => {
     expect(await ledger.counters(org.id, [org.orgTotal])).toEqual([
       { spent_nanos: 650, reserved_nanos: 0, seeded: true },
     ])
+    await ledger.close()
+  })
+})
+
+describe('redis spend ledger memory', () => {
+  it('leaves nothing of a settled or released request behind but its counters and limits', async () => {
+    const ledger = createRedisSpendLedger(redisUrl, { keyPrefix })
+    const org = newOrg()
+    await seeded(ledger, org)
+    const limits = [{ scope: 'key' as const, id: org.key, unit: 'tokens' as const, per_minute: 100_000 }]
+    const requests = Array.from({ length: 20 }, () => admission(org, { limit: 1_000_000, limits }))
+    for (const request of requests) await ledger.admit(request)
+    for (const [i, request] of requests.entries()) {
+      if (i % 2 === 0) await ledger.release(org.id, request.hold_id)
+      else
+        await ledger.settle({ organization_id: org.id, hold_id: request.hold_id, cost_nanos: 1, tokens: 1 })
+    }
+    const admin = new Redis(redisUrl)
+    const keys = (await admin.keys(`${keyPrefix}{${org.id}}:*`)).map((k) => k.slice(k.indexOf('}:') + 2))
+    expect(keys.filter((k) => k.startsWith('h:'))).toEqual([])
+    expect(await admin.zcard(`${keyPrefix}{${org.id}}:leases`)).toBe(0)
+    // Six spend counters and at most the key's arrival time, however many requests were settled.
+    expect(keys.filter((k) => k.startsWith('c:'))).toHaveLength(6)
+    expect(keys.filter((k) => !k.startsWith('c:') && !k.startsWith('rl:key:'))).toEqual([])
+    await admin.quit()
     await ledger.close()
   })
 })
