@@ -7,6 +7,10 @@ export interface Metrics {
   inferenceRequests: Counter<'model' | 'outcome'>
   inferenceTokens: Counter<'model' | 'direction'>
   usagePublishFailures: Counter
+  /** Requests admitted unmetered because the spend ledger was down (fail-open organizations). */
+  ledgerFailOpen: Counter
+  /** Settles whose actual cost was above the worst case held (the estimate was wrong). */
+  settleOverHold: Counter
 }
 
 export function createMetrics(processName: string): Metrics {
@@ -37,6 +41,16 @@ export function createMetrics(processName: string): Metrics {
     usagePublishFailures: new Counter({
       name: 'aiaas_usage_publish_failures_total',
       help: 'Usage events the bus did not accept',
+      registers: [registry],
+    }),
+    ledgerFailOpen: new Counter({
+      name: 'aiaas_ledger_fail_open_total',
+      help: 'Requests admitted without budgets or limits: the spend ledger was down and the organization fails open',
+      registers: [registry],
+    }),
+    settleOverHold: new Counter({
+      name: 'aiaas_budget_settle_over_hold_total',
+      help: 'Requests whose actual cost was above the worst case held for them (counted in full)',
       registers: [registry],
     }),
   }

@@ -5,15 +5,16 @@ import { resolveKeyring } from '../../infra/crypto/kek-file.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../infra/event-store/subscription.ts'
-import { createMemoryBudgetLedger } from '../../infra/memory/budget-ledger.ts'
 import { createMemoryHealthBoard } from '../../infra/memory/health-board.ts'
 import { createMemoryRateLimiter } from '../../infra/memory/rate-limiter.ts'
+import { createMemorySpendLedger } from '../../infra/memory/spend-ledger.ts'
 import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import { sqlStore } from '../../infra/oidc/sql-store.ts'
 import { createPgliteDatabase } from '../../infra/pglite/database.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
+import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import type { ZodApp } from '../http/server.ts'
@@ -26,6 +27,7 @@ import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from '.
 import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
+import { markingChanges, spendLedgerCheck } from './spend-ledger-wiring.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
 
@@ -42,29 +44,36 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     rt.log.warn({ path }, 'generated the admin token')
   })
   const running = await serveApi(rt, config.PORT, async (app) => {
-    const { db, store, projector, limiter, budgets, usage, mockModel } = await openEmbeddedAdapters(app, rt)
+    const { db, store, projector, limiter, ledger, usage, mockModel } = await openEmbeddedAdapters(app, rt)
     const keyring = await resolveKeyring(config.AIAAS_KEK, config.AIAAS_DATA_DIR, 'embedded')
     const catalogue = await openCatalogue(app, rt, db, keyring)
     const catalog = createModelCatalog(withCatalogue(catalogue.models, configuredModels(config, mockModel)))
-    const readiness = [databaseCheck(db)]
+    const readiness = [databaseCheck(db), spendLedgerCheck(ledger)]
     const replica = await openRouterReplica(app, rt, { db, catalogue })
     const secretBox = createSecretBox(db, keyring)
     await mountRouter(
       app,
       rt,
-      { db, limiter, budgets, usage, models: catalog, secrets: secretBox },
+      // Counters rebuilt from the embedded database's usage: a restart never forgets spend.
+      { db, ledger, recorded: createSqlRecordedSpend(db), usage, models: catalog, secrets: secretBox },
       {
         keys: replica.keys,
+        feed: replica.feed,
         healthBoard: createMemoryHealthBoard,
         readiness,
       },
     )
     // A command's response waits for the read models, then for this (the only) router's caches.
     const projected = projectionWaiter(db, () => projector.wake())
-    const awaitProjection = async (position: bigint) => {
-      await projected(position)
-      await replica.feed.wake().catch(() => {})
-    }
+    // Marked on the ledger too, so an admission of a router that missed the change refreshes first.
+    const awaitProjection = markingChanges(
+      async (position: bigint) => {
+        await projected(position)
+        await replica.feed.wake().catch(() => {})
+      },
+      ledger,
+      rt.log,
+    )
     const admin = adminDeps(rt, { db, commands: { store }, keyring }, adminToken, awaitProjection)
     const secrets = admin.secrets ?? createSecretBox(db, keyring)
     await seedCatalogue(rt, admin.commands, secrets, db)
@@ -79,7 +88,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken })
     const analytics = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
-    await openThresholdWatch(app, rt, { db, store, budgets }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
+    await openThresholdWatch(app, rt, { db, store, ledger }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
   })
   rt.log.info({ url: running.url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')
   return { ...running, adminToken, notes: [whereIsTheAdminToken(config)] }
@@ -103,7 +112,7 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
     stoppable(startSubscription(db, store, readModelsProjection, { onError })),
   )
   const limiter = await openAdapter(app, 'limiter', () => createMemoryRateLimiter())
-  const budgets = await openAdapter(app, 'budgets', () => createMemoryBudgetLedger())
+  const ledger = await openAdapter(app, 'ledger', async () => createMemorySpendLedger())
   const bus = createMemoryUsageBus()
   const usage = await openAdapter(app, 'usage', () => bus.publisher)
   await openAdapter(app, 'ingest', async () => {
@@ -121,5 +130,5 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
       newId: rt.newId,
     }),
   )
-  return { db, store, projector, limiter, budgets, usage, mockModel }
+  return { db, store, projector, limiter, ledger, usage, mockModel }
 }

@@ -8,10 +8,11 @@ import { openRouterReplicaStore } from '../../infra/lmdb/router-replica.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createRedisStore } from '../../infra/oidc/redis-store.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
-import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
 import { createRedisHealthBoard } from '../../infra/redis/health-board.ts'
 import { createRedisNonceStore } from '../../infra/redis/nonce-store.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
+import { createRedisSpendLedger } from '../../infra/redis/spend-ledger.ts'
+import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
@@ -27,6 +28,7 @@ import { notifyAppended, readModelsNudges } from './projection-wakeup.ts'
 import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
+import { markingChanges, spendLedgerCheck } from './spend-ledger-wiring.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
 
 // The HTTP processes of a production deployment, one per `aiaas <name>`. Each opens its adapters
@@ -38,8 +40,9 @@ export async function startRouter(config: Config): Promise<Running> {
   const models = configuredModels(config, echoUrl)
   return serveApi(rt, config.PORT, async (app) => {
     const db = await openPostgres(app, config)
-    const limiter = await openAdapter(app, 'limiter', () => createRedisRateLimiter(config.AIAAS_REDIS_URL))
-    const budgets = await openAdapter(app, 'budgets', () => createRedisBudgetLedger(config.AIAAS_REDIS_URL))
+    const ledger = await openAdapter(app, 'ledger', async () =>
+      createRedisSpendLedger(config.AIAAS_REDIS_URL),
+    )
     const usage = await openAdapter(app, 'usage', () => spooledUsage(rt))
     const copy = await openAdapter(app, 'replicaCopy', () => replicaCopy(rt))
     const keyring = config.AIAAS_KEK ? parseKeyring(config.AIAAS_KEK) : undefined
@@ -53,16 +56,17 @@ export async function startRouter(config: Config): Promise<Running> {
     })
     // Without PostgreSQL the router serves what its copy holds: degraded, not unready (ADR 0013).
     const database = { ...databaseCheck(db), degradable: () => replica.feed.position() !== null }
-    const readiness = [database, { name: 'redis', check: () => limiter.ping() }]
+    const readiness = [database, { name: 'redis', check: () => ledger.ping() }, spendLedgerCheck(ledger)]
     // Signing secrets open like provider keys: with the KEK, data keys from the copy when needed.
     const secrets = createSecretBox(db, keyring, dataKeysWithCopy(db, copy))
     const nonces = await openAdapter(app, 'nonces', () => createRedisNonceStore(config.AIAAS_REDIS_URL))
     await mountRouter(
       app,
       rt,
-      { db, limiter, budgets, usage, models: catalog, secrets, nonces },
+      { db, ledger, recorded: createSqlRecordedSpend(db), usage, models: catalog, secrets, nonces },
       {
         keys: replica.keys,
+        feed: replica.feed,
         healthBoard: () => createRedisHealthBoard(config.AIAAS_REDIS_URL),
         readiness,
       },
@@ -111,12 +115,13 @@ export async function startIdentity(config: Config): Promise<Running> {
     const { nudges } = await openAdapter(app, 'readModelsNudges', async () =>
       readModelsNudges(config.AIAAS_DATABASE_URL, onError),
     )
-    const deps = adminDeps(
-      rt,
-      { db, commands: { store: createEventStore(db) } },
-      adminToken,
-      projectionWaiter(db, notifyAppended(db), nudges),
+    // Each change is marked on the spend ledger once projected: a router that has not seen it yet
+    // refreshes its caches before its next admission, so a budget or limit change applies at once.
+    const ledger = await openAdapter(app, 'ledger', async () =>
+      createRedisSpendLedger(config.AIAAS_REDIS_URL),
     )
+    const awaitProjection = markingChanges(projectionWaiter(db, notifyAppended(db), nudges), ledger, rt.log)
+    const deps = adminDeps(rt, { db, commands: { store: createEventStore(db) } }, adminToken, awaitProjection)
     await seedCatalogue(rt, deps.commands, deps.secrets ?? createSecretBox(db, undefined), db)
     // The issuer's signing key is stored sealed: without a KEK there is no issuer (README), and
     // the admin API takes the admin token only.

@@ -5,14 +5,15 @@ import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
 import { createMemoryHealthBoard } from '../../infra/memory/health-board.ts'
 import { createMemoryNonceStore } from '../../infra/memory/nonce-store.ts'
-import type { BudgetLedger } from '../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import type { NonceStore } from '../../infra/ports/nonce-store.ts'
-import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
+import type { RecordedSpend } from '../../infra/ports/recorded-spend.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
+import type { SpendLedger } from '../../infra/ports/spend-ledger.ts'
 import type { UsagePublisher } from '../../infra/ports/usage.ts'
 import { findApiKeyByHash } from '../../projections/api-keys/api-keys.ts'
 import { READ_MODELS } from '../../projections/read-models.ts'
+import type { ChangeFeed } from '../../projections/router/change-feed.ts'
 import type { AdminDeps } from '../admin/routes.ts'
 import type { AnalyticsDeps } from '../analytics/routes.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
@@ -24,6 +25,7 @@ import type { ModelCatalog } from '../router/models.ts'
 import type { RouterDeps } from '../router/router-deps.ts'
 import { createRoutingDeps } from '../router/routing/routing-deps.ts'
 import { openedSecrets } from '../router/signature.ts'
+import { createSpendSeeder } from '../router/spend-seeder.ts'
 import type { Runtime } from './runtime.ts'
 
 // Builds each API's dependencies from adapters, the same way in embedded mode and in the
@@ -42,12 +44,16 @@ export function routerDeps(
   rt: Runtime,
   adapters: {
     db: Database
-    limiter: RateLimiter
-    budgets: BudgetLedger
+    /** Budgets and RPM/TPM limits, shared by every replica (Redis; in memory when embedded). */
+    ledger: SpendLedger
+    /** Recorded usage, which seeds the ledger's counters it does not know to be whole. */
+    recorded: RecordedSpend
     usage: UsagePublisher
     models: ModelCatalog
     /** The replica's key cache, kept fresh by the change feed (openRouterReplica). */
     keys?: KeyCache
+    /** The replica's change feed: its position goes with every admission; none in unit apps. */
+    feed?: Pick<ChangeFeed, 'position' | 'wake'>
     /** Opens keys' signing secrets; default: on the database with AIAAS_KEK (or none). */
     secrets?: SecretBox
     /** Signatures already used; default in memory (one process only: a separate router passes Redis's). */
@@ -62,11 +68,9 @@ export function routerDeps(
       now: () => Date.now(),
     }),
     models: adapters.models,
-    limiter: adapters.limiter,
-    budgets: adapters.budgets,
+    spend: spendDeps(rt, adapters),
     defaultMaxOutputTokens: rt.config.AIAAS_DEFAULT_MAX_OUTPUT_TOKENS,
     usage: adapters.usage,
-    keyRpm: rt.config.AIAAS_DEFAULT_KEY_RPM,
     backendTimeoutMs: rt.config.AIAAS_BACKEND_TIMEOUT_MS,
     routing: createRoutingDeps({
       totalTimeoutMs: rt.config.AIAAS_ROUTE_TIMEOUT_MS,
@@ -81,6 +85,29 @@ export function routerDeps(
       nonces: adapters.nonces ?? createMemoryNonceStore(),
       now: () => rt.now().getTime(),
     },
+  }
+}
+
+/** The router's admission on the spend ledger (gateways/router/admit.ts). */
+function spendDeps(
+  rt: Runtime,
+  adapters: { ledger: SpendLedger; recorded: RecordedSpend; feed?: Pick<ChangeFeed, 'position' | 'wake'> },
+): RouterDeps['spend'] {
+  const { ledger, feed } = adapters
+  return {
+    ledger,
+    seeder: createSpendSeeder({ ledger, recorded: adapters.recorded, now: rt.now }),
+    knownPosition: () => {
+      const position = feed?.position() ?? null
+      return position === null ? null : String(position)
+    },
+    refresh: async () => {
+      await feed?.wake()
+    },
+    keyRpm: rt.config.AIAAS_DEFAULT_KEY_RPM,
+    leaseMs: rt.config.AIAAS_BUDGET_LEASE_MS,
+    onFailOpen: () => rt.metrics.ledgerFailOpen.inc(),
+    onSettleOverHold: () => rt.metrics.settleOverHold.inc(),
   }
 }
 

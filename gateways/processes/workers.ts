@@ -5,7 +5,7 @@ import { createKafkaAuditSink } from '../../infra/kafka/audit-sink.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
-import { createRedisBudgetLedger } from '../../infra/redis/budget-ledger.ts'
+import { createRedisSpendLedger } from '../../infra/redis/spend-ledger.ts'
 import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
@@ -32,8 +32,10 @@ export async function startProjector(config: Config): Promise<Running> {
       onAppended(config.AIAAS_DATABASE_URL, () => projector.subscription.wake(), onListenError),
     )
     // Budget alerts read the routers' counters (AIAAS_REDIS_URL) and record crossings as commands.
-    const budgets = await openAdapter(app, 'budgets', () => createRedisBudgetLedger(config.AIAAS_REDIS_URL))
-    await openThresholdWatch(app, rt, { db, store, budgets }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
+    const ledger = await openAdapter(app, 'ledger', async () =>
+      createRedisSpendLedger(config.AIAAS_REDIS_URL),
+    )
+    await openThresholdWatch(app, rt, { db, store, ledger }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
     return {}
   })
 }

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AppError } from '../../domain/errors.ts'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { errorCatalog, isErrorCode } from '../http/errors/catalog.ts'
-import { type BudgetHold, reserveBudget } from './budget.ts'
+import { toNanos } from './admission.ts'
+import { type AdmitDeps, admit, type Hold, isRefused } from './admit.ts'
 import type { ChatCompletionRequest } from './chat-schema.ts'
 import { chatEndpoint, type InferenceBody, type InferenceEndpoint } from './inference-endpoint.ts'
 import { checkModelAllowed } from './model-access.ts'
@@ -25,7 +25,8 @@ interface Call {
   usage: (json: unknown) => { input_tokens: number; output_tokens: number } | null
   streamUsage: 'on_request' | 'always'
   started_at: number
-  hold: BudgetHold | null
+  /** The request's hold on the spend ledger, settled once in finish(). */
+  hold: Hold
   /** The backend that answered (or was tried last); null before any attempt. */
   backend: RoutedBackend | null
   /** What a stream relayed so far, once it is being relayed. */
@@ -73,11 +74,13 @@ function finish(deps: RouterDeps, request: FastifyRequest, call: Call, result: R
     streamed: call.body.stream === true,
   })
   deps.metrics.inferenceRequests.inc({ model: call.model.name, outcome })
-  if (!call.hold) return
-  const done = event.cost_usd > 0 ? call.hold.settle(event.cost_usd) : call.hold.release()
-  done.catch((error: unknown) =>
-    request.log.error({ err: error }, 'budget hold not settled; it expires by itself'),
-  )
+  // Settled with the cost of the usage event (a release when it cost nothing), tokens corrected.
+  const tokens = event.input_tokens + event.output_tokens
+  call.hold
+    .settle(toNanos(event.cost_usd), tokens)
+    .catch((error: unknown) =>
+      request.log.error({ err: error }, 'spend ledger hold not settled; its lease lapses by itself'),
+    )
 }
 
 function complete(
@@ -129,33 +132,43 @@ function stream(
   return reply.send(Readable.from(events()))
 }
 
-/** Counts the request against its key's per-minute limit; runs before the body is validated. */
-export async function enforceRateLimit(deps: RouterDeps, reply: FastifyReply, key: ApiKeyRecord) {
-  // A key's own limit, when it has one, replaces the platform default.
-  const decision = await deps.limiter.hit(`rpm:key:${key.api_key_id}`, key.rpm_limit ?? deps.keyRpm, 60_000)
-  reply.header('x-ratelimit-limit-requests', decision.limit)
-  reply.header('x-ratelimit-remaining-requests', decision.remaining)
-  reply.header('x-ratelimit-reset-requests', `${Math.ceil(decision.reset_ms / 1000)}s`)
-  if (!decision.allowed) {
-    // The body is not read yet, so the model is not known: label `*` (docs/errors.md).
-    deps.metrics.inferenceRequests.inc({ model: '*', outcome: 'rate_limited' })
-    reply.header('retry-after', Math.ceil(decision.reset_ms / 1000))
-    throw new AppError(
-      'RATE_LIMITED',
-      `Rate limit reached: ${decision.limit} requests per minute for this key`,
-    )
+const refusedOutcome: Record<string, string> = {
+  RATE_LIMITED: 'rate_limited',
+  BUDGET_EXCEEDED: 'budget_exceeded',
+}
+
+/** The admission's dependencies for one request: its log, and its key re-read after a change. */
+export function admitDeps(deps: RouterDeps, request: FastifyRequest): AdmitDeps {
+  return {
+    ...deps.spend,
+    now: deps.now,
+    newId: deps.newId,
+    log: request.log,
+    refreshKey: async () => {
+      await deps.spend.refresh()
+      return deps.authenticate(request)
+    },
   }
 }
 
-async function reserve(deps: RouterDeps, key: ApiKeyRecord, model: Model, worstUsd: number) {
-  try {
-    return await reserveBudget(deps, key, worstUsd)
-  } catch (error) {
-    const outcome =
-      error instanceof AppError && error.code === 'BUDGET_EXCEEDED' ? 'budget_exceeded' : 'budget_unavailable'
-    deps.metrics.inferenceRequests.inc({ model: model.name, outcome })
-    throw error
-  }
+/** One admission on the spend ledger: its limit headers set, or the refusal thrown with them. */
+async function admitCall(
+  deps: RouterDeps,
+  exchange: { request: FastifyRequest; reply: FastifyReply; key: ApiKeyRecord },
+  model: Model,
+  worst: { usd: number; tokens: number },
+): Promise<Hold> {
+  exchange.request.limitsCounted = true
+  const answer = await admit(admitDeps(deps, exchange.request), exchange.key, {
+    model,
+    worst_usd: worst.usd,
+    worst_tokens: worst.tokens,
+  })
+  exchange.reply.headers(answer.headers)
+  if (!isRefused(answer)) return answer
+  const outcome = refusedOutcome[answer.error.code] ?? 'budget_unavailable'
+  deps.metrics.inferenceRequests.inc({ model: model.name, outcome })
+  throw answer.error
 }
 
 function checkRequest<B extends InferenceBody>(
@@ -194,22 +207,24 @@ function watchClient(deps: RouterDeps, request: FastifyRequest, reply: FastifyRe
     finish(deps, request, call, cancelled(call), 'cancelled')
     client.abort()
   }
-  // A client that left while its budget was being reserved: its close event has passed already.
+  // A client that left while its request was being admitted: its close event has passed already.
   if (request.raw.socket?.destroyed) gone()
   else reply.raw.once('close', gone)
   return client.signal
 }
 
-/** Checks the request and reserves its worst case: the call, not yet routed. */
+/** Checks the request and admits its worst case on the spend ledger: the call, not yet routed. */
 async function openCall<B extends InferenceBody>(
   deps: RouterDeps,
-  key: ApiKeyRecord,
+  exchange: { request: FastifyRequest; reply: FastifyReply; key: ApiKeyRecord },
   endpoint: InferenceEndpoint<B>,
   body: B,
 ): Promise<Call> {
+  const { key } = exchange
   const model = checkRequest(deps, key, endpoint, body)
-  const worstUsd = endpoint.worstCaseUsd(model, body, deps.defaultMaxOutputTokens)
-  const hold = await reserve(deps, key, model, worstUsd)
+  const tokens = endpoint.worstCaseTokens(model, body)
+  const worst = { usd: endpoint.worstCaseUsd(model, body), tokens: tokens.input + tokens.output }
+  const hold = await admitCall(deps, exchange, model, worst)
   return {
     key,
     model,
@@ -257,8 +272,8 @@ export async function inference<B extends InferenceBody>(
   endpoint: InferenceEndpoint<B>,
   body: B,
 ) {
-  const { request, reply, key } = exchange
-  const call = await openCall(deps, key, endpoint, body)
+  const { request, reply } = exchange
+  const call = await openCall(deps, exchange, endpoint, body)
   const client = watchClient(deps, request, reply, call)
   const routed = await routeCall(deps, call, endpoint.endpoint, client)
   call.backend = routed.backend

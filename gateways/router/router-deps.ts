@@ -1,17 +1,26 @@
-import type { RateLimiter } from '../../infra/ports/rate-limiter.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
-import type { BudgetDeps } from './budget.ts'
+import type { AdmitDeps } from './admit.ts'
 import type { Authenticate } from './key-auth.ts'
 import type { ModelCatalog } from './models.ts'
 import type { RoutingDeps } from './routing/route.ts'
 import type { RequestSigningDeps } from './signature.ts'
 import type { UsageRecorderDeps } from './usage-recorder.ts'
 
-export interface RouterDeps extends UsageRecorderDeps, BudgetDeps {
+/** The spend ledger's side of the router: what admit.ts needs besides the request's own log. */
+export type SpendDeps = Pick<
+  AdmitDeps,
+  'ledger' | 'seeder' | 'knownPosition' | 'keyRpm' | 'leaseMs' | 'onFailOpen' | 'onSettleOverHold'
+> & {
+  /** Wakes the change feed and resolves once the caches hold what the read models hold. */
+  refresh: () => Promise<void>
+}
+
+export interface RouterDeps extends UsageRecorderDeps {
   authenticate: Authenticate
   models: ModelCatalog
-  limiter: RateLimiter
-  keyRpm: number
+  /** Budgets and RPM/TPM limits: one admission per request (admit.ts). */
+  spend: SpendDeps
+  defaultMaxOutputTokens: number
   backendTimeoutMs: number
   /** Strategies, health, attempts and their limits (routing/). */
   routing: RoutingDeps

@@ -6,7 +6,8 @@ import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { clip } from '../http/clip.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
-import { chatCompletions, enforceRateLimit, inference } from './chat-completions.ts'
+import { countInvalidRequest } from './admit.ts'
+import { admitDeps, chatCompletions, inference } from './chat-completions.ts'
 import { CHAT_BOUNDS, chatCompletionRequest } from './chat-schema.ts'
 import { completionsEndpoint, embeddingsEndpoint } from './completions.ts'
 import { completionRequest, embeddingRequest } from './completions-schema.ts'
@@ -18,6 +19,8 @@ import { useRequestSigning } from './signature.ts'
 declare module 'fastify' {
   interface FastifyRequest {
     apiKey: ApiKeyRecord | null
+    /** Set once the request weighed on its limits (admitted or refused), so it counts once. */
+    limitsCounted: boolean
   }
 }
 
@@ -79,13 +82,18 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
       },
     )
 
-    // The key's limit is counted after authentication and before the body is parsed or
-    // validated, so requests that fail validation cost the caller as much as any other.
-    const limit = async (request: FastifyRequest, reply: FastifyReply) => {
-      await enforceRateLimit(deps, reply, keyOf(request))
+    // A request refused before its admission (a body that fails validation or does not parse, an
+    // unknown or forbidden model) still weighs on the key's and the organization's request limits
+    // (admit.ts, countInvalidRequest), so malformed requests are not free; it keeps its own error.
+    authed.decorateRequest('limitsCounted', false)
+    const countRefused = async (request: FastifyRequest) => {
+      if (request.limitsCounted || !request.apiKey) return
+      request.limitsCounted = true
+      await countInvalidRequest(admitDeps(deps, request), request.apiKey)
     }
+    const post = { onError: countRefused }
     for (const url of ['/chat/completions', '/inference']) {
-      authed.post(url, { schema: { body: chatCompletionRequest }, onRequest: limit }, (request, reply) =>
+      authed.post(url, { ...post, schema: { body: chatCompletionRequest } }, (request, reply) =>
         chatCompletions(deps, request, reply, keyOf(request), request.body),
       )
     }
@@ -94,13 +102,13 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
       reply,
       key: keyOf(request),
     })
-    authed.post('/completions', { schema: { body: completionRequest }, onRequest: limit }, (request, reply) =>
+    authed.post('/completions', { ...post, schema: { body: completionRequest } }, (request, reply) =>
       inference(deps, exchange(request, reply), completionsEndpoint, request.body),
     )
-    authed.post('/embeddings', { schema: { body: embeddingRequest }, onRequest: limit }, (request, reply) =>
+    authed.post('/embeddings', { ...post, schema: { body: embeddingRequest } }, (request, reply) =>
       inference(deps, exchange(request, reply), embeddingsEndpoint, request.body),
     )
-    authed.post('/responses', { schema: { body: responsesRequest }, onRequest: limit }, (request, reply) =>
+    authed.post('/responses', { ...post, schema: { body: responsesRequest } }, (request, reply) =>
       inference(deps, exchange(request, reply), responsesEndpoint, request.body),
     )
   })

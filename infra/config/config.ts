@@ -141,6 +141,11 @@ export const configVariables = {
     default: '4096',
     doc: 'Output tokens a budget reservation assumes when a request sets no max_tokens.',
   },
+  AIAAS_BUDGET_LEASE_MS: {
+    schema: positiveInt,
+    default: '60000',
+    doc: "Lease of a request's hold on the spend ledger; the router renews it every third of it while the request runs, so a hold outlives a router that died by at most this.",
+  },
   AIAAS_BUDGET_ALERT_INTERVAL_MS: {
     schema: positiveInt,
     default: '5000',

@@ -6,6 +6,7 @@ import { adminRoutes } from '../../../gateways/admin/routes.ts'
 import { createServer } from '../../../gateways/http/server.ts'
 import { serveMockModelOnSocket } from '../../../gateways/mock-model/socket.ts'
 import { createRuntime } from '../../../gateways/processes/runtime.ts'
+import { markingChanges } from '../../../gateways/processes/spend-ledger-wiring.ts'
 import { adminDeps, projectionWaiter, routerDeps } from '../../../gateways/processes/wiring.ts'
 import { createModelCatalog, type Model } from '../../../gateways/router/models.ts'
 import { startRouterReplica } from '../../../gateways/router/replica.ts'
@@ -15,12 +16,12 @@ import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
-import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
-import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
+import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
 import type { NonceStore } from '../../../infra/ports/nonce-store.ts'
 import { findApiKeyByHash } from '../../../projections/api-keys/key-lookup.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
+import { createSqlRecordedSpend } from '../../../projections/usage/recorded-spend.ts'
 import type { MakeDatabase } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 
@@ -67,21 +68,28 @@ export async function startPlatform(
   // The router's key cache, kept fresh by the change feed as in the processes (its poll: no NOTIFY).
   const replica = startRouterReplica({ db, find: (hash) => findApiKeyByHash(db, hash) })
   onTestFinished(() => replica.close())
+  const ledger = createMemorySpendLedger()
   const router = routerDeps(
     rt,
     {
       db,
-      limiter: createMemoryRateLimiter(),
-      budgets: createMemoryBudgetLedger(),
+      ledger,
+      recorded: createSqlRecordedSpend(db),
       usage: bus.publisher,
       models: createModelCatalog(() => models),
       keys: replica.keys,
+      feed: replica.feed,
       secrets: createSecretBox(db, keyring),
       ...(options.nonces ? { nonces: options.nonces } : {}),
     },
     [],
   )
-  const awaitProjection = projectionWaiter(db, () => projector.wake())
+  // As the processes do: a command's answer waits for the read models, then marks the ledger.
+  const awaitProjection = markingChanges(
+    projectionWaiter(db, () => projector.wake()),
+    ledger,
+    console,
+  )
   const admin = adminDeps(rt, { db, commands: { store }, keyring }, ADMIN_TOKEN, awaitProjection)
   const app = createServer({ logLevel: 'silent', metrics: rt.metrics })
   await app.register(routerRoutes, { prefix: '/v1', ...router })

@@ -82,10 +82,10 @@ describe('client hang-up', () => {
     const router = await routingRouter([routedModel([backendOn(mock)])], {
       ledger: (memory) => ({
         ...memory,
-        reserve: async (...args) => {
+        admit: async (request) => {
           reserving = true
           await gate
-          return memory.reserve(...args)
+          return memory.admit(request)
         },
       }),
     })

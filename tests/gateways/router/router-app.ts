@@ -5,11 +5,11 @@ import { createModelCatalog, type Model } from '../../../gateways/router/models.
 import { routerRoutes } from '../../../gateways/router/routes.ts'
 import type { RoutingDeps } from '../../../gateways/router/routing/route.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
-import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
-import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
+import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
-import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../../infra/ports/database.ts'
+import type { RecordedSpend } from '../../../infra/ports/recorded-spend.ts'
+import type { SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import type { UsagePublisher } from '../../../infra/ports/usage.ts'
 import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
 
@@ -30,8 +30,10 @@ export interface RouterAppOptions {
   key: ApiKeyRecord
   /** Settings as AIAAS_* variables; the log level is silent unless given. */
   env?: Record<string, string>
-  /** Default: in memory. */
-  budgets?: BudgetLedger
+  /** The spend ledger (budgets and limits); default: in memory. */
+  ledger?: SpendLedger
+  /** The recorded usage counters are seeded from; default: nothing recorded. */
+  recorded?: RecordedSpend
   /** Default: an in-memory bus nobody reads. */
   usage?: UsagePublisher
   /** The router's clock (budget periods); default the wall clock. */
@@ -46,8 +48,8 @@ export async function routerApp(options: RouterAppOptions) {
   const rt = options.now ? { ...runtime, now: options.now } : runtime
   const adapters = {
     db: noDatabase,
-    limiter: createMemoryRateLimiter(),
-    budgets: options.budgets ?? createMemoryBudgetLedger(),
+    ledger: options.ledger ?? createMemorySpendLedger(),
+    recorded: options.recorded ?? { spentNanos: async () => 0 },
     usage: options.usage ?? createMemoryUsageBus().publisher,
     models: createModelCatalog(options.models),
   }

@@ -5,21 +5,19 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { newKeySecret } from '../../../domain/api-keys/key-secret.ts'
 import { createServer } from '../../../gateways/http/server.ts'
 import { createRuntime } from '../../../gateways/processes/runtime.ts'
+import { spendLedgerCheck } from '../../../gateways/processes/spend-ledger-wiring.ts'
 import { databaseCheck, routerDeps } from '../../../gateways/processes/wiring.ts'
 import { createModelCatalog } from '../../../gateways/router/models.ts'
 import { routerRoutes } from '../../../gateways/router/routes.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createSpooledUsagePublisher } from '../../../infra/lmdb/usage-spool.ts'
-import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
-import { createMemoryRateLimiter } from '../../../infra/memory/rate-limiter.ts'
-import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
+import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import type { Database } from '../../../infra/ports/database.ts'
-import type { RateLimiter } from '../../../infra/ports/rate-limiter.ts'
+import type { SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import type { UsagePublisher } from '../../../infra/ports/usage.ts'
 import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { createRabbitUsagePublisher } from '../../../infra/rabbitmq/usage-bus.ts'
-import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
-import { createRedisRateLimiter } from '../../../infra/redis/rate-limiter.ts'
+import { createRedisSpendLedger } from '../../../infra/redis/spend-ledger.ts'
 import { keyRecord, monthlyBudget } from './key-record.ts'
 
 // The router with one dependency down at a time (real clients pointed at a closed port): each
@@ -42,7 +40,7 @@ afterAll(async () => {
  * an organization with `budgetUsd` (null: none).
  */
 async function router(
-  adapters: { db: Database; limiter: RateLimiter; usage: UsagePublisher; budgets?: BudgetLedger },
+  adapters: { db: Database; usage: UsagePublisher; ledger?: SpendLedger },
   lookupInDb: boolean,
   budgetUsd: number | null = null,
 ) {
@@ -56,10 +54,12 @@ async function router(
       max_output_tokens: 4096,
     },
   ]
-  const budgets = adapters.budgets ?? createMemoryBudgetLedger()
-  const deps = routerDeps(rt, { ...adapters, budgets, models: createModelCatalog(() => models) }, [
+  const ledger = adapters.ledger ?? createMemorySpendLedger()
+  const recorded = { spentNanos: async () => 0 }
+  const catalog = createModelCatalog(() => models)
+  const deps = routerDeps(rt, { ...adapters, ledger, recorded, models: catalog }, [
     databaseCheck(adapters.db),
-    { name: 'redis', check: () => adapters.limiter.ping() },
+    spendLedgerCheck(ledger),
   ])
   if (!lookupInDb) {
     const record = keyRecord({ budgets: monthlyBudget(budgetUsd) })
@@ -75,36 +75,36 @@ const chat = { model: 'echo', messages: [{ role: 'user', content: 'hi' }] }
 const headers = { authorization: `Bearer ${KEY}` }
 
 describe('router faults', () => {
-  it('Redis down: 503 rate_limiter_unavailable within a second (fail closed), readyz names redis', async () => {
-    const limiter = createRedisRateLimiter(`redis://${CLOSED}`)
+  it('Redis down: 503 budget_ledger_unavailable with Retry-After within a second (fail closed), readyz names the spend ledger', async () => {
+    const ledger = createRedisSpendLedger(`redis://${CLOSED}`)
     const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
     const usage = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, 'unused')
     onTestFinished(async () => {
-      await Promise.all([limiter.close(), db.close(), usage.close()])
+      await Promise.all([ledger.close(), db.close(), usage.close()])
     })
-    const app = await router({ db, limiter, usage }, false)
+    const app = await router({ db, usage, ledger }, false)
     const started = Date.now()
     const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: chat })
     expect(Date.now() - started).toBeLessThan(1000)
     expect(response.statusCode).toBe(503)
-    expect(response.json()).toMatchObject({ error: { code: 'rate_limiter_unavailable', type: 'api_error' } })
+    expect(response.json()).toMatchObject({ error: { code: 'budget_ledger_unavailable', type: 'api_error' } })
+    expect(response.headers['retry-after']).toBe('1')
     const ready = await app.inject({ url: '/v1/status/readyz' })
     expect(ready.statusCode).toBe(503)
     expect(ready.json()).toMatchObject({
       status: 'not_ready',
-      checks: { redis: { status: 'down' }, database: { status: 'up' } },
+      checks: { spend_ledger: { status: 'down' }, database: { status: 'up' } },
     })
   })
 
   it('Redis down with a budget to enforce: 503 budget_ledger_unavailable (fail closed)', async () => {
-    const budgets = createRedisBudgetLedger(`redis://${CLOSED}`)
-    const limiter = createMemoryRateLimiter()
+    const ledger = createRedisSpendLedger(`redis://${CLOSED}`)
     const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
     const usage = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, 'unused')
     onTestFinished(async () => {
-      await Promise.all([budgets.close(), limiter.close(), db.close(), usage.close()])
+      await Promise.all([ledger.close(), db.close(), usage.close()])
     })
-    const app = await router({ db, limiter, usage, budgets }, false, 10)
+    const app = await router({ db, usage, ledger }, false, 10)
     const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: chat })
     expect(response.statusCode).toBe(503)
     expect(response.json()).toMatchObject({ error: { code: 'budget_ledger_unavailable', type: 'api_error' } })
@@ -114,12 +114,11 @@ describe('router faults', () => {
     const db = createPostgresDatabase(`postgres://aiaas:aiaas@${CLOSED}/aiaas`, {
       connectionTimeoutMillis: 500,
     })
-    const limiter = createMemoryRateLimiter()
     const usage = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, 'unused')
     onTestFinished(async () => {
-      await Promise.all([limiter.close(), db.close(), usage.close()])
+      await Promise.all([db.close(), usage.close()])
     })
-    const app = await router({ db, limiter, usage }, true)
+    const app = await router({ db, usage }, true)
     const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: chat })
     expect(response.statusCode).toBe(503)
     expect(response.json()).toEqual({
@@ -136,16 +135,15 @@ describe('router faults', () => {
   })
 
   it('RabbitMQ down: the request is answered and its usage event waits in the spool', async () => {
-    const limiter = createMemoryRateLimiter()
     const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
     const usage = createSpooledUsagePublisher(
       createRabbitUsagePublisher(`amqp://guest:guest@${CLOSED}`, 'unused', { publishTimeoutMs: 300 }),
       { path: join(dir, 'spool') },
     )
     onTestFinished(async () => {
-      await Promise.all([limiter.close(), db.close(), usage.close()])
+      await Promise.all([db.close(), usage.close()])
     })
-    const app = await router({ db, limiter, usage }, false)
+    const app = await router({ db, usage }, false)
     const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers, payload: chat })
     // The backend of this model is down too, which is itself metered as an error event.
     expect(response.statusCode).toBe(502)

@@ -1,8 +1,8 @@
-import { budgetCounter } from '../../../gateways/router/budget.ts'
+import { spendCounters } from '../../../gateways/router/admission.ts'
 import type { Model, RoutedBackend, Strategy } from '../../../gateways/router/models.ts'
 import type { RoutingDeps } from '../../../gateways/router/routing/route.ts'
-import { createMemoryBudgetLedger } from '../../../infra/memory/budget-ledger.ts'
-import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
+import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
+import type { SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import type { UsageEvent } from '../../../infra/ports/usage.ts'
 import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
 import type { MockBackend } from '../../support/mock-backend.ts'
@@ -10,7 +10,7 @@ import { keyRecord, monthlyBudget } from './key-record.ts'
 import { routerApp } from './router-app.ts'
 
 // A router on in-process adapters, listening on loopback, in front of mock backends: what the
-// routing tests drive. Usage events are collected as published; the budget ledger is readable.
+// routing tests drive. Usage events are collected as published; the spend ledger is readable.
 /** A backend of a routed model on a mock, with its bearer key and upstream name. */
 export const backendOn = (
   mock: Pick<MockBackend, 'url' | 'name'>,
@@ -56,29 +56,32 @@ export async function routingRouter(
     routing?: Partial<RoutingDeps>
     budgetUsd?: number
     key?: Partial<ApiKeyRecord>
-    /** The ledger the router uses, around the in-memory one the test reads (e.g. to hold a reserve). */
-    ledger?: (memory: BudgetLedger) => BudgetLedger
+    /** The ledger the router uses, around the in-memory one the test reads (e.g. to hold an admission). */
+    ledger?: (memory: SpendLedger) => SpendLedger
   } = {},
 ) {
   const events: UsageEvent[] = []
   const usage = { publish: async (event: UsageEvent) => void events.push(event), close: async () => {} }
-  const budgets = createMemoryBudgetLedger()
+  const ledger = createMemorySpendLedger()
   const key = keyRecord({ budgets: monthlyBudget(options.budgetUsd ?? 100), ...options.key })
   const { app, outcomes } = await routerApp({
     models: () => models,
     key,
-    budgets: options.ledger?.(budgets) ?? budgets,
+    ledger: options.ledger?.(ledger) ?? ledger,
     usage,
     routing: options.routing,
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const [budget] = key.budgets
-  const counter = budget ? budgetCounter(budget, 'UTC', new Date()).key : ''
+  // The organization's monthly counter: where the key's organization budget holds and spends.
+  const monthly = spendCounters(key, new Date()).find((c) => c.api_key_id === null && c.period === 'monthly')
   return {
     url: `${url}/v1/chat/completions`,
     events,
-    /** Nano-USD held and spent on the key's organization budget now. */
-    ledger: () => budgets.usage(counter),
+    /** Nano-USD held and spent on the key's organization's monthly counter now. */
+    ledger: async () => {
+      const [state] = await ledger.counters(key.organization_id, monthly ? [monthly] : [])
+      return { spent_nanos: state?.spent_nanos ?? 0, reserved_nanos: state?.reserved_nanos ?? 0 }
+    },
     outcomes,
     /** Client connections the router has open. */
     connections: () =>

@@ -5,15 +5,15 @@ import { join } from 'node:path'
 import { v7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type MockModelSocket, serveMockModelOnSocket } from '../../../../gateways/mock-model/socket.ts'
-import { budgetCounter, toNanos } from '../../../../gateways/router/budget.ts'
+import { spendCounters, toNanos } from '../../../../gateways/router/admission.ts'
 import { loadConfig } from '../../../../infra/config/config.ts'
-import type { BudgetLedger } from '../../../../infra/ports/budget-ledger.ts'
+import type { SpendLedger } from '../../../../infra/ports/spend-ledger.ts'
 import type { UsageConsumer, UsageEvent, UsagePublisher } from '../../../../infra/ports/usage.ts'
 import {
   createRabbitUsageConsumer,
   createRabbitUsagePublisher,
 } from '../../../../infra/rabbitmq/usage-bus.ts'
-import { createRedisBudgetLedger } from '../../../../infra/redis/budget-ledger.ts'
+import { createRedisSpendLedger } from '../../../../infra/redis/spend-ledger.ts'
 import { waitFor } from '../../../infra/contracts/usage-bus.contract.ts'
 import { deleteUsageQueues } from '../../../support/rabbitmq.ts'
 import { deleteKeys } from '../../../support/redis.ts'
@@ -26,7 +26,7 @@ import { routerApp } from '../router-app.ts'
 const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
 const PREFIX = `aiaas-test:router-surface:${v7()}:`
 const QUEUE = `test.usage.surface.${randomUUID()}`
-let ledger: BudgetLedger
+let ledger: SpendLedger
 let publisher: UsagePublisher
 let consumer: UsageConsumer
 let mock: MockModelSocket
@@ -34,7 +34,7 @@ let dir: string
 const consumed: UsageEvent[] = []
 
 beforeAll(async () => {
-  ledger = createRedisBudgetLedger(config.AIAAS_REDIS_URL, { keyPrefix: PREFIX })
+  ledger = createRedisSpendLedger(config.AIAAS_REDIS_URL, { keyPrefix: PREFIX })
   publisher = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, QUEUE)
   consumer = createRabbitUsageConsumer(config.AIAAS_AMQP_URL, QUEUE, { logger: { warn: () => {} } })
   await consumer.start(async (event) => void consumed.push(event))
@@ -59,7 +59,7 @@ describe('completions, embeddings and responses on Redis and RabbitMQ', () => {
       max_output_tokens: 4096,
     }
     const key = keyRecord({ api_key_id: v7(), budgets: monthlyBudget(1000) })
-    const { app } = await routerApp({ models: () => [model], key, budgets: ledger, usage: publisher })
+    const { app } = await routerApp({ models: () => [model], key, ledger, usage: publisher })
     const requests = [
       ['/v1/completions', { model: 'echo', prompt: 'one two three', stream: true }],
       ['/v1/completions', { model: 'echo', prompt: ['a', 'b'] }],
@@ -91,10 +91,11 @@ describe('completions, embeddings and responses on Redis and RabbitMQ', () => {
       expect(events.every((e) => e.input_tokens > 0)).toBe(true)
       // Embeddings generate nothing; the others something.
       expect(events.map((e) => e.output_tokens > 0)).toEqual([true, true, false, true, true])
-      const [budget] = key.budgets
-      const counter = budgetCounter(budget!, 'UTC', new Date()).key
+      const counters = spendCounters(key, new Date())
       const spent = events.reduce((sum, e) => sum + toNanos(e.cost_usd), 0)
-      expect(await ledger.usage(counter)).toEqual({ spent_nanos: spent, reserved_nanos: 0 })
+      // Every one of the six counters (organization and key × day, month, total) counted it all.
+      const states = await ledger.counters(key.organization_id, counters)
+      for (const state of states) expect(state).toMatchObject({ spent_nanos: spent, reserved_nanos: 0 })
     } finally {
       await app.close()
     }
