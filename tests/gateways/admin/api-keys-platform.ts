@@ -47,7 +47,7 @@ const NO_BACKEND = { backend_url: 'http://127.0.0.1:1/v1' }
  */
 export async function startPlatform(
   makeDb: MakeDatabase = makePostgres('apikeys'),
-  options: { backend: boolean; nonces?: NonceStore } = { backend: true },
+  options: { backend: boolean; nonces?: NonceStore; feedPollMs?: number } = { backend: true },
 ) {
   const config = loadConfig({ AIAAS_LOG_LEVEL: 'silent' })
   const rt = createRuntime(config, 'test')
@@ -66,7 +66,12 @@ export async function startPlatform(
   // One KEK for the admin API (which seals signing secrets) and the router (which opens them).
   const keyring = parseKeyring(newKeyringText('t'))
   // The router's key cache, kept fresh by the change feed as in the processes (its poll: no NOTIFY).
-  const replica = startRouterReplica({ db, find: (hash) => findApiKeyByHash(db, hash) })
+  const find = (hash: string) => findApiKeyByHash(db, hash)
+  const replica = startRouterReplica({
+    db,
+    find,
+    ...(options.feedPollMs === undefined ? {} : { pollMs: options.feedPollMs }),
+  })
   onTestFinished(() => replica.close())
   const ledger = createMemorySpendLedger()
   const router = routerDeps(
