@@ -1,6 +1,13 @@
 import { AppError } from '../errors.ts'
 import type { ExistingOrganization, Organization, OrganizationEvent } from './organization.ts'
-import { canonicalModels, isTimeZone, type OrganizationSettings, sameSettings } from './settings.ts'
+import {
+  canonicalModels,
+  isMinuteLimit,
+  isTimeZone,
+  isWebhookUrl,
+  type OrganizationSettings,
+  sameSettings,
+} from './settings.ts'
 
 // Commands carry everything a decision needs (ids, time): the decider stays pure.
 interface Addressed<T extends string, D = object> {
@@ -78,6 +85,36 @@ function changeSettings(command: ChangeOrganizationSettings, state: Organization
     allowed_models:
       change.allowed_models === undefined ? current.allowed_models : canonicalModels(change.allowed_models),
     mfa_required: change.mfa_required ?? current.mfa_required,
+    rpm_limit: change.rpm_limit === undefined ? current.rpm_limit : change.rpm_limit,
+    tpm_limit: change.tpm_limit === undefined ? current.tpm_limit : change.tpm_limit,
+    limits_fail_open: change.limits_fail_open ?? current.limits_fail_open,
+    budget_alert_webhook_url:
+      change.budget_alert_webhook_url === undefined
+        ? current.budget_alert_webhook_url
+        : change.budget_alert_webhook_url,
+  }
+  checkSettings(organization_id, next)
+  if (sameSettings(current, next)) return []
+  return [{ type: 'OrganizationSettingsChanged', data: { organization_id, ...next, changed_at: now } }]
+}
+
+/** The decider's own checks, behind the edge's schema: a command may not come through the API. */
+function checkSettings(organization_id: string, next: OrganizationSettings): void {
+  if (!isMinuteLimit(next.rpm_limit) || !isMinuteLimit(next.tpm_limit)) {
+    throw new AppError('ORG_LIMIT_INVALID', 'rpm_limit and tpm_limit are positive integers or null', {
+      organization_id,
+      rpm_limit: next.rpm_limit,
+      tpm_limit: next.tpm_limit,
+    })
+  }
+  if (!isWebhookUrl(next.budget_alert_webhook_url)) {
+    throw new AppError(
+      'ORG_WEBHOOK_URL_INVALID',
+      'budget_alert_webhook_url is https (or http to loopback) or null',
+      {
+        organization_id,
+      },
+    )
   }
   if (!isTimeZone(next.timezone)) {
     throw new AppError('ORG_TIMEZONE_INVALID', `unknown time zone ${JSON.stringify(next.timezone)}`, {
@@ -85,8 +122,6 @@ function changeSettings(command: ChangeOrganizationSettings, state: Organization
       timezone: next.timezone,
     })
   }
-  if (sameSettings(current, next)) return []
-  return [{ type: 'OrganizationSettingsChanged', data: { organization_id, ...next, changed_at: now } }]
 }
 
 function update(command: UpdateOrganization, state: Organization): OrganizationEvent[] {

@@ -2,7 +2,7 @@
 // Event data is snake_case: it is stored and exported as-is (docs/events.md). The schemas parse
 // events read back from the store, so a stored event is never trusted by a cast.
 import { z } from 'zod'
-import { DEFAULT_SETTINGS, type OrganizationSettings, settingsSchema } from './settings.ts'
+import { DEFAULT_SETTINGS, type OrganizationSettings, settingsSchema, withDefaults } from './settings.ts'
 
 const id = { organization_id: z.string() }
 
@@ -83,8 +83,8 @@ export function evolve(state: Organization, event: OrganizationEvent): Organizat
     case 'OrganizationRenamed':
       return update(state, (s) => ({ ...s, name: event.data.name }))
     case 'OrganizationSettingsChanged': {
-      const { timezone, allowed_models, mfa_required } = event.data
-      return update(state, (s) => ({ ...s, settings: { timezone, allowed_models, mfa_required } }))
+      const settings = withDefaults(event.data)
+      return update(state, (s) => ({ ...s, settings }))
     }
     case 'OrganizationSuspended': {
       const { reason, suspended_at } = event.data

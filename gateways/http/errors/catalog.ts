@@ -238,6 +238,16 @@ export const errorCatalog = {
     title: 'Unknown time zone',
     openai_type: 'invalid_request_error',
   },
+  ORG_LIMIT_INVALID: {
+    status: 422,
+    title: 'Invalid organization limit',
+    openai_type: 'invalid_request_error',
+  },
+  ORG_WEBHOOK_URL_INVALID: {
+    status: 422,
+    title: 'Invalid budget alert webhook URL',
+    openai_type: 'invalid_request_error',
+  },
   HEADERS_TOO_LARGE: {
     status: 431,
     title: 'Request headers too large',

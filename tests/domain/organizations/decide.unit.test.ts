@@ -30,7 +30,15 @@ describe('organization decider', () => {
       organization_id: id,
       name: 'Acme',
       created_at: now,
-      settings: { timezone: 'UTC', allowed_models: null, mfa_required: false },
+      settings: {
+        timezone: 'UTC',
+        allowed_models: null,
+        mfa_required: false,
+        rpm_limit: null,
+        tpm_limit: null,
+        limits_fail_open: false,
+        budget_alert_webhook_url: null,
+      },
       monthly_limit_usd: null,
     })
   })

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import type { OrganizationCommand } from '../../../domain/organizations/decide.ts'
+import type { OrganizationCommand, SettingsChange } from '../../../domain/organizations/decide.ts'
 import { organizationDecider } from '../../../domain/organizations/decider.ts'
-import { evolve, type OrganizationEvent } from '../../../domain/organizations/organization.ts'
+import {
+  evolve,
+  type OrganizationEvent,
+  organizationEventSchema,
+} from '../../../domain/organizations/organization.ts'
 import { specFor } from '../../support/decider.ts'
 
 // Rename, settings, suspend, reactivate, close: every command and every refusal.
@@ -23,17 +27,27 @@ const rename = (name: string): OrganizationCommand => ({
   type: 'RenameOrganization',
   data: { organization_id, name, now: later },
 })
-const settings = (change: {
-  timezone?: string
-  allowed_models?: string[] | null
-  mfa_required?: boolean
-}): OrganizationCommand => ({
+const settings = (change: SettingsChange): OrganizationCommand => ({
   type: 'ChangeOrganizationSettings',
   data: { organization_id, ...change, now: later },
 })
-const settingsChanged = (timezone: string, allowed_models: string[] | null, mfa_required: boolean) => ({
+const noLimits = { rpm_limit: null, tpm_limit: null, limits_fail_open: false, budget_alert_webhook_url: null }
+const settingsChanged = (
+  timezone: string,
+  allowed_models: string[] | null,
+  mfa_required: boolean,
+  limits: Partial<typeof noLimits> | Record<string, unknown> = {},
+) => ({
   type: 'OrganizationSettingsChanged' as const,
-  data: { organization_id, timezone, allowed_models, mfa_required, changed_at: later },
+  data: {
+    organization_id,
+    timezone,
+    allowed_models,
+    mfa_required,
+    ...noLimits,
+    ...limits,
+    changed_at: later,
+  },
 })
 const suspend: OrganizationCommand = {
   type: 'SuspendOrganization',
@@ -101,6 +115,66 @@ describe('organization settings', () => {
       .then([])
   })
 
+  it('sets and lifts organization-wide limits, fail-open and the budget alert webhook', () => {
+    const limits = {
+      rpm_limit: 600,
+      tpm_limit: 100_000,
+      limits_fail_open: true,
+      budget_alert_webhook_url: 'https://hooks.example.com/budget',
+    }
+    given([created])
+      .when(settings(limits))
+      .then([settingsChanged('UTC', null, false, limits)])
+    given([created, settingsChanged('UTC', null, false, limits)])
+      .when(settings({ rpm_limit: null, budget_alert_webhook_url: null }))
+      .then([
+        settingsChanged('UTC', null, false, { ...limits, rpm_limit: null, budget_alert_webhook_url: null }),
+      ])
+  })
+
+  it('refuses a limit that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 60]) {
+      given([created])
+        .when(settings({ rpm_limit: bad }))
+        .thenThrows('ORG_LIMIT_INVALID')
+      given([created])
+        .when(settings({ tpm_limit: bad }))
+        .thenThrows('ORG_LIMIT_INVALID')
+    }
+  })
+
+  it('takes an https webhook, or http to loopback only', () => {
+    for (const url of ['http://127.0.0.1:8123/hook', 'http://localhost/hook', 'https://a.example/x']) {
+      given([created])
+        .when(settings({ budget_alert_webhook_url: url }))
+        .then([settingsChanged('UTC', null, false, { budget_alert_webhook_url: url })])
+    }
+    for (const url of [
+      'http://hooks.example.com/x',
+      'ftp://a.example/x',
+      'not a url',
+      'https://u:p@a.example/',
+    ]) {
+      given([created])
+        .when(settings({ budget_alert_webhook_url: url }))
+        .thenThrows('ORG_WEBHOOK_URL_INVALID')
+    }
+  })
+
+  it('reads an event written before limits existed as no limits, fail closed, no webhook', () => {
+    const old = organizationEventSchema.parse({
+      type: 'OrganizationSettingsChanged',
+      data: { organization_id, timezone: 'UTC', allowed_models: null, mfa_required: true, changed_at: later },
+    })
+    const state = [created, old].reduce(evolve, organizationDecider.initialState)
+    expect(state.status === 'Active' && state.settings).toEqual({
+      timezone: 'UTC',
+      allowed_models: null,
+      mfa_required: true,
+      ...noLimits,
+    })
+  })
+
   it('refuses a time zone Intl does not know', () => {
     given([created])
       .when(settings({ timezone: 'Mars/Olympus_Mons' }))
@@ -153,7 +227,7 @@ describe('organization suspension', () => {
       organization_id,
       name: 'Acme',
       created_at: now,
-      settings: { timezone: 'Asia/Tokyo', allowed_models: ['echo'], mfa_required: true },
+      settings: { timezone: 'Asia/Tokyo', allowed_models: ['echo'], mfa_required: true, ...noLimits },
       monthly_limit_usd: 9,
     })
   })
