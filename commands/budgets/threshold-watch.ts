@@ -1,11 +1,11 @@
 import { thresholdReached } from '../../domain/budgets/decide.ts'
-import { type BudgetPeriod, counterKey, periodOf } from '../../domain/budgets/period.ts'
+import { type BudgetPeriod, periodOf } from '../../domain/budgets/period.ts'
 import type { CommandContext, CommandDeps } from '../handle-command.ts'
 import { recordThresholdCrossed } from './budget-commands.ts'
 
 // Alerts on budgets: the router must not write identity state, so crossing a threshold is
 // detected here, on the identity side. Every few seconds each budget with alert thresholds has
-// its current period's counter read from the budget ledger, and a crossing the stream has not
+// its current period's counter read from the spend ledger, and a crossing the stream has not
 // recorded for that period is recorded (BudgetThresholdCrossed). The decider makes a repeat a
 // no-op, so a stale read model or two workers never record one crossing twice.
 
@@ -13,6 +13,8 @@ import { recordThresholdCrossed } from './budget-commands.ts'
 export type WatchedBudget = {
   budget_id: string
   organization_id: string
+  /** The key the budget is on, or null for the organization's. */
+  api_key_id: string | null
   period: BudgetPeriod
   limit_micros: number
   alert_thresholds: number[]
@@ -25,8 +27,8 @@ export interface ThresholdWatchDeps {
   commands: CommandDeps
   /** The budgets with at least one alert threshold (projections/budgets/queries.ts). */
   watched: () => Promise<WatchedBudget[]>
-  /** The settled spend on a ledger counter (BudgetLedger.usage). */
-  spentNanos: (key: string) => Promise<number>
+  /** The settled spend on the budget's counter of the period `now` falls in (the spend ledger's). */
+  spentNanos: (budget: WatchedBudget, now: Date) => Promise<number>
   onError: (error: unknown, budget_id: string) => void
 }
 
@@ -38,8 +40,9 @@ function context(deps: ThresholdWatchDeps): CommandContext {
 }
 
 async function checkBudget(deps: ThresholdWatchDeps, budget: WatchedBudget): Promise<number> {
-  const period = periodOf(budget.period, budget.timezone, deps.commands.now())
-  const spent_micros = Math.floor((await deps.spentNanos(counterKey(budget.budget_id, period))) / 1_000)
+  const now = deps.commands.now()
+  const period = periodOf(budget.period, budget.timezone, now)
+  const spent_micros = Math.floor((await deps.spentNanos(budget, now)) / 1_000)
   const alerted = budget.crossed_period === period.start ? budget.crossed_thresholds : []
   const due = budget.alert_thresholds.filter(
     (threshold) =>

@@ -34,7 +34,7 @@ export function openThresholdWatch(
  * `budget:<budget_id>:<label>` (domain/budgets/period.ts counterKey); the ledger counts by
  * organization, key, period and label, read here from the budgets read model.
  */
-function ledgerSpend(db: Sql, ledger: SpendLedger) {
+export function ledgerSpend(db: Sql, ledger: SpendLedger) {
   return async (counterKey: string): Promise<number> => {
     const [, budget_id, label] = /^budget:([^:]+):(.+)$/.exec(counterKey) ?? []
     if (budget_id === undefined || label === undefined) throw new Error(`not a budget counter: ${counterKey}`)

@@ -6,12 +6,13 @@ import { createOrganization } from '../../../commands/organizations/create-organ
 import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
 import { budgetStream } from '../../../domain/budgets/budget.ts'
 import { counterKey, periodOf } from '../../../domain/budgets/period.ts'
+import { ledgerSpend } from '../../../gateways/processes/threshold-watch.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
-import type { BudgetLedger } from '../../../infra/ports/budget-ledger.ts'
 import type { Database } from '../../../infra/ports/database.ts'
-import { createRedisBudgetLedger } from '../../../infra/redis/budget-ledger.ts'
+import type { CounterRef, SpendLedger } from '../../../infra/ports/spend-ledger.ts'
+import { createRedisSpendLedger } from '../../../infra/redis/spend-ledger.ts'
 import { watchedBudgets } from '../../../projections/budgets/queries.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
@@ -26,11 +27,11 @@ const PREFIX = `aiaas-test:threshold-watch:${v7()}:`
 const NOW = new Date('2026-11-30T20:00:00Z')
 let db: Database
 let dispose: () => Promise<void>
-let ledger: BudgetLedger
+let ledger: SpendLedger
 
 beforeAll(async () => {
   ;({ db, dispose } = await makePostgres('thresholds')())
-  ledger = createRedisBudgetLedger(config.AIAAS_REDIS_URL, { keyPrefix: PREFIX })
+  ledger = createRedisSpendLedger(config.AIAAS_REDIS_URL, { keyPrefix: PREFIX })
 })
 afterAll(async () => {
   await ledger?.close()
@@ -38,10 +39,23 @@ afterAll(async () => {
   await dispose?.()
 })
 
-async function spend(key: string, usd: number) {
-  const id = v7()
-  await ledger.reserve(key, id, 0, Number.MAX_SAFE_INTEGER, { holdMs: 60_000, keyTtlMs: 3_600_000 })
-  await ledger.settle(key, id, Math.round(usd * 1e9))
+/** Settles a request of `usd` on the organization's counter, as the router does. */
+async function spend(organization_id: string, counter: CounterRef, usd: number) {
+  const hold_id = v7()
+  const admitted = await ledger.admit({
+    organization_id,
+    api_key_id: v7(),
+    hold_id,
+    amount_nanos: 0,
+    tokens: 0,
+    spend: [counter],
+    budgets: [],
+    limits: [],
+    lease_ms: 60_000,
+    known_position: null,
+  })
+  expect(admitted.kind).toBe('admitted')
+  await ledger.settle({ organization_id, hold_id, cost_nanos: Math.round(usd * 1e9), tokens: 0 })
 }
 
 describe('budget threshold watch', () => {
@@ -53,7 +67,8 @@ describe('budget threshold watch', () => {
     const deps: ThresholdWatchDeps = {
       commands,
       watched: () => watchedBudgets(db),
-      spentNanos: async (key) => (await ledger.usage(key)).spent_nanos,
+      // As the processes read it: the budget's counter on the spend ledger.
+      spentNanos: ledgerSpend(db, ledger),
       onError: (error) => errors.push(error),
     }
     try {
@@ -72,14 +87,20 @@ describe('budget threshold watch', () => {
         testContext,
       )
       await caughtUpToHead(db, projector)
-      const december = counterKey(budget_id, periodOf('monthly', 'Asia/Tokyo', NOW))
-      expect(december).toBe(`budget:${budget_id}:2026-12`)
+      const period = periodOf('monthly', 'Asia/Tokyo', NOW)
+      expect(counterKey(budget_id, period)).toBe(`budget:${budget_id}:2026-12`)
+      const december: CounterRef = {
+        api_key_id: null,
+        period: 'monthly',
+        label: period.label,
+        ttl_ms: period.ttlMs,
+      }
       const crossings = async () =>
         (await store.readStream(budgetStream(budget_id))).filter((e) => e.type === 'BudgetThresholdCrossed')
 
-      await spend(december, 0.4)
+      await spend(organization_id, december, 0.4)
       expect(await checkThresholds(deps)).toBe(0)
-      await spend(december, 0.2)
+      await spend(organization_id, december, 0.2)
       expect(await checkThresholds(deps)).toBe(1)
       // Passes before and after the read model knows of it record nothing more.
       expect(await checkThresholds(deps)).toBe(0)
@@ -90,7 +111,7 @@ describe('budget threshold watch', () => {
       ])
 
       // Two workers seeing the next threshold at once: one event between them.
-      await spend(december, 0.35)
+      await spend(organization_id, december, 0.35)
       const both = await Promise.all([checkThresholds(deps), checkThresholds(deps)])
       expect(both[0] + both[1]).toBe(1)
       expect((await crossings()).map((e) => e.data.threshold)).toEqual([0.5, 0.9])
