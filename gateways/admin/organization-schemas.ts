@@ -22,6 +22,15 @@ const settingsPatch = z
     /** Model names its keys may call; null: every model; []: none. */
     allowed_models: z.array(nameText(200)).max(MAX_ORG_ALLOWED_MODELS).nullable().optional(),
     mfa_required: z.boolean().optional(),
+    // Shape only here: the decider's own checks answer 422 ORG_LIMIT_INVALID /
+    // ORG_WEBHOOK_URL_INVALID with a clear code (docs/errors.md).
+    /** Requests / tokens per minute across all its keys; null: none. */
+    rpm_limit: z.number().nullable().optional(),
+    tpm_limit: z.number().nullable().optional(),
+    /** When the spend ledger cannot answer: false refuses with 503, true admits without limits. */
+    limits_fail_open: z.boolean().optional(),
+    /** https (or http to loopback); null: no budget alert webhook. */
+    budget_alert_webhook_url: z.string().max(4096).nullable().optional(),
   })
   .strict()
 

@@ -144,6 +144,22 @@ export function organizationRouteSuite(makeDatabase: MakeDatabase) {
       })
     })
 
+    it('refuses a bad organization limit or webhook URL with 422 and its code', async () => {
+      const id = await create('Limited')
+      const limit = await call('PATCH', `/organizations/${id}`, { settings: { rpm_limit: 0 } })
+      expect(limit.status).toBe(422)
+      expect(limit.body.code).toBe('ORG_LIMIT_INVALID')
+      const hook = { settings: { budget_alert_webhook_url: 'http://hooks.example.com/x' } }
+      const url = await call('PATCH', `/organizations/${id}`, hook)
+      expect(url.status).toBe(422)
+      expect(url.body.code).toBe('ORG_WEBHOOK_URL_INVALID')
+      const fine = await call('PATCH', `/organizations/${id}`, {
+        settings: { rpm_limit: 60, tpm_limit: 1000 },
+      })
+      expect(fine.status).toBe(200)
+      expect(await platform.store.readStream(organizationStream(id))).toHaveLength(2)
+    })
+
     it('changes nothing when nothing differs: same ETag, no event', async () => {
       const id = await create('Same')
       const same = await call('PATCH', `/organizations/${id}`, {
