@@ -78,7 +78,8 @@ describe('embedded (aiaas dev): a spent budget survives a SIGKILL', () => {
     }
     expect(last).toEqual({ status: 429, code: 'budget_exceeded' })
     expect(admitted).toBeGreaterThan(0)
-    // The spend is recorded (in the data directory's database) before the process dies.
+    // The spend is recorded (in the data directory's database) before the process dies: the
+    // in-process usage bus keeps nothing through a SIGKILL (infra/memory/usage-bus.ts).
     await usageOf(e, organizationId, admitted)
 
     const exited = once(proc.child, 'exit')

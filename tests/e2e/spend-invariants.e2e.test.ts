@@ -167,7 +167,8 @@ describe('spend invariants across two router processes', () => {
     expectOnlyBudgetRefusals(restarted)
     expect(admitted(restarted)).toBe(0)
 
-    // The ledger loses everything it held for the organization (as a flushed or restarted Redis).
+    // The ledger loses everything it held for the organization, as a flushed or restarted Redis
+    // would; only this organization's keys, since other tests share the Redis (no FLUSHALL).
     await fleet.forgetLedger(tenant.organizationId)
     expect(await fleet.ledgerMicros(tenant.organizationId)).toEqual({ spent: 0, reserved: 0, seeded: false })
     const flushed = await burst(fleet, routers, tenant.key, 10)
