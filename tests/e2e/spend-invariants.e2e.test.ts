@@ -17,8 +17,16 @@ import {
 // count of requests. Budgets are `total`, so no period ends during a test.
 
 /** `count` requests at once, spread over the routers in turn. */
-const burst = (fleet: SpendFleet, routers: readonly Router[], key: string, count: number) =>
-  Promise.all(Array.from({ length: count }, (_, i) => fleet.chat(routers[i % routers.length] as Router, key)))
+const burst = (
+  fleet: SpendFleet,
+  routers: readonly Router[],
+  key: string,
+  count: number,
+  options: { stream?: boolean } = {},
+) =>
+  Promise.all(
+    Array.from({ length: count }, (_, i) => fleet.chat(routers[i % routers.length] as Router, key, options)),
+  )
 
 const admitted = (answers: readonly Answer[]) => answers.filter((a) => a.status === 200).length
 
@@ -52,27 +60,31 @@ describe('spend invariants across two router processes', () => {
     await fleet?.stop()
   })
 
-  it('200 concurrent requests against a hard budget worth 20: at most 20 admitted, settled within it', async () => {
-    const tenant = await fleet.tenant(routers)
-    await hardBudget(fleet, tenant, 20)
+  it.each(['plain', 'streamed'])(
+    '200 concurrent %s requests against a hard budget worth 20: at most 20 admitted, settled within it',
+    async (kind) => {
+      const stream = kind === 'streamed'
+      const tenant = await fleet.tenant(routers)
+      await hardBudget(fleet, tenant, 20)
 
-    const answers = await burst(fleet, routers, tenant.key, 200)
-    expectOnlyBudgetRefusals(answers)
-    const ok = admitted(answers)
-    expect(ok).toBeGreaterThanOrEqual(1)
-    expect(ok).toBeLessThanOrEqual(20)
+      const answers = await burst(fleet, routers, tenant.key, 200, { stream })
+      expectOnlyBudgetRefusals(answers)
+      const ok = admitted(answers)
+      expect(ok).toBeGreaterThanOrEqual(1)
+      expect(ok).toBeLessThanOrEqual(20)
 
-    const recorded = await fleet.recordedMicros(tenant.organizationId, ok * REQUEST_MICROS)
-    expect(recorded).toBe(ok * REQUEST_MICROS)
-    expect(recorded).toBeLessThanOrEqual(20 * REQUEST_MICROS)
-    // A hold is settled after its answer is sent: wait for the last one.
-    const ledger = await eventually(
-      () => fleet.ledgerMicros(tenant.organizationId),
-      (state) => state.reserved === 0,
-      30_000,
-    )
-    expect(ledger.spent).toBe(recorded)
-  })
+      const recorded = await fleet.recordedMicros(tenant.organizationId, ok * REQUEST_MICROS)
+      expect(recorded).toBe(ok * REQUEST_MICROS)
+      expect(recorded).toBeLessThanOrEqual(20 * REQUEST_MICROS)
+      // A hold is settled after its answer is sent: wait for the last one.
+      const ledger = await eventually(
+        () => fleet.ledgerMicros(tenant.organizationId),
+        (state) => state.reserved === 0,
+        30_000,
+      )
+      expect(ledger.spent).toBe(recorded)
+    },
+  )
 
   it('a budget lowered while requests are in flight: later requests see the lower limit, settled within the higher', async () => {
     const tenant = await fleet.tenant(routers)

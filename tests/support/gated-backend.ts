@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listenOnStablePort } from './ports.ts'
 
-// An OpenAI-compatible chat backend whose every answer costs the same known usage (10 prompt
+// An OpenAI-compatible chat backend (streamed or not) whose every answer costs the same known usage (10 prompt
 // tokens, 2 completion tokens) and waits at a gate the test opens: requests a router admitted are
 // held in flight, deterministically, while the test changes a budget. The gate starts open.
 
@@ -25,6 +25,19 @@ async function drain(req: IncomingMessage): Promise<Record<string, unknown>> {
   return JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>
 }
 
+/** A chat stream of `a b`, its usage in a last chunk when the caller asked for it. */
+function stream(res: ServerResponse, body: Record<string, unknown>) {
+  const chunk = (choices: unknown[], extra: object = {}) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-gated', object: 'chat.completion.chunk', created: 0, model: body.model, choices, ...extra })}\n\n`
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  res.write(chunk([{ index: 0, delta: { role: 'assistant', content: 'a ' }, finish_reason: null }]))
+  res.write(chunk([{ index: 0, delta: { content: 'b' }, finish_reason: null }]))
+  res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]))
+  const options = body.stream_options as { include_usage?: boolean } | undefined
+  if (options?.include_usage) res.write(chunk([], { usage: GATED_USAGE }))
+  res.end('data: [DONE]\n\n')
+}
+
 export async function startGatedBackend(): Promise<GatedBackend> {
   let arrived = 0
   let gate: Promise<void> = Promise.resolve()
@@ -38,6 +51,7 @@ export async function startGatedBackend(): Promise<GatedBackend> {
     const body = await drain(req)
     arrived += 1
     await gate
+    if (body.stream === true) return stream(res, body)
     const message = { role: 'assistant', content: 'a b' }
     const choices = [{ index: 0, message, finish_reason: 'stop', logprobs: null }]
     res.writeHead(200, { 'content-type': 'application/json' })

@@ -57,7 +57,8 @@ export interface SpendFleet {
   kill(router: Router): Promise<void>
   /** A new organization and a key with the given limits, known to every router given. */
   tenant(routers: readonly Router[], limits?: { rpm_limit?: number; tpm_limit?: number }): Promise<Tenant>
-  chat(router: Router, key: string): Promise<Answer>
+  /** One chat completion; `stream` reads the whole event stream. */
+  chat(router: Router, key: string, options?: { stream?: boolean }): Promise<Answer>
   /** The organization's cost recorded by analytics, in micro-USD, once it reached `atLeast`. */
   recordedMicros(organizationId: string, atLeast: number): Promise<number>
   /** The organization's `total` spend counter on the ledger (Redis), in micro-USD. */
@@ -122,7 +123,7 @@ export async function startSpendFleet(name: string): Promise<SpendFleet> {
       await exited
     },
     tenant: (live, limits = {}) => newTenant(fleet, live, limits),
-    chat: (router, key) => chat(router, key, model),
+    chat: (router, key, options = {}) => chat(router, key, model, options.stream === true),
     recordedMicros: (organizationId, atLeast) => recordedMicros(platform, organizationId, atLeast),
     async ledgerMicros(organizationId) {
       const total = periodOf('total', 'UTC', new Date())
@@ -182,13 +183,15 @@ async function newTenant(
   return tenant
 }
 
-async function chat(router: Router, key: string, model: string): Promise<Answer> {
+async function chat(router: Router, key: string, model: string, stream: boolean): Promise<Answer> {
   const response = await fetch(`${router.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ model, max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({ model, stream, max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] }),
   })
-  const body = (await response.json()) as { error?: { code?: string } }
+  const text = await response.text()
+  if (response.ok && stream) expect(text.trim().endsWith('data: [DONE]')).toBe(true)
+  const body = (response.ok ? {} : JSON.parse(text)) as { error?: { code?: string } }
   return {
     status: response.status,
     code: body.error?.code ?? null,
