@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import { startThresholdWatch } from '../../commands/budgets/threshold-watch.ts'
-import type { BudgetPeriod } from '../../domain/budgets/period.ts'
+import { budgetCounterRef } from '../../commands/budgets/reconcile.ts'
+import { startThresholdWatch, type WatchedBudget } from '../../commands/budgets/threshold-watch.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { EventStore } from '../../infra/ports/event-store.ts'
 import type { SpendLedger } from '../../infra/ports/spend-ledger.ts'
 import { watchedBudgets } from '../../projections/budgets/queries.ts'
+import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
+import { createSpendSeeder, type SpendSeeder } from '../router/spend-seeder.ts'
 import { openAdapter } from './adapter.ts'
 import type { Runtime } from './runtime.ts'
 
@@ -19,10 +21,15 @@ export function openThresholdWatch(
   adapters: { db: Sql; store: EventStore; ledger: SpendLedger },
   intervalMs?: number,
 ) {
+  const seeder = createSpendSeeder({
+    ledger: adapters.ledger,
+    recorded: createSqlRecordedSpend(adapters.db),
+    now: rt.now,
+  })
   const deps = {
     commands: { store: adapters.store, now: rt.now, newId: rt.newId },
     watched: () => watchedBudgets(adapters.db),
-    spentNanos: ledgerSpend(adapters.db, adapters.ledger),
+    spentNanos: ledgerSpend(adapters.ledger, seeder),
     onError: (error: unknown, budget_id: string) =>
       rt.log.warn({ err: error, budget_id }, 'budget threshold check failed; retrying on the next pass'),
   }
@@ -30,24 +37,18 @@ export function openThresholdWatch(
 }
 
 /**
- * A budget counter's settled spend on the spend ledger. The watch names a counter as
- * `budget:<budget_id>:<label>` (domain/budgets/period.ts counterKey); the ledger counts by
- * organization, key, period and label, read here from the budgets read model.
+ * A budget's settled spend in the period `now` falls in: its counter on the spend ledger (the
+ * organization's or its key's). A counter the ledger does not know to be whole (a new period no
+ * request has touched yet, Redis restarted empty) is seeded from the recorded usage first, so the
+ * watch alerts on the truth, not on a counter that lost spend.
  */
-export function ledgerSpend(db: Sql, ledger: SpendLedger) {
-  return async (counterKey: string): Promise<number> => {
-    const [, budget_id, label] = /^budget:([^:]+):(.+)$/.exec(counterKey) ?? []
-    if (budget_id === undefined || label === undefined) throw new Error(`not a budget counter: ${counterKey}`)
-    const { rows } = await db.query<{
-      organization_id: string
-      api_key_id: string | null
-      period: BudgetPeriod
-    }>('SELECT organization_id, api_key_id, period FROM rm_budgets WHERE budget_id = $1', [budget_id])
-    const budget = rows[0]
-    if (!budget) throw new Error(`budget ${budget_id} is not in the read model`)
-    // A read: the ttl is not used, only checked.
-    const counter = { api_key_id: budget.api_key_id, period: budget.period, label, ttl_ms: 1 }
+export function ledgerSpend(ledger: SpendLedger, seeder: SpendSeeder) {
+  return async (budget: WatchedBudget, now: Date): Promise<number> => {
+    const counter = budgetCounterRef(budget, now)
     const [state] = await ledger.counters(budget.organization_id, [counter])
-    return state?.spent_nanos ?? 0
+    if (state?.seeded) return state.spent_nanos
+    await seeder.seed(budget.organization_id, budget.timezone, [counter])
+    const [seeded] = await ledger.counters(budget.organization_id, [counter])
+    return seeded?.spent_nanos ?? 0
   }
 }

@@ -80,7 +80,7 @@ export async function listBudgets(
 /** Every budget with at least one alert threshold; the timezone read through to_jsonb (see key-lookup). */
 export async function watchedBudgets(db: Sql): Promise<WatchedBudget[]> {
   const { rows } = await db.query<WatchedBudget & { limit_micros: string | number; timezone: string | null }>(
-    `SELECT b.budget_id, b.organization_id, b.period, b.limit_micros, b.alert_thresholds,
+    `SELECT b.budget_id, b.organization_id, b.api_key_id, b.period, b.limit_micros, b.alert_thresholds,
             COALESCE(to_jsonb(o) ->> 'timezone', 'UTC') AS timezone, b.crossed_period, b.crossed_thresholds
        FROM rm_budgets b JOIN rm_organizations o USING (organization_id)
       WHERE cardinality(b.alert_thresholds) > 0

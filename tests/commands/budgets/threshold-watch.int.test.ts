@@ -7,6 +7,7 @@ import { updateOrganization } from '../../../commands/organizations/update-organ
 import { budgetStream } from '../../../domain/budgets/budget.ts'
 import { counterKey, periodOf } from '../../../domain/budgets/period.ts'
 import { ledgerSpend } from '../../../gateways/processes/threshold-watch.ts'
+import { createSpendSeeder } from '../../../gateways/router/spend-seeder.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
@@ -15,9 +16,12 @@ import type { CounterRef, SpendLedger } from '../../../infra/ports/spend-ledger.
 import { createRedisSpendLedger } from '../../../infra/redis/spend-ledger.ts'
 import { watchedBudgets } from '../../../projections/budgets/queries.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
+import { ingestUsageEvent } from '../../../projections/usage/ingest.ts'
+import { createSqlRecordedSpend } from '../../../projections/usage/recorded-spend.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 import { caughtUpToHead, testContext } from '../../support/read-models.ts'
 import { deleteKeys } from '../../support/redis.ts'
+import { usageEvent } from '../../support/usage-event.ts'
 
 // The budget alert worker on real PostgreSQL and Redis: a threshold the spend has crossed is
 // recorded once per period, however many passes (or concurrent workers) see it.
@@ -58,19 +62,24 @@ async function spend(organization_id: string, counter: CounterRef, usd: number) 
   await ledger.settle({ organization_id, hold_id, cost_nanos: Math.round(usd * 1e9), tokens: 0 })
 }
 
+/** The watch as the processes run it: the budget's counter on the spend ledger, seeded from usage_events. */
+function watchDeps(commands: ThresholdWatchDeps['commands'], errors: unknown[]): ThresholdWatchDeps {
+  const seeder = createSpendSeeder({ ledger, recorded: createSqlRecordedSpend(db), now: () => NOW })
+  return {
+    commands,
+    watched: () => watchedBudgets(db),
+    spentNanos: ledgerSpend(ledger, seeder),
+    onError: (error) => errors.push(error),
+  }
+}
+
 describe('budget threshold watch', () => {
   it('records a crossed threshold exactly once, however many passes see it', async () => {
     const store = createEventStore(db)
     const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
     const commands = { store, now: () => NOW, newId: v7 }
     const errors: unknown[] = []
-    const deps: ThresholdWatchDeps = {
-      commands,
-      watched: () => watchedBudgets(db),
-      // As the processes read it: the budget's counter on the spend ledger.
-      spentNanos: ledgerSpend(db, ledger),
-      onError: (error) => errors.push(error),
-    }
+    const deps = watchDeps(commands, errors)
     try {
       const { organization_id } = await createOrganization(commands, { name: 'Acme' }, testContext)
       const org = { organization_id, settings: { timezone: 'Asia/Tokyo' } }
@@ -115,6 +124,47 @@ describe('budget threshold watch', () => {
       const both = await Promise.all([checkThresholds(deps), checkThresholds(deps)])
       expect(both[0] + both[1]).toBe(1)
       expect((await crossings()).map((e) => e.data.threshold)).toEqual([0.5, 0.9])
+      expect(errors).toEqual([])
+    } finally {
+      await projector.stop()
+    }
+  })
+
+  it('seeds a counter the ledger lost from the recorded usage, then alerts on it', async () => {
+    const store = createEventStore(db)
+    const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+    const commands = { store, now: () => NOW, newId: v7 }
+    const errors: unknown[] = []
+    try {
+      const { organization_id } = await createOrganization(commands, { name: 'Flushed' }, testContext)
+      const input = {
+        organization_id,
+        limit_usd: '1.00',
+        period: 'daily' as const,
+        enforcement: 'soft' as const,
+      }
+      const { budget_id } = await createBudget(commands, { ...input, alert_thresholds: [0.5] }, testContext)
+      await caughtUpToHead(db, projector)
+      // 0.7 USD recorded today (UTC), none of it on the ledger: Redis restarted empty.
+      for (const [cost_usd, occurred_at] of [
+        [0.3, '2026-11-30T01:00:00Z'],
+        [0.4, '2026-11-30T19:00:00Z'],
+        [5, '2026-11-29T23:59:59Z'],
+      ] as const)
+        await ingestUsageEvent(db, usageEvent({ organization_id, cost_usd, occurred_at, latency_ms: 41 }))
+
+      expect(await checkThresholds(watchDeps(commands, errors))).toBe(1)
+      const crossed = (await store.readStream(budgetStream(budget_id))).filter(
+        (e) => e.type === 'BudgetThresholdCrossed',
+      )
+      expect(crossed.map((e) => e.data)).toEqual([
+        expect.objectContaining({ threshold: 0.5, period_start: '2026-11-30', spent_micros: 700_000 }),
+      ])
+      const today = periodOf('daily', 'UTC', NOW)
+      const counter = { api_key_id: null, period: 'daily' as const, label: today.label, ttl_ms: today.ttlMs }
+      expect(await ledger.counters(organization_id, [counter])).toEqual([
+        { spent_nanos: 700_000_000, reserved_nanos: 0, seeded: true },
+      ])
       expect(errors).toEqual([])
     } finally {
       await projector.stop()
