@@ -214,7 +214,7 @@ describe('the spend ledger down', () => {
   it('an organization that fails open is served unmetered, and the admission is counted', async () => {
     const key = freshKey({ budgets: [budget({})], organization_limits_fail_open: true })
     const model = { name: 'echo', backend_url: mock.url, backend_socket_path: mock.socketPath, ...price }
-    const { app, outcomes } = await routerApp({ models: () => [model], key, ledger: down() })
+    const { app, outcomes, metric } = await routerApp({ models: () => [model], key, ledger: down() })
     onTestFinished(() => app.close())
     const response = await app.inject({
       method: 'POST',
@@ -224,5 +224,6 @@ describe('the spend ledger down', () => {
     })
     expect(response.statusCode).toBe(200)
     expect(await outcomes()).toContain('outcome="ok"')
+    expect(await metric('aiaas_ledger_fail_open_total')).toMatch(/aiaas_ledger_fail_open_total\{[^}]*\} 1$/m)
   })
 })

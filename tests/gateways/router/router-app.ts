@@ -62,5 +62,7 @@ export async function routerApp(options: RouterAppOptions) {
   /** The aiaas_inference_requests_total metric as exposed. */
   const outcomes = async () =>
     (await rt.metrics.registry.getSingleMetricAsString('aiaas_inference_requests_total')) ?? ''
-  return { app, outcomes }
+  /** One metric of the app's registry as exposed ('' when it has no value yet). */
+  const metric = async (name: string) => (await rt.metrics.registry.getSingleMetricAsString(name)) ?? ''
+  return { app, outcomes, metric }
 }
