@@ -156,6 +156,38 @@ describe('spend invariants across two router processes', () => {
     await limitBurst({ tpm_limit: tpm }, Math.floor(tpm / REQUEST_TOKENS), tpm / REQUEST_TOKENS)
   })
 
+  it("a SIGKILLed router's requests hold the budget until their lease lapses, then free it unbilled", async () => {
+    const tenant = await fleet.tenant(routers)
+    await hardBudget(fleet, tenant, 10)
+    // Renewed every lease / 3 while the router lives: a 10 s lease outlasts a loaded machine's pauses.
+    const doomed = await fleet.startRouter('doomed', { AIAAS_BUDGET_LEASE_MS: '10000' })
+    await fleet.knows([doomed], tenant.key)
+    // 10 requests held at the backend through the doomed router fill the budget with holds.
+    fleet.backend.close()
+    const before = fleet.backend.arrived()
+    const held = Promise.allSettled(Array.from({ length: 10 }, () => fleet.chat(doomed, tenant.key)))
+    await eventually(
+      async () => fleet.backend.arrived() - before,
+      (n) => n === 10,
+      60_000,
+    )
+    for (const router of routers) {
+      expect(await fleet.chat(router, tenant.key)).toMatchObject({ status: 429, code: 'budget_exceeded' })
+    }
+
+    await fleet.kill(doomed)
+    expect((await held).map((outcome) => outcome.status)).toEqual(Array(10).fill('rejected'))
+    fleet.backend.open()
+    // Nothing settled the holds: once their lease lapses they stop counting, and nothing was billed.
+    const router = routers[0] as Router
+    await eventually(
+      () => fleet.chat(router, tenant.key),
+      (answer) => answer.status === 200,
+      60_000,
+    )
+    expect(await fleet.recordedMicros(tenant.organizationId, REQUEST_MICROS)).toBe(REQUEST_MICROS)
+  })
+
   it('a spent budget stays spent through SIGKILLed routers and a ledger that lost the organization', async () => {
     const tenant = await fleet.tenant(routers)
     await hardBudget(fleet, tenant, 5)

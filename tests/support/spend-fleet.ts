@@ -52,12 +52,14 @@ export interface SpendFleet {
   model: string
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>
   /** Starts (or restarts, on the same data directory) the router `label`; resolves once it answers. */
-  startRouter(label: string): Promise<Router>
+  startRouter(label: string, env?: Record<string, string>): Promise<Router>
   /** SIGKILL, as a crashed replica: no drain, nothing flushed. */
   kill(router: Router): Promise<void>
   /** A new organization and a key with the given limits, known to every router given. */
   tenant(routers: readonly Router[], limits?: { rpm_limit?: number; tpm_limit?: number }): Promise<Tenant>
   /** One chat completion; `stream` reads the whole event stream. */
+  /** Waits until each router knows the key and the model. */
+  knows(routers: readonly Router[], key: string): Promise<void>
   chat(router: Router, key: string, options?: { stream?: boolean }): Promise<Answer>
   /** The organization's cost recorded by analytics, in micro-USD, once it reached `atLeast`. */
   recordedMicros(organizationId: string, atLeast: number): Promise<number>
@@ -101,7 +103,7 @@ export async function startSpendFleet(name: string): Promise<SpendFleet> {
     backend,
     model,
     admin,
-    async startRouter(label) {
+    async startRouter(label, env = {}) {
       const port = await freePort()
       const proc = startAiaas('router', {
         AIAAS_DATABASE_URL: platform.databaseUrl,
@@ -110,6 +112,7 @@ export async function startSpendFleet(name: string): Promise<SpendFleet> {
         AIAAS_BACKEND_ALLOWED_ADDRESSES: 'loopback',
         AIAAS_DATA_DIR: join(dataRoot, label),
         PORT: String(port),
+        ...env,
       })
       routers.push(proc)
       const url = `http://127.0.0.1:${port}`
@@ -123,6 +126,7 @@ export async function startSpendFleet(name: string): Promise<SpendFleet> {
       await exited
     },
     tenant: (live, limits = {}) => newTenant(fleet, live, limits),
+    knows: (live, key) => knows(live, key, model),
     chat: (router, key, options = {}) => chat(router, key, model, options.stream === true),
     recordedMicros: (organizationId, atLeast) => recordedMicros(platform, organizationId, atLeast),
     async ledgerMicros(organizationId) {
@@ -165,22 +169,26 @@ async function newTenant(
   })
   expect(issued.status, JSON.stringify(issued.body)).toBe(201)
   const tenant = { organizationId, keyId: String(issued.body.id), key: String(issued.body.key) }
-  // GET /v1/models weighs on no limit: each router knows the key and the model before the test.
+  await knows(live, tenant.key, fleet.model)
+  return tenant
+}
+
+/** GET /v1/models weighs on no limit: each router knows the key and the model before a test. */
+async function knows(live: readonly Router[], key: string, model: string) {
   for (const router of live) {
     await eventually(
       async () => {
         const response = await fetch(`${router.url}/v1/models`, {
-          headers: { authorization: `Bearer ${tenant.key}` },
+          headers: { authorization: `Bearer ${key}` },
         })
         return response.ok
           ? ((await response.json()) as { data: { id: string }[] }).data.map((m) => m.id)
           : []
       },
-      (ids) => ids.includes(fleet.model),
+      (ids) => ids.includes(model),
       60_000,
     )
   }
-  return tenant
 }
 
 async function chat(router: Router, key: string, model: string, stream: boolean): Promise<Answer> {
