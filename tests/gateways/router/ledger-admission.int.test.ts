@@ -94,3 +94,33 @@ describe('a hold', () => {
     expect(second.json()).toMatchObject({ error: { code: 'budget_exceeded' } })
   })
 })
+
+describe('a settle above the hold', () => {
+  it('counts the whole cost and the metric, when the backend generated past max_tokens', async () => {
+    const mock = await startMockBackend('verbose')
+    onTestFinished(() => mock.close())
+    // Twenty words answered to max_tokens 1: the backend billed far past the worst case held.
+    mock.always({ reply: 'word '.repeat(20).trim() })
+    const model = routedModel([backendOn(mock)])
+    const key = keyRecord({ budgets: [] })
+    const ledger = createMemorySpendLedger()
+    const { app, metric } = await routerApp({ models: () => [model], key, ledger })
+    onTestFinished(() => app.close())
+    const body = { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: 'Bearer k' },
+      payload: body,
+    })
+    expect(response.statusCode).toBe(200)
+    expect(response.json().usage.completion_tokens).toBe(20)
+    const over = () => metric('aiaas_budget_settle_over_hold_total')
+    await expect.poll(over, { timeout: 10_000 }).toMatch(/aiaas_budget_settle_over_hold_total\{[^}]*\} 1$/m)
+    // The whole cost is spent on the organization's total counter, not just what was held.
+    const total = { api_key_id: null, period: 'total' as const, label: 'total', ttl_ms: 60_000 }
+    const [state] = await ledger.counters(key.organization_id, [total])
+    const cost = toNanos(((response.json().usage.prompt_tokens + 20) * model.input_usd_per_mtok) / 1_000_000)
+    expect(state).toMatchObject({ spent_nanos: cost, reserved_nanos: 0 })
+  })
+})
