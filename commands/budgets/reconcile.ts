@@ -10,6 +10,7 @@ import type { CounterRef, SpendLedger } from '../../infra/ports/spend-ledger.ts'
 // as drift, never lowered — lowering would admit past the budget.
 
 const NANOS_PER_USD = 1_000_000_000
+export const RECONCILE_INTERVAL_MS = 60_000
 
 export interface ReconciledBudget {
   budget_id: string
@@ -27,6 +28,8 @@ export interface ReconcileDeps {
   /** The ledger's spend minus the recorded spend, in USD, after the pass (the drift gauge). */
   onDrift: (budget: ReconciledBudget, driftUsd: number) => void
   onError: (budget: ReconciledBudget, error: unknown) => void
+  /** A pass that could not start (the budgets unreadable); the next one retries. */
+  onPassError: (error: unknown) => void
 }
 
 /** The ledger counter a budget spends on in the period `now` falls in. */
@@ -59,4 +62,30 @@ export async function reconcileBudgets(deps: ReconcileDeps): Promise<number> {
     }
   }
   return raised
+}
+
+/**
+ * Runs a pass at once (a process starting after Redis lost spend catches up without waiting),
+ * then every `intervalMs` until closed; a pass never overlaps the previous one.
+ */
+export function startReconciliation(deps: ReconcileDeps, intervalMs = RECONCILE_INTERVAL_MS) {
+  let timer: NodeJS.Timeout | undefined
+  let closed = false
+  const pass = (): Promise<void> =>
+    reconcileBudgets(deps)
+      .then(
+        () => {},
+        (error: unknown) => deps.onPassError(error),
+      )
+      .finally(() => {
+        if (!closed) timer = setTimeout(() => (running = pass()), intervalMs)
+      })
+  let running = pass()
+  return {
+    async close() {
+      closed = true
+      clearTimeout(timer)
+      await running
+    },
+  }
 }

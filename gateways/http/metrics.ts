@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 // One registry per process; every process serves it on GET /metrics.
 export interface Metrics {
@@ -11,6 +11,8 @@ export interface Metrics {
   ledgerFailOpen: Counter
   /** Settles whose actual cost was above the worst case held (the estimate was wrong). */
   settleOverHold: Counter
+  /** Per budget, the spend ledger's counter minus the recorded spend after reconciliation (USD). */
+  budgetLedgerDrift: Gauge<'budget_id'>
 }
 
 export function createMetrics(processName: string): Metrics {
@@ -51,6 +53,12 @@ export function createMetrics(processName: string): Metrics {
     settleOverHold: new Counter({
       name: 'aiaas_budget_settle_over_hold_total',
       help: 'Requests whose actual cost was above the worst case held for them (counted in full)',
+      registers: [registry],
+    }),
+    budgetLedgerDrift: new Gauge({
+      name: 'aiaas_budget_ledger_drift_usd',
+      help: "The spend ledger's counter of a budget's current period minus the recorded spend, in USD, after the last reconciliation (positive: usage events still in flight)",
+      labelNames: ['budget_id'],
       registers: [registry],
     }),
   }

@@ -28,6 +28,7 @@ import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { markingChanges, spendLedgerCheck } from './spend-ledger-wiring.ts'
+import { openReconciler } from './spend-reconciler.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
 
@@ -89,6 +90,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const analytics = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
     await openThresholdWatch(app, rt, { db, store, ledger }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
+    await openReconciler(app, rt, { db, ledger }, config.AIAAS_BUDGET_RECONCILE_INTERVAL_MS)
   })
   rt.log.info({ url: running.url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')
   return { ...running, adminToken, notes: [whereIsTheAdminToken(config)] }

@@ -12,6 +12,7 @@ import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
 import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
+import { openReconciler } from './spend-reconciler.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
 
 // The headless processes: they consume a log or a queue and serve only /metrics. Their adapters
@@ -36,6 +37,8 @@ export async function startProjector(config: Config): Promise<Running> {
       createRedisSpendLedger(config.AIAAS_REDIS_URL),
     )
     await openThresholdWatch(app, rt, { db, store, ledger }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
+    // Counters that fell behind the recorded usage are raised; the drift is a gauge on /metrics.
+    await openReconciler(app, rt, { db, ledger }, config.AIAAS_BUDGET_RECONCILE_INTERVAL_MS)
     return {}
   })
 }

@@ -151,6 +151,11 @@ export const configVariables = {
     default: '5000',
     doc: 'How often the budget alert worker (projector process, or embedded) reads each budget with alert thresholds and records the thresholds its spend has crossed.',
   },
+  AIAAS_BUDGET_RECONCILE_INTERVAL_MS: {
+    schema: positiveInt,
+    default: '60000',
+    doc: "How often reconciliation (projector process, or embedded) compares each budget's current counter on the spend ledger with the recorded usage, raises a counter that fell behind and reports the drift (aiaas_budget_ledger_drift_usd).",
+  },
   AIAAS_BACKEND_TIMEOUT_MS: {
     schema: positiveInt,
     default: '60000',

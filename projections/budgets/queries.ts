@@ -1,3 +1,4 @@
+import type { ReconciledBudget } from '../../commands/budgets/reconcile.ts'
 import type { WatchedBudget } from '../../commands/budgets/threshold-watch.ts'
 import { usdOf } from '../../domain/budgets/amounts.ts'
 import type { BudgetScope, Crossings, Enforcement, StatedTerms } from '../../domain/budgets/budget.ts'
@@ -93,4 +94,21 @@ export async function watchedBudgets(db: Sql): Promise<WatchedBudget[]> {
     crossed_thresholds: row.crossed_thresholds.map(Number),
     timezone: row.timezone ?? 'UTC',
   }))
+}
+
+/** Every budget with its organization's time zone: what reconciliation reads each pass. */
+export async function reconciledBudgets(db: Sql): Promise<ReconciledBudget[]> {
+  const { rows } = await db.query<{
+    budget_id: string
+    organization_id: string
+    api_key_id: string | null
+    period: BudgetPeriod
+    timezone: string | null
+  }>(
+    `SELECT b.budget_id, b.organization_id, b.api_key_id, b.period,
+            COALESCE(to_jsonb(o) ->> 'timezone', 'UTC') AS timezone
+       FROM rm_budgets b JOIN rm_organizations o USING (organization_id)
+      ORDER BY b.created_position`,
+  )
+  return rows.map((row) => ({ ...row, timezone: row.timezone ?? 'UTC' }))
 }

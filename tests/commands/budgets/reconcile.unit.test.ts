@@ -48,6 +48,7 @@ describe('reconciling the spend ledger with the recorded usage', () => {
       now: () => NOW,
       onDrift: (budget, usd) => drift.set(budget.budget_id, usd),
       onError: (budget) => errors.push(budget.budget_id),
+      onPassError: (error) => errors.push(String(error)),
     })
     expect(raised).toBe(1)
     // The organization's month fell behind: raised to the record, no drift left.
