@@ -6,18 +6,23 @@ import { appendToStream } from '../../infra/event-store/append.ts'
 import { loadAuthorizer } from '../../infra/opa/authorizer.ts'
 import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
+import type { SpendLedger } from '../../infra/ports/spend-ledger.ts'
+import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
 import { queryFreshness, queryUsage } from '../../projections/usage/usage-query.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import { authenticate } from '../http/authenticate.ts'
-import { authorizeRequests, field, orgResource, type RouteRules } from '../http/authorize.ts'
+import { authorizeRequests, field, orgResource, type RouteRule, type RouteRules } from '../http/authorize.ts'
 import { denialRecorder } from '../http/denial-audit.ts'
 import type { DenialBudget } from '../http/denial-budget.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
 import { requestMetadata } from '../http/request-metadata.ts'
+import { spendQuery, spendReport, spendResponse } from './spend.ts'
 
 export interface AnalyticsDeps {
   db: Sql
+  /** The routers' spend ledger (Redis, or the embedded router's own): GET /spend shows its counters. */
+  ledger: SpendLedger
   adminToken: string
   now: () => Date
   readiness: readonly ReadinessCheck[]
@@ -82,16 +87,20 @@ const usageResponse = z.object({
   }),
 })
 
+/** An analytics read of one organization, named by the `organization_id` query parameter. */
+const orgRead = (kind: string): RouteRule => ({
+  action: 'analytics:read',
+  resource: (request) => orgResource(kind, field(request, 'query', 'organization_id')),
+  missing: (request) =>
+    new AppError('ORG_NOT_FOUND', 'no such organization', {
+      organization_id: field(request, 'query', 'organization_id'),
+    }),
+})
+
 /** The action of every analytics route and the organization it reads (gateways/http/authorize.ts). */
 export const analyticsRouteRules: RouteRules = {
-  'GET /usage': {
-    action: 'analytics:read',
-    resource: (request) => orgResource('usage', field(request, 'query', 'organization_id')),
-    missing: (request) =>
-      new AppError('ORG_NOT_FOUND', 'no such organization', {
-        organization_id: field(request, 'query', 'organization_id'),
-      }),
-  },
+  'GET /usage': orgRead('usage'),
+  'GET /spend': orgRead('spend'),
 }
 
 /** The analytics API, mounted at /analytics/v1. */
@@ -129,6 +138,12 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app,
           freshness,
         }
       },
+    )
+    const spend = { db: deps.db, ledger: deps.ledger, recorded: createSqlRecordedSpend(deps.db) }
+    secured.get(
+      '/spend',
+      { schema: { querystring: spendQuery, response: { 200: spendResponse } } },
+      async (request) => spendReport(spend, request.query.organization_id, deps.now()),
     )
   })
 }

@@ -87,7 +87,8 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
       { tokenRateLimit: tokenRateLimit(config, limiter) },
     )
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken })
-    const analytics = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }
+    // GET /spend shows this router's own counters: the ledger the embedded router admits on.
+    const analytics = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
     await openThresholdWatch(app, rt, { db, store, ledger }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
     await openReconciler(app, rt, { db, ledger }, config.AIAAS_BUDGET_RECONCILE_INTERVAL_MS)

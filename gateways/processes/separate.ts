@@ -149,7 +149,11 @@ export async function startAnalytics(config: Config): Promise<Running> {
     // person's grant in the issuer's store (Redis), so a revoked grant's tokens stop here too.
     const oidc = await openAdapter(app, 'oidcStore', () => createRedisStore(config.AIAAS_REDIS_URL))
     const verifyAccessToken = remoteAccessTokenVerifier(config, db, undefined, oidc.store)
-    const deps = { ...analyticsDeps(rt, db, adminToken), verifyAccessToken }
+    // GET /spend shows the routers' counters: the spend ledger they share (AIAAS_REDIS_URL).
+    const ledger = await openAdapter(app, 'ledger', async () =>
+      createRedisSpendLedger(config.AIAAS_REDIS_URL),
+    )
+    const deps = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps })
   })
 }

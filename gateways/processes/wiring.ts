@@ -134,8 +134,13 @@ export function adminDeps(
   }
 }
 
-export function analyticsDeps(rt: Runtime, db: Database, adminToken: string): AnalyticsDeps {
-  return { db, adminToken, now: rt.now, readiness: [databaseCheck(db)] }
+export function analyticsDeps(
+  rt: Runtime,
+  db: Database,
+  adminToken: string,
+  ledger: SpendLedger,
+): AnalyticsDeps {
+  return { db, ledger, adminToken, now: rt.now, readiness: [databaseCheck(db)] }
 }
 
 /** How long a command's response waits for the read models to include its events. */

@@ -112,3 +112,31 @@ export async function reconciledBudgets(db: Sql): Promise<ReconciledBudget[]> {
   )
   return rows.map((row) => ({ ...row, timezone: row.timezone ?? 'UTC' }))
 }
+
+/** A budget as the spend report shows it: its terms and its organization's time zone. */
+export type SpendBudget = ReconciledBudget & { enforcement: Enforcement; limit_micros: number }
+
+/** Every budget of one organization, in creation order (GET /analytics/v1/spend). */
+export async function organizationBudgets(db: Sql, organization_id: string): Promise<SpendBudget[]> {
+  const { rows } = await db.query<{
+    budget_id: string
+    organization_id: string
+    api_key_id: string | null
+    period: BudgetPeriod
+    enforcement: Enforcement
+    limit_micros: string | number
+    timezone: string | null
+  }>(
+    `SELECT b.budget_id, b.organization_id, b.api_key_id, b.period, b.enforcement, b.limit_micros,
+            COALESCE(to_jsonb(o) ->> 'timezone', 'UTC') AS timezone
+       FROM rm_budgets b JOIN rm_organizations o USING (organization_id)
+      WHERE b.organization_id = $1
+      ORDER BY b.created_position`,
+    [organization_id],
+  )
+  return rows.map((row) => ({
+    ...row,
+    limit_micros: Number(row.limit_micros),
+    timezone: row.timezone ?? 'UTC',
+  }))
+}

@@ -90,6 +90,7 @@ export const FIXTURES: Readonly<Record<string, Variant[]>> = {
   'GET /analytics/v1/usage': one({
     query: (ids) => ({ ...inOrg(ids), from: '2026-01-01T00:00:00Z', to: '2026-01-01T06:00:00Z' }),
   }),
+  'GET /analytics/v1/spend': one({ query: (ids) => ({ ...inOrg(ids), period: 'current' }) }),
 }
 
 /**

@@ -12,6 +12,7 @@ import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import { memoryStore } from '../../../infra/oidc/memory-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
@@ -70,6 +71,7 @@ export async function startTenantPlatform(db: Database) {
   await app.register(analyticsRoutes, {
     prefix: '/analytics/v1',
     db,
+    ledger: createMemorySpendLedger(),
     adminToken: TENANT_ADMIN_TOKEN,
     now: () => new Date(),
     readiness: [],

@@ -6,6 +6,7 @@ import { analyticsRouteRules, analyticsRoutes } from '../../../gateways/analytic
 import { ruleKey } from '../../../gateways/http/authorize.ts'
 import { createMetrics } from '../../../gateways/http/metrics.ts'
 import { createServer } from '../../../gateways/http/server.ts'
+import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import type { TestDatabase } from '../../infra/contracts/test-database.ts'
 import { makePglite } from '../../infra/pglite/fresh-pglite.ts'
 
@@ -41,6 +42,7 @@ beforeAll(async () => {
   await app.register(analyticsRoutes, {
     prefix: '/analytics/v1',
     db: handle.db,
+    ledger: createMemorySpendLedger(),
     adminToken: TOKEN,
     now,
     readiness: [],

@@ -12,6 +12,7 @@ import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import type { OidcStore } from '../../../infra/oidc/adapter.ts'
 import { memoryStore } from '../../../infra/oidc/memory-store.ts'
 import type { Database, Sql } from '../../../infra/ports/database.ts'
@@ -52,6 +53,7 @@ export async function startTokenPlatform(db: Database) {
   })
   const analytics = {
     db,
+    ledger: createMemorySpendLedger(),
     adminToken: PLATFORM_ADMIN_TOKEN,
     now: () => new Date(),
     readiness: [],
@@ -70,7 +72,13 @@ export async function startSeparateAnalytics(db: Sql, jwks: URL, grants?: OidcSt
   const config = loadConfig({ AIAAS_ISSUER_URL: PLATFORM_ISSUER, AIAAS_LOG_LEVEL: 'silent' })
   const verifyAccessToken = remoteAccessTokenVerifier(config, db, jwks, grants)
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('analytics-separate-test') })
-  const deps = { db, adminToken: PLATFORM_ADMIN_TOKEN, now: () => new Date(), readiness: [] }
+  const deps = {
+    db,
+    ledger: createMemorySpendLedger(),
+    adminToken: PLATFORM_ADMIN_TOKEN,
+    now: () => new Date(),
+    readiness: [],
+  }
   await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps, verifyAccessToken })
   onTestFinished(() => app.close())
   return app.listen({ host: '127.0.0.1', port: 0 })
