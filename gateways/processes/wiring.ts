@@ -69,7 +69,6 @@ export function routerDeps(
     }),
     models: adapters.models,
     spend: spendDeps(rt, adapters),
-    defaultMaxOutputTokens: rt.config.AIAAS_DEFAULT_MAX_OUTPUT_TOKENS,
     usage: adapters.usage,
     backendTimeoutMs: rt.config.AIAAS_BACKEND_TIMEOUT_MS,
     routing: createRoutingDeps({

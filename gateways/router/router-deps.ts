@@ -20,7 +20,6 @@ export interface RouterDeps extends UsageRecorderDeps {
   models: ModelCatalog
   /** Budgets and RPM/TPM limits: one admission per request (admit.ts). */
   spend: SpendDeps
-  defaultMaxOutputTokens: number
   backendTimeoutMs: number
   /** Strategies, health, attempts and their limits (routing/). */
   routing: RoutingDeps

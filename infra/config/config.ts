@@ -136,11 +136,6 @@ export const configVariables = {
     default: '600',
     doc: 'Requests per minute allowed per API key.',
   },
-  AIAAS_DEFAULT_MAX_OUTPUT_TOKENS: {
-    schema: positiveInt,
-    default: '4096',
-    doc: 'Output tokens a budget reservation assumes when a request sets no max_tokens.',
-  },
   AIAAS_BUDGET_LEASE_MS: {
     schema: positiveInt,
     default: '60000',
