@@ -67,6 +67,17 @@ describe('a service account’s token across separate processes', () => {
     expect((await as(analytics, 'GET', `/analytics/v1/usage?organization_id=${acme}&${range}`)).status).toBe(
       200,
     )
+    // The spend against its budget, read by the analytics process from PostgreSQL and the Redis ledger.
+    const spend = await as(analytics, 'GET', `/analytics/v1/spend?organization_id=${acme}&period=current`)
+    expect(spend.status, JSON.stringify(spend.body)).toBe(200)
+    expect(spend.body.data).toEqual([
+      expect.objectContaining({
+        ...{ api_key_id: null, period: 'monthly', enforcement: 'hard', limit_usd: '10.00' },
+        recorded_spend_usd: '0.00',
+        // seeded: whether the projector's reconciliation has passed since: not asserted.
+        ledger: expect.objectContaining({ spent_usd: '0.00', reserved_usd: '0.00' }),
+      }),
+    ])
 
     expect(
       (await as(identity, 'POST', '/admin/v1/api-keys', { organization_id: globex, name: 'x' })).status,
@@ -77,6 +88,7 @@ describe('a service account’s token across separate processes', () => {
     expect(
       (await as(analytics, 'GET', `/analytics/v1/usage?organization_id=${globex}&${range}`)).status,
     ).toBe(404)
+    expect((await as(analytics, 'GET', `/analytics/v1/spend?organization_id=${globex}`)).status).toBe(404)
 
     const actors = new pg.Client({ connectionString: platform.databaseUrl })
     await actors.connect()
