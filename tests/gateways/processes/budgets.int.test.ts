@@ -21,6 +21,7 @@ describe('organization budgets', () => {
     mock = await startMockModel(loadConfig({ AIAAS_MOCK_MODEL_PORT: mockPort, AIAAS_LOG_LEVEL: 'silent' }))
     platform = await startEmbedded(() => ({
       AIAAS_BUDGET_ALERT_INTERVAL_MS: '100',
+      AIAAS_BUDGET_RECONCILE_INTERVAL_MS: '100',
       // $0.01 a token either way: a budget runs out in a few requests.
       AIAAS_MODELS: JSON.stringify([
         {
@@ -130,5 +131,37 @@ describe('organization budgets', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(5 - ok)
     const usage = await usageOf(e, organizationId, ok)
     expect(usage.data.reduce((n, r) => n + r.cost_usd, 0)).toBeLessThanOrEqual(0.25)
+  })
+
+  it("shows a budget's recorded spend and the router's counter, and the drift on /metrics", async () => {
+    const { key, organizationId } = await createOrgAndKey(e)
+    const terms = { organization_id: organizationId, limit_usd: '10', period: 'total', enforcement: 'hard' }
+    const created = await fetch(`${base}/admin/v1/budgets`, {
+      method: 'POST',
+      headers: json(ADMIN),
+      body: JSON.stringify(terms),
+    })
+    expect(created.status).toBe(201)
+    const { id } = (await created.json()) as { id: string }
+    for (let i = 0; i < 2; i++) expect((await chat(key, priceyHello)).status).toBe(200)
+    // $0.04 each: the router settled both on its ledger; analytics records them once ingested.
+    const spend = async () =>
+      (await (
+        await fetch(`${base}/analytics/v1/spend?organization_id=${organizationId}`, { headers: json(ADMIN) })
+      ).json()) as { data: unknown[] }
+    await expect
+      .poll(async () => (await spend()).data, { timeout: 10_000, interval: 100 })
+      .toEqual([
+        expect.objectContaining({
+          ...{ budget_id: id, period: 'total', period_start: null, resets_at: null, limit_usd: '10.00' },
+          recorded_spend_usd: '0.08',
+          ledger: { spent_usd: '0.08', reserved_usd: '0.00', seeded: true },
+        }),
+      ])
+    // Reconciliation runs every 100 ms here: the budget's drift (ledger − recorded) is 0.
+    const drift = new RegExp(`^aiaas_budget_ledger_drift_usd\\{[^}]*budget_id="${id}"[^}]*\\} 0$`, 'm')
+    await expect
+      .poll(async () => await (await fetch(`${base}/metrics`)).text(), { timeout: 10_000, interval: 100 })
+      .toMatch(drift)
   })
 })
