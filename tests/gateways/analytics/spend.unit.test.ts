@@ -5,12 +5,13 @@ import { createBudget } from '../../../commands/budgets/budget-commands.ts'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
 import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
 import { periodOf } from '../../../domain/budgets/period.ts'
+import { AppError } from '../../../domain/errors.ts'
 import { analyticsRoutes } from '../../../gateways/analytics/routes.ts'
 import { usdOfNanos } from '../../../gateways/analytics/spend.ts'
 import { createMetrics } from '../../../gateways/http/metrics.ts'
 import { createServer } from '../../../gateways/http/server.ts'
 import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
-import type { CounterRef } from '../../../infra/ports/spend-ledger.ts'
+import type { CounterRef, SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import { ingestUsageEvent } from '../../../projections/usage/ingest.ts'
 import { startReadModels, testContext } from '../../support/read-models.ts'
 import { usageEvent } from '../../support/usage-event.ts'
@@ -23,9 +24,8 @@ const TOKEN = 'spend-test-token-0123456789abcdef'
 // 23:30 in Tokyo on 30 November: the Tokyo month is still November, the Tokyo day the 30th.
 const NOW = new Date('2026-11-30T14:30:00Z')
 
-async function platform() {
+async function platform(ledger: SpendLedger = createMemorySpendLedger({ now: () => NOW.getTime() })) {
   const { db, store, projector } = await startReadModels()
-  const ledger = createMemorySpendLedger({ now: () => NOW.getTime() })
   const app = createServer({ logLevel: 'silent', metrics: createMetrics('spend-test') })
   await app.register(analyticsRoutes, {
     prefix: '/analytics/v1',
@@ -176,6 +176,30 @@ describe('GET /analytics/v1/spend', () => {
       expect((await p.get(`organization_id=${organization_id}&period=2026-11`)).status).toBe(400)
       expect((await p.get(`organization_id=${organization_id}&from=2026-11-01`)).status).toBe(400)
       expect((await p.get('period=current')).status).toBe(400)
+    } finally {
+      await p.app.close()
+    }
+  })
+
+  it('answers 503 BUDGET_LEDGER_UNAVAILABLE while the spend ledger does not answer', async () => {
+    const down = createMemorySpendLedger()
+    down.counters = async () => {
+      throw new AppError('BUDGET_LEDGER_UNAVAILABLE', 'the spend ledger did not answer')
+    }
+    const p = await platform(down)
+    try {
+      const { organization_id } = await createOrganization(p.commands, { name: 'Acme' }, testContext)
+      const budget = {
+        organization_id,
+        limit_usd: '1',
+        period: 'total' as const,
+        enforcement: 'hard' as const,
+      }
+      await createBudget(p.commands, budget, testContext)
+      await p.projector.catchUp()
+      const answer = await p.get(`organization_id=${organization_id}`)
+      expect(answer.status).toBe(503)
+      expect(answer.body).toMatchObject({ code: 'BUDGET_LEDGER_UNAVAILABLE' })
     } finally {
       await p.app.close()
     }
