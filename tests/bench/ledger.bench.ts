@@ -113,6 +113,24 @@ export async function ledgerBench(config: Config): Promise<Measurement[]> {
       op: async () => void (await evalScript(admin, noop, [], [])),
     },
   )
+  // One caller: the latency one request adds (the p99 target), without queueing behind 31 others.
+  const [single, singleBaseline] = await runPaired(
+    4,
+    {
+      name: 'admit + settle (2 round trips), 1 caller',
+      writers: 1,
+      total: 5_000,
+      timeLimitMs: 10_000,
+      op: () => admitSettle(ledger, org, key),
+    },
+    {
+      name: 'bare EVALSHA no-op, 1 caller',
+      writers: 1,
+      total: 5_000,
+      timeLimitMs: 10_000,
+      op: async () => void (await evalScript(admin, noop, [], [])),
+    },
+  )
   await ledger.close()
   await admin.quit()
   await deleteKeys(config.AIAAS_REDIS_URL, keyPrefix)
@@ -126,5 +144,5 @@ export async function ledgerBench(config: Config): Promise<Measurement[]> {
     p50_ms: 0,
     p99_ms: 0,
   }
-  return [memory, candidate, baseline]
+  return [memory, candidate, baseline, single, singleBaseline]
 }

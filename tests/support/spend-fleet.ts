@@ -80,7 +80,13 @@ export async function startSpendFleet(name: string): Promise<SpendFleet> {
   const platform = await startSeparatePlatform({
     name,
     commands: ['projector', 'ingest', 'analytics', 'identity'],
-    env: { AIAAS_BACKEND_ALLOWED_ADDRESSES: 'loopback', AIAAS_USAGE_QUEUE: queue },
+    env: {
+      AIAAS_BACKEND_ALLOWED_ADDRESSES: 'loopback',
+      AIAAS_USAGE_QUEUE: queue,
+      // Only the routers' own seeding may rebuild a counter the tests made the ledger forget:
+      // the projector's reconciliation runs at its start, then not again within a test.
+      AIAAS_BUDGET_RECONCILE_INTERVAL_MS: String(24 * 3_600_000),
+    },
   })
   const dataRoot = await mkdtemp(join(tmpdir(), `aiaas-${name}-`))
   const ledger = createRedisSpendLedger(redisUrl)
