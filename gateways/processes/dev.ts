@@ -23,6 +23,7 @@ import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
+import { openBudgetWebhooks } from './budget-webhooks.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
@@ -91,6 +92,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     const analytics = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
     await openThresholdWatch(app, rt, { db, store, ledger }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
+    await openBudgetWebhooks(app, rt, { db, store })
     await openReconciler(app, rt, { db, ledger }, config.AIAAS_BUDGET_RECONCILE_INTERVAL_MS)
   })
   rt.log.info({ url: running.url, data_dir: config.AIAAS_DATA_DIR }, 'AIaaS embedded platform ready')

@@ -10,6 +10,7 @@ import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
+import { openBudgetWebhooks } from './budget-webhooks.ts'
 import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
 import { openReconciler } from './spend-reconciler.ts'
@@ -37,6 +38,8 @@ export async function startProjector(config: Config): Promise<Running> {
       createRedisSpendLedger(config.AIAAS_REDIS_URL),
     )
     await openThresholdWatch(app, rt, { db, store, ledger }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
+    // Each crossing POSTed to its organization's budget_alert_webhook_url (budget-webhooks.ts).
+    await openBudgetWebhooks(app, rt, { db, store })
     // Counters that fell behind the recorded usage are raised; the drift is a gauge on /metrics.
     await openReconciler(app, rt, { db, ledger }, config.AIAAS_BUDGET_RECONCILE_INTERVAL_MS)
     return {}
