@@ -64,6 +64,10 @@ export const organization = z.object({
     timezone: z.string(),
     allowed_models: z.array(z.string()).nullable(),
     mfa_required: z.boolean(),
+    rpm_limit: z.number().int().nullable(),
+    tpm_limit: z.number().int().nullable(),
+    limits_fail_open: z.boolean(),
+    budget_alert_webhook_url: z.string().nullable(),
   }),
   monthly_limit_usd: z.number().nullable(),
 })

@@ -55,6 +55,9 @@ type Row = {
   allowed_models: string[] | null
   organization_allowed_models: string[]
   organization_limits_models: boolean | null
+  organization_rpm_limit: string | null
+  organization_tpm_limit: string | null
+  organization_limits_fail_open: boolean | null
   rpm_limit: number | null
   tpm_limit: number | null
   expires_at: Date | null
@@ -63,7 +66,7 @@ type Row = {
   signing_secret: unknown
 }
 
-// The organization's status, allowed models and timezone are read through to_jsonb, so this query
+// The organization's status, allowed models, timezone and limits are read through to_jsonb, so this query
 // works with and without the organization lifecycle columns (migration 0110) and, when they are
 // there, reads them as they are. The budgets come in the same query (one round trip), as JSON.
 const BUDGETS = `
@@ -87,10 +90,15 @@ const LOOKUP = `
            CASE jsonb_typeof(to_jsonb(o) -> 'allowed_models') WHEN 'array' THEN to_jsonb(o) -> 'allowed_models'
            ELSE '[]'::jsonb END)) AS organization_allowed_models,
          jsonb_typeof(to_jsonb(o) -> 'allowed_models') = 'array' AS organization_limits_models,
+         to_jsonb(o) ->> 'rpm_limit' AS organization_rpm_limit, to_jsonb(o) ->> 'tpm_limit' AS organization_tpm_limit,
+         (to_jsonb(o) ->> 'limits_fail_open')::boolean AS organization_limits_fail_open,
          k.allowed_models, k.rpm_limit, k.tpm_limit, k.expires_at, hit.valid_until, k.require_signature,
          k.signing_secret
     FROM hit JOIN rm_api_keys k USING (api_key_id) JOIN rm_organizations o USING (organization_id)
    LIMIT 1`
+
+// Read as text (the columns of migration 0430 are bigint; absent before it): null is no limit.
+const limitOf = (limit: string | null): number | null => (limit === null ? null : Number(limit))
 
 const orgStatus = (status: string | null): ApiKeyRecord['organization_status'] =>
   status === 'suspended' || status === 'closed' ? status : 'active'
@@ -111,9 +119,9 @@ export async function findApiKeyByHash(db: Sql, keyHash: string): Promise<ApiKey
     organization_allowed_models: row.organization_limits_models ? row.organization_allowed_models : null,
     rpm_limit: row.rpm_limit,
     tpm_limit: row.tpm_limit,
-    organization_rpm_limit: null,
-    organization_tpm_limit: null,
-    organization_limits_fail_open: false,
+    organization_rpm_limit: limitOf(row.organization_rpm_limit),
+    organization_tpm_limit: limitOf(row.organization_tpm_limit),
+    organization_limits_fail_open: row.organization_limits_fail_open === true,
     expires_at: row.expires_at?.toISOString() ?? null,
     valid_until: row.valid_until?.toISOString() ?? null,
     require_signature: row.require_signature,

@@ -1,7 +1,8 @@
 import type { OrganizationEvent } from '../../domain/organizations/organization.ts'
+import { type OrganizationSettings, withDefaults } from '../../domain/organizations/settings.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 
-// Read model: one row per organization (table in infra/migrations/0010, 0011, 0110 and 0111). Queries
+// Read model: one row per organization (table in infra/migrations/0010, 0011, 0110, 0111, 0430). Queries
 // that read it are in ./queries.ts.
 
 /** Where an event sits: its global position (the replay guard) and its stream version (the ETag). */
@@ -20,8 +21,8 @@ function changeOf(event: ChangeEvent): Record<string, unknown> {
     case 'OrganizationRenamed':
       return { name: event.data.name }
     case 'OrganizationSettingsChanged': {
-      const { timezone, allowed_models, mfa_required } = event.data
-      return { timezone, allowed_models, mfa_required }
+      // withDefaults: an event older than the limits reads as none, fail closed, no webhook.
+      return { ...withDefaults(event.data) }
     }
     case 'OrganizationSuspended':
       return { status: 'suspended', suspended_reason: event.data.reason }
@@ -68,7 +69,7 @@ export interface OrganizationRow {
   status: OrganizationStatus
   /** Why it was suspended; null unless suspended. */
   suspended_reason: string | null
-  settings: { timezone: string; allowed_models: string[] | null; mfa_required: boolean }
+  settings: OrganizationSettings
   monthly_limit_usd: number | null
   /** Stream version of its last event: the ETag of the resource. */
   version: number
@@ -77,7 +78,7 @@ export interface OrganizationRow {
 // monthly_limit_usd (deprecated) is the organization's organization-wide monthly hard budget,
 // read from the budgets read model (projections/budgets/), however it was set.
 const COLUMNS = `organization_id, name, created_at, status, suspended_reason, timezone, allowed_models,
-  mfa_required, version,
+  mfa_required, rpm_limit, tpm_limit, limits_fail_open, budget_alert_webhook_url, version,
   (SELECT b.limit_micros / 1000000.0 FROM rm_budgets b
     WHERE b.organization_id = rm_organizations.organization_id AND b.api_key_id IS NULL
       AND b.period = 'monthly' AND b.enforcement = 'hard') AS monthly_limit_usd`
@@ -91,6 +92,10 @@ type StoredRow = {
   timezone: string
   allowed_models: string[] | null
   mfa_required: boolean
+  rpm_limit: string | number | null
+  tpm_limit: string | number | null
+  limits_fail_open: boolean
+  budget_alert_webhook_url: string | null
   monthly_limit_usd: string | number | null
   version: string | number
 }
@@ -98,15 +103,25 @@ type StoredRow = {
 const statusOf = (status: string): OrganizationStatus =>
   status === 'suspended' || status === 'closed' ? status : 'active'
 
+const limitOf = (limit: string | number | null): number | null => (limit === null ? null : Number(limit))
+
 function toRow(row: StoredRow): OrganizationRow {
-  const { timezone, allowed_models, mfa_required } = row
+  const { timezone, allowed_models, mfa_required, limits_fail_open, budget_alert_webhook_url } = row
   return {
     id: row.organization_id,
     name: row.name,
     created_at: row.created_at.toISOString(),
     status: statusOf(row.status),
     suspended_reason: row.suspended_reason,
-    settings: { timezone, allowed_models, mfa_required },
+    settings: {
+      timezone,
+      allowed_models,
+      mfa_required,
+      rpm_limit: limitOf(row.rpm_limit),
+      tpm_limit: limitOf(row.tpm_limit),
+      limits_fail_open,
+      budget_alert_webhook_url,
+    },
     monthly_limit_usd: row.monthly_limit_usd === null ? null : Number(row.monthly_limit_usd),
     version: Number(row.version),
   }

@@ -141,6 +141,10 @@ export function organizationRouteSuite(makeDatabase: MakeDatabase) {
         timezone: 'Europe/Paris',
         allowed_models: null,
         mfa_required: true,
+        rpm_limit: null,
+        tpm_limit: null,
+        limits_fail_open: false,
+        budget_alert_webhook_url: null,
       })
     })
 
@@ -158,6 +162,11 @@ export function organizationRouteSuite(makeDatabase: MakeDatabase) {
       })
       expect(fine.status).toBe(200)
       expect(await platform.store.readStream(organizationStream(id))).toHaveLength(2)
+      expect((await call('GET', `/organizations/${id}`)).body.settings).toMatchObject({
+        rpm_limit: 60,
+        tpm_limit: 1000,
+        limits_fail_open: false,
+      })
     })
 
     it('changes nothing when nothing differs: same ETag, no event', async () => {

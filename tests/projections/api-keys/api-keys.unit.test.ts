@@ -147,6 +147,25 @@ describe('API keys read model', () => {
     })
   })
 
+  it('joins the organization’s limits and fail-open: none and fail closed until set, then what was set', async () => {
+    const { db, deps, subscription, organization_id } = await platform()
+    const key = await issueApiKey(deps, { organization_id, name: 'ci' }, context)
+    await subscription.catchUp()
+    expect(await lookup(db, key.key)).toMatchObject({
+      organization_rpm_limit: null,
+      organization_tpm_limit: null,
+      organization_limits_fail_open: false,
+    })
+    const settings = { rpm_limit: 120, tpm_limit: 50_000, limits_fail_open: true }
+    await updateOrganization(deps, { organization_id, settings }, context)
+    await subscription.catchUp()
+    expect(await lookup(db, key.key)).toMatchObject({
+      organization_rpm_limit: 120,
+      organization_tpm_limit: 50_000,
+      organization_limits_fail_open: true,
+    })
+  })
+
   it('keeps a key issued before this issue (a v1 event, old key format) working, and revocable', async () => {
     const { db, deps, subscription, organization_id } = await platform()
     const legacyKey = `sk-aiaas-${'Ab1_'.repeat(8)}`

@@ -32,7 +32,15 @@ describe('organizations read model', () => {
   it('follows rename, settings, suspension, reactivation and closing, with the stream version', async () => {
     const { db, deps, subscription } = await platform()
     const { organization_id } = await createOrganization(deps, { name: 'Acme' }, context)
-    const settings = { timezone: 'Europe/Paris', allowed_models: ['echo'], mfa_required: true }
+    const settings = {
+      timezone: 'Europe/Paris',
+      allowed_models: ['echo'],
+      mfa_required: true,
+      rpm_limit: 600,
+      tpm_limit: 90_000,
+      limits_fail_open: true,
+      budget_alert_webhook_url: 'https://alerts.example.com/aiaas',
+    }
     await updateOrganization(deps, { organization_id, name: 'Acme Corp', settings }, context)
     await suspendOrganization(deps, { organization_id, reason: 'unpaid invoice' }, context)
     await subscription.catchUp()
