@@ -22,7 +22,16 @@ import { testContext } from '../../support/read-models.ts'
 // a dead receiver is given up after its attempts without holding back the others, and an
 // organization without a URL gets nothing.
 
-type Received = { path: string; eventId: string | undefined; type: string | undefined; body: BudgetAlertBody }
+type Received = {
+  path: string
+  eventId: string | undefined
+  type: string | undefined
+  body: BudgetAlertBody
+  status: number
+}
+
+/** While true, `/down` answers 500. */
+let down = true
 
 /** A receiver on 127.0.0.1: `/flaky` answers 500 to its first two requests, `/dead` always. */
 function startReceiver() {
@@ -35,10 +44,11 @@ function startReceiver() {
     request.on('end', () => {
       const path = request.url ?? ''
       const eventId = request.headers['x-aiaas-event-id'] as string | undefined
-      received.push({ path, eventId, type: request.headers['content-type'], body: JSON.parse(text) })
-      const seen = received.filter((r) => r.path === path).length
-      const fail = path === '/dead' || (path === '/flaky' && seen <= 2)
-      response.writeHead(fail ? 500 : 204).end()
+      const seen = received.filter((r) => r.path === path).length + 1
+      const fail = path === '/dead' || (path === '/flaky' && seen <= 2) || (path === '/down' && down)
+      const status = fail ? 500 : 204
+      received.push({ path, eventId, type: request.headers['content-type'], body: JSON.parse(text), status })
+      response.writeHead(status).end()
     })
   })
   return { server, received }
@@ -123,7 +133,7 @@ describe('budget alert webhook', () => {
     expect(at('/dead')).toHaveLength(3)
     expect(dropped.map((body) => body.organization_id)).toEqual([dead.organization_id])
     // Two failures, then one success: exactly one more request after the failures.
-    expect(at('/flaky').map((r) => r.eventId)).toHaveLength(3)
+    expect(at('/flaky').map((r) => r.status)).toEqual([500, 500, 204])
     expect(new Set(at('/flaky').map((r) => r.eventId)).size).toBe(1)
     expect(at('/good').map((r) => r.body.threshold)).toEqual([0.5, 0.8])
     // The organization without a URL: nothing was sent about it anywhere.
@@ -153,5 +163,54 @@ describe('budget alert webhook', () => {
     expect(crossings.filter((e) => e.type === 'BudgetThresholdCrossed').map((e) => e.id)).toEqual(
       at('/good').map((r) => r.eventId),
     )
+  })
+
+  it('never loses a crossing whose delivery a stop interrupted: the next start sends it', async () => {
+    const store = createEventStore(db)
+    const commands = { store, now: () => new Date('2026-11-21T10:00:00Z'), newId: v7 }
+    const { budget_id } = await crossed(commands, '/down')
+    const [crossing] = (await store.readStream(`budget-${budget_id}`)).filter(
+      (e) => e.type === 'BudgetThresholdCrossed',
+    )
+    const start = () => {
+      const stopping = new AbortController()
+      const forwarder = budgetWebhookForwarder({
+        store,
+        signal: stopping.signal,
+        attempts: 1_000,
+        baseDelayMs: 5,
+        maxDelayMs: 20,
+        onDelivered: () => {},
+        onDropped: () => {},
+        onRetry: () => {},
+      })
+      const subscription = startSubscription(db, store, forwarder, { idleMs: 20, onError: () => {} })
+      return async () => {
+        stopping.abort()
+        await subscription.stop()
+      }
+    }
+    const attempts = () => received.filter((r) => r.path === '/down')
+    const stop = start()
+    await vi.waitFor(() => expect(attempts().length).toBeGreaterThanOrEqual(2), { timeout: 30_000 })
+    await stop()
+    // Stopped while retrying: the checkpoint stayed before the crossing.
+    expect(await readCheckpoint(db, BUDGET_WEBHOOK_SUBSCRIPTION)).toBeLessThan(crossing!.global_position)
+
+    down = false
+    const restart = start()
+    try {
+      await vi.waitFor(
+        async () =>
+          expect(await readCheckpoint(db, BUDGET_WEBHOOK_SUBSCRIPTION)).toBeGreaterThanOrEqual(
+            crossing!.global_position,
+          ),
+        { timeout: 30_000, interval: 20 },
+      )
+    } finally {
+      await restart()
+    }
+    expect(new Set(attempts().map((r) => r.eventId))).toEqual(new Set([crossing!.id]))
+    expect(attempts().filter((r) => r.status === 204)).toHaveLength(1)
   })
 })
