@@ -4,6 +4,7 @@ import { Counter } from 'prom-client'
 import { type BudgetAlertBody, backoffMs, budgetAlertBody } from '../../commands/budgets/alert-webhook.ts'
 import { loadState } from '../../commands/handle-command.ts'
 import { budgetEventSchema, budgetStream } from '../../domain/budgets/budget.ts'
+import { type AddressClass, refusedAddress } from '../../domain/models/backend-address.ts'
 import { organizationDecider } from '../../domain/organizations/decider.ts'
 import { organizationStream } from '../../domain/organizations/organization.ts'
 import { type Forwarder, startSubscription } from '../../infra/event-store/subscription.ts'
@@ -33,6 +34,11 @@ export interface BudgetWebhookOptions {
 
 export interface BudgetWebhookDeps extends BudgetWebhookOptions {
   store: EventStore
+  /**
+   * Address classes a webhook may reach beyond public ones (AIAAS_BACKEND_ALLOWED_ADDRESSES, as for
+   * model backends): an organization must not make the platform POST to its internal services.
+   */
+  allowedAddresses: readonly AddressClass[]
   /** Aborted on stop: a wait or an attempt in progress ends, the batch is not checkpointed. */
   signal: AbortSignal
   onDelivered: (body: BudgetAlertBody) => void
@@ -84,6 +90,10 @@ async function post(url: string, body: BudgetAlertBody, deps: BudgetWebhookDeps)
 
 /** Attempts until a 2xx or the last attempt; a stop (deps.signal) rejects and nothing is dropped. */
 async function deliver(url: string, body: BudgetAlertBody, deps: BudgetWebhookDeps): Promise<void> {
+  // A host written as an address of a class not allowed is never called (like a model backend's);
+  // a name is resolved by the operating system, as for backends (docs/security.md).
+  const refused = refusedAddress(url, deps.allowedAddresses)
+  if (refused !== null) return deps.onDropped(body, new Error(`webhook address is ${refused}: not allowed`))
   const attempts = deps.attempts ?? 8
   for (let attempt = 1; ; attempt++) {
     try {
@@ -135,6 +145,7 @@ export function openBudgetWebhooks(
   const forwarder = budgetWebhookForwarder({
     ...options,
     store: adapters.store,
+    allowedAddresses: rt.config.AIAAS_BACKEND_ALLOWED_ADDRESSES,
     signal: stopping.signal,
     onDelivered: () => delivered.inc(),
     onDropped: (body, err) => {

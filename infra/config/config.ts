@@ -114,7 +114,7 @@ export const configVariables = {
       .transform(parseAddressClasses)
       .pipe(z.array(z.enum(ADDRESS_CLASSES))),
     default: '',
-    doc: 'Model backend addresses allowed beyond public ones, comma-separated: `loopback`, `private` (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), `link-local` (169.254/16, fe80::/10). Empty: public addresses only. The metadata address 169.254.169.254 is never allowed.',
+    doc: 'Model backend and budget alert webhook addresses allowed beyond public ones, comma-separated: `loopback`, `private` (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), `link-local` (169.254/16, fe80::/10). Empty: public addresses only. The metadata address 169.254.169.254 is never allowed.',
   },
   AIAAS_MOCK_BACKEND_URL: {
     schema: z.url().optional(),

@@ -38,6 +38,8 @@ describe('budget alert webhook (embedded)', () => {
     mock = await startMockModel(loadConfig({ AIAAS_MOCK_MODEL_PORT: mockPort, AIAAS_LOG_LEVEL: 'silent' }))
     platform = await startEmbedded(() => ({
       AIAAS_BUDGET_ALERT_INTERVAL_MS: '100',
+      // The receiver listens on loopback, an address class webhooks reach only when allowed.
+      AIAAS_BACKEND_ALLOWED_ADDRESSES: 'loopback',
       // $0.01 a token either way: a budget runs out in a few requests.
       AIAAS_MODELS: JSON.stringify([
         {

@@ -108,6 +108,7 @@ describe('budget alert webhook', () => {
     const stopping = new AbortController()
     const forwarder = budgetWebhookForwarder({
       store,
+      allowedAddresses: ['loopback'],
       signal: stopping.signal,
       attempts: 3,
       baseDelayMs: 5,
@@ -176,6 +177,7 @@ describe('budget alert webhook', () => {
       const stopping = new AbortController()
       const forwarder = budgetWebhookForwarder({
         store,
+        allowedAddresses: ['loopback'],
         signal: stopping.signal,
         attempts: 1_000,
         baseDelayMs: 5,
@@ -212,5 +214,26 @@ describe('budget alert webhook', () => {
     }
     expect(new Set(attempts().map((r) => r.eventId))).toEqual(new Set([crossing!.id]))
     expect(attempts().filter((r) => r.status === 204)).toHaveLength(1)
+  })
+
+  it('never calls a webhook whose address is of a class not allowed (loopback here), and drops it', async () => {
+    const store = createEventStore(db)
+    const commands = { store, now: () => new Date('2026-11-20T10:00:00Z'), newId: v7 }
+    const { budget_id } = await crossed(commands, '/internal')
+    const crossings = (await store.readStream(`budget-${budget_id}`)).filter(
+      (e) => e.type === 'BudgetThresholdCrossed',
+    )
+    const dropped: string[] = []
+    const forwarder = budgetWebhookForwarder({
+      store,
+      allowedAddresses: [],
+      signal: new AbortController().signal,
+      onDelivered: () => {},
+      onDropped: (body, error) => dropped.push(`${body.id} ${(error as Error).message}`),
+      onRetry: () => {},
+    })
+    await forwarder.forward(crossings)
+    expect(dropped).toEqual([`${crossings[0]?.id} webhook address is loopback: not allowed`])
+    expect(received.filter((r) => r.path === '/internal')).toEqual([])
   })
 })
