@@ -28,6 +28,9 @@ export interface ModelBody {
   max_output_tokens: number
   /** Absent: priority. */
   strategy?: Strategy | undefined
+  /** Requests / tokens per minute across every organization; absent or null: none. */
+  rpm_limit?: number | null | undefined
+  tpm_limit?: number | null | undefined
   backends: BackendBody[]
 }
 

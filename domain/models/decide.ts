@@ -1,7 +1,7 @@
 import { AppError } from '../errors.ts'
 import type { SealedSecret } from '../secrets/sealed-secret.ts'
 import { type AddressClass, backendUrlProblem, refusedAddress } from './backend-address.ts'
-import type { Backend, Model, ModelDefinition, ModelEvent } from './model.ts'
+import { type Backend, definitionOf, type Model, type ModelDefinition, type ModelEvent } from './model.ts'
 import { canonicalPrice } from './price.ts'
 
 /** A backend as a command gives it: its api_key already sealed by the command layer. */
@@ -118,11 +118,11 @@ function updateModel({ data }: UpdateModel, state: Model): ModelEvent[] {
   checkPrices(fields)
   if (fields.aliases) checkAliases(data.name, fields.aliases)
   const current = state.definition
-  const next: ModelDefinition = {
+  const next: ModelDefinition = definitionOf({
     ...current,
     ...fields,
     backends: backends ? resolveBackends(backends, current.backends) : current.backends,
-  }
+  })
   // A PATCH that changes nothing records nothing, so a retried request adds no event.
   if (JSON.stringify(next) === JSON.stringify(current)) return []
   return [{ type: 'ModelUpdated', data: { ...next, updated_at: data.now } }]

@@ -40,6 +40,12 @@ export const definitionSchema = z.object({
   max_output_tokens: z.number().int().positive(),
   /** Absent: priority (every event written before strategies existed, and a model created without one). */
   strategy: z.enum(STRATEGIES).optional(),
+  /**
+   * Requests / tokens per minute across every organization. Absent or null: none (every event
+   * written before model limits existed, and a model created without them).
+   */
+  rpm_limit: z.number().int().positive().nullable().optional(),
+  tpm_limit: z.number().int().positive().nullable().optional(),
   backends: z.array(backendSchema),
 })
 export type ModelDefinition = z.infer<typeof definitionSchema>
@@ -68,13 +74,16 @@ export type Model =
 
 export const initialState: Model = { status: 'Absent' }
 
-const definitionOf = ({ name, aliases, backends, max_output_tokens, ...rest }: ModelDefinition) => ({
+/** A definition in one key order, a limit of none left out: equal definitions stringify equally. */
+export const definitionOf = ({ name, aliases, backends, max_output_tokens, ...rest }: ModelDefinition) => ({
   name,
   aliases,
   input_price_per_million_usd: rest.input_price_per_million_usd,
   output_price_per_million_usd: rest.output_price_per_million_usd,
   max_output_tokens,
   ...(rest.strategy === undefined ? {} : { strategy: rest.strategy }),
+  ...(rest.rpm_limit == null ? {} : { rpm_limit: rest.rpm_limit }),
+  ...(rest.tpm_limit == null ? {} : { tpm_limit: rest.tpm_limit }),
   backends,
 })
 

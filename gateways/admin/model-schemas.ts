@@ -78,12 +78,17 @@ const aliases = z
   .max(20)
   .refine((list) => new Set(list).size === list.length, 'aliases must be distinct')
 
+const minuteLimit = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable()
+
 const fields = {
   aliases,
   input_price_per_million_usd: price,
   output_price_per_million_usd: price,
   max_output_tokens: z.number().int().positive().max(MAX_OUTPUT_TOKENS),
   strategy: z.enum(STRATEGIES),
+  /** Requests / tokens per minute across every organization; null: none. */
+  rpm_limit: minuteLimit,
+  tpm_limit: minuteLimit,
 }
 
 export const createBody = z
@@ -92,6 +97,8 @@ export const createBody = z
     ...fields,
     aliases: aliases.default([]),
     strategy: z.enum(STRATEGIES).default('priority'),
+    rpm_limit: minuteLimit.default(null),
+    tpm_limit: minuteLimit.default(null),
     backends: z
       .array(z.object({ ...backendFields, api_key: apiKeyText.optional() }).strict())
       .min(1)
@@ -126,6 +133,8 @@ export const model = z.object({
   output_price_per_million_usd: z.string(),
   max_output_tokens: z.number(),
   strategy: z.enum(STRATEGIES),
+  rpm_limit: z.number().nullable(),
+  tpm_limit: z.number().nullable(),
   backends: z.array(
     z.object({
       url: z.string(),

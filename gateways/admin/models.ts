@@ -22,6 +22,8 @@ const shown = ({ version: _version, backends, ...record }: ModelRecord | Written
   object: 'model' as const,
   ...record,
   strategy: record.strategy ?? 'priority',
+  rpm_limit: record.rpm_limit ?? null,
+  tpm_limit: record.tpm_limit ?? null,
   backends: backends.map(({ api_key, api_key_hint, ...backend }) => ({
     ...backend,
     api_key_set: api_key !== null,

@@ -45,6 +45,9 @@ export async function routerModelsOf(record: ModelRecord, secrets: SecretBox): P
     input_usd_per_mtok: Number(record.input_price_per_million_usd),
     output_usd_per_mtok: Number(record.output_price_per_million_usd),
     max_output_tokens: record.max_output_tokens,
+    // Across every organization: the ledger counts them per model (aliases share the name's).
+    rpm_limit: record.rpm_limit,
+    tpm_limit: record.tpm_limit,
   }
   return [model, ...record.aliases.map((alias) => ({ ...model, name: alias, backend_model: record.name }))]
 }

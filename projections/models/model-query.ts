@@ -6,6 +6,11 @@ import type { Sql } from '../../infra/ports/database.ts'
 // the driver made of them.
 const timestamp = z.union([z.date(), z.string()]).transform((t) => new Date(t).toISOString())
 
+const limit = z
+  .union([z.number(), z.string()])
+  .nullish()
+  .transform((value) => (value == null ? null : Number(value)))
+
 const rowSchema = z.object({
   name: z.string(),
   aliases: z.array(z.string()),
@@ -13,6 +18,9 @@ const rowSchema = z.object({
   output_price_per_million_usd: z.string(),
   max_output_tokens: z.number(),
   strategy: z.enum(STRATEGIES),
+  // bigint columns (migration 0431) come back as text; a router copy saved before them has none.
+  rpm_limit: limit.optional(),
+  tpm_limit: limit.optional(),
   backends: z.array(backendSchema),
   created_at: timestamp,
   updated_at: timestamp,
@@ -22,7 +30,7 @@ const rowSchema = z.object({
 export type ModelRecord = z.infer<typeof rowSchema>
 
 const COLUMNS = `name, aliases, input_price_per_million_usd, output_price_per_million_usd,
-  max_output_tokens, strategy, backends, created_at, updated_at, version`
+  max_output_tokens, strategy, rpm_limit, tpm_limit, backends, created_at, updated_at, version`
 
 export async function findModel(db: Sql, name: string): Promise<ModelRecord | null> {
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM rm_models WHERE name = $1`, [name])

@@ -6,8 +6,8 @@ import type { Sql } from '../../infra/ports/database.ts'
 const UPSERT = `
   INSERT INTO rm_models (name, aliases, input_price_per_million_usd, output_price_per_million_usd,
                          max_output_tokens, backends, created_at, updated_at, version, position,
-                         created_position, strategy)
-  VALUES ($1, $2::jsonb, $3, $4, $5, $6::jsonb, $7, $7, $8, $9, $9, $11)
+                         created_position, strategy, rpm_limit, tpm_limit)
+  VALUES ($1, $2::jsonb, $3, $4, $5, $6::jsonb, $7, $7, $8, $9, $9, $11, $12, $13)
   ON CONFLICT (name) DO UPDATE SET
     aliases = EXCLUDED.aliases,
     input_price_per_million_usd = EXCLUDED.input_price_per_million_usd,
@@ -15,6 +15,8 @@ const UPSERT = `
     max_output_tokens = EXCLUDED.max_output_tokens,
     backends = EXCLUDED.backends,
     strategy = EXCLUDED.strategy,
+    rpm_limit = EXCLUDED.rpm_limit,
+    tpm_limit = EXCLUDED.tpm_limit,
     created_at = CASE WHEN $10 THEN EXCLUDED.created_at ELSE rm_models.created_at END,
     created_position = CASE WHEN $10 THEN EXCLUDED.created_position ELSE rm_models.created_position END,
     updated_at = EXCLUDED.updated_at,
@@ -41,6 +43,8 @@ async function upsert(tx: Sql, d: ModelDefinition, at: string, created: boolean,
     e.global_position,
     created,
     d.strategy ?? 'priority',
+    d.rpm_limit ?? null,
+    d.tpm_limit ?? null,
   ])
 }
 

@@ -97,6 +97,8 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
         output_price_per_million_usd: '15',
         max_output_tokens: 8192,
         strategy: 'priority',
+        rpm_limit: null,
+        tpm_limit: null,
         backends: [
           {
             url: 'https://api.anthropic.example/v1',
@@ -144,6 +146,8 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
         [modelBody('p', { aliases: ['p'] }), 'aliases'],
         [modelBody('bad name'), 'name'],
         [modelBody('p', { strategy: 'random' }), 'strategy'],
+        [modelBody('p', { rpm_limit: 0 }), 'rpm_limit'],
+        [modelBody('p', { tpm_limit: 1.5 }), 'tpm_limit'],
       ]
       for (const [payload, field] of cases) {
         const refused = await call('POST', '/models', payload)
@@ -242,6 +246,17 @@ export function modelRouteSuite(makeDatabase: MakeDatabase): void {
       expect(patched.body).toMatchObject({ strategy: 'least_latency' })
       const read = await call('GET', '/models/routed')
       expect(read.body).toMatchObject({ strategy: 'least_latency' })
+    })
+
+    it('sets and clears per-minute limits; the read model (GET) carries them; an unchanged PATCH adds no event', async () => {
+      await call('POST', '/models', modelBody('capped', { rpm_limit: 100 }))
+      expect((await call('GET', '/models/capped')).body).toMatchObject({ rpm_limit: 100, tpm_limit: null })
+      const patched = await call('PATCH', '/models/capped', { rpm_limit: null, tpm_limit: 5000 })
+      expect(patched.headers.etag).toBe('"1"')
+      expect(patched.body).toMatchObject({ rpm_limit: null, tpm_limit: 5000 })
+      expect((await call('GET', '/models/capped')).body).toMatchObject({ rpm_limit: null, tpm_limit: 5000 })
+      const same = await call('PATCH', '/models/capped', { rpm_limit: null })
+      expect(same.headers.etag).toBe('"1"')
     })
 
     it('sets a backend’s active probe (interval defaulted), refuses an unknown probe path; GET carries it', async () => {

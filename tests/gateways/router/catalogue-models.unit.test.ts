@@ -88,6 +88,8 @@ describe('catalogue models for the router', () => {
         input_usd_per_mtok: 0.5,
         output_usd_per_mtok: 1.5,
         max_output_tokens: 64,
+        rpm_limit: null,
+        tpm_limit: null,
       },
       expect.objectContaining({ name: 'm-alias', backend_model: 'm' }),
     ])
@@ -108,6 +110,28 @@ describe('catalogue models for the router', () => {
       fast: 'least_latency',
       'fast-alias': 'least_latency',
     })
+  })
+
+  it("carries the model's per-minute limits to it and its aliases, and follows a change of them", async () => {
+    const { db, deps, secrets, projector } = await platform()
+    await createModel(deps, { ...body('capped'), rpm_limit: 100, tpm_limit: 20_000 }, context)
+    await projector.catchUp()
+    const catalogue = startCatalogueModels({ db, secrets, intervalMs: 60_000, onError: () => {} })
+    closers.push(() => catalogue.close())
+    await catalogue.refresh()
+    const limits = () =>
+      catalogue.models().map(({ name, rpm_limit, tpm_limit }) => ({ name, rpm_limit, tpm_limit }))
+    expect(limits()).toEqual([
+      { name: 'capped', rpm_limit: 100, tpm_limit: 20_000 },
+      { name: 'capped-alias', rpm_limit: 100, tpm_limit: 20_000 },
+    ])
+    await updateModel(deps, 'capped', { rpm_limit: null }, context)
+    await projector.catchUp()
+    await catalogue.refresh()
+    expect(limits()).toEqual([
+      { name: 'capped', rpm_limit: null, tpm_limit: 20_000 },
+      { name: 'capped-alias', rpm_limit: null, tpm_limit: 20_000 },
+    ])
   })
 
   it('rebuilds a model only when its version changed, and follows the change', async () => {
