@@ -82,8 +82,17 @@ describe('the router change feed on PostgreSQL', () => {
     const record = () => replica.keys.lookup(hash) as Promise<ApiKeyRecord>
     expect(await record()).toMatchObject({ status: 'active', organization_allowed_models: null })
 
-    await patch(platform, `/organizations/${organization_id}`, { settings: { allowed_models: ['echo'] } })
+    const limits = { rpm_limit: 90, tpm_limit: 9000, limits_fail_open: true }
+    await patch(platform, `/organizations/${organization_id}`, {
+      settings: { allowed_models: ['echo'], ...limits },
+    })
     const settings = await msUntil(async () => (await record()).organization_allowed_models?.[0] === 'echo')
+    // The organization's limits come with its settings (migration 0430, read by the key lookup).
+    expect(await record()).toMatchObject({
+      organization_rpm_limit: 90,
+      organization_tpm_limit: 9000,
+      organization_limits_fail_open: true,
+    })
     const budgetBody = { organization_id, limit_usd: '25.00', period: 'monthly', enforcement: 'hard' }
     expect((await admin(platform, 'POST', '/budgets', budgetBody)).status).toBe(201)
     const budget = await msUntil(async () => (await record()).budgets[0]?.limit_micros === 25_000_000)
