@@ -36,7 +36,15 @@ describe('read models', () => {
       created_at: '2026-11-26T10:00:00.000Z',
       status: 'active',
       suspended_reason: null,
-      settings: { timezone: 'UTC', allowed_models: null, mfa_required: false },
+      settings: {
+        timezone: 'UTC',
+        allowed_models: null,
+        mfa_required: false,
+        rpm_limit: null,
+        tpm_limit: null,
+        limits_fail_open: false,
+        budget_alert_webhook_url: null,
+      },
       monthly_limit_usd: null,
       version: 0,
     })
