@@ -12,7 +12,7 @@ import { type Measurement, round, runPaired } from './measure.ts'
 // up to 1M requests settled in the period first; Redis used_memory before and after those settles
 // (it should stay flat: a settled request leaves nothing behind). Figures only.
 const FILL = 1_000_000
-const FILL_TIME_MS = 90_000
+const FILL_TIME_MS = 240_000
 const LIVE = 10_000
 
 const counter = (api_key_id: string | null, period: CounterRef['period'], label: string): CounterRef => ({
