@@ -1,7 +1,7 @@
 import type { BudgetPeriod } from '../../domain/budgets/period.ts'
-import { periodOf, periodStart } from '../../domain/budgets/period.ts'
+import { periodStart } from '../../domain/budgets/period.ts'
 import type { RecordedSpend } from '../../infra/ports/recorded-spend.ts'
-import type { CounterRef, SpendLedger } from '../../infra/ports/spend-ledger.ts'
+import { type CounterRef, counterRef, type SpendLedger } from '../../infra/ports/spend-ledger.ts'
 
 // Reconciliation (docs/routing.md, "Seeding and reconciliation"): a periodic pass that compares
 // every budget's current counter in the spend ledger with the spend recorded in PostgreSQL and
@@ -34,8 +34,7 @@ export interface ReconcileDeps {
 
 /** The ledger counter a budget spends on in the period `now` falls in. */
 export function budgetCounterRef(budget: ReconciledBudget, now: Date): CounterRef {
-  const period = periodOf(budget.period, budget.timezone, now)
-  return { api_key_id: budget.api_key_id, period: budget.period, label: period.label, ttl_ms: period.ttlMs }
+  return counterRef(budget.api_key_id, budget.period, budget.timezone, now)
 }
 
 async function reconcileOne(deps: ReconcileDeps, budget: ReconciledBudget, now: Date): Promise<boolean> {

@@ -1,11 +1,12 @@
-import { BUDGET_PERIODS, periodOf } from '../../domain/budgets/period.ts'
-import type {
-  AdmitRequest,
-  BudgetCheck,
-  CounterRef,
-  LimitCheck,
-  LimitScope,
-  LimitUnit,
+import { BUDGET_PERIODS } from '../../domain/budgets/period.ts'
+import {
+  type AdmitRequest,
+  type BudgetCheck,
+  type CounterRef,
+  counterRef,
+  type LimitCheck,
+  type LimitScope,
+  type LimitUnit,
 } from '../../infra/ports/spend-ledger.ts'
 import type { ApiKeyRecord, KeyBudget } from '../../projections/api-keys/key-lookup.ts'
 import type { Model } from './models.ts'
@@ -35,28 +36,18 @@ export interface AdmissionInput {
 }
 
 /** The counter of one owner (a key, or the organization when null) for the period `now` is in. */
-function counterOf(
-  owner: string | null,
-  period: KeyBudget['period'],
-  timezone: string,
-  now: Date,
-): CounterRef {
-  const of = periodOf(period, timezone, now)
-  return { api_key_id: owner, period, label: of.label, ttl_ms: of.ttlMs }
-}
-
 /** The six counters a request's cost adds to: the organization's and the key's, each period. */
 export function spendCounters(key: ApiKeyRecord, now: Date): CounterRef[] {
   const owners = [null, key.api_key_id]
   return owners.flatMap((owner) =>
-    BUDGET_PERIODS.map((period) => counterOf(owner, period, key.organization_timezone, now)),
+    BUDGET_PERIODS.map((period) => counterRef(owner, period, key.organization_timezone, now)),
   )
 }
 
 function budgetCheck(key: ApiKeyRecord, budget: KeyBudget, now: Date): BudgetCheck {
   return {
     budget_id: budget.budget_id,
-    counter: counterOf(budget.api_key_id, budget.period, key.organization_timezone, now),
+    counter: counterRef(budget.api_key_id, budget.period, key.organization_timezone, now),
     limit_nanos: budget.limit_micros * NANOS_PER_MICRO,
     hard: budget.enforcement === 'hard',
   }

@@ -1,4 +1,4 @@
-import type { BudgetPeriod } from '../../domain/budgets/period.ts'
+import { type BudgetPeriod, periodOf } from '../../domain/budgets/period.ts'
 
 // The spend ledger: budgets and rate limits of one request checked, and its worst case held, in
 // one atomic step shared by every router replica (Redis in production, in-process embedded); the
@@ -36,6 +36,17 @@ export interface CounterRef {
   label: string
   /** How long the counter lives after its last write (`periodOf(...).ttlMs`). */
   ttl_ms: number
+}
+
+/** The counter of an organization (`api_key_id` null) or a key for the period `now` falls in. */
+export function counterRef(
+  api_key_id: string | null,
+  period: BudgetPeriod,
+  timeZone: string,
+  now: Date,
+): CounterRef {
+  const of = periodOf(period, timeZone, now)
+  return { api_key_id, period, label: of.label, ttl_ms: of.ttlMs }
 }
 
 export interface BudgetCheck {

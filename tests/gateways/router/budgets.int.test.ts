@@ -4,10 +4,9 @@ import { join } from 'node:path'
 import { v7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { newKeySecret } from '../../../domain/api-keys/key-secret.ts'
-import { periodOf } from '../../../domain/budgets/period.ts'
 import { type MockModelSocket, serveMockModelOnSocket } from '../../../gateways/mock-model/socket.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
-import type { CounterRef, SpendLedger } from '../../../infra/ports/spend-ledger.ts'
+import { type CounterRef, counterRef, type SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import { createRedisSpendLedger } from '../../../infra/redis/spend-ledger.ts'
 import type { ApiKeyRecord, KeyBudget } from '../../../projections/api-keys/key-lookup.ts'
 import { deleteKeys } from '../../support/redis.ts'
@@ -73,10 +72,8 @@ async function router(key: ApiKeyRecord, now: () => Date = () => new Date(), spe
   return { app, chat }
 }
 
-const counterOf = (b: KeyBudget, timezone: string, at: Date): CounterRef => {
-  const period = periodOf(b.period, timezone, at)
-  return { api_key_id: b.api_key_id, period: b.period, label: period.label, ttl_ms: period.ttlMs }
-}
+const counterOf = (b: KeyBudget, timezone: string, at: Date): CounterRef =>
+  counterRef(b.api_key_id, b.period, timezone, at)
 
 /** Spends `usd` on a budget's counter for the period `at` falls in, as earlier requests would have. */
 async function spend(key: ApiKeyRecord, b: KeyBudget, at: Date, usd: number) {
