@@ -85,6 +85,15 @@ async function usage(key: ApiKeyRecord, b: KeyBudget, at: Date) {
   return { spent_nanos: state?.spent_nanos, reserved_nanos: state?.reserved_nanos }
 }
 
+/**
+ * The counter once every hold on it is settled: the router settles after the response has gone
+ * out, so a read right after a 200 may come before the settle lands.
+ */
+async function settledUsage(key: ApiKeyRecord, b: KeyBudget, at: Date) {
+  await expect.poll(async () => (await usage(key, b, at)).reserved_nanos, { timeout: 5000 }).toBe(0)
+  return usage(key, b, at)
+}
+
 describe('router budgets', () => {
   it('refuses on the key’s budget while the organization’s has room, naming it and when it resets', async () => {
     const now = new Date('2026-11-26T10:00:00Z')
@@ -107,9 +116,9 @@ describe('router budgets', () => {
     const roomy = { ...own, limit_micros: 5_000_000 }
     const ok = await (await router({ ...key, budgets: [org, roomy] }, () => now)).chat()
     expect(ok.status).toBe(200)
-    const orgSpent = (await usage(key, org, now)).spent_nanos ?? 0
+    const orgSpent = (await settledUsage(key, org, now)).spent_nanos ?? 0
     expect(orgSpent).toBeGreaterThan(0)
-    expect((await usage(key, roomy, now)).spent_nanos).toBe(Math.round(0.95 * NANOS) + orgSpent)
+    expect((await settledUsage(key, roomy, now)).spent_nanos).toBe(Math.round(0.95 * NANOS) + orgSpent)
   })
 
   it('counts a daily budget in the organization’s day: in Tokyo (UTC+9) the day turns at 15:00 UTC', async () => {
@@ -124,7 +133,7 @@ describe('router budgets', () => {
     now = earlyOn1st
     expect((await chat()).status).toBe(200)
     expect(counterOf(daily, 'Asia/Tokyo', now).label).toBe('2026-12-01')
-    expect((await usage(key, daily, earlyOn1st)).spent_nanos).toBeGreaterThan(0)
+    expect((await settledUsage(key, daily, earlyOn1st)).spent_nanos).toBeGreaterThan(0)
     expect((await usage(key, daily, lateOn30th)).spent_nanos).toBe(NANOS)
   })
 
@@ -135,7 +144,7 @@ describe('router budgets', () => {
     await spend(key, soft, now, 0.5)
     const { chat } = await router(key, () => now)
     for (let i = 0; i < 3; i++) expect((await chat()).status).toBe(200)
-    const after = await usage(key, soft, now)
+    const after = await settledUsage(key, soft, now)
     expect(after.spent_nanos).toBeGreaterThan(0.5 * NANOS)
     expect(after.reserved_nanos).toBe(0)
   })

@@ -55,7 +55,8 @@ describe('failover before the first byte', () => {
     expect([a.received.length, b.received.length]).toEqual([1, 1])
     expect(r.events).toHaveLength(1)
     expect(r.events[0]).toMatchObject({ status: 'ok', backend: new URL(b.url).host, input_tokens: 10 })
-    expect(await r.ledger()).toMatchObject({ reserved_nanos: 0 })
+    // Settled after the response went out: wait for it.
+    await expect.poll(() => r.ledger()).toMatchObject({ reserved_nanos: 0 })
   })
 
   it('each backend gets its own credential and upstream model name; unknown fields pass through', async () => {
@@ -116,7 +117,7 @@ describe('failover before the first byte', () => {
     expect(await response.json()).toMatchObject({ error: { code: 'backend_error', type: 'api_error' } })
     expect(r.events).toHaveLength(1)
     expect(r.events[0]).toMatchObject({ status: 'error', http_status: 502, cost_usd: 0 })
-    expect(await r.ledger()).toEqual({ spent_nanos: 0, reserved_nanos: 0 })
+    await expect.poll(() => r.ledger()).toEqual({ spent_nanos: 0, reserved_nanos: 0 })
   })
 
   it('a client error (400) from a backend is relayed as it is and never retried', async () => {
@@ -236,6 +237,7 @@ describe('streams: the preamble is held, content is never replayed', () => {
     expect(r.events).toHaveLength(1)
     expect(r.events[0]).toMatchObject({ status: 'error', streamed: true, output_tokens: 2 })
     expect(r.events[0]?.cost_usd).toBeGreaterThan(0)
-    expect(await r.ledger()).toMatchObject({ reserved_nanos: 0 })
+    // Settled after the response went out: wait for it.
+    await expect.poll(() => r.ledger()).toMatchObject({ reserved_nanos: 0 })
   })
 })

@@ -94,8 +94,13 @@ describe('completions, embeddings and responses on Redis and RabbitMQ', () => {
       const counters = spendCounters(key, new Date())
       const spent = events.reduce((sum, e) => sum + toNanos(e.cost_usd), 0)
       // Every one of the six counters (organization and key × day, month, total) counted it all.
-      const states = await ledger.counters(key.organization_id, counters)
-      for (const state of states) expect(state).toMatchObject({ spent_nanos: spent, reserved_nanos: 0 })
+      // Settled after each response went out, so read once the last settle has landed.
+      const states = () => ledger.counters(key.organization_id, counters)
+      await expect
+        .poll(async () => (await states()).map((state) => state.reserved_nanos))
+        .toEqual(counters.map(() => 0))
+      for (const state of await states())
+        expect(state).toMatchObject({ spent_nanos: spent, reserved_nanos: 0 })
     } finally {
       await app.close()
     }
