@@ -27,6 +27,14 @@ export function tierLine(result: TierResult): string {
   return `tier ${result.tier}: FAILED (${what}, ${seconds})`
 }
 
+/** One line per failed test with the first line of why, so the tail of a red run names them. */
+export function failureLines(results: readonly TierResult[]): string[] {
+  return results
+    .flatMap(outcomesOf)
+    .filter((test) => test.failed)
+    .map((test) => `  failed: ${test.id}${test.reason ? ` — ${test.reason}` : ''}`)
+}
+
 /** The closing line CI reads: `N passed, N failed`, summed over every tier (outcomesOf). */
 export function totalLine(results: readonly TierResult[]): string {
   const outcomes = results.flatMap(outcomesOf)

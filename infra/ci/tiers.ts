@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path'
-import { tierLine, totalLine } from './summary.ts'
+import { failureLines, tierLine, totalLine } from './summary.ts'
 import { ALL_TIERS, freshReportsDir, isTierName, runTier, type TierResult } from './tier.ts'
 
 // `make test` and .ci/run: every tier runs even when an earlier one failed, so one flaky int test
@@ -20,5 +20,6 @@ const results: TierResult[] = []
 for (const tier of tiers) results.push(await runTier(tier, root, join(reports, `${tier}.json`)))
 console.log('')
 for (const result of results) console.log(tierLine(result))
+for (const line of failureLines(results)) console.log(line)
 console.log(totalLine(results))
 process.exitCode = results.every((result) => result.passed) ? 0 : 1

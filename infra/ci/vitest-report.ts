@@ -10,7 +10,13 @@ const reportSchema = z.object({
       name: z.string(),
       status: z.string(),
       message: z.string().optional(),
-      assertionResults: z.array(z.object({ fullName: z.string(), status: z.string() })),
+      assertionResults: z.array(
+        z.object({
+          fullName: z.string(),
+          status: z.string(),
+          failureMessages: z.array(z.string()).optional(),
+        }),
+      ),
     }),
   ),
 })
@@ -19,6 +25,8 @@ const reportSchema = z.object({
 export interface TestOutcome {
   id: string
   failed: boolean
+  /** The first line of why it failed, for the summary CI prints last. */
+  reason?: string
 }
 
 /**
@@ -31,7 +39,11 @@ export function testOutcomes(json: unknown, root: string): TestOutcome[] {
     const path = relative(root, file.name)
     const tests = file.assertionResults
       .filter((test) => test.status === 'passed' || test.status === 'failed')
-      .map((test) => ({ id: `${path} > ${test.fullName}`, failed: test.status === 'failed' }))
+      .map((test) => ({
+        id: `${path} > ${test.fullName}`,
+        failed: test.status === 'failed',
+        ...(test.status === 'failed' ? { reason: firstLine(test.failureMessages?.[0]) } : {}),
+      }))
     const fileFailed = file.status === 'failed' && !tests.some((test) => test.failed)
     return fileFailed ? [...tests, { id: `${path} (file: ${firstLine(file.message)})`, failed: true }] : tests
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { failureCounts, tierLine, totalLine } from '../../../infra/ci/summary.ts'
+import { failureCounts, failureLines, tierLine, totalLine } from '../../../infra/ci/summary.ts'
 import type { TierResult } from '../../../infra/ci/tier.ts'
 
 const tests = (passed: number, failed: string[] = []) => [
@@ -22,6 +22,17 @@ describe('CI summary', () => {
   it('ends with `N passed, N failed` summed over tiers; a red tier never adds 0 failures', () => {
     expect(totalLine([unit])).toBe('117 passed, 0 failed')
     expect(totalLine([unit, int, lintFailed, crashed])).toBe('195 passed, 4 failed')
+  })
+
+  it('names each failed test with why, so the tail of a red run says what broke', () => {
+    const why: TierResult = {
+      ...int,
+      tests: [...tests(1), { id: 'a > b', failed: true, reason: 'expected 0' }],
+    }
+    expect(failureLines([unit, why, lintFailed])).toEqual([
+      '  failed: a > b — expected 0',
+      '  failed: tier lint',
+    ])
   })
 
   it('counts failures per test over repeated runs, most frequent first', () => {

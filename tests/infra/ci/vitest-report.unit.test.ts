@@ -5,11 +5,16 @@ const file = (name: string, status: string, tests: Array<[string, string]>, mess
   name: `/repo/${name}`,
   status,
   message,
-  assertionResults: tests.map(([fullName, testStatus]) => ({ fullName, status: testStatus })),
+  assertionResults: tests.map(([fullName, testStatus]) => ({
+    fullName,
+    status: testStatus,
+    failureMessages:
+      testStatus === 'failed' ? ['AssertionError: expected 0 to be greater than 0\n    at x.ts:1'] : [],
+  })),
 })
 
 describe('testOutcomes (vitest JSON report)', () => {
-  it('names each test by file and full name, and counts only tests that ran', () => {
+  it('names each test by file and full name, counts only tests that ran, and says why one failed', () => {
     const report = {
       testResults: [
         file('tests/a.int.test.ts', 'failed', [
@@ -21,7 +26,11 @@ describe('testOutcomes (vitest JSON report)', () => {
     }
     expect(testOutcomes(report, '/repo')).toEqual([
       { id: 'tests/a.int.test.ts > a works', failed: false },
-      { id: 'tests/a.int.test.ts > a breaks', failed: true },
+      {
+        id: 'tests/a.int.test.ts > a breaks',
+        failed: true,
+        reason: 'AssertionError: expected 0 to be greater than 0',
+      },
     ])
   })
 
