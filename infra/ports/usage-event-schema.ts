@@ -17,7 +17,10 @@ export const usageEventSchema: z.ZodType<UsageEvent> = z.object({
   output_tokens: z.number().int().nonnegative(),
   cost_usd: z.number().nonnegative(),
   latency_ms: z.number().nonnegative(),
+  ttfb_ms: z.number().nonnegative().optional(),
   streamed: z.boolean(),
+  cancelled: z.boolean().optional(),
+  tokens_source: z.enum(['reported', 'estimated']).optional(),
   occurred_at: z.iso.datetime({ offset: true }),
 })
 

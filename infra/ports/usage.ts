@@ -6,14 +6,23 @@ export interface UsageEvent {
   organization_id: string
   api_key_id: string
   model: string
+  /** host:port of the backend that answered, or was tried last. */
   backend: string
   status: 'ok' | 'error'
+  /** The status the caller received; its class (2xx, 4xx, 5xx) is a rollup dimension. */
   http_status: number
   input_tokens: number
   output_tokens: number
   cost_usd: number
+  /** From the request's arrival to its last byte, ms. */
   latency_ms: number
+  /** From the request's arrival to the first byte sent to the caller, ms; absent in older events. */
+  ttfb_ms?: number | undefined
   streamed: boolean
+  /** The caller went away before the response ended (billed for what was generated). */
+  cancelled?: boolean | undefined
+  /** `reported` by the backend's usage, or `estimated` by the router (no usage came back). */
+  tokens_source?: 'reported' | 'estimated' | undefined
   /** ISO 8601, when the request finished. */
   occurred_at: string
 }
