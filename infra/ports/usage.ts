@@ -37,6 +37,17 @@ export interface UsagePublisher {
   close(): Promise<void>
 }
 
+/** An event the handler will never accept (e.g. older than raw retention): dead-lettered with why. */
+export interface RejectedUsageEvent {
+  id: string
+  reason: string
+}
+
+/** What a batch handler says of its batch: everything not rejected is stored (or was already). */
+export interface UsageBatchOutcome {
+  rejected: readonly RejectedUsageEvent[]
+}
+
 export interface UsageConsumer {
   /**
    * Delivers events to handle; an event is acknowledged only after handle resolves, and
