@@ -5,6 +5,10 @@ import { AppError } from '../errors.ts'
 // compared against a ledger of integers must be an integer too.
 
 export const MICROS_PER_USD = 1_000_000
+export const NANOS_PER_USD = 1_000_000_000
+
+/** A cost as the spend ledger and analytics count it: integer nano-USD, rounded up. */
+export const toNanos = (usd: number): number => Math.ceil(usd * NANOS_PER_USD)
 /**
  * The largest limit: the budget ledger counts nano-USD in safe integers (2^53 ≈ 9.007e15 nanos),
  * so $9M per period is the most it holds exactly.

@@ -8,7 +8,7 @@ import type { SpendLedger } from '../../infra/ports/spend-ledger.ts'
 import { organizationBudgets, type SpendBudget } from '../../projections/budgets/queries.ts'
 
 // GET /analytics/v1/spend: each budget of an organization in its current period, with the spend
-// two ways — recorded (usage_events, what the bill is made of) and the router's view (the spend
+// two ways — recorded (the usage rollups, what the bill is made of) and the router's view (the spend
 // ledger's counter: settled, held by requests in flight, and whether it was seeded). The two
 // differ while usage events are in flight or after the ledger lost spend (docs/routing.md,
 // "Seeding and reconciliation"). Amounts are exact decimal strings, never floats.

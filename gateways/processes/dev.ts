@@ -13,7 +13,7 @@ import { migrate } from '../../infra/migrations/migrate.ts'
 import { sqlStore } from '../../infra/oidc/sql-store.ts'
 import { createPgliteDatabase } from '../../infra/pglite/database.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
-import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
+import { ingestUsageBatch } from '../../projections/usage/ingest.ts'
 import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
@@ -122,7 +122,7 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   const usage = await openAdapter(app, 'usage', () => bus.publisher)
   await openAdapter(app, 'ingest', async () => {
     await bus.consumer.start(async (event) => {
-      await ingestUsageEvent(db, event)
+      await ingestUsageBatch(db, [event], new Date())
     })
     return bus.consumer
   })

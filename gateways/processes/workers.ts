@@ -8,7 +8,7 @@ import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisSpendLedger } from '../../infra/redis/spend-ledger.ts'
 import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
-import { ingestUsageEvent } from '../../projections/usage/ingest.ts'
+import { ingestUsageBatch } from '../../projections/usage/ingest.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
 import { openBudgetWebhooks } from './budget-webhooks.ts'
 import { onAppended } from './projection-wakeup.ts'
@@ -72,7 +72,7 @@ export async function startIngest(config: Config): Promise<Running> {
         logger: rt.log,
       })
       await consumer.start(async (event) => {
-        await ingestUsageEvent(db, event)
+        await ingestUsageBatch(db, [event], new Date())
       })
       return consumer
     })

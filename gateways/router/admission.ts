@@ -15,12 +15,14 @@ import type { Model } from './models.ts'
 // model say what to check, this builds the one AdmitRequest the spend ledger decides on. Pure, so
 // the stale path rebuilds it from the re-read record without asking anything twice.
 
-export const NANOS_PER_USD = 1_000_000_000
 const NANOS_PER_MICRO = 1_000
 /** A request's hold lives this long unless renewed (every lease/3 while the request runs). */
 export const DEFAULT_LEASE_MS = 60_000
 
-export const toNanos = (usd: number): number => Math.ceil(usd * NANOS_PER_USD)
+// The ledger's unit (nano-USD, rounded up), shared with analytics so both count the same amounts.
+import { toNanos } from '../../domain/budgets/amounts.ts'
+
+export { NANOS_PER_USD, toNanos } from '../../domain/budgets/amounts.ts'
 
 export interface AdmissionInput {
   key: ApiKeyRecord

@@ -39,8 +39,8 @@ export async function queryUsage(db: Sql, window: Window): Promise<UsageRow[]> {
   }>(
     `SELECT date_trunc($4, bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket,
             sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input_tokens,
-            sum(output_tokens) AS output_tokens, sum(cost_usd) AS cost_usd
-       FROM usage_hourly
+            sum(output_tokens) AS output_tokens, sum(cost_nanos) / 1000000000.0 AS cost_usd
+       FROM usage_rollup_hour
       WHERE organization_id = $1 AND bucket >= $2 AND bucket < $3
       GROUP BY 1 ORDER BY 1`,
     [window.organization_id, window.from, window.to, window.granularity],
@@ -57,8 +57,8 @@ export async function queryUsage(db: Sql, window: Window): Promise<UsageRow[]> {
 
 export async function queryFreshness(db: Sql, organizationId: string, now: Date): Promise<Freshness> {
   const { rows } = await db.query<{ last_event_at: Date | null; last_ingested_at: Date | null }>(
-    `SELECT max(occurred_at) AS last_event_at, max(ingested_at) AS last_ingested_at
-       FROM usage_events WHERE organization_id = $1`,
+    `SELECT last_occurred_at AS last_event_at, last_ingested_at
+       FROM usage_org_freshness WHERE organization_id = $1`,
     [organizationId],
   )
   const row = rows[0]

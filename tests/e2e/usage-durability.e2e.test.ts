@@ -179,7 +179,7 @@ describe('usage is never lost: a RabbitMQ outage and SIGTERMed routers under loa
         async () =>
           (
             await db.query<{ input_tokens: number; n: string }>(
-              'SELECT input_tokens, count(*) AS n FROM usage_events WHERE organization_id = $1 GROUP BY input_tokens',
+              'SELECT input_tokens, count(*) AS n FROM usage_raw WHERE organization_id = $1 GROUP BY input_tokens',
               [organizationId],
             )
           ).rows,

@@ -16,7 +16,7 @@ import type { CounterRef, SpendLedger } from '../../../infra/ports/spend-ledger.
 import { createRedisSpendLedger } from '../../../infra/redis/spend-ledger.ts'
 import { watchedBudgets } from '../../../projections/budgets/queries.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
-import { ingestUsageEvent } from '../../../projections/usage/ingest.ts'
+import { ingestUsageBatch } from '../../../projections/usage/ingest.ts'
 import { createSqlRecordedSpend } from '../../../projections/usage/recorded-spend.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 import { caughtUpToHead, testContext } from '../../support/read-models.ts'
@@ -62,7 +62,7 @@ async function spend(organization_id: string, counter: CounterRef, usd: number) 
   await ledger.settle({ organization_id, hold_id, cost_nanos: Math.round(usd * 1e9), tokens: 0 })
 }
 
-/** The watch as the processes run it: the budget's counter on the spend ledger, seeded from usage_events. */
+/** The watch as the processes run it: the budget's counter on the spend ledger, seeded from the usage rollups. */
 function watchDeps(commands: ThresholdWatchDeps['commands'], errors: unknown[]): ThresholdWatchDeps {
   const seeder = createSpendSeeder({ ledger, recorded: createSqlRecordedSpend(db), now: () => NOW })
   return {
@@ -151,7 +151,11 @@ describe('budget threshold watch', () => {
         [0.4, '2026-11-30T19:00:00Z'],
         [5, '2026-11-29T23:59:59Z'],
       ] as const)
-        await ingestUsageEvent(db, usageEvent({ organization_id, cost_usd, occurred_at, latency_ms: 41 }))
+        await ingestUsageBatch(
+          db,
+          [usageEvent({ organization_id, cost_usd, occurred_at, latency_ms: 41 })],
+          NOW,
+        )
 
       expect(await checkThresholds(watchDeps(commands, errors))).toBe(1)
       const crossed = (await store.readStream(budgetStream(budget_id))).filter(

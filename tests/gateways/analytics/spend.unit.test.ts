@@ -12,7 +12,7 @@ import { createMetrics } from '../../../gateways/http/metrics.ts'
 import { createServer } from '../../../gateways/http/server.ts'
 import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import type { CounterRef, SpendLedger } from '../../../infra/ports/spend-ledger.ts'
-import { ingestUsageEvent } from '../../../projections/usage/ingest.ts'
+import { ingestUsageBatch } from '../../../projections/usage/ingest.ts'
 import { startReadModels, testContext } from '../../support/read-models.ts'
 import { usageEvent } from '../../support/usage-event.ts'
 
@@ -94,9 +94,10 @@ describe('GET /analytics/v1/spend', () => {
         [3, '2026-11-02T00:00:00Z'],
         [7, '2026-10-31T14:59:59Z'],
       ] as const)
-        await ingestUsageEvent(
+        await ingestUsageBatch(
           p.db,
-          usageEvent({ organization_id, api_key_id, cost_usd, occurred_at, latency_ms: 41 }),
+          [usageEvent({ organization_id, api_key_id, cost_usd, occurred_at, latency_ms: 41 })],
+          NOW,
         )
       // The router's view: 0.25 settled on the key's day and the organization's month; a request
       // in flight holds 0.05 on the month. Only the month was seeded.

@@ -1,11 +1,11 @@
 import { expect, it } from 'vitest'
 import type { Database } from '../../../infra/ports/database.ts'
 import type { UsageEvent } from '../../../infra/ports/usage.ts'
-import { ingestUsageEvent } from '../../../projections/usage/ingest.ts'
+import { ingestUsageBatch } from '../../../projections/usage/ingest.ts'
+import { maintainPartitions } from '../../../projections/usage/partitions.ts'
 import { createSqlRecordedSpend } from '../../../projections/usage/recorded-spend.ts'
 import { usageEvent as anyEvent } from '../../support/usage-event.ts'
 
-// usage_events stores latency as whole milliseconds.
 const usageEvent = (overrides: Partial<UsageEvent>) => anyEvent({ latency_ms: 41, ...overrides })
 
 const ORG = '0190a000-0000-7000-8000-0000000000a1'
@@ -44,7 +44,7 @@ export function recordedSpendContract(database: () => Promise<Database>): void {
         occurred_at: '2026-11-26T12:00:00Z',
       }),
     ]
-    for (const event of events) await ingestUsageEvent(db, event)
+    for (const event of events) await ingestUsageBatch(db, [event], new Date())
     const recorded = createSqlRecordedSpend(db)
     const day = new Date('2026-11-26T00:00:00Z')
     // 0.1 + 0.2 is 300_000_000 nano-USD exactly (no float sum).
@@ -58,7 +58,52 @@ export function recordedSpendContract(database: () => Promise<Database>): void {
 
   it('rounds a fraction of a nano-dollar up, so a seeded counter never undercounts', async () => {
     const db = await database()
-    await ingestUsageEvent(db, usageEvent({ organization_id: ORG, api_key_id: KEY, cost_usd: 0.0000000001 }))
+    await ingestUsageBatch(
+      db,
+      [usageEvent({ organization_id: ORG, api_key_id: KEY, cost_usd: 0.0000000001 })],
+      new Date(),
+    )
     expect(await createSqlRecordedSpend(db).spentNanos(ORG, KEY, null)).toBe(1)
+  })
+
+  it('reads a start inside a day from the minute, hour and day rollups without gap or overlap', async () => {
+    const db = await database()
+    const at = [
+      '2026-11-20T10:29:59Z',
+      '2026-11-20T10:30:00Z',
+      '2026-11-20T10:59:00Z',
+      '2026-11-20T11:00:00Z',
+    ]
+    const later = ['2026-11-20T23:59:59Z', '2026-11-21T00:00:00Z', '2026-11-22T05:00:00Z']
+    const cents = [...at, ...later].map((occurred_at, i) =>
+      usageEvent({ organization_id: ORG, api_key_id: KEY, cost_usd: 0.01 * 2 ** i, occurred_at }),
+    )
+    await ingestUsageBatch(db, cents, new Date('2026-11-22T06:00:00Z'))
+    // From 10:30 every event but the first: 2 + 4 + … + 64 cents.
+    const from = new Date('2026-11-20T10:30:00Z')
+    expect(await createSqlRecordedSpend(db).spentNanos(ORG, KEY, from)).toBe(1_260_000_000)
+    // A start inside a minute counts that whole minute (a seed never undercounts).
+    expect(await createSqlRecordedSpend(db).spentNanos(ORG, KEY, new Date('2026-11-20T10:29:30Z'))).toBe(
+      1_270_000_000,
+    )
+  })
+
+  it('still counts spend whose raw events retention has dropped', async () => {
+    const db = await database()
+    const old = usageEvent({
+      organization_id: ORG,
+      api_key_id: KEY,
+      cost_usd: 3,
+      occurred_at: '2026-01-05T08:00:00Z',
+    })
+    await ingestUsageBatch(db, [old], new Date('2026-01-05T09:00:00Z'))
+    const { dropped } = await maintainPartitions(db, new Date('2026-11-26T00:00:00Z'), {
+      aheadDays: 1,
+      retentionDays: 90,
+    })
+    expect(dropped).toContain('2026-01-05')
+    expect(await createSqlRecordedSpend(db).spentNanos(ORG, null, null)).toBe(3_000_000_000)
+    const raw = await db.query('SELECT count(*)::int AS n FROM usage_raw WHERE organization_id = $1', [ORG])
+    expect(raw.rows[0]).toEqual({ n: 0 })
   })
 }
