@@ -31,6 +31,7 @@ import { createRuntime, type Running, type Runtime, serveApi } from './runtime.t
 import { markingChanges, spendLedgerCheck } from './spend-ledger-wiring.ts'
 import { openReconciler } from './spend-reconciler.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
+import { openPartitionMaintenance, usagePartitionPolicy } from './usage-partitions.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
 
 /**
@@ -120,6 +121,7 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   const ledger = await openAdapter(app, 'ledger', async () => createMemorySpendLedger())
   const bus = createMemoryUsageBus()
   const usage = await openAdapter(app, 'usage', () => bus.publisher)
+  await openPartitionMaintenance(app, rt, db, usagePartitionPolicy(config))
   await openAdapter(app, 'ingest', async () => {
     await bus.consumer.start(async (event) => {
       await ingestUsageBatch(db, [event], new Date())

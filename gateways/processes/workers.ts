@@ -15,6 +15,7 @@ import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
 import { openReconciler } from './spend-reconciler.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
+import { openPartitionMaintenance, usagePartitionPolicy } from './usage-partitions.ts'
 
 // The headless processes: they consume a log or a queue and serve only /metrics. Their adapters
 // are plugins of that server (openAdapter): they close in reverse order on stop.
@@ -67,6 +68,7 @@ export async function startIngest(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'ingest')
   return runWorker(rt, async (app) => {
     const db = await openPostgres(app, config)
+    await openPartitionMaintenance(app, rt, db, usagePartitionPolicy(config))
     await openAdapter(app, 'consumer', async () => {
       const consumer = createRabbitUsageConsumer(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE, {
         logger: rt.log,

@@ -151,6 +151,21 @@ export const configVariables = {
     default: '60000',
     doc: "How often reconciliation (projector process, or embedded) compares each budget's current counter on the spend ledger with the recorded usage, raises a counter that fell behind and reports the drift (aiaas_budget_ledger_drift_usd).",
   },
+  AIAAS_USAGE_RAW_RETENTION_DAYS: {
+    schema: positiveInt,
+    default: '90',
+    doc: 'Days raw usage events are kept (ingest process, or embedded): older daily partitions of usage_raw are dropped whole and events older than that are refused; the rollups are kept.',
+  },
+  AIAAS_USAGE_PARTITIONS_AHEAD_DAYS: {
+    schema: positiveInt,
+    default: '7',
+    doc: "Days ahead for which the ingest process (or embedded mode) keeps usage_raw's daily partitions created.",
+  },
+  AIAAS_USAGE_MAINTENANCE_INTERVAL_MS: {
+    schema: positiveInt,
+    default: '3600000',
+    doc: 'How often the ingest process (or embedded mode) creates partitions ahead and applies raw retention; once at start too.',
+  },
   AIAAS_BACKEND_TIMEOUT_MS: {
     schema: positiveInt,
     default: '60000',
