@@ -132,7 +132,7 @@ function sortOut(events: readonly UsageEvent[], horizon: Date | null, now: Date)
   return { rows, rejected }
 }
 
-async function store(tx: Sql, rows: readonly StoredRow[], now: Date, delivered: number): Promise<void> {
+async function store(tx: Sql, rows: readonly StoredRow[], now: Date, delivered: number): Promise<number> {
   const inserted = await tx.query<{ event_id: string }>(INSERT_RAW, rawColumns(rows, now))
   const fresh = new Set(inserted.rows.map((row) => row.event_id))
   const added = rows.filter((row) => fresh.has(row.event_id))
@@ -148,6 +148,13 @@ async function store(tx: Sql, rows: readonly StoredRow[], now: Date, delivered: 
   await tx.query(UPSERT_ORG_FRESHNESS, orgs)
   const oldest = rows.reduce((min, r) => (r.occurred_at < min ? r.occurred_at : min), now)
   await tx.query(RECORD_BATCH, [oldest.toISOString(), now.toISOString(), delivered])
+  return added.length
+}
+
+/** A batch's outcome, with how many of its events were new and how many already stored. */
+export interface IngestOutcome extends UsageBatchOutcome {
+  stored: number
+  duplicates: number
 }
 
 /**
@@ -158,17 +165,17 @@ export async function ingestUsageBatch(
   db: Database,
   events: readonly UsageEvent[],
   now: Date,
-): Promise<UsageBatchOutcome> {
+): Promise<IngestOutcome> {
   if (events.length === 0) {
     await db.query(RECORD_IDLE, [now.toISOString()])
-    return { rejected: [] }
+    return { rejected: [], stored: 0, duplicates: 0 }
   }
   const { rows, rejected } = sortOut(events, await rawHorizon(db), now)
-  if (rows.length === 0) return { rejected }
+  if (rows.length === 0) return { rejected, stored: 0, duplicates: 0 }
   await ensurePartitions(
     db,
     rows.map((row) => utcDay(row.occurred_at)),
   )
-  await db.transaction((tx) => store(tx, rows, now, events.length))
-  return { rejected }
+  const stored = await db.transaction((tx) => store(tx, rows, now, events.length))
+  return { rejected, stored, duplicates: events.length - rejected.length - stored }
 }
