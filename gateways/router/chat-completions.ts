@@ -14,7 +14,15 @@ import type { Endpoint } from './routing/provider-seam.ts'
 import { route } from './routing/route.ts'
 import { refuseRoutingFields } from './routing/routing-fields.ts'
 import { estimatedOutputTokens, relayEvents, type StreamOutcome } from './sse-relay.ts'
-import { type RequestOutcome, recordUsage } from './usage-recorder.ts'
+import {
+  failed,
+  markFirstByte,
+  type RequestTiming,
+  type Result,
+  recordUsage,
+  sourceOf,
+  startTiming,
+} from './usage-recorder.ts'
 
 interface Call {
   key: ApiKeyRecord
@@ -24,7 +32,7 @@ interface Call {
   estimatedInput: () => number
   usage: (json: unknown) => { input_tokens: number; output_tokens: number } | null
   streamUsage: 'on_request' | 'always'
-  started_at: number
+  timing: RequestTiming
   /** The request's hold on the spend ledger, settled once in finish(). */
   hold: Hold
   /** The backend that answered (or was tried last); null before any attempt. */
@@ -33,16 +41,6 @@ interface Call {
   stream: StreamOutcome | null
   finished: boolean
 }
-
-type Result = Pick<RequestOutcome, 'status' | 'http_status' | 'input_tokens' | 'output_tokens'>
-
-/** A request that failed before the model produced anything costs nothing. */
-const failed = (http_status: number): Result => ({
-  status: 'error',
-  http_status,
-  input_tokens: 0,
-  output_tokens: 0,
-})
 
 /** nginx's "client closed request": the usage event of a request whose client went away. */
 export const CLIENT_CLOSED = 499
@@ -57,6 +55,8 @@ const cancelled = (call: Call): Result => ({
   output_tokens: call.stream
     ? (call.stream.usage?.completion_tokens ?? estimatedOutputTokens(call.stream))
     : 0,
+  tokens_source: sourceOf(call.stream?.usage),
+  cancelled: true,
 })
 
 /**
@@ -66,6 +66,8 @@ const cancelled = (call: Call): Result => ({
 function finish(deps: RouterDeps, request: FastifyRequest, call: Call, result: Result, outcome: string) {
   if (call.finished) return
   call.finished = true
+  // A JSON or error answer is written whole as its request finishes: its first byte is now.
+  if (!result.cancelled) markFirstByte(call.timing)
   const backend_url = call.backend?.url ?? call.model.backend_url
   const event = recordUsage(deps, request.log, {
     ...call,
@@ -97,7 +99,15 @@ function complete(
   const usage = call.usage(delivered.json)
   const input_tokens = usage?.input_tokens ?? inputTokens(call)
   const output_tokens = usage?.output_tokens ?? 0
-  finish(deps, request, call, { status: 'ok', http_status: 200, input_tokens, output_tokens }, 'ok')
+  const result: Result = {
+    status: 'ok',
+    http_status: 200,
+    input_tokens,
+    output_tokens,
+    tokens_source: sourceOf(usage),
+    cancelled: false,
+  }
+  finish(deps, request, call, result, 'ok')
   return delivered.json
 }
 
@@ -113,7 +123,10 @@ function stream(
   const wantsUsage = call.streamUsage === 'always' || call.body.stream_options?.include_usage === true
   async function* events() {
     try {
-      yield* relayEvents(delivered.held, delivered.events, wantsUsage, outcome)
+      for await (const chunk of relayEvents(delivered.held, delivered.events, wantsUsage, outcome)) {
+        markFirstByte(call.timing)
+        yield chunk
+      }
     } finally {
       // Runs on completion and on a backend failure; a client that left was finished on close.
       await delivered.events.return?.()
@@ -124,6 +137,8 @@ function stream(
         http_status: 200,
         input_tokens: inputTokens(call),
         output_tokens: outcome.usage?.completion_tokens ?? estimatedOutputTokens(outcome),
+        tokens_source: sourceOf(outcome.usage),
+        cancelled: false,
       }
       finish(deps, request, call, result, ok ? 'ok' : 'stream_incomplete')
     }
@@ -232,7 +247,7 @@ async function openCall<B extends InferenceBody>(
     estimatedInput: () => endpoint.estimatedInput(body),
     usage: endpoint.usage,
     streamUsage: endpoint.streamUsage,
-    started_at: deps.now().getTime(),
+    timing: startTiming(),
     hold,
     backend: null,
     stream: null,

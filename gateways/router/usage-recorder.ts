@@ -20,8 +20,65 @@ export interface RequestOutcome {
   http_status: number
   input_tokens: number
   output_tokens: number
-  started_at: number
+  /** `reported` when they are the backend's usage, `estimated` when the router counted them. */
+  tokens_source: 'reported' | 'estimated'
+  timing: RequestTiming
   streamed: boolean
+  /** The caller went away before the response ended. */
+  cancelled: boolean
+}
+
+/** What a request's path decides of its usage event; the rest is the call's. */
+export type Result = Pick<
+  RequestOutcome,
+  'status' | 'http_status' | 'input_tokens' | 'output_tokens' | 'tokens_source' | 'cancelled'
+>
+
+/**
+ * A request that failed before the model produced anything costs nothing: zero tokens by rule,
+ * nothing estimated (the analyst's count of estimated events is of guessed counts).
+ */
+export const failed = (http_status: number): Result => ({
+  status: 'error',
+  http_status,
+  input_tokens: 0,
+  output_tokens: 0,
+  tokens_source: 'reported',
+  cancelled: false,
+})
+
+/** Token counts from the backend's usage when it gave one, else the router's own. */
+export const sourceOf = (usage: unknown): Result['tokens_source'] => (usage ? 'reported' : 'estimated')
+
+/**
+ * A request's clock readings, on the monotonic clock (performance.now(), which a wall clock
+ * change cannot move): latency and TTFB are both read from it, so TTFB never exceeds latency.
+ */
+export interface RequestTiming {
+  /** When the request was admitted, the origin of latency_ms and ttfb_ms. */
+  started: number
+  /** When its first body byte was handed to the caller's socket; null while none was. */
+  first_byte: number | null
+}
+
+export const startTiming = (): RequestTiming => ({ started: performance.now(), first_byte: null })
+
+/** Marks the first body byte, once: later writes do not move it. */
+export function markFirstByte(timing: RequestTiming): void {
+  timing.first_byte ??= performance.now()
+}
+
+/** Milliseconds to a thousandth (a microsecond), enough for a histogram and tidy on the wire. */
+const ms = (value: number) => Math.round(Math.max(0, value) * 1000) / 1000
+
+/**
+ * latency_ms to now and ttfb_ms to the first byte; a request that sent no byte (its client left
+ * first) has no TTFB. Read after the first byte, so TTFB ≤ latency.
+ */
+function durations(timing: RequestTiming): Pick<UsageEvent, 'latency_ms' | 'ttfb_ms'> {
+  const latency_ms = ms(performance.now() - timing.started)
+  if (timing.first_byte === null) return { latency_ms }
+  return { latency_ms, ttfb_ms: Math.min(latency_ms, ms(timing.first_byte - timing.started)) }
 }
 
 /**
@@ -46,8 +103,10 @@ export function recordUsage(
     input_tokens: outcome.input_tokens,
     output_tokens: outcome.output_tokens,
     cost_usd: costUsd(outcome.model, outcome.input_tokens, outcome.output_tokens),
-    latency_ms: Math.max(0, finished.getTime() - outcome.started_at),
+    ...durations(outcome.timing),
     streamed: outcome.streamed,
+    cancelled: outcome.cancelled,
+    tokens_source: outcome.tokens_source,
     occurred_at: finished.toISOString(),
   }
   deps.metrics.inferenceTokens.inc({ model: event.model, direction: 'input' }, event.input_tokens)

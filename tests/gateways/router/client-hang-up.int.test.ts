@@ -3,6 +3,7 @@ import { hangUp } from '../../support/hang-up.ts'
 import { type MockBackend, startMockBackend } from '../../support/mock-backend.ts'
 import { eventually } from '../../support/processes.ts'
 import { backendOn, routedModel, routingRouter } from './routing-router.ts'
+import { expectFirstByteTimed } from './usage-timing.ts'
 
 // A client that hangs up (issue 8, "Usage events are never lost"): before the first byte or
 // mid-stream, streamed or not, the backend call is aborted (the backend sees its connection
@@ -57,9 +58,18 @@ describe('client hang-up', () => {
     expect(router.events).toHaveLength(20)
     expect(new Set(router.events.map((e) => e.id)).size).toBe(20)
     for (const event of router.events) {
-      expect(event).toMatchObject({ status: 'error', http_status: 499, streamed: true, output_tokens: 0 })
+      expect(event).toMatchObject({
+        status: 'error',
+        http_status: 499,
+        streamed: true,
+        output_tokens: 0,
+        cancelled: true,
+        tokens_source: 'estimated',
+      })
       // The prompt was sent to the backend: its estimate is billed.
       expect(event.input_tokens).toBeGreaterThanOrEqual(1000)
+      // Not a byte reached the caller: no time to first byte.
+      expect(event.ttfb_ms).toBeUndefined()
     }
     const ledger = await eventually(
       () => router.ledger(),
@@ -126,7 +136,9 @@ describe('client hang-up', () => {
       http_status: 499,
       streamed: false,
       backend: new URL(mock.url).host,
+      cancelled: true,
     })
+    expect(router.events[0]?.ttfb_ms).toBeUndefined()
     await eventually(
       () => router.ledger(),
       (l) => l.reserved_nanos === 0,
@@ -145,8 +157,16 @@ describe('client hang-up', () => {
       (n) => n === 1,
     )
     const [event] = router.events
-    expect(event).toMatchObject({ http_status: 499, streamed: true })
+    expect(event).toMatchObject({
+      http_status: 499,
+      streamed: true,
+      cancelled: true,
+      tokens_source: 'estimated',
+    })
     expect(event?.output_tokens).toBeLessThan(400)
+    // Content was relayed before the caller left, one token interval apart at least.
+    expectFirstByteTimed(event)
+    expect(event?.ttfb_ms).toBeLessThan(event?.latency_ms ?? 0)
     await eventually(
       () => router.ledger(),
       (l) => l.reserved_nanos === 0,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { backendOn, routedModel } from '../routing-router.ts'
+import { expectFirstByteTimed } from '../usage-timing.ts'
 import { dataOf, mocks, post, surfaceRouter } from './surface-router.ts'
 
 // /v1/completions, /v1/embeddings and /v1/responses through the routing engine, against mock
@@ -48,7 +49,10 @@ describe('each endpoint fails over before the first byte and is billed once', ()
       output_tokens: 3,
       cost_usd: 13 / 1_000_000,
       streamed: false,
+      cancelled: false,
+      tokens_source: 'reported',
     })
+    expectFirstByteTimed(r.events[0])
     expect(await r.ledger()).toMatchObject({ reserved_nanos: 0, spent_nanos: 13_000 })
   })
 
@@ -68,7 +72,15 @@ describe('each endpoint fails over before the first byte and is billed once', ()
     expect(chunks.every((c) => c.usage === undefined)).toBe(true)
     expect(b?.received[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
     expect(r.events).toHaveLength(1)
-    expect(r.events[0]).toMatchObject({ status: 'ok', input_tokens: 10, output_tokens: 3, streamed: true })
+    expect(r.events[0]).toMatchObject({
+      status: 'ok',
+      input_tokens: 10,
+      output_tokens: 3,
+      streamed: true,
+      cancelled: false,
+      tokens_source: 'reported',
+    })
+    expectFirstByteTimed(r.events[0])
   })
 
   it('/v1/embeddings: a 500 fails over; encoding_format and dimensions pass through; billed on input only', async () => {
@@ -160,7 +172,16 @@ describe('each endpoint fails over before the first byte and is billed once', ()
     expect(events.at(-1)).toMatchObject({ error: { code: 'backend_error' } })
     expect(b?.received).toHaveLength(0)
     expect(r.events).toHaveLength(1)
-    expect(r.events[0]).toMatchObject({ status: 'error', http_status: 200, output_tokens: 2, streamed: true })
+    // No response.completed came, so no usage: the router counted what it relayed.
+    expect(r.events[0]).toMatchObject({
+      status: 'error',
+      http_status: 200,
+      output_tokens: 2,
+      streamed: true,
+      cancelled: false,
+      tokens_source: 'estimated',
+    })
+    expectFirstByteTimed(r.events[0])
   })
 })
 
@@ -253,6 +274,10 @@ describe('bounds and backend answers of the new endpoints', () => {
       http_status: 404,
       input_tokens: 0,
       output_tokens: 0,
+      // Nothing was generated: zero by rule, not an estimate; the error answer is the first byte.
+      tokens_source: 'reported',
+      cancelled: false,
     })
+    expectFirstByteTimed(r.events[0])
   })
 })
