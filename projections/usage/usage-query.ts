@@ -1,71 +1,81 @@
 import type { Sql } from '../../infra/ports/database.ts'
+import {
+  decodeSortKey,
+  encodeSortKey,
+  type Granularity,
+  type GroupedQuery,
+  groupedPageSql,
+  safeCount,
+  sortKeyOf,
+  type UsageGroupKey,
+} from './rollup-groups.ts'
 
-export type Granularity = 'hour' | 'day'
+// Usage of an organization (GET /analytics/v1/usage, CSV exports): the rollup of the asked
+// granularity, rows per bucket and group, sums in SQL (every bucket
+// that overlaps [from, to): rollup-groups.ts).
+
+export type { Granularity, UsageGroupKey }
+
+export type UsageQuery = GroupedQuery
 
 export interface UsageRow {
   bucket_start: string
+  model: string | null
+  api_key_id: string | null
+  backend: string | null
   requests: number
   errors: number
   input_tokens: number
   output_tokens: number
-  cost_usd: number
+  cost_nanos: number
 }
 
-export interface Freshness {
-  /** When the newest ingested usage event of the organization happened. */
-  last_event_at: string | null
-  /** When ingest last stored a usage event of the organization. */
-  last_ingested_at: string | null
-  /** Seconds from last_ingested_at to now; null before the first event. */
-  staleness_seconds: number | null
+export interface UsagePage {
+  rows: UsageRow[]
+  /** The cursor of the next page; null on the last. */
+  next_cursor: string | null
 }
 
-interface Window {
-  organization_id: string
-  from: string
-  to: string
-  granularity: Granularity
+const MEASURES = `sum(requests)::bigint AS requests, sum(errors)::bigint AS errors,
+  sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens,
+  sum(cost_nanos)::bigint AS cost_nanos`
+
+interface Selected extends Record<string, unknown> {
+  bucket: Date
+  model: string | null
+  api_key_id: string | null
+  backend: string | null
+  requests: unknown
+  errors: unknown
+  input_tokens: unknown
+  output_tokens: unknown
+  cost_nanos: unknown
 }
 
-/** Usage per bucket in [from, to), summed over models, read from the hourly rollup. */
-export async function queryUsage(db: Sql, window: Window): Promise<UsageRow[]> {
-  const { rows } = await db.query<{
-    bucket: Date
-    requests: string | number
-    errors: string | number
-    input_tokens: string | number
-    output_tokens: string | number
-    cost_usd: string | number
-  }>(
-    `SELECT date_trunc($4, bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket,
-            sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input_tokens,
-            sum(output_tokens) AS output_tokens, sum(cost_nanos) / 1000000000.0 AS cost_usd
-       FROM usage_rollup_hour
-      WHERE organization_id = $1 AND bucket >= $2 AND bucket < $3
-      GROUP BY 1 ORDER BY 1`,
-    [window.organization_id, window.from, window.to, window.granularity],
-  )
-  return rows.map((row) => ({
-    bucket_start: row.bucket.toISOString(),
-    requests: Number(row.requests),
-    errors: Number(row.errors),
-    input_tokens: Number(row.input_tokens),
-    output_tokens: Number(row.output_tokens),
-    cost_usd: Number(row.cost_usd),
-  }))
-}
+const rowOf = (row: Selected): UsageRow => ({
+  ...sortKeyOf(row),
+  requests: safeCount('requests', row.requests),
+  errors: safeCount('errors', row.errors),
+  input_tokens: safeCount('input_tokens', row.input_tokens),
+  output_tokens: safeCount('output_tokens', row.output_tokens),
+  cost_nanos: safeCount('cost_nanos', row.cost_nanos),
+})
 
-export async function queryFreshness(db: Sql, organizationId: string, now: Date): Promise<Freshness> {
-  const { rows } = await db.query<{ last_event_at: Date | null; last_ingested_at: Date | null }>(
-    `SELECT last_occurred_at AS last_event_at, last_ingested_at
-       FROM usage_org_freshness WHERE organization_id = $1`,
-    [organizationId],
-  )
-  const row = rows[0]
-  const lastIngested = row?.last_ingested_at ?? null
-  return {
-    last_event_at: row?.last_event_at?.toISOString() ?? null,
-    last_ingested_at: lastIngested?.toISOString() ?? null,
-    staleness_seconds: lastIngested ? Math.max(0, (now.getTime() - lastIngested.getTime()) / 1000) : null,
-  }
+/**
+ * One page of usage rows after `page.cursor` (null: the first). A cursor that does not decode, or
+ * was made for another group_by, throws INVALID_CURSOR.
+ */
+export async function queryUsagePage(
+  db: Sql,
+  query: UsageQuery,
+  page: { cursor: string | null; limit: number },
+): Promise<UsagePage> {
+  const after = decodeSortKey(page.cursor, query)
+  // One row more than the page says whether another page follows, without a second query.
+  const { text, params } = groupedPageSql(query, MEASURES, after, page.limit + 1)
+  const { rows } = await db.query<Selected>(text, params)
+  const data = rows.slice(0, page.limit).map(rowOf)
+  const last = data.at(-1)
+  const next_cursor = rows.length > page.limit && last ? encodeSortKey(last) : null
+  return { rows: data, next_cursor }
 }

@@ -77,7 +77,7 @@ async function expectWalkthroughWorks(run: Run, base: string, adminToken: string
   // Both completions reach analytics with a cost: what step 5 shows once they are ingested.
   const e = { admin: base, router: base, analytics: base, adminToken }
   const usage = await usageOf(e, organizationId ?? '', 2)
-  expect(usage.data.reduce((n, row) => n + row.cost_usd, 0)).toBeGreaterThan(0)
+  expect(usage.data.reduce((n, row) => n + Number(row.cost_usd), 0)).toBeGreaterThan(0)
 }
 
 const dataDirCases = [

@@ -72,7 +72,7 @@ describe('walking skeleton, embedded (aiaas dev)', () => {
     expect(text).not.toContain('"usage"')
 
     const usage = await usageOf(e, organizationId, 2)
-    const total = usage.data.reduce((n, row) => n + row.cost_usd, 0)
+    const total = usage.data.reduce((n, row) => n + Number(row.cost_usd), 0)
     expect(usage.data.reduce((n, row) => n + row.requests, 0)).toBe(2)
     expect(total).toBeGreaterThan(0)
     expect(usage.freshness.last_ingested_at).not.toBeNull()

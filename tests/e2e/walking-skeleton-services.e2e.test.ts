@@ -80,7 +80,7 @@ describe('walking skeleton, separate processes on real services', () => {
 
     const usage = await usageOf(e, organizationId, 2)
     expect(usage.data.reduce((n, row) => n + row.requests, 0)).toBe(2)
-    expect(usage.data.reduce((n, row) => n + row.cost_usd, 0)).toBeGreaterThan(0)
+    expect(usage.data.reduce((n, row) => n + Number(row.cost_usd), 0)).toBeGreaterThan(0)
   })
 
   it('forwards the event log to Kafka, keyed by stream, without the key secret', async () => {

@@ -214,7 +214,8 @@ async function chat(router: Router, key: string, model: string, stream: boolean)
 }
 
 interface UsageRows {
-  data: { requests: number; cost_usd: number }[]
+  /** cost_usd: an exact decimal string. */
+  data: { requests: number; cost_usd: string }[]
 }
 
 async function recordedMicros(platform: SeparatePlatform, organizationId: string, atLeast: number) {
@@ -225,7 +226,7 @@ async function recordedMicros(platform: SeparatePlatform, organizationId: string
     const usage = await call(platform.url('analytics'), platform.adminToken, 'GET', path)
     expect(usage.status).toBe(200)
     const rows = (usage.body as unknown as UsageRows).data
-    return Math.round(rows.reduce((sum, row) => sum + row.cost_usd, 0) * 1e6)
+    return Math.round(rows.reduce((sum, row) => sum + Number(row.cost_usd), 0) * 1e6)
   }
   return eventually(read, (micros) => micros >= atLeast, 60_000)
 }

@@ -38,7 +38,7 @@ export async function createOrgAndKey(e: Endpoints) {
 }
 
 interface UsageBody {
-  data: { requests: number; input_tokens: number; output_tokens: number; cost_usd: number }[]
+  data: { requests: number; input_tokens: number; output_tokens: number; cost_usd: string }[]
   freshness: { last_event_at: string | null; last_ingested_at: string | null }
 }
 

@@ -85,7 +85,7 @@ describe('organization budgets', () => {
       error: { type: 'insufficient_quota', code: 'budget_exceeded' },
     })
     const usage = await usageOf(e, organizationId, 3)
-    expect(usage.data.reduce((n, r) => n + r.cost_usd, 0)).toBeCloseTo(0.12, 9)
+    expect(usage.data.reduce((n, r) => n + Number(r.cost_usd), 0)).toBeCloseTo(0.12, 9)
   })
 
   it('alerts once when the spend crosses a threshold, and a key budget refuses while the organization has room', async () => {
@@ -130,7 +130,7 @@ describe('organization budgets', () => {
     expect(ok).toBeGreaterThanOrEqual(1)
     expect(statuses.filter((s) => s === 429)).toHaveLength(5 - ok)
     const usage = await usageOf(e, organizationId, ok)
-    expect(usage.data.reduce((n, r) => n + r.cost_usd, 0)).toBeLessThanOrEqual(0.25)
+    expect(usage.data.reduce((n, r) => n + Number(r.cost_usd), 0)).toBeLessThanOrEqual(0.25)
   })
 
   it("shows a budget's recorded spend and the router's counter, and the drift on /metrics", async () => {

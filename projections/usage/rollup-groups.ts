@@ -1,0 +1,130 @@
+import { z } from 'zod'
+import { AppError } from '../../domain/errors.ts'
+import { bucketStart, type Grain } from '../../domain/usage/rollup.ts'
+
+// What the usage and reliability queries share: one rollup table per granularity, rows grouped by
+// bucket and the asked-for keys (the others null), in (bucket, model, api_key_id, backend) order,
+// read a page at a time after a keyset cursor. Grouping columns are the rows' own columns, so the
+// cursor's row comparison filters in WHERE, before grouping, on the table's primary-key index.
+// The rows are the buckets that overlap [from, to): from is rounded down to its bucket's start (UTC),
+// and a bucket is in when it starts before to.
+
+export type Granularity = Grain
+export type UsageGroupKey = 'model' | 'api_key' | 'backend'
+
+export interface GroupedQuery {
+  organization_id: string
+  from: Date
+  to: Date
+  granularity: Granularity
+  group_by: readonly UsageGroupKey[]
+}
+
+/** The sort key of a grouped row: its bucket and its group values (null when not grouped by). */
+export interface SortKey {
+  bucket_start: string
+  model: string | null
+  api_key_id: string | null
+  backend: string | null
+}
+
+const TABLES: Record<Granularity, string> = {
+  minute: 'usage_rollup_minute',
+  hour: 'usage_rollup_hour',
+  day: 'usage_rollup_day',
+}
+
+// The fixed order of the group columns, whatever order group_by names them in.
+const GROUPS = [
+  { key: 'model', column: 'model', type: 'text' },
+  { key: 'api_key', column: 'api_key_id', type: 'uuid' },
+  { key: 'backend', column: 'backend', type: 'text' },
+] as const
+
+const groupsOf = (query: GroupedQuery) => GROUPS.filter((g) => query.group_by.includes(g.key))
+
+/**
+ * The SQL of one page: `measures` are the select list's aggregates over the group; $1..$4 are the
+ * organization, from, to and limit, and the cursor's key follows.
+ */
+export function groupedPageSql(query: GroupedQuery, measures: string, after: SortKey | null, limit: number) {
+  const groups = groupsOf(query)
+  const select = GROUPS.map((g) =>
+    query.group_by.includes(g.key) ? g.column : `NULL::${g.type} AS ${g.column}`,
+  ).join(', ')
+  const keys = ['bucket', ...groups.map((g) => g.column)].join(', ')
+  const from = bucketStart(query.from, query.granularity).toISOString()
+  const params: unknown[] = [query.organization_id, from, query.to.toISOString(), limit]
+  let keyset = ''
+  if (after) {
+    const values = [after.bucket_start, ...groups.map((g) => after[g.column])]
+    const placeholders = values.map((_, i) => `$${i + 5}::${i === 0 ? 'timestamptz' : groups[i - 1]?.type}`)
+    keyset = `AND (${keys}) > (${placeholders.join(', ')})`
+    params.push(...values)
+  }
+  const text = `SELECT bucket, ${select}, ${measures}
+       FROM ${TABLES[query.granularity]}
+      WHERE organization_id = $1 AND bucket >= $2::timestamptz AND bucket < $3::timestamptz ${keyset}
+      GROUP BY ${keys} ORDER BY ${keys} LIMIT $4`
+  return { text, params }
+}
+
+/** A grouped row's sort key, read from its columns. */
+export const sortKeyOf = (row: {
+  bucket: Date
+  model: string | null
+  api_key_id: string | null
+  backend: string | null
+}): SortKey => ({
+  bucket_start: row.bucket.toISOString(),
+  model: row.model,
+  api_key_id: row.api_key_id,
+  backend: row.backend,
+})
+
+const CURSOR_VERSION = 'u1'
+const cursorShape = z.tuple([
+  z.literal(CURSOR_VERSION),
+  z.iso.datetime(),
+  z.string().max(1000).nullable(),
+  z.uuid().nullable(),
+  z.string().max(1000).nullable(),
+])
+
+/** The opaque cursor after `key`: base64url of its JSON. */
+export function encodeSortKey(key: SortKey): string {
+  const json = JSON.stringify([CURSOR_VERSION, key.bucket_start, key.model, key.api_key_id, key.backend])
+  return Buffer.from(json, 'utf8').toString('base64url')
+}
+
+const invalid = () =>
+  new AppError('INVALID_CURSOR', 'cursor is not one this API returned', { param: 'cursor' })
+
+/**
+ * The key a cursor names: null for none; INVALID_CURSOR (400) for one that does not decode, or
+ * whose group values do not match the query's group_by (a cursor of another query).
+ */
+export function decodeSortKey(cursor: string | null, query: GroupedQuery): SortKey | null {
+  if (cursor === null) return null
+  if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw invalid()
+  let json: unknown
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+  } catch {
+    throw invalid()
+  }
+  const parsed = cursorShape.safeParse(json)
+  if (!parsed.success) throw invalid()
+  const [, bucket, model, api_key_id, backend] = parsed.data
+  const key: SortKey = { bucket_start: new Date(bucket).toISOString(), model, api_key_id, backend }
+  const matches = GROUPS.every((g) => (key[g.column] !== null) === query.group_by.includes(g.key))
+  if (!matches) throw invalid()
+  return key
+}
+
+/** A count from SQL as a safe integer; past 2^53 a sum would be silently wrong, so it throws. */
+export function safeCount(name: string, value: unknown): number {
+  const n = typeof value === 'number' ? value : Number(value)
+  if (!Number.isSafeInteger(n)) throw new Error(`${name} ${String(value)} is not a safe integer`)
+  return n
+}
