@@ -18,7 +18,9 @@ import type { DenialBudget } from '../http/denial-budget.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
 import { requestMetadata } from '../http/request-metadata.ts'
+import { reliabilityQuery, reliabilityReport, reliabilityResponse } from './reliability.ts'
 import { spendQuery, spendReport, spendResponse } from './spend.ts'
+import { ingestStatusRoute } from './status.ts'
 import { usageQuery, usageReport, usageResponse } from './usage.ts'
 
 export interface AnalyticsDeps {
@@ -52,12 +54,14 @@ const orgRead = (kind: string): RouteRule => ({
 export const analyticsRouteRules: RouteRules = {
   'GET /usage': orgRead('usage'),
   'GET /spend': orgRead('spend'),
+  'GET /reliability': orgRead('reliability'),
 }
 
 /** The analytics API, mounted at /analytics/v1. */
 export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app, deps) => {
   useErrorFormat(app, 'problem')
   statusRoutes(app, deps.readiness)
+  ingestStatusRoute(app, deps)
   const authorizer = deps.authorizer ?? (await loadAuthorizer())
 
   await app.register(async (scope) => {
@@ -81,6 +85,11 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app,
       '/usage',
       { schema: { querystring: usageQuery, response: { 200: usageResponse } } },
       async (request) => usageReport(reports, request.query),
+    )
+    secured.get(
+      '/reliability',
+      { schema: { querystring: reliabilityQuery, response: { 200: reliabilityResponse } } },
+      async (request) => reliabilityReport(reports, request.query),
     )
     const spend = { db: deps.db, ledger: deps.ledger, recorded: createSqlRecordedSpend(deps.db) }
     secured.get(

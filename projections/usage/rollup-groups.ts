@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
 import { bucketStart, type Grain } from '../../domain/usage/rollup.ts'
+import type { Sql } from '../../infra/ports/database.ts'
 
 // What the usage and reliability queries share: one rollup table per granularity, rows grouped by
 // bucket and the asked-for keys (the others null), in (bucket, model, api_key_id, backend) order,
@@ -127,4 +128,33 @@ export function safeCount(name: string, value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value)
   if (!Number.isSafeInteger(n)) throw new Error(`${name} ${String(value)} is not a safe integer`)
   return n
+}
+
+/** The columns every grouped row has; `measures` add the rest. */
+export interface GroupedRow extends Record<string, unknown> {
+  bucket: Date
+  model: string | null
+  api_key_id: string | null
+  backend: string | null
+}
+
+/**
+ * One page of grouped rows after `page.cursor` (null: the first page), each made by `rowOf`; a
+ * cursor that does not decode, or was made for another group_by, throws INVALID_CURSOR.
+ */
+export async function readGroupedPage<T extends SortKey>(
+  db: Sql,
+  query: GroupedQuery,
+  measures: string,
+  page: { cursor: string | null; limit: number },
+  rowOf: (row: GroupedRow) => T,
+): Promise<{ rows: T[]; next_cursor: string | null }> {
+  const after = decodeSortKey(page.cursor, query)
+  // One row more than the page says whether another page follows, without a second query.
+  const { text, params } = groupedPageSql(query, measures, after, page.limit + 1)
+  const { rows } = await db.query<GroupedRow>(text, params)
+  const data = rows.slice(0, page.limit).map(rowOf)
+  const last = data.at(-1)
+  const next_cursor = rows.length > page.limit && last ? encodeSortKey(last) : null
+  return { rows: data, next_cursor }
 }

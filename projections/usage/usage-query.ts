@@ -1,10 +1,9 @@
 import type { Sql } from '../../infra/ports/database.ts'
 import {
-  decodeSortKey,
-  encodeSortKey,
   type Granularity,
   type GroupedQuery,
-  groupedPageSql,
+  type GroupedRow,
+  readGroupedPage,
   safeCount,
   sortKeyOf,
   type UsageGroupKey,
@@ -40,19 +39,7 @@ const MEASURES = `sum(requests)::bigint AS requests, sum(errors)::bigint AS erro
   sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens,
   sum(cost_nanos)::bigint AS cost_nanos`
 
-interface Selected extends Record<string, unknown> {
-  bucket: Date
-  model: string | null
-  api_key_id: string | null
-  backend: string | null
-  requests: unknown
-  errors: unknown
-  input_tokens: unknown
-  output_tokens: unknown
-  cost_nanos: unknown
-}
-
-const rowOf = (row: Selected): UsageRow => ({
+const rowOf = (row: GroupedRow): UsageRow => ({
   ...sortKeyOf(row),
   requests: safeCount('requests', row.requests),
   errors: safeCount('errors', row.errors),
@@ -70,12 +57,5 @@ export async function queryUsagePage(
   query: UsageQuery,
   page: { cursor: string | null; limit: number },
 ): Promise<UsagePage> {
-  const after = decodeSortKey(page.cursor, query)
-  // One row more than the page says whether another page follows, without a second query.
-  const { text, params } = groupedPageSql(query, MEASURES, after, page.limit + 1)
-  const { rows } = await db.query<Selected>(text, params)
-  const data = rows.slice(0, page.limit).map(rowOf)
-  const last = data.at(-1)
-  const next_cursor = rows.length > page.limit && last ? encodeSortKey(last) : null
-  return { rows: data, next_cursor }
+  return readGroupedPage(db, query, MEASURES, page, rowOf)
 }

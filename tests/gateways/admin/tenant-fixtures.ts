@@ -87,10 +87,19 @@ export const FIXTURES: Readonly<Record<string, Variant[]>> = {
   'GET /admin/v1/status/readyz': one(),
   'GET /analytics/v1/status/healthz': one(),
   'GET /analytics/v1/status/readyz': one(),
+  'GET /analytics/v1/status': one(),
   'GET /analytics/v1/usage': one({
     query: (ids) => ({ ...inOrg(ids), from: '2026-01-01T00:00:00Z', to: '2026-01-01T06:00:00Z' }),
   }),
   'GET /analytics/v1/spend': one({ query: (ids) => ({ ...inOrg(ids), period: 'current' }) }),
+  'GET /analytics/v1/reliability': one({
+    query: (ids) => ({
+      ...inOrg(ids),
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-01-01T06:00:00Z',
+      group_by: 'backend',
+    }),
+  }),
 }
 
 /**
@@ -120,6 +129,7 @@ export const CROSS_REFERENCES: Readonly<Record<string, (own: Ids, other: Ids) =>
 export const PUBLIC: readonly RegExp[] = [
   /^\/admin\/v1\/openapi\.json$/,
   /^\/(admin|analytics)\/v1\/status\//,
+  /^\/analytics\/v1\/status$/,
 ]
 
 /**
