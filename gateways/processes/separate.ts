@@ -8,6 +8,7 @@ import { openRouterReplicaStore } from '../../infra/lmdb/router-replica.ts'
 import { createSpooledUsagePublisher } from '../../infra/lmdb/usage-spool.ts'
 import { createRedisStore } from '../../infra/oidc/redis-store.ts'
 import { createRabbitUsagePublisher } from '../../infra/rabbitmq/usage-bus.ts'
+import { createRedisFreshnessCache } from '../../infra/redis/freshness-cache.ts'
 import { createRedisHealthBoard } from '../../infra/redis/health-board.ts'
 import { createRedisNonceStore } from '../../infra/redis/nonce-store.ts'
 import { createRedisRateLimiter } from '../../infra/redis/rate-limiter.ts'
@@ -153,7 +154,11 @@ export async function startAnalytics(config: Config): Promise<Running> {
     const ledger = await openAdapter(app, 'ledger', async () =>
       createRedisSpendLedger(config.AIAAS_REDIS_URL),
     )
-    const deps = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken }
+    // Every replica's answers share one freshness per organization and second (docs/analytics.md).
+    const freshnessCache = await openAdapter(app, 'freshnessCache', () =>
+      createRedisFreshnessCache(config.AIAAS_REDIS_URL),
+    )
+    const deps = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken, freshnessCache }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps })
   })
 }
