@@ -18,6 +18,7 @@ import type { DenialBudget } from '../http/denial-budget.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
 import { requestMetadata } from '../http/request-metadata.ts'
+import { freshnessSchema } from './params.ts'
 import { reliabilityQuery, reliabilityReport, reliabilityResponse } from './reliability.ts'
 import { spendQuery, spendReport, spendResponse } from './spend.ts'
 import { ingestStatusRoute } from './status.ts'
@@ -94,8 +95,20 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app,
     const spend = { db: deps.db, ledger: deps.ledger, recorded: createSqlRecordedSpend(deps.db) }
     secured.get(
       '/spend',
-      { schema: { querystring: spendQuery, response: { 200: spendResponse } } },
-      async (request) => spendReport(spend, request.query.organization_id, deps.now()),
+      {
+        schema: {
+          querystring: spendQuery,
+          response: { 200: spendResponse.extend({ freshness: freshnessSchema }) },
+        },
+      },
+      async (request) => {
+        const organizationId = request.query.organization_id
+        const [report, freshness] = await Promise.all([
+          spendReport(spend, organizationId, deps.now()),
+          reports.freshness(organizationId),
+        ])
+        return { ...report, freshness }
+      },
     )
   })
 }

@@ -159,6 +159,13 @@ describe('GET /analytics/v1/spend', () => {
             ledger: { spent_usd: '0.25', reserved_usd: '0.00', seeded: false },
           },
         ],
+        // As on every analytics answer (values: tests/projections/usage/freshness.unit.test.ts).
+        freshness: {
+          complete_through: expect.any(String),
+          lag_seconds: expect.any(Number),
+          last_event_at: expect.any(String),
+          last_ingested_at: expect.any(String),
+        },
       })
       // period defaults to current; an organization without budgets has none.
       expect((await p.get(`organization_id=${organization_id}`)).body.data).toHaveLength(2)
