@@ -36,6 +36,7 @@ export const reliabilityResponse = z.object({
       errors: z.number(),
       error_rate: z.number().nullable(),
       status_classes: z.record(z.string(), z.number()),
+      error_rate_by_class: z.object({ '4xx': z.number().nullable(), '5xx': z.number().nullable() }),
       latency_ms: percentiles,
       ttfb_ms: percentiles,
     }),

@@ -35,6 +35,8 @@ export interface ReliabilityRow extends SortKey {
   error_rate: number | null
   /** Requests per HTTP status class. */
   status_classes: Record<StatusClass, number>
+  /** The share of requests answered 4xx and 5xx (the error classes); null without requests. */
+  error_rate_by_class: { '4xx': number | null; '5xx': number | null }
   latency_ms: Percentiles
   /** Null percentiles when no request of the group reported a time to first byte. */
   ttfb_ms: Percentiles
@@ -68,6 +70,8 @@ export function percentilesOf(histogram: Histogram): Percentiles {
   }
 }
 
+const shareOf = (part: number, whole: number) => (whole === 0 ? null : part / whole)
+
 function rowOf(row: GroupedRow): ReliabilityRow {
   const requests = safeCount('requests', row.requests)
   const errors = safeCount('errors', row.errors)
@@ -83,8 +87,12 @@ function rowOf(row: GroupedRow): ReliabilityRow {
     ...sortKeyOf(row),
     requests,
     errors,
-    error_rate: requests === 0 ? null : errors / requests,
+    error_rate: shareOf(errors, requests),
     status_classes,
+    error_rate_by_class: {
+      '4xx': shareOf(status_classes['4xx'], requests),
+      '5xx': shareOf(status_classes['5xx'], requests),
+    },
     latency_ms: percentilesOf(histogramOf('latency_hist', row.latency_hist)),
     ttfb_ms: percentilesOf(histogramOf('ttfb_hist', row.ttfb_hist)),
   }

@@ -163,6 +163,7 @@ describe('GET /analytics/v1/reliability', () => {
       errors: 0,
       error_rate: 0,
       status_classes: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0 },
+      error_rate_by_class: { '4xx': 0, '5xx': 0 },
       // 100 ms falls in the bucket [96, 104): read at its middle.
       latency_ms: { p50: 100, p95: 100, p99: 100 },
       ttfb_ms: { p50: null, p95: null, p99: null },

@@ -117,6 +117,7 @@ export function reliabilityQueryContract(name: string, make: MakeDatabase): void
           errors: of(503) + of(429),
           error_rate: (of(503) + of(429)) / slow.length,
           status_classes: { '1xx': 0, '2xx': of(200), '3xx': 0, '4xx': of(429), '5xx': of(503) },
+          error_rate_by_class: { '4xx': of(429) / slow.length, '5xx': of(503) / slow.length },
         })
         expect(of(503)).toBeGreaterThan(0)
         expect(of(429)).toBeGreaterThan(0)
