@@ -46,7 +46,7 @@ export const rangeFields = {
   granularity: z.enum(['minute', 'hour', 'day']).default('hour'),
   limit: z.coerce.number().int().min(1).max(MAX_ROWS).default(DEFAULT_ROWS),
   /** `next_cursor` of the previous page; absent for the first. */
-  cursor: z.string().min(1).max(2048).optional(),
+  cursor: z.string().min(1).max(16_384).optional(),
 }
 
 interface Range {

@@ -124,6 +124,25 @@ describe('GET /analytics/v1/usage', () => {
     expect(rest.body.next_cursor).toBeNull()
   })
 
+  it('pages past rows whose model names are long (the cursor carries them)', async () => {
+    const organization_id = '0190a000-0000-7000-8000-0000000000aa'
+    const models = ['a', 'b'].map((c) => c.repeat(3000))
+    const events = models.map((model) =>
+      usageEvent({ organization_id, model, occurred_at: '2026-11-26T09:30:00Z' }),
+    )
+    await ingestUsageBatch(handle.db, events, INGESTED_AT)
+    const first = await get('usage', { organization_id, group_by: 'model', limit: '1' })
+    const rest = await get('usage', {
+      organization_id,
+      group_by: 'model',
+      limit: '1',
+      cursor: first.body.next_cursor,
+    })
+    expect([first.status, rest.status]).toEqual([200, 200])
+    expect([...first.body.data, ...rest.body.data].map((r: { model: string }) => r.model)).toEqual(models)
+    expect(rest.body.next_cursor).toBeNull()
+  })
+
   it('refuses bad parameters with 400 problem+json', async () => {
     const refusals: [Record<string, string>, string][] = [
       [{ group_by: 'model,region' }, 'VALIDATION_FAILED'],
