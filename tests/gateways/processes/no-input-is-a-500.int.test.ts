@@ -242,17 +242,23 @@ describe('no input produces a 5xx', () => {
     )
   })
 
-  it('GET /analytics/v1/usage with any query string', async () => {
+  it('GET /analytics/v1/usage and /reliability with any query string', async () => {
     const param = fc.oneof(
       hostileString.map((s) => s.slice(0, 500)),
       fc.uuid(),
       extremeDate,
       fc.constant(organizationId),
+      fc.constantFrom('model,api_key,backend', 'backend,model', 'minute', 'day', '0', '1000', '1e3', '-1'),
+      // Cursors: base64url of anything, of JSON arrays of anything.
+      fc.string().map((s) => Buffer.from(s).toString('base64url')),
+      fc.jsonValue().map((v) => Buffer.from(JSON.stringify(['u1', v, v, v, v])).toString('base64url')),
     )
-    const query = fc.dictionary(fc.constantFrom('organization_id', 'from', 'to', 'granularity', 'x'), param)
+    const keys = ['organization_id', 'from', 'to', 'granularity', 'group_by', 'limit', 'cursor', 'x']
+    const query = fc.dictionary(fc.constantFrom(...keys), param)
+    const route = fc.constantFrom('usage', 'reliability')
     await fc.assert(
-      fc.asyncProperty(query, async (params) => {
-        const path = `/analytics/v1/usage?${new URLSearchParams(params)}`
+      fc.asyncProperty(query, route, async (params, name) => {
+        const path = `/analytics/v1/${name}?${new URLSearchParams(params)}`
         expectClientShape(path, await send(path, { method: 'GET', token: ADMIN }))
       }),
       runs,
