@@ -103,7 +103,8 @@ const invalid = () =>
 
 /**
  * The key a cursor names: null for none; INVALID_CURSOR (400) for one that does not decode, or
- * whose group values do not match the query's group_by (a cursor of another query).
+ * whose bucket is outside the query's range or whose group values do not match its group_by (a
+ * cursor of another query).
  */
 export function decodeSortKey(cursor: string | null, query: GroupedQuery): SortKey | null {
   if (cursor === null) return null
@@ -117,9 +118,13 @@ export function decodeSortKey(cursor: string | null, query: GroupedQuery): SortK
   const parsed = cursorShape.safeParse(json)
   if (!parsed.success) throw invalid()
   const [, bucket, model, api_key_id, backend] = parsed.data
-  const key: SortKey = { bucket_start: new Date(bucket).toISOString(), model, api_key_id, backend }
+  const at = new Date(bucket)
+  // A row's bucket lies in the query's range; checking it also keeps dates PostgreSQL refuses
+  // (year 0) away from the query.
+  const inRange = at >= bucketStart(query.from, query.granularity) && at < query.to
+  const key: SortKey = { bucket_start: at.toISOString(), model, api_key_id, backend }
   const matches = GROUPS.every((g) => (key[g.column] !== null) === query.group_by.includes(g.key))
-  if (!matches) throw invalid()
+  if (!inRange || !matches) throw invalid()
   return key
 }
 

@@ -135,7 +135,7 @@ export function usageQueryContract(name: string, make: MakeDatabase): void {
         }
       })
 
-      it('refuses a tampered cursor or one made for another group_by with INVALID_CURSOR', async () => {
+      it('refuses a tampered cursor, or one made for another range or group_by, with INVALID_CURSOR', async () => {
         const grouped = query({ group_by: ['model'] })
         const { next_cursor } = await queryUsagePage(db, grouped, first(1))
         expect(next_cursor).not.toBeNull()
@@ -146,6 +146,9 @@ export function usageQueryContract(name: string, make: MakeDatabase): void {
           cursor.slice(0, -6),
           'not*base64',
           Buffer.from('{}').toString('base64url'),
+          // A bucket outside the query's range, and one PostgreSQL refuses (year 0).
+          Buffer.from('["u1","2026-11-26T11:00:00Z","m1",null,null]').toString('base64url'),
+          Buffer.from('["u1","0000-01-01T00:00:00Z","m1",null,null]').toString('base64url'),
         ]) {
           await expect(queryUsagePage(db, grouped, { cursor: bad, limit: 1 })).rejects.toMatchObject({
             code: 'INVALID_CURSOR',
