@@ -84,12 +84,17 @@ export const sortKeyOf = (row: {
 })
 
 const CURSOR_VERSION = 'u1'
+// PostgreSQL text never holds NUL: a stored group value has none, and one sent would be a 500.
+const groupValue = z
+  .string()
+  .refine((s) => !s.includes('\u0000'))
+  .nullable()
 const cursorShape = z.tuple([
   z.literal(CURSOR_VERSION),
   z.iso.datetime(),
-  z.string().nullable(),
+  groupValue,
   z.uuid().nullable(),
-  z.string().nullable(),
+  groupValue,
 ])
 
 /** The opaque cursor after `key`: base64url of its JSON. */

@@ -149,6 +149,8 @@ export function usageQueryContract(name: string, make: MakeDatabase): void {
           // A bucket outside the query's range, and one PostgreSQL refuses (year 0).
           Buffer.from('["u1","2026-11-26T11:00:00Z","m1",null,null]').toString('base64url'),
           Buffer.from('["u1","0000-01-01T00:00:00Z","m1",null,null]').toString('base64url'),
+          // A value no text column can hold.
+          Buffer.from('["u1","2026-11-26T09:00:00Z","m\\u0000",null,null]').toString('base64url'),
         ]) {
           await expect(queryUsagePage(db, grouped, { cursor: bad, limit: 1 })).rejects.toMatchObject({
             code: 'INVALID_CURSOR',
