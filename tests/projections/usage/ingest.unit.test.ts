@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { migrate } from '../../../infra/migrations/migrate.ts'
-import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
-import type { Database } from '../../../infra/ports/database.ts'
+import { describe, expect, it } from 'vitest'
 import { ingestUsageBatch } from '../../../projections/usage/ingest.ts'
+import { migratedPglite } from '../../infra/pglite/fresh-pglite.ts'
 import { usageEvent } from '../../support/usage-event.ts'
 
 // Examples of a batch's outcome; the general claim (rollups = GROUP BY over the distinct raw
 // events, for any duplicates, order and batching) is the property test beside this file.
-const open: Database[] = []
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close()
-})
-async function database() {
-  const db = await createPgliteDatabase(undefined)
-  open.push(db)
-  await migrate(db)
-  return db
-}
+const database = migratedPglite
 
 const NOW = new Date('2026-11-26T10:00:00Z')
 const at = (iso: string) => ({ occurred_at: iso })

@@ -1,21 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { migrate } from '../../../infra/migrations/migrate.ts'
-import { createPgliteDatabase } from '../../../infra/pglite/database.ts'
-import type { Database } from '../../../infra/ports/database.ts'
+import { describe, expect, it } from 'vitest'
 import { ingestUsageBatch } from '../../../projections/usage/ingest.ts'
 import { maintainPartitions, partitionDays, rawHorizon } from '../../../projections/usage/partitions.ts'
+import { migratedPglite } from '../../infra/pglite/fresh-pglite.ts'
 import { usageEvent } from '../../support/usage-event.ts'
 
-const open: Database[] = []
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close()
-})
-async function database() {
-  const db = await createPgliteDatabase(undefined)
-  open.push(db)
-  await migrate(db)
-  return db
-}
+const database = migratedPglite
 
 const NOW = new Date('2026-11-26T10:00:00Z')
 const policy = { aheadDays: 2, retentionDays: 90 }
