@@ -13,7 +13,6 @@ import { migrate } from '../../infra/migrations/migrate.ts'
 import { sqlStore } from '../../infra/oidc/sql-store.ts'
 import { createPgliteDatabase } from '../../infra/pglite/database.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
-import { ingestUsageBatch } from '../../projections/usage/ingest.ts'
 import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
@@ -31,6 +30,7 @@ import { createRuntime, type Running, type Runtime, serveApi } from './runtime.t
 import { markingChanges, spendLedgerCheck } from './spend-ledger-wiring.ts'
 import { openReconciler } from './spend-reconciler.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
+import { ingestBatching, usageIngestHandler } from './usage-ingest.ts'
 import { openPartitionMaintenance, usagePartitionPolicy } from './usage-partitions.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
 
@@ -119,13 +119,11 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   )
   const limiter = await openAdapter(app, 'limiter', () => createMemoryRateLimiter())
   const ledger = await openAdapter(app, 'ledger', async () => createMemorySpendLedger())
-  const bus = createMemoryUsageBus()
+  const bus = createMemoryUsageBus(ingestBatching(config))
   const usage = await openAdapter(app, 'usage', () => bus.publisher)
   await openPartitionMaintenance(app, rt, db, usagePartitionPolicy(config))
   await openAdapter(app, 'ingest', async () => {
-    await bus.consumer.start(async (event) => {
-      await ingestUsageBatch(db, [event], new Date())
-    })
+    await bus.consumer.start(usageIngestHandler(db, bus.consumer, rt.log, rt.now))
     return bus.consumer
   })
   // Not on the public port, where it was a free unmetered endpoint (gateways/mock-model/socket.ts).

@@ -8,13 +8,13 @@ import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisSpendLedger } from '../../infra/redis/spend-ledger.ts'
 import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
-import { ingestUsageBatch } from '../../projections/usage/ingest.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
 import { openBudgetWebhooks } from './budget-webhooks.ts'
 import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
 import { openReconciler } from './spend-reconciler.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
+import { ingestBatching, usageIngestHandler } from './usage-ingest.ts'
 import { openPartitionMaintenance, usagePartitionPolicy } from './usage-partitions.ts'
 
 // The headless processes: they consume a log or a queue and serve only /metrics. Their adapters
@@ -71,11 +71,10 @@ export async function startIngest(config: Config): Promise<Running> {
     await openPartitionMaintenance(app, rt, db, usagePartitionPolicy(config))
     await openAdapter(app, 'consumer', async () => {
       const consumer = createRabbitUsageConsumer(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE, {
+        ...ingestBatching(config),
         logger: rt.log,
       })
-      await consumer.start(async (event) => {
-        await ingestUsageBatch(db, [event], new Date())
-      })
+      await consumer.start(usageIngestHandler(db, consumer, rt.log, rt.now))
       return consumer
     })
     return { queue: config.AIAAS_USAGE_QUEUE }

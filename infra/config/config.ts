@@ -80,6 +80,16 @@ export const configVariables = {
     default: 'aiaas.usage',
     doc: 'RabbitMQ queue of usage events.',
   },
+  AIAAS_INGEST_BATCH_MAX_EVENTS: {
+    schema: positiveInt,
+    default: '500',
+    doc: 'The most usage events ingest stores in one batch (one transaction); RabbitMQ prefetch is twice this.',
+  },
+  AIAAS_INGEST_BATCH_MAX_WAIT_MS: {
+    schema: positiveInt,
+    default: '200',
+    doc: 'The longest, in ms, a usage event waits for its ingest batch to fill before the batch is stored.',
+  },
   AIAAS_KAFKA_BROKERS: {
     schema: z.string().min(1),
     default: '127.0.0.1:9092',

@@ -48,11 +48,37 @@ export interface UsageBatchOutcome {
   rejected: readonly RejectedUsageEvent[]
 }
 
+/**
+ * Handles a batch of parsed events; resolves once they are durably stored. Throwing means none
+ * of the batch was acknowledged: the consumer retries the whole batch (it is idempotent).
+ */
+export type UsageBatchHandler = (events: readonly UsageEvent[]) => Promise<UsageBatchOutcome>
+
+export interface UsageConsumerBatching {
+  /** The most events in one batch. */
+  maxEvents: number
+  /** The longest a batch waits to fill, from its first event, ms. */
+  maxWaitMs: number
+  /** Quiet time after which handle gets an empty batch (the idle heartbeat), ms. */
+  idleMs: number
+}
+
 export interface UsageConsumer {
   /**
-   * Delivers events to handle; an event is acknowledged only after handle resolves, and
-   * redelivered when it throws or the process dies first.
+   * Delivers events in batches bounded by size and time; a batch is acknowledged only after
+   * handle resolves (rejected events are dead-lettered with their reason, then acknowledged), and
+   * redelivered or retried when it throws or the process dies first. A body that is not a usage
+   * event is dead-lettered with its reason and never reaches handle. One batch is handled at a
+   * time. When the consumer is idle (nothing delivered, pending or being handled for `idleMs`,
+   * default 1000) it calls handle with an EMPTY batch, at most once per idleMs, so the handler can
+   * record that everything delivered so far is stored; the outcome of an empty batch is ignored.
    */
-  start(handle: (event: UsageEvent) => Promise<void>): Promise<void>
+  start(handle: UsageBatchHandler): Promise<void>
+  /**
+   * Ready events waiting in the queue (not yet delivered to this or any consumer); null when the
+   * bus cannot say (e.g. the broker is unreachable).
+   */
+  depth(): Promise<number | null>
+  /** Stops delivering; events delivered but not yet acknowledged go back to the queue. */
   close(): Promise<void>
 }

@@ -1,9 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { type Channel, type ChannelModel, type ConsumeMessage, connect } from 'amqplib'
+import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect } from 'amqplib'
 import { AppError } from '../../domain/errors.ts'
+import { BatchLoop } from '../batch-loop.ts'
 import { withDeadline } from '../deadline.ts'
-import type { UsageConsumer, UsageEvent } from '../ports/usage.ts'
-import { parseUsageMessage } from '../ports/usage-event-schema.ts'
+import type { UsageBatchHandler, UsageConsumer, UsageConsumerBatching } from '../ports/usage.ts'
+import { type ParsedUsageMessage, parseUsageMessage } from '../ports/usage-event-schema.ts'
+import { type DeadLetter, publishDeadLetters } from './dead-letter.ts'
 import { busUnavailable, ignore, noAnswer } from './failures.ts'
 import { assertUsageTopology, deadLetterQueueOf } from './topology.ts'
 
@@ -12,35 +13,47 @@ export interface UsageBusLogger {
   warn(details: Record<string, unknown>, message: string): void
 }
 
-export interface RabbitUsageConsumerOptions {
-  /** Unacknowledged messages in flight at once. Default 32. */
+export interface RabbitUsageConsumerOptions extends Partial<UsageConsumerBatching> {
+  /** Unacknowledged messages in flight at once. Default 2 × maxEvents (maxEvents default 500). */
   prefetch?: number
-  /** First wait before a failed event is handed back to the queue; doubles per delivery. Default 1000 ms. */
+  /** First wait before a failed batch is handled again; doubles per failure. Default 1000 ms. */
   retryDelayMs?: number
   /** Cap of that wait. Default 30 000 ms. */
   maxRetryDelayMs?: number
   /** Bound on connecting (and on start). Default 5000 ms. */
   connectTimeoutMs?: number
-  /** Bound on waiting for in-flight handlers in close(). Default 5000 ms. */
+  /** Bound on waiting for the running batch in close(), and on depth(). Default 5000 ms. */
   closeTimeoutMs?: number
   logger?: UsageBusLogger
 }
 
-type Handle = (event: UsageEvent) => Promise<void>
-
 interface Link {
   connection: ChannelModel
   channel: Channel
+  /** For dead letters: published with confirms before the originals are acked. */
+  confirms: ConfirmChannel
   consumerTag?: string
 }
 
+/** One message as delivered, on the channel that must settle it. */
+interface Delivery {
+  channel: Channel
+  message: ConsumeMessage
+  parsed: ParsedUsageMessage
+}
+
+type Settings = Required<Omit<RabbitUsageConsumerOptions, 'logger'>>
+
 const consoleLogger: UsageBusLogger = { warn: (details, message) => console.warn(message, details) }
 
-// At-least-once: a message is acked only after handle resolves; a handler failure is nacked with
-// requeue after a back-off (the message stays unacked meanwhile, which also throttles the consumer
-// through prefetch instead of spinning on a failing database); a body that is not a UsageEvent is
-// nacked without requeue, which dead-letters it to `<queue>.dlq`. A lost connection is re-opened
-// with back-off until close(); deliveries unacked at that moment are redelivered by the broker.
+// At-least-once in batches: deliveries are batched in order (infra/batch-loop.ts) and acked once
+// handle resolved, one ack up to the batch's last delivery (every earlier one is settled: batches
+// run one at a time, in delivery order, and malformed bodies travel in them too). A batch whose
+// handler throws is retried in place with back-off while its messages stay unacked (prefetch
+// throttles the broker instead of spinning on a failing database). A malformed body, or an event
+// the handler rejects, is published to `<queue>.dlq` with its reason (dead-letter.ts), then acked.
+// A lost connection is re-opened with back-off until close(); deliveries unacked at that moment
+// are redelivered by the broker (the handler dedupes).
 export function createRabbitUsageConsumer(
   url: string,
   queue: string,
@@ -49,14 +62,27 @@ export function createRabbitUsageConsumer(
   return new RabbitUsageConsumer(url, queue, options)
 }
 
+function settingsOf(options: RabbitUsageConsumerOptions): Settings {
+  const maxEvents = options.maxEvents ?? 500
+  return {
+    maxEvents,
+    maxWaitMs: options.maxWaitMs ?? 200,
+    idleMs: options.idleMs ?? 1000,
+    prefetch: options.prefetch ?? 2 * maxEvents,
+    retryDelayMs: options.retryDelayMs ?? 1000,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    closeTimeoutMs: options.closeTimeoutMs ?? 5000,
+  }
+}
+
 class RabbitUsageConsumer implements UsageConsumer {
   readonly #url: string
   readonly #queue: string
-  readonly #settings: Required<Omit<RabbitUsageConsumerOptions, 'logger'>>
+  readonly #settings: Settings
   readonly #logger: UsageBusLogger
   readonly #stopping = new AbortController()
-  readonly #inFlight = new Set<Promise<void>>()
-  #handle: Handle | undefined
+  #loop: BatchLoop<Delivery> | undefined
   #link: Link | undefined
   #reconnectTimer: NodeJS.Timeout | undefined
   #reconnectAttempt = 0
@@ -64,23 +90,19 @@ class RabbitUsageConsumer implements UsageConsumer {
   constructor(url: string, queue: string, options: RabbitUsageConsumerOptions) {
     this.#url = url
     this.#queue = queue
-    this.#settings = {
-      prefetch: options.prefetch ?? 32,
-      retryDelayMs: options.retryDelayMs ?? 1000,
-      maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      closeTimeoutMs: options.closeTimeoutMs ?? 5000,
-    }
+    this.#settings = settingsOf(options)
     this.#logger = options.logger ?? consoleLogger
   }
 
-  async start(handle: Handle): Promise<void> {
-    if (this.#handle) throw new AppError('USAGE_CONSUMER_STARTED', 'usage consumer already started')
+  async start(handle: UsageBatchHandler): Promise<void> {
+    if (this.#loop) throw new AppError('USAGE_CONSUMER_STARTED', 'usage consumer already started')
     if (this.#stopping.signal.aborted) throw new AppError('USAGE_BUS_UNAVAILABLE', 'usage consumer is closed')
-    this.#handle = handle
+    const loop = this.#newLoop(handle)
+    this.#loop = loop
     const bound = this.#settings.connectTimeoutMs
-    await withDeadline(this.#subscribe(), bound, noAnswer('start', bound)).catch((error: unknown) => {
-      this.#handle = undefined
+    await withDeadline(this.#subscribe(), bound, noAnswer('start', bound)).catch(async (error: unknown) => {
+      this.#loop = undefined
+      await loop.stop(0)
       const stale = this.#link
       this.#link = undefined
       stale?.connection.close().catch(ignore)
@@ -88,29 +110,81 @@ class RabbitUsageConsumer implements UsageConsumer {
     })
   }
 
+  async depth(): Promise<number | null> {
+    const link = this.#link
+    if (!link) return null
+    const bound = this.#settings.closeTimeoutMs
+    const checked = withDeadline(link.channel.checkQueue(this.#queue), bound, noAnswer('checkQueue', bound))
+    return checked.then(
+      (ok) => ok.messageCount,
+      () => null,
+    )
+  }
+
   async close(): Promise<void> {
     this.#stopping.abort()
     clearTimeout(this.#reconnectTimer)
     const open = this.#link
     this.#link = undefined
-    if (!open) return
-    // Stop new deliveries, let running handlers ack (those waiting to retry nack at once), then
-    // close; whatever is still unacked is redelivered by the broker to another consumer.
     const bound = this.#settings.closeTimeoutMs
-    if (open.consumerTag !== undefined) {
+    if (open?.consumerTag !== undefined) {
       await withDeadline(open.channel.cancel(open.consumerTag), bound, noAnswer('cancel', bound)).catch(
         ignore,
       )
     }
-    await withDeadline(Promise.allSettled(this.#inFlight), bound, noAnswer('drain', bound)).catch(ignore)
-    await withDeadline(open.connection.close(), bound, noAnswer('close', bound)).catch(ignore)
+    // Let the running batch finish (and ack); hand back what was not handled. Closing the
+    // connection would return them too; nacking says so at once.
+    const unsettled = (await this.#loop?.stop(bound)) ?? []
+    for (const { channel, message } of unsettled) settle(() => channel.nack(message, false, true))
+    if (open) await withDeadline(open.connection.close(), bound, noAnswer('close', bound)).catch(ignore)
+  }
+
+  #newLoop(handle: UsageBatchHandler): BatchLoop<Delivery> {
+    const { maxEvents, maxWaitMs, idleMs, retryDelayMs, maxRetryDelayMs } = this.#settings
+    const batching = { maxItems: maxEvents, maxWaitMs, idleMs, retryDelayMs, maxRetryDelayMs }
+    const failed = (error: unknown, retryInMs: number | null) => {
+      const details = { queue: this.#queue, error: String(error), retry_in_ms: retryInMs }
+      this.#logger.warn(
+        details,
+        retryInMs === null ? 'usage idle handler failed' : 'usage batch failed, retrying',
+      )
+    }
+    return new BatchLoop(batching, (batch) => this.#handleBatch(handle, batch), failed)
+  }
+
+  async #handleBatch(handle: UsageBatchHandler, batch: readonly Delivery[]): Promise<void> {
+    const events = batch.flatMap(({ parsed }) => (parsed.ok ? [parsed.event] : []))
+    if (batch.length === 0) {
+      await handle([])
+      return
+    }
+    const outcome = events.length > 0 ? await handle(events) : { rejected: [] }
+    const reasons = new Map(outcome.rejected.map(({ id, reason }) => [id, reason]))
+    const letters = batch.flatMap(({ message, parsed }): DeadLetter[] => {
+      const reason = parsed.ok ? reasons.get(parsed.event.id) : parsed.reason
+      return reason === undefined ? [] : [{ message, reason }]
+    })
+    await this.#deadLetter(letters)
+    for (const { channel, message } of lastPerChannel(batch)) settle(() => channel.ack(message, true))
+  }
+
+  async #deadLetter(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return
+    const link = this.#link
+    if (!link) throw new Error('usage consumer has no connection to dead-letter on')
+    const dlq = deadLetterQueueOf(this.#queue)
+    await publishDeadLetters(link.confirms, dlq, letters, new Date())
+    for (const { message, reason } of letters) {
+      const details = { queue: this.#queue, message_id: message.properties.messageId, reason }
+      this.#logger.warn(details, `usage message dead-lettered to ${dlq}`)
+    }
   }
 
   async #subscribe(): Promise<void> {
     const { prefetch, connectTimeoutMs } = this.#settings
     const opened = await openLink(this.#url, this.#queue, prefetch, connectTimeoutMs, (l) => this.#lost(l))
     // start() may have given up (deadline) or close() run while this link was opening.
-    if (this.#stopping.signal.aborted || this.#handle === undefined) {
+    if (this.#stopping.signal.aborted || this.#loop === undefined) {
       opened.connection.close().catch(ignore)
       return
     }
@@ -151,40 +225,8 @@ class RabbitUsageConsumer implements UsageConsumer {
       channel.close().catch(ignore)
       return
     }
-    const handle = this.#handle
-    if (handle === undefined) {
-      settle(() => channel.nack(message, false, true))
-      return
-    }
-    const work = this.#process(channel, message, handle)
-    this.#inFlight.add(work)
-    void work.finally(() => this.#inFlight.delete(work))
-  }
-
-  async #process(channel: Channel, message: ConsumeMessage, handle: Handle): Promise<void> {
-    const parsed = parseUsageMessage(message.content)
-    if (!parsed.ok) {
-      const { messageId } = message.properties
-      const details = { queue: this.#queue, message_id: messageId, reason: parsed.reason }
-      this.#logger.warn(details, `malformed usage message dead-lettered to ${deadLetterQueueOf(this.#queue)}`)
-      return settle(() => channel.nack(message, false, false))
-    }
-    try {
-      await handle(parsed.event)
-      settle(() => channel.ack(message))
-    } catch (error) {
-      const { retryDelayMs, maxRetryDelayMs } = this.#settings
-      const delayMs = retryDelay(message, retryDelayMs, maxRetryDelayMs)
-      const details = {
-        queue: this.#queue,
-        event_id: parsed.event.id,
-        delay_ms: delayMs,
-        error: String(error),
-      }
-      this.#logger.warn(details, 'usage handler failed, requeueing')
-      await sleep(delayMs, undefined, { signal: this.#stopping.signal }).catch(ignore)
-      settle(() => channel.nack(message, false, true))
-    }
+    const delivery = { channel, message, parsed: parseUsageMessage(message.content) }
+    if (!this.#loop?.push(delivery)) settle(() => channel.nack(message, false, true))
   }
 }
 
@@ -200,9 +242,12 @@ async function openLink(
   try {
     const channel = await connection.createChannel()
     channel.on('error', ignore)
-    const link = { connection, channel }
+    const confirms = await connection.createConfirmChannel()
+    confirms.on('error', ignore)
+    const link = { connection, channel, confirms }
     connection.on('close', () => lost(link))
     channel.on('close', () => lost(link))
+    confirms.on('close', () => lost(link))
     await channel.prefetch(prefetch)
     await assertUsageTopology(channel, queue)
     return link
@@ -212,11 +257,12 @@ async function openLink(
   }
 }
 
-// Quorum queues count earlier deliveries in x-delivery-count; back off exponentially on it.
-function retryDelay(message: ConsumeMessage, baseMs: number, maxMs: number): number {
-  const count = message.properties.headers?.['x-delivery-count']
-  const attempts = typeof count === 'number' && Number.isFinite(count) ? count : 0
-  return Math.min(baseMs * 2 ** Math.min(attempts, 30), maxMs)
+// The last delivery of each channel in a batch (one, unless the connection was re-opened midway):
+// acking it with allUpTo settles the batch.
+function lastPerChannel(batch: readonly Delivery[]): Delivery[] {
+  const last = new Map<Channel, Delivery>()
+  for (const delivery of batch) last.set(delivery.channel, delivery)
+  return [...last.values()]
 }
 
 // ack/nack throw once the channel has closed; the broker then redelivers the message anyway.

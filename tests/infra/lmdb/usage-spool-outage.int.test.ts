@@ -34,8 +34,9 @@ describe('usage spool through a RabbitMQ outage and a SIGTERM', () => {
     const path = join(dir, randomUUID())
     const consumer = createRabbitUsageConsumer(amqpUrl, queue, { logger: { warn: () => {} } })
     const received = new Set<string>()
-    await consumer.start(async (event) => {
-      received.add(event.id)
+    await consumer.start(async (events) => {
+      for (const event of events) received.add(event.id)
+      return { rejected: [] }
     })
     onTestFinished(async () => {
       await consumer.close()

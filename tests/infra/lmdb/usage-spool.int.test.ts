@@ -49,8 +49,9 @@ describe('LMDB usage spool', () => {
   it('keeps every event the bus refuses and delivers them all once it is back', async () => {
     const bus = createMemoryUsageBus()
     const received: UsageEvent[] = []
-    await bus.consumer.start(async (e) => {
-      received.push(e)
+    await bus.consumer.start(async (events) => {
+      received.push(...events)
+      return { rejected: [] }
     })
     const { publisher, state } = switchable(bus.publisher)
     const spooled = createSpooledUsagePublisher(publisher, {
@@ -84,8 +85,9 @@ describe('LMDB usage spool', () => {
 
     const bus = createMemoryUsageBus()
     const received: string[] = []
-    await bus.consumer.start(async (e) => {
-      received.push(e.id)
+    await bus.consumer.start(async (events) => {
+      received.push(...events.map((e) => e.id))
+      return { rejected: [] }
     })
     const second = createSpooledUsagePublisher(bus.publisher, { path, drainIntervalMs: 50 })
     onTestFinished(() => second.close())
@@ -115,8 +117,9 @@ describe('LMDB usage spool', () => {
 
     const bus = createMemoryUsageBus()
     const received: string[] = []
-    await bus.consumer.start(async (e) => {
-      received.push(e.id)
+    await bus.consumer.start(async (events) => {
+      received.push(...events.map((e) => e.id))
+      return { rejected: [] }
     })
     const next = createSpooledUsagePublisher(bus.publisher, { path, drainIntervalMs: 50 })
     onTestFinished(() => next.close())
@@ -147,8 +150,9 @@ describe('LMDB usage spool', () => {
     )
     const consumer = createRabbitUsageConsumer(amqpUrl, queue, { logger: { warn: () => {} } })
     const received = new Set<string>()
-    await consumer.start(async (e) => {
-      received.add(e.id)
+    await consumer.start(async (events) => {
+      for (const e of events) received.add(e.id)
+      return { rejected: [] }
     })
     onTestFinished(async () => {
       await spooled.close()

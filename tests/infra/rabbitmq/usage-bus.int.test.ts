@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { type ChannelModel, connect } from 'amqplib'
+import { type ChannelModel, connect, type Message } from 'amqplib'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { loadConfig } from '../../../infra/config/config.ts'
-import type { UsageEvent } from '../../../infra/ports/usage.ts'
+import type { UsageConsumer } from '../../../infra/ports/usage.ts'
+import { DEAD_LETTER_AT_HEADER, DEAD_LETTER_REASON_HEADER } from '../../../infra/rabbitmq/dead-letter.ts'
 import {
   createRabbitUsageConsumer,
   createRabbitUsagePublisher,
@@ -11,7 +12,7 @@ import {
 } from '../../../infra/rabbitmq/usage-bus.ts'
 import { deleteUsageQueues } from '../../support/rabbitmq.ts'
 import { startSilentServer, startTcpProxy } from '../../support/tcp-proxy.ts'
-import { usageBusContract, usageEvent, waitFor } from '../contracts/usage-bus.contract.ts'
+import { recorder, usageBusContract, usageEvent, waitFor } from '../contracts/usage-bus.contract.ts'
 
 const amqpUrl = loadConfig().AIAAS_AMQP_URL
 const silent = { warn: () => {} }
@@ -34,57 +35,96 @@ function cleanUpAfterTest(queue: string, ...ends: Array<{ close(): Promise<void>
 }
 const consumerOptions = (extra: RabbitUsageConsumerOptions = {}) => ({
   retryDelayMs: 20,
+  maxWaitMs: 20,
+  idleMs: 50,
   logger: silent,
   ...extra,
 })
 
-usageBusContract('rabbitmq', async () => {
+/** Takes every message now in the dead-letter queue of `queue`. */
+async function drainDeadLetters(queue: string): Promise<Message[]> {
+  const channel = await admin.createChannel()
+  try {
+    const taken: Message[] = []
+    for (;;) {
+      const message = await channel.get(deadLetterQueueOf(queue), { noAck: true })
+      if (message === false) return taken
+      taken.push(message)
+    }
+  } finally {
+    await channel.close()
+  }
+}
+
+const reasonOf = (message: Message) => String(message.properties.headers?.[DEAD_LETTER_REASON_HEADER])
+
+usageBusContract('rabbitmq', async (settings) => {
   const queue = newQueue()
   const publisher = createRabbitUsagePublisher(amqpUrl, queue)
-  const consumer = createRabbitUsageConsumer(amqpUrl, queue, consumerOptions())
+  const consumers = [createRabbitUsageConsumer(amqpUrl, queue, consumerOptions(settings))]
+  const letters: Array<{ id: string; reason: string }> = []
   return {
     publisher,
-    consumer,
+    consumer: consumers[0] as UsageConsumer,
+    secondConsumer() {
+      const consumer = createRabbitUsageConsumer(amqpUrl, queue, consumerOptions(settings))
+      consumers.push(consumer)
+      return consumer
+    },
+    async deadLetters() {
+      for (const message of await drainDeadLetters(queue)) {
+        letters.push({ id: JSON.parse(message.content.toString()).id, reason: reasonOf(message) })
+      }
+      return [...letters]
+    },
     async dispose() {
-      await Promise.all([publisher.close(), consumer.close()])
+      await Promise.all([publisher.close(), ...consumers.map((consumer) => consumer.close())])
       await deleteUsageQueues(queue)
     },
   }
 })
 
 describe('rabbitmq usage consumer', () => {
-  it('dead-letters malformed messages, logs them and keeps consuming', async () => {
+  it('dead-letters malformed bodies with their reason, unchanged, and stores the rest of the batch', async () => {
     const queue = newQueue()
     const warnings: string[] = []
     const consumer = createRabbitUsageConsumer(amqpUrl, queue, {
+      ...consumerOptions({ maxWaitMs: 300 }),
       logger: { warn: (_details, message) => warnings.push(message) },
     })
-    const handled: string[] = []
-    await consumer.start(async (event) => {
-      handled.push(event.id)
-    })
+    const { handle, ids } = recorder()
     const raw = await admin.createChannel()
-    raw.sendToQueue(queue, Buffer.from('not json'))
-    raw.sendToQueue(queue, Buffer.from(JSON.stringify({ ...usageEvent(), input_tokens: -1 })))
-    const good = usageEvent()
-    const publisher = createRabbitUsagePublisher(amqpUrl, queue)
-    cleanUpAfterTest(queue, publisher, consumer, raw)
-    await publisher.publish(good)
-    await waitFor(() => handled.length >= 1, 'the valid event')
-    expect(handled).toEqual([good.id])
+    cleanUpAfterTest(queue, consumer, raw)
+    await consumer.start(handle)
+    const good = [usageEvent(), usageEvent()]
+    const negative = JSON.stringify({ ...usageEvent(), input_tokens: -1 })
+    raw.sendToQueue(queue, Buffer.from(JSON.stringify(good[0])))
+    raw.sendToQueue(queue, Buffer.from('not json'), { messageId: 'm-1', headers: { 'x-trace': 't' } })
+    raw.sendToQueue(queue, Buffer.from(negative))
+    raw.sendToQueue(queue, Buffer.from(JSON.stringify(good[1])))
+    await waitFor(() => ids().length >= 2, 'the valid events')
+    expect(ids()).toEqual(good.map((event) => event.id))
 
-    const deadLettered: string[] = []
-    for (let i = 0; i < 50 && deadLettered.length < 2; i++) {
-      const message = await raw.get(deadLetterQueueOf(queue), { noAck: true })
-      if (message) deadLettered.push(message.content.toString())
-      else await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    expect(deadLettered[0]).toBe('not json')
-    expect(deadLettered).toHaveLength(2)
-    expect(warnings).toHaveLength(2)
+    const letters: Message[] = []
+    await waitFor(async () => {
+      letters.push(...(await drainDeadLetters(queue)))
+      return letters.length >= 2
+    }, 'both dead letters')
+    const [notJson, invalid] = letters as [Message, Message]
+    expect(notJson.content.toString()).toBe('not json')
+    expect(notJson.properties.messageId).toBe('m-1')
+    expect(notJson.properties.headers).toMatchObject({ 'x-trace': 't' })
+    expect(reasonOf(notJson)).toMatch(/json/i)
+    expect(invalid.content.toString()).toBe(negative)
+    expect(reasonOf(invalid)).toContain('input_tokens')
+    const at = Date.parse(String(invalid.properties.headers?.[DEAD_LETTER_AT_HEADER]))
+    expect(Number.isNaN(at)).toBe(false)
+    expect(warnings.filter((w) => w.includes('dead-lettered'))).toHaveLength(2)
+    // Nothing left unacked in the queue: the dead letters did not block it.
+    await waitFor(async () => (await consumer.depth()) === 0, 'an empty queue')
   })
 
-  it('acks only handled events: an unfinished one goes to the next consumer', async () => {
+  it('acks only handled batches: an unfinished one goes to the next consumer', async () => {
     const queue = newQueue()
     const publisher = createRabbitUsagePublisher(amqpUrl, queue)
     const done = usageEvent()
@@ -93,43 +133,66 @@ describe('rabbitmq usage consumer', () => {
     const second = createRabbitUsageConsumer(amqpUrl, queue, consumerOptions())
     cleanUpAfterTest(queue, publisher, first, second)
     const firstSaw: string[] = []
-    await first.start(async (event) => {
-      firstSaw.push(event.id)
-      if (event.id === stuck.id) await new Promise(() => {})
+    await first.start(async (events) => {
+      firstSaw.push(...events.map((event) => event.id))
+      if (events.some((event) => event.id === stuck.id)) await new Promise(() => {})
+      return { rejected: [] }
     })
     await publisher.publish(done)
+    await waitFor(() => firstSaw.includes(done.id), 'the first event handled')
     await publisher.publish(stuck)
-    await waitFor(() => firstSaw.length >= 2, 'both events at the first consumer')
+    await waitFor(() => firstSaw.includes(stuck.id), 'the second event at the first consumer')
     await first.close()
 
     // Published after the first consumer left: whatever it handed back (only `stuck`; `done` was
     // acked) is ahead of the marker in the queue, so once the marker arrives nothing else can.
     const marker = usageEvent()
     await publisher.publish(marker)
-    const secondSaw: UsageEvent[] = []
-    await second.start(async (event) => {
-      secondSaw.push(event)
+    const { handle, batches } = recorder()
+    await second.start(handle)
+    await waitFor(
+      () => batches.flat().some((e) => e.id === marker.id),
+      'the marker behind the unfinished event',
+    )
+    expect(batches.flat()).toEqual([stuck, marker])
+  })
+
+  it('retries a failing batch until it is stored, and then the queue is empty', async () => {
+    const queue = newQueue()
+    const publisher = createRabbitUsagePublisher(amqpUrl, queue)
+    const consumer = createRabbitUsageConsumer(amqpUrl, queue, consumerOptions())
+    cleanUpAfterTest(queue, publisher, consumer)
+    let failures = 0
+    const stored: string[] = []
+    await consumer.start(async (events) => {
+      if (events.length > 0 && failures < 3) {
+        failures++
+        throw new Error('database down')
+      }
+      stored.push(...events.map((event) => event.id))
+      return { rejected: [] }
     })
-    await waitFor(() => secondSaw.some((e) => e.id === marker.id), 'the marker behind the unfinished event')
-    expect(secondSaw).toEqual([stuck, marker])
+    const event = usageEvent()
+    await publisher.publish(event)
+    await waitFor(() => stored.length >= 1, 'the event stored after 3 failures')
+    expect(stored).toEqual([event.id])
+    await waitFor(async () => (await consumer.depth()) === 0, 'an empty queue')
   })
 
   it('re-subscribes by itself after its connection is cut', async () => {
     const queue = newQueue()
     const proxy = await startTcpProxyFor(amqpUrl)
     const consumer = createRabbitUsageConsumer(proxy.url, queue, consumerOptions())
-    const seen: string[] = []
-    await consumer.start(async (event) => {
-      seen.push(event.id)
-    })
+    const { handle, ids } = recorder()
+    await consumer.start(handle)
     const publisher = createRabbitUsagePublisher(amqpUrl, queue)
     cleanUpAfterTest(queue, publisher, consumer, proxy)
     await publisher.publish(usageEvent())
-    await waitFor(() => seen.length >= 1, 'the first event')
+    await waitFor(() => ids().length >= 1, 'the first event')
     proxy.cut()
     const after = usageEvent()
     await publisher.publish(after)
-    await waitFor(() => seen.includes(after.id), 'the event published after the cut')
+    await waitFor(() => ids().includes(after.id), 'the event published after the cut')
   })
 
   it('refuses to start with USAGE_BUS_UNAVAILABLE when the broker is unreachable', async () => {
@@ -138,7 +201,7 @@ describe('rabbitmq usage consumer', () => {
       newQueue(),
       consumerOptions(),
     )
-    await expect(consumer.start(async () => {})).rejects.toMatchObject({ code: 'USAGE_BUS_UNAVAILABLE' })
+    await expect(consumer.start(recorder().handle)).rejects.toMatchObject({ code: 'USAGE_BUS_UNAVAILABLE' })
     await consumer.close()
   })
 })

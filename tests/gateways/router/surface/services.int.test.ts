@@ -37,7 +37,10 @@ beforeAll(async () => {
   ledger = createRedisSpendLedger(config.AIAAS_REDIS_URL, { keyPrefix: PREFIX })
   publisher = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, QUEUE)
   consumer = createRabbitUsageConsumer(config.AIAAS_AMQP_URL, QUEUE, { logger: { warn: () => {} } })
-  await consumer.start(async (event) => void consumed.push(event))
+  await consumer.start(async (events) => {
+    consumed.push(...events)
+    return { rejected: [] }
+  })
   dir = await mkdtemp(join(tmpdir(), 'aiaas-router-surface-'))
   mock = await serveMockModelOnSocket({ dataDir: dir, logLevel: 'silent', now: () => new Date(), newId: v7 })
 })
