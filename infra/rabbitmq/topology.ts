@@ -4,8 +4,10 @@ import type { Channel } from 'amqplib'
 // different arguments), so whichever starts first creates it.
 // Quorum queues: replicated and durable in a RabbitMQ cluster (classic mirrored queues are gone in
 // 4.x), and they count deliveries, which bounds a poison message: after DELIVERY_LIMIT failed
-// deliveries it is dead-lettered instead of looping forever. The consumer backs off between
-// attempts (consumer.ts), so the limit is only reached after minutes of continuous failure.
+// deliveries it is dead-lettered instead of looping forever. The consumer retries a failed batch
+// in place without handing it back (consumer.ts) and dead-letters malformed or rejected events
+// itself with a reason (dead-letter.ts), so the limit is only reached by a message redelivered
+// again and again: consumers dying or losing their connection while holding it.
 export const DELIVERY_LIMIT = 20
 
 export const deadLetterQueueOf = (queue: string): string => `${queue}.dlq`
