@@ -155,7 +155,9 @@ class RabbitUsageConsumer implements UsageConsumer {
   async #handleBatch(handle: UsageBatchHandler, batch: readonly Delivery[]): Promise<void> {
     const events = batch.flatMap(({ parsed }) => (parsed.ok ? [parsed.event] : []))
     if (batch.length === 0) {
-      await handle([])
+      // Disconnected, "everything delivered is stored" would be true but misleading: events may be
+      // waiting in the queue. No heartbeat then, so freshness stops advancing.
+      if (this.#link) await handle([])
       return
     }
     const outcome = events.length > 0 ? await handle(events) : { rejected: [] }

@@ -195,6 +195,32 @@ describe('rabbitmq usage consumer', () => {
     await waitFor(() => ids().includes(after.id), 'the event published after the cut')
   })
 
+  it('sends no idle heartbeat while disconnected, and heartbeats again once reconnected', async () => {
+    const queue = newQueue()
+    const proxy = await startTcpProxyFor(amqpUrl)
+    const { handle, batches } = recorder()
+    let atLoss = -1
+    let failedReconnects = 0
+    const logger = {
+      warn: (_details: Record<string, unknown>, message: string) => {
+        if (message.includes('lost its connection')) atLoss = batches.length
+        if (message === 'usage consumer reconnect failed') failedReconnects++
+      },
+    }
+    const consumer = createRabbitUsageConsumer(proxy.url, queue, { ...consumerOptions(), logger })
+    await consumer.start(handle)
+    cleanUpAfterTest(queue, consumer, proxy)
+    await waitFor(() => batches.length >= 1, 'an idle heartbeat while connected')
+    await proxy.stop()
+    // Two failed reconnects take 750 ms or more: 15 idle periods of 50 ms.
+    await waitFor(() => failedReconnects >= 2, 'two failed reconnects')
+    expect(atLoss).toBeGreaterThanOrEqual(1)
+    expect(batches.length).toBe(atLoss)
+    expect(await consumer.depth()).toBeNull()
+    await proxy.resume()
+    await waitFor(() => batches.length > atLoss, 'a heartbeat after reconnecting')
+  })
+
   it('refuses to start with USAGE_BUS_UNAVAILABLE when the broker is unreachable', async () => {
     const consumer = createRabbitUsageConsumer(
       'amqp://guest:guest@127.0.0.1:1',
