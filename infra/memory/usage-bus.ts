@@ -15,6 +15,8 @@ export interface MemoryUsageBusOptions extends Partial<UsageConsumerBatching> {
   maxRedeliveryDelayMs?: number
   /** Bound on waiting for a running batch in close(). Default 5000 ms. */
   closeTimeoutMs?: number
+  /** Dead letters kept (the oldest are dropped beyond it), so memory stays bounded. Default 1000. */
+  maxDeadLetters?: number
 }
 
 /** An event the handler rejected, kept with its reason (the in-process dead-letter queue). */
@@ -140,5 +142,7 @@ class MemoryUsageConsumer implements UsageConsumer {
       const reason = reasons.get(event.id)
       if (reason !== undefined) this.#queue.deadLetters.push({ event, reason, at })
     }
+    const excess = this.#queue.deadLetters.length - (this.#queue.options.maxDeadLetters ?? 1000)
+    if (excess > 0) this.#queue.deadLetters.splice(0, excess)
   }
 }

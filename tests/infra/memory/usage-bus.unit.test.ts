@@ -50,6 +50,17 @@ describe('memory usage bus', () => {
     await bus.consumer.close()
   })
 
+  it('keeps only the newest maxDeadLetters dead letters', async () => {
+    const bus = createMemoryUsageBus({ maxWaitMs: 1, maxDeadLetters: 2 })
+    await bus.consumer.start(async (events) => ({ rejected: events.map(({ id }) => ({ id, reason: 'no' })) }))
+    const sent = [usageEvent(), usageEvent(), usageEvent()]
+    for (const event of sent) await bus.publisher.publish(event)
+    const lastKept = () => bus.deadLetters().at(-1)?.event.id === sent[2]?.id
+    await waitFor(lastKept, 'the third dead letter')
+    expect(bus.deadLetters().map(({ event }) => event.id)).toEqual([sent[1]?.id, sent[2]?.id])
+    await bus.consumer.close()
+  })
+
   it('waits for the running batch on close', async () => {
     const { publisher, consumer } = createMemoryUsageBus({ maxWaitMs: 1 })
     let release = () => {}
