@@ -13,6 +13,12 @@ export interface Metrics {
   settleOverHold: Counter
   /** Per budget, the spend ledger's counter minus the recorded spend after reconciliation (USD). */
   budgetLedgerDrift: Gauge<'budget_id'>
+  /** Usage events of ingested batches: stored (new), duplicate (already stored), rejected (dead-lettered). */
+  usageIngested: Counter<'outcome'>
+  /** Time to store one batch (one transaction). */
+  usageIngestBatch: Histogram
+  /** Seconds from the oldest event of the last batch (or the last idle heartbeat) to its commit. */
+  usageIngestLag: Gauge
 }
 
 export function createMetrics(processName: string): Metrics {
@@ -59,6 +65,23 @@ export function createMetrics(processName: string): Metrics {
       name: 'aiaas_budget_ledger_drift_usd',
       help: "The spend ledger's counter of a budget's current period minus the recorded spend, in USD, after the last reconciliation (positive: usage events still in flight)",
       labelNames: ['budget_id'],
+      registers: [registry],
+    }),
+    usageIngested: new Counter({
+      name: 'aiaas_usage_ingested_events_total',
+      help: 'Usage events of ingested batches by outcome: stored, duplicate (already stored), rejected (dead-lettered with a reason)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    usageIngestBatch: new Histogram({
+      name: 'aiaas_usage_ingest_batch_duration_seconds',
+      help: 'Time to store one batch of usage events (raw rows and rollups, one transaction)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    usageIngestLag: new Gauge({
+      name: 'aiaas_usage_ingest_lag_seconds',
+      help: 'Seconds from the oldest usage event of the last batch to its commit (0 after an idle heartbeat)',
       registers: [registry],
     }),
   }

@@ -123,7 +123,7 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   const usage = await openAdapter(app, 'usage', () => bus.publisher)
   await openPartitionMaintenance(app, rt, db, usagePartitionPolicy(config))
   await openAdapter(app, 'ingest', async () => {
-    await bus.consumer.start(usageIngestHandler(db, bus.consumer, rt.log, rt.now))
+    await bus.consumer.start(usageIngestHandler(db, bus.consumer, rt.log, rt.now, rt.metrics))
     return bus.consumer
   })
   // Not on the public port, where it was a free unmetered endpoint (gateways/mock-model/socket.ts).

@@ -74,7 +74,7 @@ export async function startIngest(config: Config): Promise<Running> {
         ...ingestBatching(config),
         logger: rt.log,
       })
-      await consumer.start(usageIngestHandler(db, consumer, rt.log, rt.now))
+      await consumer.start(usageIngestHandler(db, consumer, rt.log, rt.now, rt.metrics))
       return consumer
     })
     return { queue: config.AIAAS_USAGE_QUEUE }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { createMetrics } from '../../../gateways/http/metrics.ts'
 import { usageIngestHandler } from '../../../gateways/processes/usage-ingest.ts'
 import { createMemoryUsageBus } from '../../../infra/memory/usage-bus.ts'
 import { readIngestStatus } from '../../../projections/usage/ingest-status.ts'
@@ -17,7 +18,8 @@ describe('the ingest handler (embedded and `ingest` process)', () => {
     const future = usageEvent({ occurred_at: '2026-11-29T00:00:00Z' })
     await bus.publisher.publish(kept)
     await bus.publisher.publish(future)
-    await bus.consumer.start(usageIngestHandler(db, bus.consumer, silent, () => NOW))
+    const metrics = createMetrics('ingest')
+    await bus.consumer.start(usageIngestHandler(db, bus.consumer, silent, () => NOW, metrics))
     // The batch leaves complete_through at its oldest event; the idle heartbeat after it, at now.
     const heartbeat = async () =>
       (await readIngestStatus(db, NOW)).ingest.complete_through === NOW.toISOString()
@@ -32,12 +34,23 @@ describe('the ingest handler (embedded and `ingest` process)', () => {
     const status = await readIngestStatus(db, NOW)
     expect(status.ingest.queue_depth).toBe(0)
     expect(status.ingest.last_batch).toEqual({ at: NOW.toISOString(), events: 2 })
+    // On /metrics: one stored, one refused; the lag of the last batch (the idle heartbeat's) is 0.
+    const shown = await metrics.registry.metrics()
+    expect(shown).toMatch(/aiaas_usage_ingested_events_total\{outcome="stored",process="ingest"\} 1$/m)
+    expect(shown).toMatch(/aiaas_usage_ingested_events_total\{outcome="rejected",process="ingest"\} 1$/m)
+    expect(shown).toMatch(/aiaas_usage_ingest_lag_seconds\{process="ingest"\} 0$/m)
   })
 
   it('records the depth the bus reports, null when it cannot say', async () => {
     const db = await migratedPglite()
     for (const depth of [7, null]) {
-      await usageIngestHandler(db, { depth: async () => depth }, silent, () => NOW)([])
+      await usageIngestHandler(
+        db,
+        { depth: async () => depth },
+        silent,
+        () => NOW,
+        createMetrics('ingest'),
+      )([])
       expect((await readIngestStatus(db, NOW)).ingest.queue_depth).toBe(depth)
     }
   })
@@ -48,7 +61,7 @@ describe('the ingest handler (embedded and `ingest` process)', () => {
     const log = { warn: (_details: Record<string, unknown>, message: string) => warnings.push(message) }
     const broken = { depth: async () => Promise.reject(new Error('broker gone')) }
     const event = usageEvent({ occurred_at: '2026-11-26T11:00:00Z' })
-    const outcome = await usageIngestHandler(db, broken, log, () => NOW)([event])
+    const outcome = await usageIngestHandler(db, broken, log, () => NOW, createMetrics('ingest'))([event])
     expect(outcome).toMatchObject({ rejected: [], stored: 1 })
     expect(warnings).toEqual(['could not record the usage queue depth'])
   })
