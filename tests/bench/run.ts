@@ -1,5 +1,6 @@
 import { loadConfig } from '../../infra/config/config.ts'
 import { adminBench } from './admin.bench.ts'
+import { analyticsBench } from './analytics.bench.ts'
 import { authzBench } from './authz.bench.ts'
 import { eventStoreBench } from './event-store.bench.ts'
 import { ledgerBench } from './ledger.bench.ts'
@@ -27,6 +28,7 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'authz', run: () => authzBench() },
   { name: 'spool', run: () => spoolBench(config) },
   { name: 'ledger', run: () => ledgerBench(config) },
+  { name: 'analytics', run: () => analyticsBench(config) },
 ]
 
 async function main(): Promise<void> {
