@@ -1,6 +1,9 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { AppError } from '../../domain/errors.ts'
 import { assertObjectKey, assertPresignExpiry, type ObjectStore } from '../ports/object-store.ts'
 
@@ -48,6 +51,22 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
         await mkdir(dirname(target), { recursive: true })
         // Write then rename: a concurrent get sees the old object or the new one, never half.
         await writeFile(tmp, body)
+        await rename(tmp, target)
+      } catch (error) {
+        await rm(tmp, { force: true })
+        throw conflictOr(error, key)
+      }
+    },
+
+    async putStream(key, body, _contentType) {
+      assertObjectKey(key)
+      const target = pathOf(key)
+      await mkdir(tmpDir, { recursive: true })
+      const tmp = join(tmpDir, randomUUID())
+      try {
+        await mkdir(dirname(target), { recursive: true })
+        // Streamed to a temp file, renamed when whole: readers never see a partial export.
+        await pipeline(Readable.from(body), createWriteStream(tmp))
         await rename(tmp, target)
       } catch (error) {
         await rm(tmp, { force: true })

@@ -4,6 +4,12 @@ import { AppError } from '../../domain/errors.ts'
 export interface ObjectStore {
   /** Stores body under key, replacing any object there; readers never see a partial object. */
   put(key: string, body: Buffer | string, contentType: string): Promise<void>
+  /**
+   * Stores a stream under key without holding it whole in memory; like put, the object becomes
+   * visible only once the stream has ended and been stored whole (a failed or aborted stream
+   * leaves no object, or the previous one).
+   */
+  putStream(key: string, body: AsyncIterable<Uint8Array | string>, contentType: string): Promise<void>
   /** The object's bytes, or null when there is no object under key. */
   get(key: string): Promise<Buffer | null>
   /** A URL that lets its holder GET the object without credentials until it expires. */

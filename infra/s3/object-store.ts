@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream'
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
 import { assertObjectKey, assertPresignExpiry, type ObjectStore } from '../ports/object-store.ts'
@@ -46,6 +48,25 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
       })
       try {
         await client.send(command, { abortSignal: signal() })
+      } catch (error) {
+        throw toAppError(error, key)
+      }
+    },
+
+    async putStream(key, body, contentType) {
+      assertObjectKey(key)
+      // Multipart through lib-storage (docs/adr/0022): parts of 5 MiB (S3's minimum), at most two
+      // in flight, so memory stays bounded whatever the export's size; S3 shows the object only
+      // after CompleteMultipartUpload, and a failed upload is aborted (leavePartsOnError false).
+      const upload = new Upload({
+        client,
+        params: { Bucket: options.bucket, Key: key, Body: Readable.from(body), ContentType: contentType },
+        partSize: 5 * 1024 * 1024,
+        queueSize: 2,
+        leavePartsOnError: false,
+      })
+      try {
+        await upload.done()
       } catch (error) {
         throw toAppError(error, key)
       }

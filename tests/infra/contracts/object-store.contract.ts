@@ -47,6 +47,35 @@ export function objectStoreContract(name: string, setup: () => Promise<ObjectSto
       expect((await h.store.get(`${prefix}/text.csv`))?.toString('utf8')).toBe('a,b\n1,é\n')
     })
 
+    it('putStream stores a multi-part stream whole (larger than one 5 MiB S3 part)', async () => {
+      // 6 MiB + a tail, in 64 KiB chunks of distinct bytes: S3 needs two parts, and a part sent
+      // twice or out of order would change the bytes read back.
+      const chunk = (i: number) => Buffer.alloc(65_536, i % 251)
+      async function* body() {
+        for (let i = 0; i < 96; i++) yield chunk(i)
+        yield 'tail é'
+      }
+      await h.store.putStream(`${prefix}/streamed.csv`, body(), 'text/csv; charset=utf-8')
+
+      const expected = Buffer.concat([
+        ...Array.from({ length: 96 }, (_, i) => chunk(i)),
+        Buffer.from('tail é'),
+      ])
+      const stored = await h.store.get(`${prefix}/streamed.csv`)
+      expect(stored?.length).toBe(expected.length)
+      expect(stored?.equals(expected)).toBe(true)
+    })
+
+    it('putStream leaves no object when the stream fails', async () => {
+      async function* failing() {
+        yield 'partial,'
+        throw new Error('source failed')
+      }
+      await expect(h.store.putStream(`${prefix}/failed.csv`, failing(), 'text/csv')).rejects.toThrow()
+
+      expect(await h.store.get(`${prefix}/failed.csv`)).toBeNull()
+    })
+
     it('replaces an object put twice under one key', async () => {
       await h.store.put(`${prefix}/replaced.txt`, 'first', 'text/plain')
       await h.store.put(`${prefix}/replaced.txt`, 'second', 'text/plain')
