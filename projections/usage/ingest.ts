@@ -146,8 +146,9 @@ async function store(tx: Sql, rows: readonly StoredRow[], now: Date, delivered: 
     now.toISOString(),
   ]
   await tx.query(UPSERT_ORG_FRESHNESS, orgs)
-  const oldest = rows.reduce((min, r) => (r.occurred_at < min ? r.occurred_at : min), now)
-  await tx.query(RECORD_BATCH, [oldest.toISOString(), now.toISOString(), delivered])
+  let oldest = now.getTime()
+  for (const row of rows) oldest = Math.min(oldest, row.occurred_at.getTime())
+  await tx.query(RECORD_BATCH, [new Date(oldest).toISOString(), now.toISOString(), delivered])
   return added.length
 }
 
