@@ -18,6 +18,7 @@ import type { DenialBudget } from '../http/denial-budget.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { type ReadinessCheck, statusRoutes } from '../http/readiness.ts'
 import { requestMetadata } from '../http/request-metadata.ts'
+import { type ExportRouteDeps, exportRouteRules, exportRoutes } from './exports.ts'
 import { freshnessSchema } from './params.ts'
 import { reliabilityQuery, reliabilityReport, reliabilityResponse } from './reliability.ts'
 import { spendQuery, spendReport, spendResponse } from './spend.ts'
@@ -39,6 +40,8 @@ export interface AnalyticsDeps {
   denialBudget?: DenialBudget | undefined
   /** Caches each organization's freshness for a second (Redis when separate); absent: in process. */
   freshnessCache?: FreshnessCache | undefined
+  /** The export routes' object store and URL life; absent: no /exports routes (gateways/analytics/exports.ts). */
+  exports?: Pick<ExportRouteDeps, 'store' | 'urlTtlSeconds'> | undefined
 }
 
 /** An analytics read of one organization, named by the `organization_id` query parameter. */
@@ -56,6 +59,7 @@ export const analyticsRouteRules: RouteRules = {
   'GET /usage': orgRead('usage'),
   'GET /spend': orgRead('spend'),
   'GET /reliability': orgRead('reliability'),
+  ...exportRouteRules,
 }
 
 /** The analytics API, mounted at /analytics/v1. */
@@ -92,6 +96,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<AnalyticsDeps> = async (app,
       { schema: { querystring: reliabilityQuery, response: { 200: reliabilityResponse } } },
       async (request) => reliabilityReport(reports, request.query),
     )
+    if (deps.exports) exportRoutes(secured, { db: deps.db, now: deps.now, ...deps.exports })
     const spend = { db: deps.db, ledger: deps.ledger, recorded: createSqlRecordedSpend(deps.db) }
     secured.get(
       '/spend',

@@ -92,6 +92,13 @@ export const FIXTURES: Readonly<Record<string, Variant[]>> = {
     query: (ids) => ({ ...inOrg(ids), from: '2026-01-01T00:00:00Z', to: '2026-01-01T06:00:00Z' }),
   }),
   'GET /analytics/v1/spend': one({ query: (ids) => ({ ...inOrg(ids), period: 'current' }) }),
+  'POST /analytics/v1/exports': one({
+    body: (ids) => ({ ...inOrg(ids), from: '2026-01-01T00:00:00Z', to: '2026-01-01T06:00:00Z' }),
+  }),
+  'GET /analytics/v1/exports': one({ query: inOrg }),
+  // The path's :id names no export (the matrix has no export ids): the organization, in the query,
+  // is what authorization decides on; the handler's 404 comes only after.
+  'GET /analytics/v1/exports/:id': one({ query: inOrg }),
   'GET /analytics/v1/reliability': one({
     query: (ids) => ({
       ...inOrg(ids),

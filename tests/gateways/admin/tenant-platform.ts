@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { HTTPMethods } from 'fastify'
 import { v7 } from 'uuid'
 import type { Subject } from '../../../domain/authorization/subject.ts'
@@ -12,6 +14,7 @@ import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import { createLocalObjectStore } from '../../../infra/local/object-store.ts'
 import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import { memoryStore } from '../../../infra/oidc/memory-store.ts'
 import type { Database } from '../../../infra/ports/database.ts'
@@ -23,6 +26,13 @@ import { type Ids, MODEL, type Variant } from './tenant-fixtures.ts'
 // called through app.inject: the tenant matrix's platform. Every route the app registers is kept
 // (fastify's onRoute), so the matrix enumerates what is really served. The bound on AccessDenied
 // events is lifted: the matrix checks that every denial is recorded, hundreds per actor.
+
+// The export routes' store: never written in the matrix (no worker runs), so any directory does.
+const matrixObjectStore = () =>
+  createLocalObjectStore({
+    dir: join(tmpdir(), 'tenant-matrix-objects'),
+    signingKey: 'tenant-matrix-signing-key-0123456789',
+  })
 
 export const TENANT_ADMIN_TOKEN = 'tenant-matrix-admin-token-0123456789'
 
@@ -77,6 +87,7 @@ export async function startTenantPlatform(db: Database) {
     readiness: [],
     verifyAccessToken,
     denialBudget: denialBudget(unbounded),
+    exports: { store: matrixObjectStore(), urlTtlSeconds: 300 },
   })
   await app.ready()
 
