@@ -12,6 +12,7 @@ import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import { sqlStore } from '../../infra/oidc/sql-store.ts'
 import { createPgliteDatabase } from '../../infra/pglite/database.ts'
+import { eventChainProjection } from '../../projections/audit-chain/event-chain.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
 import { adminRoutes } from '../admin/routes.ts'
@@ -116,6 +117,10 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
   const { subscription: projector } = await openAdapter(app, 'projector', () =>
     stoppable(startSubscription(db, store, readModelsProjection, { onError })),
+  )
+  // The tamper-evident chain follows the log right after commit (docs/audit.md, ADR 0023).
+  await openAdapter(app, 'eventChain', () =>
+    stoppable(startSubscription(db, store, eventChainProjection, { onError })),
   )
   const limiter = await openAdapter(app, 'limiter', () => createMemoryRateLimiter())
   const ledger = await openAdapter(app, 'ledger', async () => createMemorySpendLedger())

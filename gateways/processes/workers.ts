@@ -6,6 +6,7 @@ import { migrate } from '../../infra/migrations/migrate.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisSpendLedger } from '../../infra/redis/spend-ledger.ts'
+import { eventChainProjection } from '../../projections/audit-chain/event-chain.ts'
 import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
@@ -28,6 +29,10 @@ export async function startProjector(config: Config): Promise<Running> {
     const store = createEventStore(db)
     const projector = await openAdapter(app, 'projector', () =>
       stoppable(startSubscription(db, store, readModelsProjection, { onError, idleMs: 50 })),
+    )
+    // The tamper-evident chain follows the log right after commit (docs/audit.md, ADR 0023).
+    await openAdapter(app, 'eventChain', () =>
+      stoppable(startSubscription(db, store, eventChainProjection, { onError, idleMs: 50 })),
     )
     // The identity process NOTIFYs after each command: a pass starts at once, the poll stays.
     const onListenError = (error: unknown) => rt.log.warn({ err: error }, 'LISTEN failed; polling')
