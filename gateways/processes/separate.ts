@@ -24,6 +24,7 @@ import { createModelCatalog } from '../router/models.ts'
 import { dataKeysWithCopy } from '../router/replica-secrets.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
+import { openExports, openS3ObjectStore } from './export-wiring.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { notifyAppended, readModelsNudges } from './projection-wakeup.ts'
 import { mountRouter } from './router-mount.ts'
@@ -158,7 +159,9 @@ export async function startAnalytics(config: Config): Promise<Running> {
     const freshnessCache = await openAdapter(app, 'freshnessCache', () =>
       createRedisFreshnessCache(config.AIAAS_REDIS_URL),
     )
-    const deps = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken, freshnessCache }
+    const objectStore = await openS3ObjectStore(app, config)
+    const exports = await openExports(app, rt, db, objectStore)
+    const deps = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken, freshnessCache, exports }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...deps })
   })
 }

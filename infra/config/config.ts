@@ -113,6 +113,16 @@ export const configVariables = {
     doc: 'S3 secret key.',
   },
   AIAAS_S3_BUCKET: { schema: z.string().min(3), default: 'aiaas-exports', doc: 'S3 bucket for exports.' },
+  AIAAS_EXPORT_URL_TTL_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(604_800),
+    default: 300,
+    doc: 'Life of an export download URL (`download_url` of `GET /analytics/v1/exports/{id}`), 1 – 604800 s.',
+  },
+  AIAAS_EXPORT_LEASE_MS: {
+    schema: z.coerce.number().int().min(1_000).max(3_600_000),
+    default: 30_000,
+    doc: "How long an export worker holds a job without renewing (it renews every page); a crashed worker's job is redone after this.",
+  },
   AIAAS_MODELS: {
     schema: z.string().optional(),
     default: undefined,

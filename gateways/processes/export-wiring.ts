@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../../infra/config/config.ts'
+import type { Sql } from '../../infra/ports/database.ts'
+import type { ObjectStore } from '../../infra/ports/object-store.ts'
+import { createS3ObjectStore } from '../../infra/s3/object-store.ts'
+import { createExportWorker } from '../../projections/usage/exports/worker.ts'
+import type { AnalyticsDeps } from '../analytics/routes.ts'
+import { openAdapter } from './adapter.ts'
+import type { Runtime } from './runtime.ts'
+
+// CSV exports in a process that serves the analytics API: the object store, and an export worker
+// beside the routes (docs/analytics.md, "Exports"). Every replica runs one: jobs are claimed with
+// SKIP LOCKED, and a replica that dies leaves its job to another once the lease lapses.
+
+/** The S3 object store of a separate process (AIAAS_S3_*), as adapter `objectStore`. */
+export function openS3ObjectStore(app: Pick<FastifyInstance, 'register'>, config: Config) {
+  return openAdapter(app, 'objectStore', () =>
+    createS3ObjectStore({
+      endpoint: config.AIAAS_S3_ENDPOINT,
+      region: config.AIAAS_S3_REGION,
+      accessKeyId: config.AIAAS_S3_ACCESS_KEY_ID,
+      secretAccessKey: config.AIAAS_S3_SECRET_ACCESS_KEY,
+      bucket: config.AIAAS_S3_BUCKET,
+    }),
+  )
+}
+
+/** Starts the export worker (closed, so stopped, with the app) and returns the routes' deps. */
+export async function openExports(
+  app: Pick<FastifyInstance, 'register'>,
+  rt: Runtime,
+  db: Sql,
+  store: ObjectStore,
+): Promise<NonNullable<AnalyticsDeps['exports']>> {
+  await openAdapter(app, 'exportWorker', () => {
+    const worker = createExportWorker({
+      db,
+      store,
+      // Unique per process run: a restarted process does not own its predecessor's lease.
+      owner: `export-worker:${rt.newId()}`,
+      now: rt.now,
+      leaseMs: rt.config.AIAAS_EXPORT_LEASE_MS,
+      onError: (error) => rt.log.warn({ err: error }, 'export failed'),
+    })
+    worker.start()
+    return { close: () => worker.stop() }
+  })
+  return { store, urlTtlSeconds: rt.config.AIAAS_EXPORT_URL_TTL_SECONDS }
+}
