@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { type Config, ConfigError, loadConfig } from '../../infra/config/config.ts'
+import { AUDIT_SUBCOMMANDS, runAuditCommand } from '../processes/audit.ts'
 import { startDev } from '../processes/dev.ts'
 import { PROJECTIONS_SUBCOMMANDS, runProjectionsCommand } from '../processes/projections.ts'
 import type { Running } from '../processes/runtime.ts'
@@ -37,6 +38,8 @@ function usage(): string {
     lines.push(`  ${`secrets ${name}`.padEnd(15)} ${what}`)
   for (const [name, what] of Object.entries(PROJECTIONS_SUBCOMMANDS))
     lines.push(`  ${`projections ${name}`.padEnd(15)} ${what}`)
+  for (const [name, what] of Object.entries(AUDIT_SUBCOMMANDS))
+    lines.push(`  ${`audit ${name}`.padEnd(15)} ${what}`)
   for (const [name, what] of Object.entries(notYetBuilt))
     lines.push(`  ${name.padEnd(16)}${what} (not built yet)`)
   return `usage: aiaas <command>\n\n${lines.join('\n')}\n`
@@ -56,6 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === 'secrets') return runSecretsCommand(config, argv.slice(1))
   if (command === 'projections') return runProjectionsCommand(config, argv.slice(1))
+  if (command === 'audit') return runAuditCommand(config, argv.slice(1))
   const notBuilt = notYetBuilt[command]
   if (notBuilt) {
     process.stderr.write(`aiaas ${command}: ${notBuilt} is not built yet\n`)
