@@ -33,13 +33,15 @@ const store = () =>
 const s3 = store()
 let handle: TestDatabase
 let app: ReturnType<typeof createServer>
+// More than one page of 1,000 rows (EXPORT_PAGE_ROWS), one per minute within the 24 hours.
+const ROWS = 1_100
 const range = { from: '2026-11-25T00:00:00Z', to: '2026-11-26T00:00:00Z' }
 
 beforeAll(async () => {
   handle = await makePostgres('exports')()
-  const events = Array.from({ length: 300 }, (_, i) =>
+  const events = Array.from({ length: ROWS }, (_, i) =>
     usageEvent({
-      occurred_at: new Date(Date.parse(range.from) + i * 280_000).toISOString(),
+      occurred_at: new Date(Date.parse(range.from) + i * 75_000).toISOString(),
       model: i % 3 === 0 ? '@sum(a1)' : `model-${i % 5}`,
       cost_usd: (i + 1) * 0.000_003,
     }),
@@ -107,10 +109,10 @@ describe('exports on PostgreSQL and S3', () => {
     const { rows } = await queryUsagePage(
       handle.db,
       { ...query, group_by: [...query.group_by] },
-      { cursor: null, limit: 1000 },
+      { cursor: null, limit: 5000 },
     )
-    expect(rows.length).toBe(300)
-    expect(job.rows_written).toBe(300)
+    expect(rows.length).toBe(ROWS)
+    expect(job.rows_written).toBe(ROWS)
     expect(csv.slice(1).map((r) => [r[0], r[4], r[5], r[6], r[10]])).toEqual(
       rows.map((r) => [
         r.bucket_start,
