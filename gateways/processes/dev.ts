@@ -24,6 +24,7 @@ import { createModelCatalog } from '../router/models.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { openBudgetWebhooks } from './budget-webhooks.ts'
+import { openLocalExports } from './export-wiring.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
@@ -91,7 +92,8 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
     )
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken })
     // GET /spend shows this router's own counters: the ledger the embedded router admits on.
-    const analytics = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken }
+    const exports = await openLocalExports(app, rt, db, adminToken)
+    const analytics = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken, exports }
     await app.register(analyticsRoutes, { prefix: '/analytics/v1', ...analytics })
     await openThresholdWatch(app, rt, { db, store, ledger }, config.AIAAS_BUDGET_ALERT_INTERVAL_MS)
     await openBudgetWebhooks(app, rt, { db, store })

@@ -1,9 +1,12 @@
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../infra/config/config.ts'
+import { createLocalObjectStore } from '../../infra/local/object-store.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { ObjectStore } from '../../infra/ports/object-store.ts'
 import { createS3ObjectStore } from '../../infra/s3/object-store.ts'
 import { createExportWorker } from '../../projections/usage/exports/worker.ts'
+import { exportDownloadRoute, exportLinkKey } from '../analytics/export-downloads.ts'
 import type { AnalyticsDeps } from '../analytics/routes.ts'
 import { openAdapter } from './adapter.ts'
 import type { Runtime } from './runtime.ts'
@@ -46,4 +49,27 @@ export async function openExports(
     return { close: () => worker.stop() }
   })
   return { store, urlTtlSeconds: rt.config.AIAAS_EXPORT_URL_TTL_SECONDS }
+}
+
+/**
+ * Embedded mode's exports: files under `<AIAAS_DATA_DIR>/objects`, downloaded from this server's
+ * `/exports/…` with HMAC-signed expiring links (infra/local/object-store.ts), and the worker.
+ */
+export async function openLocalExports(
+  app: FastifyInstance,
+  rt: Runtime,
+  db: Sql,
+  adminToken: string,
+): Promise<NonNullable<AnalyticsDeps['exports']>> {
+  const { config } = rt
+  const secret = { signingKey: exportLinkKey(adminToken), now: () => rt.now().getTime() }
+  const store = await openAdapter(app, 'objectStore', () =>
+    createLocalObjectStore({
+      ...secret,
+      dir: join(config.AIAAS_DATA_DIR, 'objects'),
+      baseUrl: `http://${config.AIAAS_HOST}:${config.PORT}`,
+    }),
+  )
+  exportDownloadRoute(app, store, secret)
+  return openExports(app, rt, db, store)
 }

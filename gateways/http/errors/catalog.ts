@@ -211,6 +211,8 @@ export const errorCatalog = {
   INVALID_IF_MATCH: { status: 400, title: 'Invalid If-Match', openai_type: 'invalid_request_error' },
   INVALID_CURSOR: { status: 400, title: 'Invalid cursor', openai_type: 'invalid_request_error' },
   EXPORT_NOT_FOUND: { status: 404, title: 'Export not found', openai_type: 'invalid_request_error' },
+  PRESIGNED_URL_INVALID: { status: 403, title: 'Invalid download link', openai_type: 'permission_error' },
+  PRESIGNED_URL_EXPIRED: { status: 403, title: 'Download link expired', openai_type: 'permission_error' },
   IDEMPOTENCY_KEY_IN_USE: {
     status: 409,
     title: 'Idempotency-Key in use',
