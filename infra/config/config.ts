@@ -82,7 +82,7 @@ export const configVariables = {
   },
   AIAAS_INGEST_BATCH_MAX_EVENTS: {
     schema: positiveInt,
-    default: '500',
+    default: '2000',
     doc: 'The most usage events ingest stores in one batch (one transaction); RabbitMQ prefetch is twice this.',
   },
   AIAAS_INGEST_BATCH_MAX_WAIT_MS: {

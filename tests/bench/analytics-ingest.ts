@@ -1,6 +1,8 @@
 import { connect } from 'amqplib'
 import { v7 } from 'uuid'
 import { histogramOf } from '../../domain/usage/histogram.ts'
+import { ingestBatching } from '../../gateways/processes/usage-ingest.ts'
+import { loadConfig } from '../../infra/config/config.ts'
 import type { Database, Sql } from '../../infra/ports/database.ts'
 import type { UsageBatchOutcome, UsageEvent } from '../../infra/ports/usage.ts'
 import { assertUsageTopology } from '../../infra/rabbitmq/topology.ts'
@@ -79,8 +81,8 @@ export interface Consumed {
 type BatchHandler = (events: readonly UsageEvent[]) => Promise<UsageBatchOutcome>
 
 /**
- * Consumes the queue with the batched RabbitMQ consumer (batches of up to 500, 200 ms, prefetch
- * 1000: its defaults) until `expected` events were handled or `limitMs` passed; the clock starts
+ * Consumes the queue with the batched RabbitMQ consumer (batches bounded as the ingest process's
+ * are: AIAAS_INGEST_BATCH_MAX_EVENTS and _MAX_WAIT_MS, prefetch twice the size) until `expected` events were handled or `limitMs` passed; the clock starts
  * when the consumer has subscribed. Empty batches (the idle heartbeat) go to `handle` too.
  */
 export async function consume(
@@ -91,8 +93,7 @@ export async function consume(
   limitMs: number,
 ): Promise<Consumed> {
   const consumer = createRabbitUsageConsumer(url, queue, {
-    maxEvents: 500,
-    maxWaitMs: 200,
+    ...ingestBatching(loadConfig()),
     closeTimeoutMs: 30_000,
   })
   let handled = 0
