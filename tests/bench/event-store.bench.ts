@@ -1,5 +1,6 @@
 import { v7 } from 'uuid'
 import { appendToStream } from '../../infra/event-store/append.ts'
+import { CHAIN_ROW_COLUMNS, type ChainRow, chainHash } from '../../infra/event-store/chain-canonical.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import type { NewEvent } from '../../infra/ports/event-store.ts'
@@ -107,6 +108,50 @@ function plainLoad(s: Scenario, label: string, size: number, total: number): Loa
   }
 }
 
+// ADR 0023's rejected alternative, for the bench only: chaining inside the append. The transaction
+// locks one chain head row, hashes its own events and moves the head, so appends queue on that
+// row; the chosen design hashes after commit (projections/audit-chain) and appends stay parallel.
+const chainHeadSetup = `
+  CREATE TABLE bench_chain_head (id int PRIMARY KEY, hash bytea NOT NULL);
+  INSERT INTO bench_chain_head VALUES (1, '\\x${'00'.repeat(32)}')`
+const ownRowsSql = `SELECT ${CHAIN_ROW_COLUMNS} FROM events e
+  WHERE e.global_position >= (pg_current_xact_id()::text::bigint << 16)
+    AND e.global_position < ((pg_current_xact_id()::text::bigint + 1) << 16)
+  ORDER BY e.global_position`
+
+function chainedAppendLoad(s: Scenario, label: string, size: number, total: number): LoadOptions {
+  const plain = appendLoad(s, label, size, total)
+  const versions = new Versions()
+  return {
+    ...plain,
+    name: size === 1 ? 'append 1 event + chain in the append' : `append ${size} events + chain in the append`,
+    op: (writer, index) =>
+      s.db.transaction(async (tx) => {
+        const stream = `${s.run}-${label}-chained-${writer}`
+        const events = Array.from({ length: size }, (_, i) => newEvent(writer, index * size + i))
+        await appendToStream(tx, stream, events, versions.take(stream, size) - 1)
+        const head = await tx.query<{ hash: Buffer }>(
+          'SELECT hash FROM bench_chain_head WHERE id = 1 FOR UPDATE',
+        )
+        let prev = head.rows[0]!.hash
+        const { rows } = await tx.query<ChainRow>(ownRowsSql)
+        const prevs: Buffer[] = []
+        const hashes: Buffer[] = []
+        for (const row of rows) {
+          prevs.push(prev)
+          prev = chainHash(prev, row)
+          hashes.push(prev)
+        }
+        // One statement, as the chaining subscription writes: the lock is held for the least time.
+        await tx.query(
+          'INSERT INTO event_chain SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[])',
+          [rows.map((r) => r.global_position), prevs, hashes],
+        )
+        await tx.query('UPDATE bench_chain_head SET hash = $1 WHERE id = 1', [prev])
+      }),
+  }
+}
+
 const paired = (s: Scenario, label: string, size: number, total: number) =>
   runPaired(s.rounds, appendLoad(s, label, size, total), plainLoad(s, label, size, total))
 
@@ -125,7 +170,12 @@ export async function eventStoreBench(options: EventStoreBenchOptions): Promise<
     const [append, plain] = await paired(s, 'single', 1, options.singleAppends ?? 3000)
     const size = options.batchSize ?? 100
     const [appendBatch, plainBatch] = await paired(s, 'batch', size, options.batches ?? 240)
-    return [plain, append, plainBatch, appendBatch]
+    await s.db.query(chainHeadSetup)
+    const chain = (label: string, n: number, total: number) =>
+      runPaired(s.rounds, chainedAppendLoad(s, label, n, total), appendLoad(s, `${label}-base`, n, total))
+    const [chained] = await chain('chain-single', 1, options.singleAppends ?? 3000)
+    const [chainedBatch] = await chain('chain-batch', size, options.batches ?? 240)
+    return [plain, append, plainBatch, appendBatch, chained, chainedBatch]
   } finally {
     await db.close()
     await admin.query(`DROP SCHEMA ${schema} CASCADE`)
