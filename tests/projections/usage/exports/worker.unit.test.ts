@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createLocalObjectStore } from '../../../../infra/local/object-store.ts'
 import type { Database } from '../../../../infra/ports/database.ts'
+import type { ObjectStore } from '../../../../infra/ports/object-store.ts'
 import type { UsageEvent } from '../../../../infra/ports/usage.ts'
 import { CSV_HEADER, decimalOfNanos } from '../../../../projections/usage/exports/csv.ts'
 import {
@@ -131,6 +132,27 @@ describe('export worker', () => {
     expect((await findExport(db, ORG, id))?.status).toBe('done')
   })
 
+  it('a worker stopped mid-job leaves no object and the job running; a restarted one redoes it', async () => {
+    const { db, store } = await setup()
+    const id = '0190c000-0000-7000-8000-000000000004'
+    await queue(db, id)
+    const gate = gated(store)
+    const first = createExportWorker({ db, store: gate.store, owner: 'first', leaseMs: 30_000 })
+    first.start()
+    await gate.reached
+    const stopping = first.stop()
+    gate.release()
+    await stopping
+
+    expect(await findExport(db, ORG, id)).toMatchObject({ status: 'running', attempts: 1 })
+    expect(await store.get(exportObjectKey({ id, organization_id: ORG }))).toBeNull()
+    const pastLease = () => new Date(Date.now() + 31_000)
+    const restarted = createExportWorker({ db, store, owner: 'restarted', leaseMs: 30_000, now: pastLease })
+    expect(await restarted.runOnce()).toBe(true)
+    expect(await findExport(db, ORG, id)).toMatchObject({ status: 'done', attempts: 2 })
+    expect(await store.get(exportObjectKey({ id, organization_id: ORG }))).not.toBeNull()
+  })
+
   it('another organization cannot see the job', async () => {
     const { db } = await setup()
     const id = '0190c000-0000-7000-8000-000000000003'
@@ -138,3 +160,24 @@ describe('export worker', () => {
     expect(await findExport(db, OTHER_ORG, id)).toBeNull()
   })
 })
+
+/** A store whose putStream waits at a gate before reading its stream: a worker held mid-job. */
+function gated(inner: ObjectStore) {
+  let release = () => {}
+  let arrive = () => {}
+  const open = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve
+  })
+  const store: ObjectStore = {
+    ...inner,
+    async putStream(key, body, contentType) {
+      arrive()
+      await open
+      return inner.putStream(key, body, contentType)
+    },
+  }
+  return { store, reached, release: () => release() }
+}
