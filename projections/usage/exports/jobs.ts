@@ -64,6 +64,19 @@ export async function findExport(db: Sql, organizationId: string, id: string): P
   return rows[0] ?? null
 }
 
+/** Claims a job gets before it is failed: a job that kills its worker every time stops there. */
+export const MAX_EXPORT_ATTEMPTS = 3
+
+/** Fails the lapsed jobs that have had their MAX_EXPORT_ATTEMPTS claims. */
+async function failExhausted(db: Sql, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE analytics_exports SET status = 'failed', finished_at = $1, lease_until = NULL,
+            error = 'EXPORT_ABANDONED: no worker finished it in ${MAX_EXPORT_ATTEMPTS} attempts'
+      WHERE status = 'running' AND lease_until < $1 AND attempts >= ${MAX_EXPORT_ATTEMPTS}`,
+    [now.toISOString()],
+  )
+}
+
 /**
  * Claims the oldest queued job, or a running one whose lease has lapsed, for `owner` until
  * `leaseUntil`; null when there is none. SKIP LOCKED: workers claiming at once take different jobs.
@@ -74,11 +87,13 @@ export async function claimExport(
   now: Date,
   leaseUntil: Date,
 ): Promise<ExportJob | null> {
+  await failExhausted(db, now)
   const { rows } = await db.query<ExportJob & Record<string, unknown>>(
     `UPDATE analytics_exports SET status = 'running', lease_owner = $1, lease_until = $3,
             started_at = $2, attempts = attempts + 1, rows_written = 0, bytes_written = 0
       WHERE id = (SELECT id FROM analytics_exports
-                   WHERE status = 'queued' OR (status = 'running' AND lease_until < $2)
+                   WHERE status = 'queued'
+                      OR (status = 'running' AND lease_until < $2 AND attempts < ${MAX_EXPORT_ATTEMPTS})
                    ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
       RETURNING ${COLUMNS}`,
     [owner, now.toISOString(), leaseUntil.toISOString()],

@@ -12,6 +12,7 @@ import {
   findExport,
   finishExport,
   insertExport,
+  MAX_EXPORT_ATTEMPTS,
 } from '../../../../projections/usage/exports/jobs.ts'
 import { exportObjectKey } from '../../../../projections/usage/exports/run-export.ts'
 import { createExportWorker } from '../../../../projections/usage/exports/worker.ts'
@@ -151,6 +152,21 @@ describe('export worker', () => {
     expect(await restarted.runOnce()).toBe(true)
     expect(await findExport(db, ORG, id)).toMatchObject({ status: 'done', attempts: 2 })
     expect(await store.get(exportObjectKey({ id, organization_id: ORG }))).not.toBeNull()
+  })
+
+  it('a job whose workers all died is failed after MAX_EXPORT_ATTEMPTS claims, not retried forever', async () => {
+    const { db, store } = await setup()
+    const id = '0190c000-0000-7000-8000-000000000005'
+    await queue(db, id)
+    const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000)
+    for (let i = 0; i < MAX_EXPORT_ATTEMPTS; i++)
+      expect((await claimExport(db, `dying-${i}`, at(i), at(i + 0.5)))?.id).toBe(id)
+
+    const last = createExportWorker({ db, store, owner: 'last', now: () => at(MAX_EXPORT_ATTEMPTS) })
+    expect(await last.runOnce()).toBe(false)
+    const job = await findExport(db, ORG, id)
+    expect(job).toMatchObject({ status: 'failed', attempts: MAX_EXPORT_ATTEMPTS })
+    expect(job?.error).toMatch(/^EXPORT_ABANDONED/)
   })
 
   it('another organization cannot see the job', async () => {
