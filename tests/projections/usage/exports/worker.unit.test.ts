@@ -169,6 +169,23 @@ describe('export worker', () => {
     expect(job?.error).toMatch(/^EXPORT_ABANDONED/)
   })
 
+  it('a worker whose job was taken over mid-run stops writing: no object, the new owner keeps the job', async () => {
+    const { db, store } = await setup()
+    const id = '0190c000-0000-7000-8000-000000000006'
+    await queue(db, id)
+    const gate = gated(store)
+    const slow = createExportWorker({ db, store: gate.store, owner: 'slow', now: () => NOW })
+    const running = slow.runOnce()
+    await gate.reached
+    // What a second worker's claim of a lapsed lease does to the row.
+    await db.query(`UPDATE analytics_exports SET lease_owner = 'other' WHERE id = $1`, [id])
+    gate.release()
+    expect(await running).toBe(true)
+
+    expect(await findExport(db, ORG, id)).toMatchObject({ status: 'running', rows_written: 0 })
+    expect(await store.get(exportObjectKey({ id, organization_id: ORG }))).toBeNull()
+  })
+
   it('another organization cannot see the job', async () => {
     const { db } = await setup()
     const id = '0190c000-0000-7000-8000-000000000003'
