@@ -1,68 +1,35 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { v7 } from 'uuid'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createOrganization } from '../../../commands/organizations/create-organization.ts'
 import { updateOrganization } from '../../../commands/organizations/update-organization.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
-import { migrate } from '../../../infra/migrations/migrate.ts'
-import type { Database } from '../../../infra/ports/database.ts'
-import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { READ_MODEL_REGISTRY, readModelsProjection } from '../../../projections/read-models.ts'
-import { databaseUrl, freshSchema } from '../../infra/postgres/fresh-schema.ts'
-import { CLI } from '../../support/processes.ts'
+import { cliOnSchema } from '../../support/cli-on-schema.ts'
 import { testContext } from '../../support/read-models.ts'
 
 // `aiaas projections rebuild` as an operator runs it, on real PostgreSQL: a tampered read model
 // comes back as the log wrote it; an unknown name is refused with the names that exist.
-let db: Database
-let schema: string
-let drop: () => Promise<void>
-
-beforeAll(async () => {
-  ;({ schema, drop } = await freshSchema('rebuildcli'))
-  db = createPostgresDatabase(databaseUrl(), { schema })
-  await migrate(db)
-})
-afterAll(async () => {
-  await db?.close()
-  await drop?.()
-})
-
-async function aiaas(args: string[]) {
-  // The schema rides in the URL, as any libpq option does.
-  const url = `${databaseUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', AIAAS_DATABASE_URL: url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  for (const stream of [child.stdout, child.stderr])
-    stream.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-  const [code] = await once(child, 'exit')
-  return { code, output }
-}
+const cli = cliOnSchema('rebuildcli')
+const aiaas = cli.aiaas
 
 const organizations = async () =>
-  (await db.query('SELECT t.* FROM rm_organizations t ORDER BY t::text COLLATE "C"')).rows
+  (await cli.db().query('SELECT t.* FROM rm_organizations t ORDER BY t::text COLLATE "C"')).rows
 
 describe('aiaas projections rebuild <name>', () => {
   it('rebuilds a tampered read model to the rows the log wrote', async () => {
-    const store = createEventStore(db)
+    const store = createEventStore(cli.db())
     const deps = { store, now: () => new Date('2026-11-26T10:00:00Z'), newId: v7 }
     const acme = await createOrganization(deps, { name: 'Acme' }, testContext)
     await createOrganization(deps, { name: 'Globex' }, testContext)
     await updateOrganization(deps, { organization_id: acme.organization_id, name: 'Acme Corp' }, testContext)
-    const projector = startSubscription(db, store, readModelsProjection, { idleMs: 10_000 })
+    const projector = startSubscription(cli.db(), store, readModelsProjection, { idleMs: 10_000 })
     await projector.catchUp()
     await projector.stop()
     const live = await organizations()
     expect(live).toHaveLength(2)
-    await db.query(`UPDATE rm_organizations SET name = 'tampered'`)
-    await db.query('DELETE FROM rm_organizations WHERE organization_id = $1', [acme.organization_id])
+    await cli.db().query(`UPDATE rm_organizations SET name = 'tampered'`)
+    await cli.db().query('DELETE FROM rm_organizations WHERE organization_id = $1', [acme.organization_id])
 
     const run = await aiaas(['projections', 'rebuild', 'organizations'])
     expect(run.output).toContain('rebuilt organizations (rm_organizations): 3 events')
