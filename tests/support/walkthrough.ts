@@ -42,7 +42,11 @@ interface UsageBody {
   freshness: { last_event_at: string | null; last_ingested_at: string | null }
 }
 
-/** Reads usage for the organization until `requests` reaches the expected count. */
+/**
+ * Reads usage for the organization until `requests` reaches the expected count and its freshness
+ * shows them ingested: freshness is cached for a second (docs/analytics.md, "Freshness"), so the
+ * answer that first counts the requests may still carry the freshness of an earlier poll.
+ */
 export async function usageOf(e: Endpoints, organizationId: string, requests: number): Promise<UsageBody> {
   const from = new Date(Date.now() - 2 * 3_600_000).toISOString()
   const to = new Date(Date.now() + 3_600_000).toISOString()
@@ -53,6 +57,8 @@ export async function usageOf(e: Endpoints, organizationId: string, requests: nu
       expect(response.status).toBe(200)
       return (await response.json()) as UsageBody
     },
-    (body) => body.data.reduce((n, row) => n + row.requests, 0) >= requests,
+    (body) =>
+      body.data.reduce((n, row) => n + row.requests, 0) >= requests &&
+      (requests === 0 || body.freshness.last_ingested_at !== null),
   )
 }
