@@ -2,10 +2,11 @@ import type { Config } from '../../infra/config/config.ts'
 import { type ChainReport, verifyChain } from '../../infra/event-store/chain-verify.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 
-/** `aiaas audit <subcommand>`: what each one does, for the usage text. */
-export const AUDIT_SUBCOMMANDS = {
-  verify: 'recomputes the event chain; exit 0 intact, 1 broken (docs/audit.md)',
-} as const
+/** One `aiaas audit <name> …` subcommand: its usage line and what runs it (exit code back). */
+interface AuditSubcommand {
+  about: string
+  run(config: Config, args: readonly string[]): Promise<number>
+}
 
 function describeReport(report: ChainReport): string {
   const tail = report.unchained_after ? `; not chained yet after position ${report.unchained_after}` : ''
@@ -17,12 +18,8 @@ function describeReport(report: ChainReport): string {
   )
 }
 
-/** Runs `aiaas audit <argv>` on AIAAS_DATABASE_URL; returns the exit code (2: usage). */
-export async function runAuditCommand(config: Config, argv: readonly string[]): Promise<number> {
-  if (argv.length !== 1 || argv[0] !== 'verify') {
-    process.stderr.write(`usage: aiaas audit verify   ${AUDIT_SUBCOMMANDS.verify}\n`)
-    return 2
-  }
+async function runVerify(config: Config, args: readonly string[]): Promise<number> {
+  if (args.length > 0) return usageError()
   const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
   try {
     const report = await verifyChain(db)
@@ -31,4 +28,27 @@ export async function runAuditCommand(config: Config, argv: readonly string[]): 
   } finally {
     await db.close()
   }
+}
+
+// Each subcommand is one entry here; its code lives in a file of its own (audit-*.ts).
+const SUBCOMMANDS: Record<string, AuditSubcommand> = {
+  verify: { about: 'recomputes the event chain; exit 0 intact, 1 broken (docs/audit.md)', run: runVerify },
+}
+
+/** `aiaas audit <subcommand>`: what each one does, for the usage text. */
+export const AUDIT_SUBCOMMANDS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SUBCOMMANDS).map(([name, subcommand]) => [name, subcommand.about]),
+)
+
+function usageError(): number {
+  for (const [name, about] of Object.entries(AUDIT_SUBCOMMANDS))
+    process.stderr.write(`usage: aiaas audit ${name}   ${about}\n`)
+  return 2
+}
+
+/** Runs `aiaas audit <argv>` on AIAAS_DATABASE_URL; returns the exit code (2: usage). */
+export async function runAuditCommand(config: Config, argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv
+  const subcommand = name === undefined ? undefined : SUBCOMMANDS[name]
+  return subcommand ? subcommand.run(config, args) : usageError()
 }
