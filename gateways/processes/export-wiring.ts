@@ -4,7 +4,7 @@ import type { Config } from '../../infra/config/config.ts'
 import { createLocalObjectStore } from '../../infra/local/object-store.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { ObjectStore } from '../../infra/ports/object-store.ts'
-import { createS3ObjectStore } from '../../infra/s3/object-store.ts'
+import { createS3ObjectStore, s3OptionsOf } from '../../infra/s3/object-store.ts'
 import { createExportWorker } from '../../projections/usage/exports/worker.ts'
 import { exportDownloadRoute, exportLinkKey } from '../analytics/export-downloads.ts'
 import type { AnalyticsDeps } from '../analytics/routes.ts'
@@ -17,15 +17,7 @@ import type { Runtime } from './runtime.ts'
 
 /** The S3 object store of a separate process (AIAAS_S3_*), as adapter `objectStore`. */
 export function openS3ObjectStore(app: Pick<FastifyInstance, 'register'>, config: Config) {
-  return openAdapter(app, 'objectStore', () =>
-    createS3ObjectStore({
-      endpoint: config.AIAAS_S3_ENDPOINT,
-      region: config.AIAAS_S3_REGION,
-      accessKeyId: config.AIAAS_S3_ACCESS_KEY_ID,
-      secretAccessKey: config.AIAAS_S3_SECRET_ACCESS_KEY,
-      bucket: config.AIAAS_S3_BUCKET,
-    }),
-  )
+  return openAdapter(app, 'objectStore', () => createS3ObjectStore(s3OptionsOf(config)))
 }
 
 /** Starts the export worker (closed, so stopped, with the app) and returns the routes' deps. */

@@ -3,6 +3,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
+import type { Config } from '../config/config.ts'
 import { assertObjectKey, assertPresignExpiry, type ObjectStore } from '../ports/object-store.ts'
 
 export interface S3ObjectStoreOptions {
@@ -17,6 +18,17 @@ export interface S3ObjectStoreOptions {
   bucket: string
   /** Upper bound of one call, retries included. */
   timeoutMs?: number
+}
+
+/** The options of the configured store (AIAAS_S3_*): one mapping for every process and test. */
+export function s3OptionsOf(config: Config): S3ObjectStoreOptions {
+  return {
+    endpoint: config.AIAAS_S3_ENDPOINT,
+    region: config.AIAAS_S3_REGION,
+    accessKeyId: config.AIAAS_S3_ACCESS_KEY_ID,
+    secretAccessKey: config.AIAAS_S3_SECRET_ACCESS_KEY,
+    bucket: config.AIAAS_S3_BUCKET,
+  }
 }
 
 export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore {

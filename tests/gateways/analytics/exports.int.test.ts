@@ -4,7 +4,7 @@ import { createMetrics } from '../../../gateways/http/metrics.ts'
 import { createServer } from '../../../gateways/http/server.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
-import { createS3ObjectStore } from '../../../infra/s3/object-store.ts'
+import { createS3ObjectStore, s3OptionsOf } from '../../../infra/s3/object-store.ts'
 import { decimalOfNanos } from '../../../projections/usage/exports/csv.ts'
 import { findExport } from '../../../projections/usage/exports/jobs.ts'
 import { createExportWorker } from '../../../projections/usage/exports/worker.ts'
@@ -22,14 +22,7 @@ import { usageEvent } from '../../support/usage-event.ts'
 const config = loadConfig()
 const TOKEN = 'exports-int-token-0123456789abcdef'
 const ORG = '0190a000-0000-7000-8000-000000000010'
-const store = () =>
-  createS3ObjectStore({
-    endpoint: config.AIAAS_S3_ENDPOINT,
-    region: config.AIAAS_S3_REGION,
-    accessKeyId: config.AIAAS_S3_ACCESS_KEY_ID,
-    secretAccessKey: config.AIAAS_S3_SECRET_ACCESS_KEY,
-    bucket: config.AIAAS_S3_BUCKET,
-  })
+const store = () => createS3ObjectStore(s3OptionsOf(config))
 const s3 = store()
 let handle: TestDatabase
 let app: ReturnType<typeof createServer>

@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { isAppError } from '../../../domain/errors.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
-import { createS3ObjectStore, type S3ObjectStoreOptions } from '../../../infra/s3/object-store.ts'
+import {
+  createS3ObjectStore,
+  type S3ObjectStoreOptions,
+  s3OptionsOf,
+} from '../../../infra/s3/object-store.ts'
 import { objectStoreContract } from '../contracts/object-store.contract.ts'
 
 // Runs against the real S3 server of `make services` (versitygw, infra/services/s3.sh).
 const config = loadConfig()
-const options: S3ObjectStoreOptions = {
-  endpoint: config.AIAAS_S3_ENDPOINT,
-  region: config.AIAAS_S3_REGION,
-  accessKeyId: config.AIAAS_S3_ACCESS_KEY_ID,
-  secretAccessKey: config.AIAAS_S3_SECRET_ACCESS_KEY,
-  bucket: config.AIAAS_S3_BUCKET,
-}
+const options: S3ObjectStoreOptions = s3OptionsOf(config)
 
 objectStoreContract('S3 (versitygw)', async () => ({
   store: createS3ObjectStore(options),
