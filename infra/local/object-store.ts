@@ -39,40 +39,29 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
   // Keys never start with a dot (assertObjectKey), so this directory cannot collide with one.
   const tmpDir = join(options.dir, '.tmp')
 
-  return {
-    async put(key, body, _contentType) {
-      // The content type is not kept: the port has no read path for it, and the dev download
-      // route derives it from the key's extension.
-      assertObjectKey(key)
-      const target = pathOf(key)
-      await mkdir(tmpDir, { recursive: true })
-      const tmp = join(tmpDir, randomUUID())
-      try {
-        await mkdir(dirname(target), { recursive: true })
-        // Write then rename: a concurrent get sees the old object or the new one, never half.
-        await writeFile(tmp, body)
-        await rename(tmp, target)
-      } catch (error) {
-        await rm(tmp, { force: true })
-        throw conflictOr(error, key)
-      }
-    },
+  /** Writes to a temp file, then renames: a concurrent get sees the old object or the new one. */
+  async function writeWhole(key: string, write: (tmp: string) => Promise<void>): Promise<void> {
+    assertObjectKey(key)
+    const target = pathOf(key)
+    await mkdir(tmpDir, { recursive: true })
+    const tmp = join(tmpDir, randomUUID())
+    try {
+      await mkdir(dirname(target), { recursive: true })
+      await write(tmp)
+      await rename(tmp, target)
+    } catch (error) {
+      await rm(tmp, { force: true })
+      throw conflictOr(error, key)
+    }
+  }
 
-    async putStream(key, body, _contentType) {
-      assertObjectKey(key)
-      const target = pathOf(key)
-      await mkdir(tmpDir, { recursive: true })
-      const tmp = join(tmpDir, randomUUID())
-      try {
-        await mkdir(dirname(target), { recursive: true })
-        // Streamed to a temp file, renamed when whole: readers never see a partial export.
-        await pipeline(Readable.from(body), createWriteStream(tmp))
-        await rename(tmp, target)
-      } catch (error) {
-        await rm(tmp, { force: true })
-        throw conflictOr(error, key)
-      }
-    },
+  return {
+    // The content type is not kept: the port has no read path for it, and the dev download
+    // route derives it from the key's extension.
+    put: (key, body, _contentType) => writeWhole(key, (tmp) => writeFile(tmp, body)),
+    // Streamed to a temp file, renamed when whole: readers never see a partial export.
+    putStream: (key, body, _contentType) =>
+      writeWhole(key, (tmp) => pipeline(Readable.from(body), createWriteStream(tmp))),
 
     async get(key) {
       assertObjectKey(key)
