@@ -5,7 +5,7 @@ import {
   type ReliabilityRow,
 } from '../../projections/usage/reliability-query.ts'
 import { checkRange, freshnessSchema, groupByParam, rangeFields } from './params.ts'
-import type { ReportDeps } from './usage.ts'
+import { groupedReport, type ReportDeps } from './report.ts'
 
 // GET /analytics/v1/reliability: per bucket and group (backend, model), requests by HTTP status
 // class, the error rate, and latency and TTFB p50/p95/p99 in ms from the merged histograms
@@ -57,19 +57,6 @@ function shown(row: ReliabilityRow, groupBy: readonly ReliabilityGroupKey[]) {
   }
 }
 
-export async function reliabilityReport(deps: ReportDeps, q: Query) {
-  const query = { ...q, from: new Date(q.from), to: new Date(q.to) }
-  const [page, freshness] = await Promise.all([
-    queryReliabilityPage(deps.db, query, { cursor: q.cursor ?? null, limit: q.limit }),
-    deps.freshness(q.organization_id),
-  ])
-  return {
-    object: 'reliability' as const,
-    organization_id: q.organization_id,
-    granularity: q.granularity,
-    group_by: q.group_by,
-    data: page.rows.map((row) => shown(row, q.group_by)),
-    next_cursor: page.next_cursor,
-    freshness,
-  }
+export function reliabilityReport(deps: ReportDeps, q: Query) {
+  return groupedReport(deps, q, 'reliability', queryReliabilityPage, shown)
 }

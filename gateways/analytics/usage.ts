@@ -1,8 +1,7 @@
 import { z } from 'zod'
-import type { Sql } from '../../infra/ports/database.ts'
-import type { Freshness } from '../../projections/usage/freshness.ts'
 import { queryUsagePage, type UsageGroupKey, type UsageRow } from '../../projections/usage/usage-query.ts'
 import { checkRange, freshnessSchema, groupByParam, rangeFields } from './params.ts'
+import { groupedReport, type ReportDeps } from './report.ts'
 import { usdOfNanos } from './spend.ts'
 
 // GET /analytics/v1/usage: an organization's usage per bucket of the rollup of its granularity,
@@ -54,24 +53,6 @@ function shown(row: UsageRow, groupBy: readonly UsageGroupKey[]) {
   }
 }
 
-export interface ReportDeps {
-  db: Sql
-  freshness: (organizationId: string) => Promise<Freshness>
-}
-
-export async function usageReport(deps: ReportDeps, q: Query) {
-  const query = { ...q, from: new Date(q.from), to: new Date(q.to) }
-  const [page, freshness] = await Promise.all([
-    queryUsagePage(deps.db, query, { cursor: q.cursor ?? null, limit: q.limit }),
-    deps.freshness(q.organization_id),
-  ])
-  return {
-    object: 'usage' as const,
-    organization_id: q.organization_id,
-    granularity: q.granularity,
-    group_by: q.group_by,
-    data: page.rows.map((row) => shown(row, q.group_by)),
-    next_cursor: page.next_cursor,
-    freshness,
-  }
+export function usageReport(deps: ReportDeps, q: Query) {
+  return groupedReport(deps, q, 'usage', queryUsagePage, shown)
 }
