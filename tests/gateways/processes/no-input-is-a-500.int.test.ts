@@ -265,6 +265,59 @@ describe('no input produces a 5xx', () => {
     )
   })
 
+  it('POST /analytics/v1/exports with any body; GET an export, the list, a download link with any input', async () => {
+    const exportBody = fc.oneof(
+      value,
+      fc.record(
+        {
+          organization_id: fc.oneof(fc.constant(organizationId), fc.uuid(), value),
+          from: fc.oneof(extremeDate, value),
+          to: fc.oneof(extremeDate, value),
+          granularity: fc.oneof(fc.constantFrom('minute', 'hour', 'day'), value),
+          group_by: fc.oneof(fc.array(fc.constantFrom('model', 'api_key', 'backend', 'x')), value),
+          extra: value,
+        },
+        { requiredKeys: [] },
+      ),
+    )
+    const query = fc.dictionary(
+      fc.constantFrom('organization_id', 'x'),
+      fc.oneof(
+        fc.constant(organizationId),
+        fc.uuid(),
+        hostileString.map((s) => s.slice(0, 300)),
+      ),
+    )
+    const read = fc.oneof(
+      query.map((q) => `/analytics/v1/exports?${new URLSearchParams(q)}`),
+      fc.tuple(pathParam, query).map(([id, q]) => `/analytics/v1/exports/${id}?${new URLSearchParams(q)}`),
+      // The embedded download route: the link is the credential, whatever it says.
+      fc
+        .tuple(
+          pathParam,
+          fc.dictionary(
+            fc.constantFrom('expires', 'signature'),
+            fc.oneof(
+              extremeDate,
+              hostileString.map((s) => s.slice(0, 300)),
+            ),
+          ),
+        )
+        .map(([key, q]) => `/exports/${key}.csv?${new URLSearchParams(q)}`),
+    )
+    await fc.assert(
+      fc.asyncProperty(rawBody(exportBody), read, async (body, path) => {
+        const created = '/analytics/v1/exports'
+        expectClientShape(
+          created,
+          await send(created, { method: 'POST', token: ADMIN, type: 'application/json', body }),
+        )
+        expectClientShape(path, await send(path, { method: 'GET', token: ADMIN }))
+      }),
+      runs,
+    )
+  })
+
   it('every route, with any method, content type, path parameter and body', async () => {
     const route = fc.oneof(
       fc.constantFrom(
