@@ -39,6 +39,7 @@ export const ACTIONS = [
   'models:delete',
   'analytics:read',
   'audit:export',
+  'audit:verify',
 ] as const
 
 export type Action = (typeof ACTIONS)[number]

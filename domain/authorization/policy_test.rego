@@ -18,7 +18,7 @@ all_actions := {
 	"service_accounts:rotate", "service_accounts:revoke",
 	"users:create", "users:list", "users:read", "users:update", "users:mfa",
 	"models:create", "models:list", "models:read", "models:update", "models:delete",
-	"analytics:read", "audit:export",
+	"analytics:read", "audit:export", "audit:verify",
 }
 
 keys := {"api_keys:create", "api_keys:list", "api_keys:read", "api_keys:revoke", "api_keys:rotate"}
