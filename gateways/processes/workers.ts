@@ -1,15 +1,14 @@
 import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../infra/event-store/subscription.ts'
-import { createKafkaAuditSink } from '../../infra/kafka/audit-sink.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
 import { createRedisSpendLedger } from '../../infra/redis/spend-ledger.ts'
 import { eventChainProjection } from '../../projections/audit-chain/event-chain.ts'
-import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
+import { openAuditForwarding } from './audit-forwarding.ts'
 import { openBudgetWebhooks } from './budget-webhooks.ts'
 import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
@@ -54,17 +53,9 @@ export async function startProjector(config: Config): Promise<Running> {
 
 export async function startAuditForwarder(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'audit-forwarder')
-  const brokers = config.AIAAS_KAFKA_BROKERS.split(',').map((b) => b.trim())
-  const onError = (error: unknown) =>
-    rt.log.error({ err: error }, 'audit forwarding failed; retrying from the checkpoint')
   return runWorker(rt, async (app) => {
     const db = await openPostgres(app, config)
-    const sink = await openAdapter(app, 'sink', () =>
-      createKafkaAuditSink({ brokers, topic: config.AIAAS_AUDIT_TOPIC }),
-    )
-    await openAdapter(app, 'forwarder', () =>
-      stoppable(startSubscription(db, createEventStore(db), auditForwarding(sink), { onError })),
-    )
+    await openAuditForwarding(app, rt, db, config)
     return { topic: config.AIAAS_AUDIT_TOPIC }
   })
 }

@@ -97,8 +97,18 @@ export const configVariables = {
   },
   AIAAS_AUDIT_TOPIC: {
     schema: z.string().min(1),
-    default: 'aiaas.audit',
-    doc: 'Kafka topic of the audit log.',
+    default: 'aiaas.audit.v1',
+    doc: 'Kafka topic of the audit log (message format version 1, docs/audit.md).',
+  },
+  AIAAS_AUDIT_TOPIC_PARTITIONS: {
+    schema: positiveInt,
+    default: '3',
+    doc: 'Partitions of the audit topic when the audit-forwarder creates it (events are keyed by stream).',
+  },
+  AIAAS_AUDIT_TOPIC_RETENTION_MS: {
+    schema: z.coerce.number().int().min(-1),
+    default: '-1',
+    doc: 'retention.ms of the audit topic when the audit-forwarder creates it; -1 keeps every event.',
   },
   AIAAS_S3_ENDPOINT: {
     schema: z.url(),

@@ -1,8 +1,7 @@
 import { type Admin, Kafka, logLevel, type Message, Partitioners } from 'kafkajs'
 import { AppError } from '../../domain/errors.ts'
 import { withDeadline } from '../deadline.ts'
-import type { AuditSink } from '../ports/audit-sink.ts'
-import type { RecordedEvent } from '../ports/event-store.ts'
+import type { AuditRecord, AuditSink } from '../ports/audit-sink.ts'
 import { fixKafkaJsRequestQueue } from './request-queue-fix.ts'
 
 fixKafkaJsRequestQueue()
@@ -16,6 +15,8 @@ export interface KafkaAuditSinkOptions {
   /** Used only when the sink creates the topic; the broker's defaults when omitted. */
   numPartitions?: number
   replicationFactor?: number
+  /** retention.ms of a topic the sink creates (AIAAS_AUDIT_TOPIC_RETENTION_MS); -1 keeps forever. */
+  retentionMs?: number
   /** Upper bound of one publish, connecting and topic creation included. */
   timeoutMs?: number
 }
@@ -72,9 +73,9 @@ export function createKafkaAuditSink(options: KafkaAuditSinkOptions): AuditSink 
   let tail: Promise<void> = Promise.resolve()
 
   return {
-    async publish(events) {
-      if (events.length === 0) return
-      const messages = events.map(toMessage)
+    async publish(records) {
+      if (records.length === 0) return
+      const messages = records.map(toMessage)
       const attempt = tail.then(async () => {
         await connect()
         await producer.send({ topic: options.topic, acks: -1, messages })
@@ -106,6 +107,10 @@ async function ensureTopic(admin: Admin, options: KafkaAuditSinkOptions): Promis
           topic: options.topic,
           numPartitions: options.numPartitions ?? -1,
           replicationFactor: options.replicationFactor ?? -1,
+          configEntries:
+            options.retentionMs === undefined
+              ? []
+              : [{ name: 'retention.ms', value: String(options.retentionMs) }],
         },
       ],
     })
@@ -114,14 +119,13 @@ async function ensureTopic(admin: Admin, options: KafkaAuditSinkOptions): Promis
   }
 }
 
-// Event fields go out as typed (snake_case, ISO dates): auditors read them outside this codebase.
-// The global position is a decimal string: it passes 2^53, which JSON numbers do not hold exactly
-// in most readers (docs/events.md).
-function toMessage(event: RecordedEvent): Message {
+// The record goes out as it is (versioned JSON, docs/audit.md): auditors read it outside this
+// codebase. The headers repeat id and type so consumers can route and deduplicate unparsed.
+function toMessage(record: AuditRecord): Message {
   return {
-    key: event.stream,
-    value: JSON.stringify({ ...event, global_position: event.global_position.toString() }),
-    headers: { [AUDIT_HEADER_EVENT_ID]: event.id, [AUDIT_HEADER_EVENT_TYPE]: event.type },
+    key: record.stream,
+    value: JSON.stringify(record),
+    headers: { [AUDIT_HEADER_EVENT_ID]: record.id, [AUDIT_HEADER_EVENT_TYPE]: record.type },
   }
 }
 

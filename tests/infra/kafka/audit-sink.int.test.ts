@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isAppError } from '../../../domain/errors.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
@@ -8,8 +8,7 @@ import {
   AUDIT_HEADER_EVENT_TYPE,
   createKafkaAuditSink,
 } from '../../../infra/kafka/audit-sink.ts'
-import type { AuditSink } from '../../../infra/ports/audit-sink.ts'
-import type { RecordedEvent } from '../../../infra/ports/event-store.ts'
+import type { AuditRecord, AuditSink } from '../../../infra/ports/audit-sink.ts'
 import { deleteTopics } from '../../support/kafka.ts'
 
 // Runs against the real broker of `make services` (infra/services/kafka.sh).
@@ -23,18 +22,21 @@ afterAll(async () => {
   await deleteTopics(topics)
 })
 
-function event(stream: string, version: number, position: number, type: string): RecordedEvent {
+function record(stream: string, version: number, position: number, type: string): AuditRecord {
   return {
+    v: 1,
     id: randomUUID(),
-    type,
-    schema_version: 1,
-    data: { organization_id: 'org-1', name: `n${position}` },
-    metadata: { actor: 'admin', correlation_id: randomUUID(), causation_id: null, source: 'test' },
+    // Past 2^53, as positions are (docs/event-store.md): the message must carry it exactly.
+    global_position: (2n ** 62n + BigInt(position)).toString(),
     stream,
     stream_version: version,
-    // Past 2^53, as positions are (docs/event-store.md): the message must carry it exactly.
-    global_position: 2n ** 62n + BigInt(position),
-    recorded_at: new Date(Date.UTC(2026, 0, 1, 0, 0, position)),
+    type,
+    schema_version: 1,
+    recorded_at: `2026-01-01T00:00:0${position}.123456Z`,
+    data: { organization_id: 'org-1', name: `n${position}` },
+    metadata: { actor: 'admin', correlation_id: randomUUID(), causation_id: null, source: 'test' },
+    prev_hash: '00'.repeat(32),
+    hash: `${position}`.padStart(64, '0'),
   }
 }
 
@@ -78,15 +80,15 @@ async function consume(topic: string, count: number): Promise<Received[]> {
 }
 
 describe('Kafka audit sink', () => {
-  it('publishes events keyed by stream, in order per stream, as typed JSON (position as a decimal string) with id and type headers', async () => {
+  it('publishes records keyed by stream, in order per stream, as versioned JSON with id and type headers', async () => {
     const topic = `aiaas.audit.test.${randomUUID()}`
     topics.push(topic)
     const sink = createKafkaAuditSink({ brokers, topic, numPartitions: 3 })
     sinks.push(sink)
     const events = [
-      event('organization-a', 0, 1, 'OrganizationCreated'),
-      event('organization-b', 0, 2, 'OrganizationCreated'),
-      event('organization-a', 1, 3, 'OrganizationRenamed'),
+      record('organization-a', 0, 1, 'OrganizationCreated'),
+      record('organization-b', 0, 2, 'OrganizationCreated'),
+      record('organization-a', 1, 3, 'OrganizationRenamed'),
     ]
 
     await sink.publish(events)
@@ -97,18 +99,39 @@ describe('Kafka audit sink', () => {
       const got = received.filter((r) => r.key === stream)
       // Same key, same partition, same order: per-stream order is what the audit log promises.
       expect(new Set(got.map((r) => r.partition)).size).toBe(1)
-      expect(got.map((r) => r.value)).toEqual(
-        sent.map((e) => ({
-          ...e,
-          global_position: e.global_position.toString(),
-          recorded_at: e.recorded_at.toISOString(),
-        })),
-      )
+      expect(got.map((r) => r.value)).toEqual(sent)
       expect(got.map((r) => r.headers)).toEqual(
         sent.map((e) => ({ [AUDIT_HEADER_EVENT_ID]: e.id, [AUDIT_HEADER_EVENT_TYPE]: e.type })),
       )
     }
     expect(received).toHaveLength(3)
+  })
+
+  it('creates a missing topic with the configured partitions and retention', async () => {
+    const topic = `aiaas.audit.test.${randomUUID()}`
+    topics.push(topic)
+    const sink = createKafkaAuditSink({ brokers, topic, numPartitions: 2, retentionMs: 3_600_000 })
+    sinks.push(sink)
+
+    await sink.publish([record('organization-a', 0, 1, 'OrganizationCreated')])
+
+    const admin = new Kafka({ clientId: 'audit-sink-test', brokers, logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    try {
+      const {
+        topics: [metadata],
+      } = await admin.fetchTopicMetadata({ topics: [topic] })
+      expect(metadata?.partitions).toHaveLength(2)
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
+      })
+      expect(resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue).toBe(
+        '3600000',
+      )
+    } finally {
+      await admin.disconnect()
+    }
   })
 
   it('rejects with AUDIT_SINK_UNAVAILABLE in bounded time when no broker listens', async () => {
@@ -117,7 +140,7 @@ describe('Kafka audit sink', () => {
     const started = Date.now()
 
     const error = await sink
-      .publish([event('organization-a', 0, 1, 'OrganizationCreated')])
+      .publish([record('organization-a', 0, 1, 'OrganizationCreated')])
       .catch((e: unknown) => e)
 
     expect(isAppError(error) && error.code).toBe('AUDIT_SINK_UNAVAILABLE')
