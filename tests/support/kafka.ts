@@ -13,12 +13,15 @@ export interface AuditMessage {
   value: string
 }
 
-/** Reads a topic from the beginning until `done` holds for what arrived (20 s at most). */
+/**
+ * Reads a topic from the beginning until `done` holds for what arrived (`timeoutMs`, 20 s by
+ * default), from the shared broker unless `brokers` names another (tests/support/kafka-broker.ts).
+ */
 export async function readTopic(
   topic: string,
   done: (messages: AuditMessage[]) => boolean,
+  { brokers = loadConfig().AIAAS_KAFKA_BROKERS.split(','), timeoutMs = 20_000 } = {},
 ): Promise<AuditMessage[]> {
-  const brokers = loadConfig().AIAAS_KAFKA_BROKERS.split(',')
   const kafka = new Kafka({ clientId: 'aiaas-test-reader', brokers, logLevel: logLevel.NOTHING })
   const consumer = kafka.consumer({ groupId: `aiaas-test-${randomUUID()}` })
   const messages: AuditMessage[] = []
@@ -27,8 +30,8 @@ export async function readTopic(
     await consumer.subscribe({ topic, fromBeginning: true })
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`not done after ${messages.length} messages in 20 s`)),
-        20_000,
+        () => reject(new Error(`not done after ${messages.length} messages in ${timeoutMs} ms`)),
+        timeoutMs,
       )
       consumer
         .run({
