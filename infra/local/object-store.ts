@@ -1,7 +1,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, join, relative, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { AppError } from '../../domain/errors.ts'
@@ -72,6 +72,21 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
         if (hasCode(error, 'ENOENT', 'EISDIR', 'ENOTDIR')) return null
         throw error
       }
+    },
+
+    async list(prefix) {
+      // The deepest whole directory of the prefix is read recursively; its temp files never match.
+      const base = prefix.slice(0, prefix.lastIndexOf('/') + 1)
+      const dir = join(options.dir, ...base.split('/'))
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error) => {
+        if (hasCode(error, 'ENOENT', 'ENOTDIR')) return []
+        throw error
+      })
+      return entries
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(options.dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
+        .filter((key) => key.startsWith(prefix) && !key.startsWith('.'))
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     },
 
     async presignGet(key, expiresInSeconds) {

@@ -12,6 +12,11 @@ export interface ObjectStore {
   putStream(key: string, body: AsyncIterable<Uint8Array | string>, contentType: string): Promise<void>
   /** The object's bytes, or null when there is no object under key. */
   get(key: string): Promise<Buffer | null>
+  /**
+   * The keys that start with `prefix` (a key's leading segments ending in '/', e.g. `anchors/`),
+   * in ascending byte order, every page read. For small sets of objects (anchors), not exports.
+   */
+  list(prefix: string): Promise<string[]>
   /** A URL that lets its holder GET the object without credentials until it expires. */
   presignGet(key: string, expiresInSeconds: number): Promise<string>
   close(): Promise<void>

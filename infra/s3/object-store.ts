@@ -1,5 +1,11 @@
 import { Readable } from 'node:stream'
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
@@ -98,6 +104,25 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
       }
     },
 
+    async list(prefix) {
+      const keys: string[] = []
+      let token: string | undefined
+      try {
+        do {
+          const page = await client.send(
+            new ListObjectsV2Command({ Bucket: options.bucket, Prefix: prefix, ContinuationToken: token }),
+            { abortSignal: signal() },
+          )
+          for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key)
+          token = page.IsTruncated ? page.NextContinuationToken : undefined
+        } while (token !== undefined)
+      } catch (error) {
+        throw toAppError(error, prefix)
+      }
+      // S3 lists in UTF-8 byte order already; sorted again so both adapters agree whatever the server.
+      return keys.sort(byBytes)
+    },
+
     async presignGet(key, expiresInSeconds) {
       assertObjectKey(key)
       assertPresignExpiry(expiresInSeconds)
@@ -112,6 +137,8 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     },
   }
 }
+
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
 
 // A 5xx, a socket error or a timeout means "try again later"; a 4xx is a refusal (credentials,
 // missing bucket, policy) that retrying will not fix.

@@ -76,6 +76,17 @@ export function objectStoreContract(name: string, setup: () => Promise<ObjectSto
       expect(await h.store.get(`${prefix}/failed.csv`)).toBeNull()
     })
 
+    it('lists the keys under a prefix in byte order, nested ones included, and none under an unused one', async () => {
+      const keys = ['b.jws', 'a.jws', 'nested/c.json', 'a.jws.bak'].map((k) => `${prefix}/listed/${k}`)
+      for (const key of keys) await h.store.put(key, 'x', 'text/plain')
+      await h.store.put(`${prefix}/listed-not/d.jws`, 'x', 'text/plain')
+
+      expect(await h.store.list(`${prefix}/listed/`)).toEqual(
+        [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+      )
+      expect(await h.store.list(`${prefix}/never-written/`)).toEqual([])
+    })
+
     it('replaces an object put twice under one key', async () => {
       await h.store.put(`${prefix}/replaced.txt`, 'first', 'text/plain')
       await h.store.put(`${prefix}/replaced.txt`, 'second', 'text/plain')
