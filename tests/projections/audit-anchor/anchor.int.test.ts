@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto'
+import { compactVerify, createLocalJWKSet } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../../infra/config/config.ts'
+import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
+import { verifyChain } from '../../../infra/event-store/chain-verify.ts'
+import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { startSubscription } from '../../../infra/event-store/subscription.ts'
+import type { Database } from '../../../infra/ports/database.ts'
+import type { ObjectStore } from '../../../infra/ports/object-store.ts'
+import { createS3ObjectStore, s3OptionsOf } from '../../../infra/s3/object-store.ts'
+import { anchorKey, jwksKey, signAnchor, writeAnchor } from '../../../projections/audit-anchor/anchor.ts'
+import { loadAnchorKeys, newAnchorKey } from '../../../projections/audit-anchor/keys.ts'
+import { verifyAnchors } from '../../../projections/audit-anchor/verify-anchors.ts'
+import { EVENT_CHAIN, eventChainProjection } from '../../../projections/audit-chain/event-chain.ts'
+import { newEvent } from '../../infra/contracts/test-database.ts'
+import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
+import { caughtUpToHead } from '../../support/read-models.ts'
+
+// Signed anchors of the chain head on the real PostgreSQL and S3 server of `make services`: a
+// wholesale rewrite (an event altered, every later hash recomputed) passes the plain chain check
+// and fails the anchor check at each anchored position after it.
+
+let db: Database
+let dispose: () => Promise<void>
+let store: ObjectStore
+// A prefix of its own: the bucket is shared with other tests and earlier runs.
+const prefix = `anchors-test/${randomUUID()}/`
+const now = () => new Date('2026-11-27T00:00:00Z')
+const keyring = parseKeyring(newKeyringText('k1'))
+
+beforeAll(async () => {
+  ;({ db, dispose } = await makePostgres('anchor')())
+  store = createS3ObjectStore(s3OptionsOf(loadConfig()))
+})
+afterAll(async () => {
+  await store?.close()
+  await dispose?.()
+})
+
+async function appendAndChain(streams: string[]) {
+  const events = createEventStore(db)
+  for (const stream of streams) await events.append(stream, [newEvent(), newEvent()], -1)
+  const chain = startSubscription(db, events, eventChainProjection, { idleMs: 10_000 })
+  try {
+    await caughtUpToHead(db, chain)
+  } finally {
+    await chain.stop()
+  }
+}
+
+async function positions(): Promise<string[]> {
+  const { rows } = await db.query<{ p: string }>('SELECT global_position::text AS p FROM events ORDER BY 1')
+  return rows.map((r) => r.p)
+}
+
+describe('signed chain anchors', () => {
+  it('signs the chain head with a sealed Ed25519 key, verifiable with the published JWKS alone', async () => {
+    const box = createSecretBox(db, keyring)
+    const [key] = await loadAnchorKeys(db, box)
+    expect((await loadAnchorKeys(db, box)).map((k) => k.kid)).toEqual([key!.kid]) // generated once
+    const { rows } = await db.query<{ sealed: unknown }>('SELECT sealed FROM audit_anchor_keys')
+    expect(JSON.stringify(rows)).not.toContain(key!.d) // stored sealed, never in clear
+
+    expect(await writeAnchor({ db, store, keys: [key!], now, prefix })).toBeNull() // nothing chained
+    await appendAndChain(['a', 'b'])
+    const anchor = await writeAnchor({ db, store, keys: [key!], now, prefix })
+    const head = (await positions()).at(-1)!
+    expect(anchor).toMatchObject({ global_position: head, key: anchorKey(prefix, head) })
+
+    // What an auditor does with jose and the two objects, without this codebase's keys.
+    const jwks = JSON.parse((await store.get(jwksKey(prefix)))!.toString())
+    expect(jwks.keys).toEqual([
+      { kty: 'OKP', crv: 'Ed25519', x: key!.x, kid: key!.kid, alg: 'EdDSA', use: 'sig' },
+    ])
+    const jws = (await store.get(anchorKey(prefix, head)))!.toString()
+    const { payload } = await compactVerify(jws, createLocalJWKSet(jwks))
+    const { rows: chain } = await db.query<{ hash: string }>(
+      `SELECT encode(hash, 'hex') AS hash FROM event_chain WHERE global_position = $1`,
+      [head],
+    )
+    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({
+      v: 1,
+      global_position: head,
+      hash: chain[0]!.hash,
+      at: '2026-11-27T00:00:00.000Z',
+    })
+    expect(await verifyAnchors(db, store, prefix)).toEqual({ ok: true, checked: 1, failures: [] })
+  })
+
+  it('names every anchored position after an event rewritten and re-chained, which the plain chain check passes', async () => {
+    const box = createSecretBox(db, keyring)
+    const keys = await loadAnchorKeys(db, box)
+    await appendAndChain(['c', 'd'])
+    const second = await writeAnchor({ db, store, keys, now, prefix })
+    const all = await positions()
+    const first = all[1]! // inside the first anchor's range
+
+    // The rewrite: one event altered, its chain row and every later one recomputed by the
+    // chain's own code from the position before it, as an attacker with the database would.
+    await db.query(`UPDATE events SET data = '{"forged": true}' WHERE global_position = $1`, [first])
+    await db.query('DELETE FROM event_chain WHERE global_position >= $1', [first])
+    await db.query('UPDATE subscription_checkpoints SET position = $2 WHERE name = $1', [EVENT_CHAIN, all[0]])
+    await appendAndChain([])
+
+    expect(await verifyChain(db)).toMatchObject({ ok: true, checked: all.length })
+    const report = await verifyAnchors(db, store, prefix)
+    expect(report.ok).toBe(false)
+    expect(report.checked).toBe(2)
+    expect(report.failures.map((f) => [f.global_position, f.reason])).toEqual([
+      [all[3], 'chain hash differs from the anchored hash'],
+      [second!.global_position, 'chain hash differs from the anchored hash'],
+    ])
+  })
+
+  it('refuses an anchor signed by a key the JWKS does not publish, or altered after signing', async () => {
+    const forgedPrefix = `anchors-test/${randomUUID()}/`
+    const [key] = await loadAnchorKeys(db, createSecretBox(db, keyring))
+    const [, , , , at] = await positions()
+    const { rows } = await db.query<{ hash: string }>(
+      `SELECT encode(hash, 'hex') AS hash FROM event_chain WHERE global_position = $1`,
+      [at],
+    )
+    const payload = { v: 1 as const, global_position: at!, hash: rows[0]!.hash, at: now().toISOString() }
+    await writeAnchor({ db, store, keys: [key!], now, prefix: forgedPrefix }) // publishes the JWKS
+    await store.put(
+      anchorKey(forgedPrefix, at!),
+      await signAnchor(newAnchorKey(), payload),
+      'application/jose',
+    )
+    const [h, p, s] = (await signAnchor(key!, { ...payload, hash: '0'.repeat(64) })).split('.')
+    const altered = Buffer.from(JSON.stringify(payload)).toString('base64url')
+    await store.put(anchorKey(forgedPrefix, '1'), [h, altered, s].join('.'), 'application/jose')
+    expect(p).not.toBe(altered)
+
+    const report = await verifyAnchors(db, store, forgedPrefix)
+    expect(report.failures.map((f) => [f.key, f.reason.split(':')[0]])).toEqual([
+      [anchorKey(forgedPrefix, '1'), 'signature does not verify'],
+      [anchorKey(forgedPrefix, at!), 'signature does not verify'],
+    ])
+    expect(report.checked).toBe(3) // and the head anchored by writeAnchor verifies
+  })
+})
