@@ -226,5 +226,10 @@ export function adminRouteRules(db: Sql): RouteRules {
     'POST /users/:user_id/mfa/totp/confirm': onUser('users:mfa'),
     'POST /users/:user_id/mfa/recovery-codes': onUser('users:mfa'),
     'DELETE /users/:user_id/mfa/totp': disableTotpRule(db),
+    // The chain is one for the whole platform: only platform admins verify it (docs/audit.md).
+    'GET /audit/verify': onPlatform('audit:verify', 'audit_chain'),
+    // Without organization_id, the whole log: platform admins only (the policy's null organization).
+    'GET /audit/export': inOrg('audit:export', 'audit_log', 'query'),
+    'GET /audit/organizations/:organization_id/state': inOrg('audit:export', 'organization', 'params'),
   }
 }

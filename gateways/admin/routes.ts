@@ -7,6 +7,7 @@ import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
 import { requestMetadata } from '../http/request-metadata.ts'
 import { apiKeyRoutes } from './api-keys.ts'
+import { auditRoutes } from './audit.ts'
 import { budgetRoutes } from './budgets.ts'
 import type { AdminDeps } from './context.ts'
 import { credentialRoutes, invitationRoutes } from './credentials.ts'
@@ -33,6 +34,7 @@ const resources: readonly FastifyPluginAsyncZod<AdminDeps>[] = [
   userRoutes,
   serviceAccountRoutes,
   credentialRoutes,
+  auditRoutes,
 ]
 
 /** The identity admin API: commands in, read models out. Mounted at /admin/v1. */

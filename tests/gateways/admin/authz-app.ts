@@ -44,6 +44,8 @@ export async function startAuthzApp(
   db: Database,
   logStream?: { write(line: string): void },
   secrets?: SecretBox,
+  /** Runs inside each command's read-your-writes wait, first (admin-app.ts's beforeProjection). */
+  beforeProjection?: (position: bigint) => Promise<void>,
 ) {
   const store = createEventStore(db)
   // Polls as the processes' projector does (see admin-app.ts).
@@ -57,7 +59,10 @@ export async function startAuthzApp(
     commands: { store, now: () => new Date(), newId: v7 },
     readModels: db,
     adminToken: ADMIN_TOKEN,
-    awaitProjection: waiter,
+    awaitProjection: async (position: bigint) => {
+      await beforeProjection?.(position)
+      await waiter(position)
+    },
     readiness: [],
     secrets,
   })

@@ -48,8 +48,11 @@ afterAll(async () => {
   await handle?.dispose()
 })
 
-/** The actions on platform resources: users, the model catalogue, creating and listing organizations. */
-const PLATFORM_ACTIONS = /^(users:|models:|organizations:(create|list)$)/
+/**
+ * The actions on platform resources: users, the model catalogue, creating and listing organizations,
+ * verifying the (one, platform-wide) audit chain.
+ */
+const PLATFORM_ACTIONS = /^(users:|models:|organizations:(create|list)$|audit:verify$)/
 
 /**
  * A request to `route` about organization B, each value where such a request carries it: the

@@ -81,6 +81,12 @@ export const FIXTURES: Readonly<Record<string, Variant[]>> = {
   'POST /admin/v1/users/:user_id/mfa/totp/confirm': one({ body: () => ({ code: '000000' }) }),
   'POST /admin/v1/users/:user_id/mfa/recovery-codes': one(),
   'DELETE /admin/v1/users/:user_id/mfa/totp': one(),
+  'GET /admin/v1/audit/verify': one(),
+  // Filtered: that organization's events; unfiltered: the whole log (platform admins).
+  'GET /admin/v1/audit/export': [{ query: inOrg }, {}],
+  'GET /admin/v1/audit/organizations/:organization_id/state': one({
+    query: () => ({ at: new Date().toISOString() }),
+  }),
   // Public: served to anyone before authentication.
   'GET /admin/v1/openapi.json': one(),
   'GET /admin/v1/status/healthz': one(),

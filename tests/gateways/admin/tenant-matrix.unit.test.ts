@@ -44,8 +44,8 @@ import {
 // when it refuses; when it allows, neither), and no answer, lists included, holds anything of B.
 // The public routes (OpenAPI document, status probes) answer every role alike, with nothing of B.
 // Outside the matrix (tenant-fixtures.ts says why): the invitation route and /oauth2, whose
-// credential is their own, not a bearer token. Exports: no route serves one yet (audit:export is declared by none); when one is added, it
-// joins this matrix through the route table.
+// credential is their own, not a bearer token. The audit routes are in it: the export (with and without
+// organization_id) and the state at an instant (audit:export), and the chain's verify (audit:verify).
 
 let handle: TestDatabase
 let platform: TenantPlatform

@@ -122,7 +122,11 @@ export async function startTenantPlatform(db: Database) {
       headers: { ...caller },
       ...(payload ? { payload } : {}),
     })
-    const json: unknown = response.body === '' ? null : JSON.parse(response.body)
+    // The audit export answers NDJSON or CSV: only a JSON answer is parsed (its text is still checked).
+    const isJson =
+      /json/.test(String(response.headers['content-type'])) &&
+      !/ndjson/.test(String(response.headers['content-type']))
+    const json: unknown = response.body === '' || !isJson ? null : JSON.parse(response.body)
     return {
       status: response.statusCode,
       body: typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : null,
