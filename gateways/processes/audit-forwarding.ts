@@ -9,6 +9,7 @@ import { chainedLog } from '../../projections/audit-log/chained-records.ts'
 import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { forwarderLag } from '../../projections/audit-log/lag.ts'
 import { openAdapter, stoppable } from './adapter.ts'
+import { openAnchoring } from './audit-anchor.ts'
 import type { Runtime } from './runtime.ts'
 
 /**
@@ -39,6 +40,8 @@ export async function openAuditForwarding(
     ),
   )
   observeLag(rt, db)
+  // Signed anchors of the chain head each AIAAS_AUDIT_ANCHOR_INTERVAL_MS (0: off).
+  await openAnchoring(app, rt, db)
 }
 
 function observeLag(rt: Runtime, db: Database): void {

@@ -1,6 +1,7 @@
 import type { Config } from '../../infra/config/config.ts'
 import { type ChainReport, verifyChain } from '../../infra/event-store/chain-verify.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
+import { runAnchor, runVerifyAnchors } from './audit-anchor.ts'
 
 /** One `aiaas audit <name> …` subcommand: its usage line and what runs it (exit code back). */
 interface AuditSubcommand {
@@ -33,6 +34,11 @@ async function runVerify(config: Config, args: readonly string[]): Promise<numbe
 // Each subcommand is one entry here; its code lives in a file of its own (audit-*.ts).
 const SUBCOMMANDS: Record<string, AuditSubcommand> = {
   verify: { about: 'recomputes the event chain; exit 0 intact, 1 broken (docs/audit.md)', run: runVerify },
+  anchor: { about: 'signs the chain head and writes it to the S3 store (needs AIAAS_KEK)', run: runAnchor },
+  'verify-anchors': {
+    about: 'recomputes the chain and checks every signed anchor against it; exit 0 hold, 1 not',
+    run: runVerifyAnchors,
+  },
 }
 
 /** `aiaas audit <subcommand>`: what each one does, for the usage text. */

@@ -110,6 +110,16 @@ export const configVariables = {
     default: '-1',
     doc: 'retention.ms of the audit topic when the audit-forwarder creates it; -1 keeps every event.',
   },
+  AIAAS_AUDIT_ANCHOR_INTERVAL_MS: {
+    schema: z.coerce.number().int().min(0),
+    default: '0',
+    doc: 'How often, in ms, the audit-forwarder signs the event chain head and writes it to the S3 store (docs/audit.md, "Anchors"; needs AIAAS_KEK); 0: only `aiaas audit anchor`.',
+  },
+  AIAAS_AUDIT_ANCHOR_PREFIX: {
+    schema: z.string().regex(/^([A-Za-z0-9_-][A-Za-z0-9._-]*\/)+$/, 'key segments, each followed by /'),
+    default: 'anchors/',
+    doc: 'Object key prefix of the signed chain anchors and their JWKS in the S3 bucket.',
+  },
   AIAAS_S3_ENDPOINT: {
     schema: z.url(),
     default: 'http://127.0.0.1:9000',
@@ -132,6 +142,34 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1_000).max(3_600_000),
     default: 30_000,
     doc: "How long an export worker holds a job without renewing (it renews every page); a crashed worker's job is redone after this.",
+  },
+  AIAAS_RECONCILER_REPO: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'The tenants repository of `aiaas reconcile` and `aiaas reconciler` (docs/tenants-as-code.md): a local path or a URL the git CLI clones. `--repo` overrides it.',
+  },
+  AIAAS_RECONCILER_REF: {
+    schema: z
+      .string()
+      .min(1)
+      .refine((ref) => !ref.startsWith('-'), 'a branch, tag or commit'),
+    default: 'HEAD',
+    doc: "The branch, tag or commit of the tenants repository to reconcile; HEAD is the repository's default branch. `--ref` overrides it.",
+  },
+  AIAAS_RECONCILER_INTERVAL_MS: {
+    schema: positiveInt,
+    default: '60000',
+    doc: 'How often `aiaas reconciler` fetches the tenants repository and applies it.',
+  },
+  AIAAS_RECONCILER_WORK_DIR: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'Where the reconciler keeps its bare clone of the tenants repository. Unset: `$AIAAS_DATA_DIR/reconciler`.',
+  },
+  AIAAS_RECONCILER_SECRETS_OUT: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'File (mode 0600) to which `aiaas reconciler` appends, one JSON line each, the secrets of the API keys it creates. Unset: a key it creates has no secret anyone saw (rotate it over the admin API). `aiaas reconcile --apply` prints them or writes `--secrets-out`.',
   },
   AIAAS_MODELS: {
     schema: z.string().optional(),

@@ -52,18 +52,20 @@ export interface AnchorDeps {
   now: () => Date
   /** ANCHOR_PREFIX unless configured. */
   prefix?: string
+  /** Writes nothing when this holds for the head's position (the periodic anchor: head unmoved). */
+  skipIf?: (position: string) => boolean
 }
 
 /**
  * Signs the chain head and writes it, with the JWKS, to the object store. Returns the anchor, or
- * null when nothing is chained yet. The JWKS goes first: an anchor is never visible before the
+ * null when nothing is chained yet or skipIf holds. The JWKS goes first: an anchor is never visible before the
  * key that verifies it.
  */
 export async function writeAnchor(deps: AnchorDeps): Promise<(AnchorPayload & { key: string }) | null> {
   const [signer] = deps.keys
   if (signer === undefined) throw new Error('no anchor signing key')
   const head = await chainHead(deps.db)
-  if (head === null) return null
+  if (head === null || deps.skipIf?.(head.global_position)) return null
   const prefix = deps.prefix ?? ANCHOR_PREFIX
   const payload: AnchorPayload = { v: 1, ...head, at: deps.now().toISOString() }
   const jwks = { keys: deps.keys.map(publicAnchorJwk) }

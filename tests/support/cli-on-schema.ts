@@ -25,10 +25,13 @@ export function cliOnSchema(name: string) {
     await db?.close()
     await drop()
   })
-  async function aiaas(args: string[]): Promise<{ code: unknown; output: string }> {
+  async function aiaas(
+    args: string[],
+    env: Record<string, string> = {},
+  ): Promise<{ code: unknown; output: string }> {
     const url = `${databaseUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', AIAAS_DATABASE_URL: url },
+      env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', ...env, AIAAS_DATABASE_URL: url },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
