@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXPORT_COLUMNS } from '../../../gateways/admin/audit-format.ts'
 import { chainHash, ZERO_HASH } from '../../../infra/event-store/chain-canonical.ts'
@@ -23,6 +24,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close()
 })
+
+const script = new URL('../../../docs/audit/verify_chain.py', import.meta.url).pathname
+const hasPython = spawnSync('python3', ['--version']).status === 0
 
 type Line = Record<(typeof EXPORT_COLUMNS)[number], unknown>
 
@@ -65,6 +69,19 @@ function fromCsv(header: string[], cells: string[]): Line {
   return Object.fromEntries(header.map((column, i) => [column, value(column, cells[i] ?? '')])) as Line
 }
 
+/** The chain's nine fields of an exported line (docs/audit.md, "The chain format"). */
+const chainFields = (line: Line) => ({
+  global_position: String(line.global_position),
+  id: String(line.id),
+  stream: String(line.stream),
+  stream_version: Number(line.stream_version),
+  type: String(line.type),
+  schema_version: Number(line.schema_version),
+  data: line.data,
+  metadata: line.metadata,
+  recorded_at: String(line.recorded_at),
+})
+
 /** The events table as the export should show it, with `where` (on `e`) and its parameters. */
 async function expectedRows(where = 'true', params: unknown[] = []): Promise<Line[]> {
   const { rows } = await world.db.query<{ line: Line }>(
@@ -94,20 +111,17 @@ describe('the audit export', () => {
     let prev = ZERO_HASH
     for (const line of lines) {
       expect(line.prev_hash).toBe(prev.toString('hex'))
-      const hash = chainHash(prev, {
-        global_position: String(line.global_position),
-        id: String(line.id),
-        stream: String(line.stream),
-        stream_version: Number(line.stream_version),
-        type: String(line.type),
-        schema_version: Number(line.schema_version),
-        data: line.data,
-        metadata: line.metadata,
-        recorded_at: String(line.recorded_at),
-      })
+      const hash = chainHash(prev, chainFields(line))
       expect(line.hash).toBe(hash.toString('hex'))
       prev = hash
     }
+  })
+
+  it.runIf(hasPython)("passes the auditor's script of docs/audit.md as it is exported", async () => {
+    const answer = await world.get('/audit/export')
+    const run = spawnSync('python3', [script], { input: answer.text, encoding: 'utf8' })
+    expect(run.stdout.trim()).toBe(`ok ${ndjson(answer.text).length}`)
+    expect(run.status).toBe(0)
   })
 
   it('writes the same events as CSV (RFC 4180), which reads back equal to the NDJSON', async () => {
@@ -160,6 +174,11 @@ describe('the audit export', () => {
       lines.every((line) => (line.data as Record<string, unknown>).organization_id === a.organization_id),
     ).toBe(true)
     for (const id of Object.values(b)) expect(own.text).not.toContain(id)
+    // Each of its rows recomputes from its own prev_hash (the links run through others' events).
+    for (const line of lines)
+      expect(chainHash(Buffer.from(String(line.prev_hash), 'hex'), chainFields(line)).toString('hex')).toBe(
+        line.hash,
+      )
     // Another organization's: the answer for one that does not exist; the whole log: refused.
     const other = await world.get(`/audit/export?organization_id=${b.organization_id}`, asAuditorOfA)
     const none = await world.get(
