@@ -1,0 +1,23 @@
+import { v5 as uuidv5 } from 'uuid'
+import { budgetIdFor } from '../budgets/budget.ts'
+import type { BudgetPeriod } from '../budgets/period.ts'
+
+// How a resource in git maps to its aggregate id (ADR 0024): a UUIDv5 of its kind and names, so
+// the same file names the same aggregate in every clone, on every run, with no lookup table and
+// no name uniqueness the event store would have to enforce. Budgets already have ids derived from
+// their scope (budgetIdFor). Renaming a slug in git is therefore a delete and a create.
+
+/** The namespace of every tenants-as-code id (a random UUID, fixed forever). */
+export const TENANTS_NAMESPACE = '6f1c2d0e-8a4b-4e55-9d57-3b1f0c9a7e21'
+
+export const organizationIdOf = (organization: string): string =>
+  uuidv5(`organization\u0000${organization}`, TENANTS_NAMESPACE)
+
+export const apiKeyIdOf = (organization: string, key: string): string =>
+  uuidv5(`api_key\u0000${organization}\u0000${key}`, TENANTS_NAMESPACE)
+
+export const budgetIdOf = (
+  organization_id: string,
+  api_key_id: string | null,
+  period: BudgetPeriod,
+): string => budgetIdFor({ organization_id, api_key_id, period })
