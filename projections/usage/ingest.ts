@@ -1,7 +1,9 @@
-import { GRAINS, type Grain, type RollupRow, rollUp } from '../../domain/usage/rollup.ts'
+import { GRAINS, rollUp } from '../../domain/usage/rollup.ts'
 import type { Database, Sql } from '../../infra/ports/database.ts'
 import type { RejectedUsageEvent, UsageBatchOutcome, UsageEvent } from '../../infra/ports/usage.ts'
+import { arrayLiteral } from './array-literal.ts'
 import { ensurePartitions, rawHorizon, utcDay } from './partitions.ts'
+import { addToRollup } from './rollup-upsert.ts'
 import { type StoredRow, storedUsageOf } from './stored-usage.ts'
 
 // Ingest of a batch of usage events (docs/analytics.md, "Ingest"). In ONE transaction the raw rows
@@ -27,26 +29,6 @@ const INSERT_RAW = `
   ON CONFLICT DO NOTHING
   RETURNING event_id::text`
 
-const upsertRollup = (table: string) => `
-  INSERT INTO ${table} AS r (bucket, organization_id, api_key_id, model, backend, status_class, requests, errors,
-      input_tokens, output_tokens, cost_nanos, streamed, cancelled, estimated, latency_hist, ttfb_hist)
-  SELECT b, o, k, m, be, sc, rq, er, it, ot, c, st, ca, es, lh::bigint[], th::bigint[]
-    FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-                $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[],
-                $14::bigint[], $15::text[], $16::text[])
-         AS t(b, o, k, m, be, sc, rq, er, it, ot, c, st, ca, es, lh, th)
-  ON CONFLICT (organization_id, bucket, api_key_id, model, backend, status_class) DO UPDATE SET
-    requests = r.requests + EXCLUDED.requests,
-    errors = r.errors + EXCLUDED.errors,
-    input_tokens = r.input_tokens + EXCLUDED.input_tokens,
-    output_tokens = r.output_tokens + EXCLUDED.output_tokens,
-    cost_nanos = r.cost_nanos + EXCLUDED.cost_nanos,
-    streamed = r.streamed + EXCLUDED.streamed,
-    cancelled = r.cancelled + EXCLUDED.cancelled,
-    estimated = r.estimated + EXCLUDED.estimated,
-    latency_hist = usage_hist_add(r.latency_hist, EXCLUDED.latency_hist),
-    ttfb_hist = usage_hist_add(r.ttfb_hist, EXCLUDED.ttfb_hist)`
-
 const UPSERT_ORG_FRESHNESS = `
   INSERT INTO usage_org_freshness AS f (organization_id, last_occurred_at, last_ingested_at)
   SELECT o, max(t), $3::timestamptz FROM unnest($1::uuid[], $2::timestamptz[]) AS u(o, t) GROUP BY o
@@ -62,17 +44,8 @@ const RECORD_IDLE = `
   UPDATE usage_ingest_state SET complete_through = greatest(complete_through, $1::timestamptz),
     updated_at = $1::timestamptz`
 
-const TABLE: Record<Grain, string> = {
-  minute: 'usage_rollup_minute',
-  hour: 'usage_rollup_hour',
-  day: 'usage_rollup_day',
-}
-
-/** `{1,0,3}`: a histogram as a PostgreSQL array literal (UNNEST cannot take ragged 2-D arrays). */
-const arrayLiteral = (counts: readonly number[]): string => `{${counts.join(',')}}`
-
 function rawColumns(rows: readonly StoredRow[], now: Date): unknown[] {
-  const column = <T>(pick: (row: StoredRow) => T) => rows.map(pick)
+  const column = (pick: (row: StoredRow) => string | number | boolean | null) => arrayLiteral(rows.map(pick))
   return [
     column((r) => r.event_id),
     column((r) => r.occurred_at.toISOString()),
@@ -94,26 +67,24 @@ function rawColumns(rows: readonly StoredRow[], now: Date): unknown[] {
   ]
 }
 
-function rollupColumns(rows: readonly RollupRow[]): unknown[] {
-  const column = <T>(pick: (row: RollupRow) => T) => rows.map(pick)
-  return [
-    column((r) => r.bucket.toISOString()),
-    column((r) => r.organization_id),
-    column((r) => r.api_key_id),
-    column((r) => r.model),
-    column((r) => r.backend),
-    column((r) => r.status_class),
-    column((r) => r.requests),
-    column((r) => r.errors),
-    column((r) => r.input_tokens),
-    column((r) => r.output_tokens),
-    column((r) => r.cost_nanos),
-    column((r) => r.streamed),
-    column((r) => r.cancelled),
-    column((r) => r.estimated),
-    column((r) => arrayLiteral(r.latency_hist)),
-    column((r) => arrayLiteral(r.ttfb_hist)),
-  ]
+/** The freshness upsert's arguments: each organization's newest event of the batch (a few rows, not one per event). */
+function newestPerOrganization(rows: readonly StoredRow[], now: Date): unknown[] {
+  const newest = new Map<string, number>()
+  for (const row of rows) {
+    const at = row.occurred_at.getTime()
+    if (at > (newest.get(row.organization_id) ?? Number.NEGATIVE_INFINITY))
+      newest.set(row.organization_id, at)
+  }
+  const times = [...newest.values()].map((at) => new Date(at).toISOString())
+  return [[...newest.keys()], times, now.toISOString()]
+}
+
+const DAY_MS = 86_400_000
+
+/** The UTC days of the rows (a few), without formatting a date per row. */
+function daysOf(rows: readonly StoredRow[]): string[] {
+  const days = new Set(rows.map((row) => Math.floor(row.occurred_at.getTime() / DAY_MS)))
+  return [...days].map((day) => utcDay(new Date(day * DAY_MS)))
 }
 
 /** Sorts a batch into the rows to store (first of each event id) and the events refused. */
@@ -136,16 +107,8 @@ async function store(tx: Sql, rows: readonly StoredRow[], now: Date, delivered: 
   const inserted = await tx.query<{ event_id: string }>(INSERT_RAW, rawColumns(rows, now))
   const fresh = new Set(inserted.rows.map((row) => row.event_id))
   const added = rows.filter((row) => fresh.has(row.event_id))
-  if (added.length > 0) {
-    for (const grain of GRAINS)
-      await tx.query(upsertRollup(TABLE[grain]), rollupColumns(rollUp(added, grain)))
-  }
-  const orgs = [
-    rows.map((r) => r.organization_id),
-    rows.map((r) => r.occurred_at.toISOString()),
-    now.toISOString(),
-  ]
-  await tx.query(UPSERT_ORG_FRESHNESS, orgs)
+  for (const grain of GRAINS) await addToRollup(tx, grain, rollUp(added, grain))
+  await tx.query(UPSERT_ORG_FRESHNESS, newestPerOrganization(rows, now))
   let oldest = now.getTime()
   for (const row of rows) oldest = Math.min(oldest, row.occurred_at.getTime())
   await tx.query(RECORD_BATCH, [new Date(oldest).toISOString(), now.toISOString(), delivered])
@@ -173,10 +136,7 @@ export async function ingestUsageBatch(
   }
   const { rows, rejected } = sortOut(events, await rawHorizon(db), now)
   if (rows.length === 0) return { rejected, stored: 0, duplicates: 0 }
-  await ensurePartitions(
-    db,
-    rows.map((row) => utcDay(row.occurred_at)),
-  )
+  await ensurePartitions(db, daysOf(rows))
   const stored = await db.transaction((tx) => store(tx, rows, now, events.length))
   return { rejected, stored, duplicates: events.length - rejected.length - stored }
 }
