@@ -11,6 +11,8 @@ export interface EventMetadata {
    */
   source_ip?: string | null
   user_agent?: string | null
+  /** The git commit a reconciler applied (source `git`, docs/tenants-as-code.md); absent elsewhere. */
+  commit?: string
 }
 
 export interface NewEvent {
