@@ -39,10 +39,12 @@ export interface Rebuilt {
 }
 
 /**
- * Replays the log up to `upTo` into `models`. Every event at or below the checkpoint is
- * committed (the projector read it below the horizon), so reading up to it skips nothing.
+ * Replays the log up to `upTo` into `models`, through `tx` (whose search_path decides which
+ * tables receive the rows: `aiaas audit replay` puts a scratch schema first). Every event at or
+ * below the checkpoint is committed (the projector read it below the horizon), so reading up to
+ * it skips nothing. Returns the number of events applied.
  */
-async function replay(tx: Sql, models: readonly ReadModel[], upTo: bigint, batchSize: number) {
+export async function replayLog(tx: Sql, models: readonly ReadModel[], upTo: bigint, batchSize: number) {
   let after = 0n
   let applied = 0
   for (;;) {
@@ -69,7 +71,7 @@ export async function rebuildReadModel(db: Database, name: string, batchSize = 5
     const position = await lockCheckpoint(tx, READ_MODELS)
     // Table names come from the registry, never from input.
     for (const table of tables) await tx.query(`DELETE FROM ${table}`)
-    const events = await replay(tx, models, position, batchSize)
+    const events = await replayLog(tx, models, position, batchSize)
     return { read_models: models.map((model) => model.name), tables, events, position }
   })
 }
