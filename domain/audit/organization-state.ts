@@ -11,9 +11,15 @@ import type { Decider, DomainEvent } from '../decider.ts'
 import { modelDecider } from '../models/decider.ts'
 import { organizationDecider } from '../organizations/decider.ts'
 import type { ExistingOrganization } from '../organizations/organization.ts'
+import type { OrganizationSettings } from '../organizations/settings.ts'
 import { serviceAccountDecider } from '../service-accounts/decider.ts'
 import { userDecider } from '../users/decider.ts'
 import type { OrganizationRole } from '../users/user.ts'
+
+/** Statuses in the admin API's words (lower case), as its other answers give them. */
+const ORGANIZATION_STATUS = { Active: 'active', Suspended: 'suspended', Closed: 'closed' } as const
+const USER_STATUS = { Active: 'active', Invited: 'invited', Disabled: 'disabled' } as const
+const REVOCABLE_STATUS = { Active: 'active', Revoked: 'revoked' } as const
 
 /** An event of the log as the fold needs it. */
 export interface LoggedEvent {
@@ -26,7 +32,7 @@ export interface MemberView {
   user_id: string
   email: string
   display_name: string
-  status: 'Active' | 'Invited' | 'Disabled'
+  status: 'active' | 'invited' | 'disabled'
   roles: OrganizationRole[]
 }
 
@@ -34,7 +40,7 @@ export interface ApiKeyView {
   api_key_id: string
   name: string
   key_prefix: string
-  status: 'Active' | 'Revoked'
+  status: 'active' | 'revoked'
   revoked_at: string | null
 }
 
@@ -52,7 +58,7 @@ export interface ServiceAccountView {
   name: string
   client_id: string
   roles: OrganizationRole[]
-  status: 'Active' | 'Revoked'
+  status: 'active' | 'revoked'
   revoked_at: string | null
 }
 
@@ -70,8 +76,20 @@ export interface RoleBinding {
   roles: OrganizationRole[]
 }
 
+export interface OrganizationView {
+  organization_id: string
+  name: string
+  status: 'active' | 'suspended' | 'closed'
+  created_at: string
+  settings: OrganizationSettings
+  monthly_limit_usd: number | null
+  suspended_reason: string | null
+  suspended_at: string | null
+  closed_at: string | null
+}
+
 export interface OrganizationState {
-  organization: ExistingOrganization
+  organization: OrganizationView
   users: MemberView[]
   api_keys: ApiKeyView[]
   /** The budgets in force: a deleted one is not shown. */
@@ -101,18 +119,17 @@ function members(organization_id: string, events: readonly LoggedEvent[]): Membe
   return fold(userDecider, 'user-', events).flatMap((user) => {
     const roles = user.status === 'Absent' ? undefined : user.memberships[organization_id]
     if (user.status === 'Absent' || roles === undefined) return []
-    const { user_id, email, display_name, status } = user
-    return [{ user_id, email, display_name, status, roles: [...roles] }]
+    const { user_id, email, display_name } = user
+    return [{ user_id, email, display_name, status: USER_STATUS[user.status], roles: [...roles] }]
   })
 }
 
 function apiKeys(organization_id: string, events: readonly LoggedEvent[]): ApiKeyView[] {
   return fold(apiKeyDecider, 'api_key-', events).flatMap((key) => {
     if (key.status === 'Absent' || key.organization_id !== organization_id) return []
-    const { api_key_id, name, key_prefix, status } = key
-    return [
-      { api_key_id, name, key_prefix, status, revoked_at: key.status === 'Revoked' ? key.revoked_at : null },
-    ]
+    const { api_key_id, name, key_prefix } = key
+    const revoked_at = key.status === 'Revoked' ? key.revoked_at : null
+    return [{ api_key_id, name, key_prefix, status: REVOCABLE_STATUS[key.status], revoked_at }]
   })
 }
 
@@ -127,8 +144,9 @@ function budgets(organization_id: string, events: readonly LoggedEvent[]): Budge
 function serviceAccounts(organization_id: string, events: readonly LoggedEvent[]): ServiceAccountView[] {
   return fold(serviceAccountDecider, 'service_account-', events).flatMap((account) => {
     if (account.status === 'Absent' || account.organization_id !== organization_id) return []
-    const { service_account_id, name, client_id, roles, status } = account
+    const { service_account_id, name, client_id, roles } = account
     const revoked_at = account.status === 'Revoked' ? account.revoked_at : null
+    const status = REVOCABLE_STATUS[account.status]
     return [{ service_account_id, name, client_id, roles: [...roles], status, revoked_at }]
   })
 }
@@ -140,6 +158,21 @@ function models(events: readonly LoggedEvent[]): ModelView[] {
       model.definition
     return [{ name, aliases, input_price_per_million_usd, output_price_per_million_usd, max_output_tokens }]
   })
+}
+
+function organizationView(organization: ExistingOrganization): OrganizationView {
+  const { organization_id, name, created_at, settings, monthly_limit_usd } = organization
+  return {
+    organization_id,
+    name,
+    status: ORGANIZATION_STATUS[organization.status],
+    created_at,
+    settings,
+    monthly_limit_usd,
+    suspended_reason: organization.status === 'Suspended' ? organization.reason : null,
+    suspended_at: organization.status === 'Suspended' ? organization.suspended_at : null,
+    closed_at: organization.status === 'Closed' ? organization.closed_at : null,
+  }
 }
 
 /** The organization at the instant the events end at; null when it did not exist yet. */
@@ -154,11 +187,11 @@ export function organizationStateAt(
   const role_bindings = [
     ...users.map((user) => ({ subject: `user:${user.user_id}`, roles: user.roles })),
     ...accounts
-      .filter((account) => account.status === 'Active')
+      .filter((account) => account.status === 'active')
       .map((account) => ({ subject: `service-account:${account.service_account_id}`, roles: account.roles })),
   ]
   return {
-    organization,
+    organization: organizationView(organization),
     users,
     api_keys: apiKeys(organization_id, events),
     budgets: budgets(organization_id, events),

@@ -87,7 +87,7 @@ export const stateQuery = z
   .strict()
 
 const role = z.enum(ORGANIZATION_ROLES)
-const keyStatus = z.enum(['Active', 'Revoked'])
+const keyStatus = z.enum(['active', 'revoked'])
 
 export const organizationState = z.object({
   object: z.literal('organization_state'),
@@ -95,20 +95,20 @@ export const organizationState = z.object({
   organization: z.object({
     organization_id: z.uuid(),
     name: z.string(),
-    status: z.enum(['Active', 'Suspended', 'Closed']),
+    status: z.enum(['active', 'suspended', 'closed']),
     created_at: z.string(),
     settings: organization.shape.settings,
     monthly_limit_usd: z.number().nullable(),
-    reason: z.string().optional(),
-    suspended_at: z.string().optional(),
-    closed_at: z.string().optional(),
+    suspended_reason: z.string().nullable(),
+    suspended_at: z.string().nullable(),
+    closed_at: z.string().nullable(),
   }),
   users: z.array(
     z.object({
       user_id: z.uuid(),
       email: z.string(),
       display_name: z.string(),
-      status: z.enum(['Active', 'Invited', 'Disabled']),
+      status: z.enum(['active', 'invited', 'disabled']),
       roles: z.array(role),
     }),
   ),

@@ -66,12 +66,12 @@ describe('organizationStateAt', () => {
       key(OTHER, OTHER),
       budget,
     ])
-    expect(state?.organization).toMatchObject({ organization_id: ORG, name: 'Acme', status: 'Active' })
+    expect(state?.organization).toMatchObject({ organization_id: ORG, name: 'Acme', status: 'active' })
     expect(state?.users).toEqual([
-      { user_id: USER, email: 'ada@acme.test', display_name: 'Ada', status: 'Active', roles: ['auditor'] },
+      { user_id: USER, email: 'ada@acme.test', display_name: 'Ada', status: 'active', roles: ['auditor'] },
     ])
     expect(state?.api_keys).toEqual([
-      { api_key_id: KEY, name: 'ci', key_prefix: 'sk-aiaas-abc', status: 'Active', revoked_at: null },
+      { api_key_id: KEY, name: 'ci', key_prefix: 'sk-aiaas-abc', status: 'active', revoked_at: null },
     ])
     expect(state?.budgets).toEqual([
       {
@@ -114,7 +114,7 @@ describe('organizationStateAt', () => {
       deleted_at: at,
     })
     const state = organizationStateAt(ORG, [...later, revoked, removed, deleted])
-    expect(state?.api_keys[0]).toMatchObject({ status: 'Revoked', revoked_at: at })
+    expect(state?.api_keys[0]).toMatchObject({ status: 'revoked', revoked_at: at })
     expect(state?.users).toEqual([])
     expect(state?.role_bindings).toEqual([])
     expect(state?.budgets).toEqual([])

@@ -48,18 +48,18 @@ describe('the state of an organization at an instant', () => {
       expect.objectContaining({ budget_id: org.budget_id, limit_usd: '9.00' }),
     ])
     expect(before.body.api_keys).toEqual([
-      expect.objectContaining({ api_key_id: org.key_id, status: 'Active' }),
+      expect.objectContaining({ api_key_id: org.key_id, status: 'active' }),
     ])
-    expect(before.body.organization).toMatchObject({ organization_id: org.organization_id, status: 'Active' })
+    expect(before.body.organization).toMatchObject({ organization_id: org.organization_id, status: 'active' })
     expect(before.body.users).toEqual([expect.objectContaining({ user_id: org.user_id, roles: ['auditor'] })])
     expect(before.body.role_bindings).toContainEqual({ subject: `user:${org.user_id}`, roles: ['auditor'] })
 
     const between = await stateAt(budgetChanged)
     expect(between.body.budgets[0].limit_usd).toBe('12.00')
-    expect(between.body.api_keys[0]).toMatchObject({ status: 'Active', revoked_at: null })
+    expect(between.body.api_keys[0]).toMatchObject({ status: 'active', revoked_at: null })
 
     const after = await stateAt(keyRevoked)
-    expect(after.body.api_keys[0]).toMatchObject({ status: 'Revoked' })
+    expect(after.body.api_keys[0]).toMatchObject({ status: 'revoked' })
     expect(after.body.api_keys[0].revoked_at).toEqual(expect.any(String))
     // Nothing of the other organization, and no key hash.
     for (const id of Object.values(other)) expect(after.text).not.toContain(id)
