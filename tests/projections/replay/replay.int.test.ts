@@ -157,6 +157,32 @@ describe('replayReadModels', () => {
     ])
   })
 
+  it('compares the live rows of its own snapshot: a write committed while it replays is not seen', async () => {
+    let written = false
+    const writing: ReadModel[] = READ_MODEL_REGISTRY.map((model) => ({
+      ...model,
+      project: async (recorded, tx) => {
+        if (!written) {
+          written = true
+          // Another session, committed before the replay compares (the pool's own connection).
+          await db.query(`UPDATE rm_users SET display_name = 'written meanwhile' WHERE user_id = $1`, [
+            ids.ada,
+          ])
+        }
+        return model.project(recorded, tx)
+      },
+    }))
+    try {
+      expect((await replayReadModels(db, { models: writing })).ok).toBe(true)
+      const after = await replayReadModels(db)
+      expect(tableOf(after, 'rm_users').rows).toEqual([
+        expect.objectContaining({ kind: 'changed', key: { user_id: ids.ada } }),
+      ])
+    } finally {
+      await rebuildReadModel(db, 'users')
+    }
+  })
+
   it('drops the scratch schema when the replay fails, and leaves the live tables as they were', async () => {
     const before = await db.query('SELECT count(*)::int AS n FROM rm_organizations')
     const failing: ReadModel[] = READ_MODEL_REGISTRY.map((model) =>
