@@ -3,6 +3,8 @@ import { type Config, ConfigError, loadConfig } from '../../infra/config/config.
 import { AUDIT_SUBCOMMANDS, runAuditCommand } from '../processes/audit.ts'
 import { startDev } from '../processes/dev.ts'
 import { PROJECTIONS_SUBCOMMANDS, runProjectionsCommand } from '../processes/projections.ts'
+import { runReconcileCommand } from '../processes/reconcile-command.ts'
+import { startReconciler } from '../processes/reconciler.ts'
 import type { Running } from '../processes/runtime.ts'
 import { runSecretsCommand, SECRETS_SUBCOMMANDS } from '../processes/secrets.ts'
 import { startAnalytics, startIdentity, startMockModel, startRouter } from '../processes/separate.ts'
@@ -25,23 +27,22 @@ const processes: Record<string, { about: string; start: (config: Config) => Prom
     start: startAuditForwarder,
   },
   'mock-model': { about: 'the built-in echo model as a separate backend', start: startMockModel },
-}
-
-const notYetBuilt: Record<string, string> = {
-  reconciler: 'tenants as code from git',
+  reconciler: {
+    about: 'applies the tenants repository every AIAAS_RECONCILER_INTERVAL_MS',
+    start: startReconciler,
+  },
 }
 
 function usage(): string {
   const lines = Object.entries(processes).map(([name, p]) => `  ${name.padEnd(16)}${p.about}`)
   lines.push(`  ${'migrate'.padEnd(16)}applies database migrations and exits`)
+  lines.push(`  ${'reconcile'.padEnd(16)}plans or applies the tenants repository once (--plan|--apply)`)
   for (const [name, what] of Object.entries(SECRETS_SUBCOMMANDS))
     lines.push(`  ${`secrets ${name}`.padEnd(15)} ${what}`)
   for (const [name, what] of Object.entries(PROJECTIONS_SUBCOMMANDS))
     lines.push(`  ${`projections ${name}`.padEnd(15)} ${what}`)
   for (const [name, what] of Object.entries(AUDIT_SUBCOMMANDS))
     lines.push(`  ${`audit ${name}`.padEnd(15)} ${what}`)
-  for (const [name, what] of Object.entries(notYetBuilt))
-    lines.push(`  ${name.padEnd(16)}${what} (not built yet)`)
   return `usage: aiaas <command>\n\n${lines.join('\n')}\n`
 }
 
@@ -60,11 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === 'secrets') return runSecretsCommand(config, argv.slice(1))
   if (command === 'projections') return runProjectionsCommand(config, argv.slice(1))
   if (command === 'audit') return runAuditCommand(config, argv.slice(1))
-  const notBuilt = notYetBuilt[command]
-  if (notBuilt) {
-    process.stderr.write(`aiaas ${command}: ${notBuilt} is not built yet\n`)
-    return 2
-  }
+  if (command === 'reconcile') return runReconcileCommand(config, argv.slice(1))
   const target = processes[command]
   if (!target) {
     process.stderr.write(`aiaas: unknown command ${command}\n\n${usage()}`)
