@@ -17,7 +17,7 @@ export const configVariables = {
   AIAAS_METRICS_PORT: {
     schema: port,
     default: '9464',
-    doc: 'Port of /metrics for the processes without an HTTP API (projector, ingest, audit-forwarder).',
+    doc: 'Port of /metrics for the processes without an HTTP API (projector, ingest, audit-forwarder, reconciler).',
   },
   AIAAS_DATA_DIR: {
     schema: z.string().min(1),
