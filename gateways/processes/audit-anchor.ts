@@ -8,7 +8,7 @@ import type { Database } from '../../infra/ports/database.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { createS3ObjectStore, s3OptionsOf } from '../../infra/s3/object-store.ts'
 import { type AnchorDeps, writeAnchor } from '../../projections/audit-anchor/anchor.ts'
-import { loadAnchorKeys } from '../../projections/audit-anchor/keys.ts'
+import { addAnchorKey, loadAnchorKeys } from '../../projections/audit-anchor/keys.ts'
 import { type AnchorFailure, verifyAnchors } from '../../projections/audit-anchor/verify-anchors.ts'
 import { openAdapter } from './adapter.ts'
 import type { Runtime } from './runtime.ts'
@@ -41,12 +41,31 @@ export async function runAnchor(config: Config, args: readonly string[]): Promis
       process.stdout.write(
         anchor === null
           ? 'nothing chained yet: no anchor written\n'
-          : `anchored position ${anchor.global_position} (hash ${anchor.hash}): ${anchor.key}\n`,
+          : anchor.written
+            ? `anchored position ${anchor.global_position} (hash ${anchor.hash}): ${anchor.key}\n`
+            : `position ${anchor.global_position} is anchored already: ${anchor.key} (not replaced)\n`,
       )
       return 0
     } finally {
       await deps.store.close()
     }
+  } finally {
+    await db.close()
+  }
+}
+
+/**
+ * `aiaas audit rotate-anchor-key`: a new anchor signing key, sealed under the first key of
+ * AIAAS_KEK; the next anchors are signed with it and the JWKS written with them lists every key.
+ */
+export async function runRotateAnchorKey(config: Config, args: readonly string[]): Promise<number> {
+  if (args.length > 0) return usage('rotate-anchor-key')
+  if (!config.AIAAS_KEK) throw new AppError('CONFIG_INVALID', 'AIAAS_KEK is required to seal an anchor key')
+  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
+  try {
+    const key = await addAnchorKey(db, createSecretBox(db, parseKeyring(config.AIAAS_KEK)))
+    process.stdout.write(`added anchor key ${key.kid}; the next anchors are signed with it\n`)
+    return 0
   } finally {
     await db.close()
   }

@@ -1,7 +1,7 @@
 import type { Config } from '../../infra/config/config.ts'
 import { type ChainReport, verifyChain } from '../../infra/event-store/chain-verify.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
-import { runAnchor, runVerifyAnchors } from './audit-anchor.ts'
+import { runAnchor, runRotateAnchorKey, runVerifyAnchors } from './audit-anchor.ts'
 import { runReplay } from './audit-replay.ts'
 
 /** One `aiaas audit <name> …` subcommand: its usage line and what runs it (exit code back). */
@@ -39,6 +39,10 @@ const SUBCOMMANDS: Record<string, AuditSubcommand> = {
   'verify-anchors': {
     about: 'recomputes the chain and checks every signed anchor against it; exit 0 hold, 1 not',
     run: runVerifyAnchors,
+  },
+  'rotate-anchor-key': {
+    about: 'adds a new anchor signing key (needs AIAAS_KEK); older anchors keep verifying',
+    run: runRotateAnchorKey,
   },
   replay: {
     about: 'rebuilds every read model in a scratch schema and diffs it with the live one; exit 0 same, 1 not',

@@ -56,21 +56,26 @@ export interface AnchorDeps {
   skipIf?: (position: string) => boolean
 }
 
+/** The anchor of the head, and whether this call wrote it (false: the position was anchored already). */
+export type AnchorResult = AnchorPayload & { key: string; written: boolean }
+
 /**
- * Signs the chain head and writes it, with the JWKS, to the object store. Returns the anchor, or
- * null when nothing is chained yet or skipIf holds. The JWKS goes first: an anchor is never visible before the
- * key that verifies it.
+ * Signs the chain head and writes it, with the JWKS, to the object store; null when nothing is
+ * chained yet or skipIf holds. An anchor already stored at that position is never replaced: after
+ * a rewrite below an unmoved head, a new anchor would sign the rewritten hash over the evidence.
+ * The JWKS goes first: an anchor is never visible before the key that verifies it.
  */
-export async function writeAnchor(deps: AnchorDeps): Promise<(AnchorPayload & { key: string }) | null> {
+export async function writeAnchor(deps: AnchorDeps): Promise<AnchorResult | null> {
   const [signer] = deps.keys
   if (signer === undefined) throw new Error('no anchor signing key')
   const head = await chainHead(deps.db)
   if (head === null || deps.skipIf?.(head.global_position)) return null
   const prefix = deps.prefix ?? ANCHOR_PREFIX
   const payload: AnchorPayload = { v: 1, ...head, at: deps.now().toISOString() }
+  const key = anchorKey(prefix, head.global_position)
+  if ((await deps.store.get(key)) !== null) return { ...payload, key, written: false }
   const jwks = { keys: deps.keys.map(publicAnchorJwk) }
   await deps.store.put(jwksKey(prefix), JSON.stringify(jwks), 'application/jwk-set+json')
-  const key = anchorKey(prefix, head.global_position)
   await deps.store.put(key, await signAnchor(signer, payload), 'application/jose')
-  return { ...payload, key }
+  return { ...payload, key, written: true }
 }

@@ -44,6 +44,21 @@ async function readKeys(db: Database, box: SecretBox): Promise<AnchorPrivateJwk[
 }
 
 /**
+ * Rotation: a new key, stored sealed; anchors signed from then on use it, and every stored key
+ * stays in the JWKS, so anchors signed before keep verifying.
+ */
+export async function addAnchorKey(db: Database, box: SecretBox): Promise<AnchorPrivateJwk> {
+  const key = newAnchorKey()
+  const sealed = await box.seal(JSON.stringify(key))
+  await db.query('INSERT INTO audit_anchor_keys (kid, alg, sealed) VALUES ($1, $2, $3)', [
+    key.kid,
+    key.alg,
+    JSON.stringify(sealed),
+  ])
+  return key
+}
+
+/**
  * The stored keys, newest first (the first signs); when there is none, one is generated and
  * stored. Starts racing on an empty table queue on a transaction lock: the loser's key is never
  * stored, and every process signs with the one stored key.

@@ -51,6 +51,8 @@ describe('aiaas audit anchor, verify-anchors', () => {
     await chainFrom(target)
 
     expect((await aiaas('verify')).code).toBe(0) // the rewrite is consistent: the plain chain holds
+    // The head has not moved: anchoring again keeps the anchor that catches the rewrite.
+    expect((await aiaas('anchor')).output).toContain(`position ${head} is anchored already`)
     const caught = await aiaas('verify-anchors')
     expect(caught.code).toBe(1)
     expect(caught.output).toContain('chain intact: 6 events checked\n')
@@ -58,6 +60,24 @@ describe('aiaas audit anchor, verify-anchors', () => {
       `anchor ${anchorKey(env.AIAAS_AUDIT_ANCHOR_PREFIX, head)} (position ${head}): chain hash differs from the anchored hash`,
     )
     expect(caught.output).toContain('0 of 1 anchors hold')
+  })
+
+  it('rotates the anchor key: the next anchor is signed with the new key, the older ones still hold', async () => {
+    const rotated = await aiaas('rotate-anchor-key')
+    expect(rotated.code).toBe(0)
+    const kid = /^added anchor key ([0-9a-f-]{36});/.exec(rotated.output)?.[1]
+    expect(kid).toBeDefined()
+    await createEventStore(cli.db()).append('d', [newEvent()], -1)
+    const [event] = await createEventStore(cli.db()).readStream('d')
+    await cli.db().transaction((tx) => eventChainProjection.handle([event!], tx))
+
+    expect((await aiaas('anchor')).code).toBe(0)
+    const { rows } = await cli.db().query<{ kid: string }>('SELECT kid FROM audit_anchor_keys')
+    expect(rows.map((r) => r.kid)).toContain(kid)
+    const verified = await aiaas('verify-anchors')
+    // The first test's anchor still names its rewrite; the new one, by the new key, holds.
+    expect(verified.output).toContain('1 of 2 anchors hold')
+    expect(verified.output).not.toContain('signature does not verify')
   })
 
   it('refuses to anchor without AIAAS_KEK: the signing key is in the secrets store', async () => {

@@ -14,7 +14,7 @@ import type { Database } from '../../../infra/ports/database.ts'
 import type { ObjectStore } from '../../../infra/ports/object-store.ts'
 import { createS3ObjectStore, s3OptionsOf } from '../../../infra/s3/object-store.ts'
 import { anchorKey, jwksKey, signAnchor, writeAnchor } from '../../../projections/audit-anchor/anchor.ts'
-import { loadAnchorKeys, newAnchorKey } from '../../../projections/audit-anchor/keys.ts'
+import { addAnchorKey, loadAnchorKeys, newAnchorKey } from '../../../projections/audit-anchor/keys.ts'
 import { verifyAnchors } from '../../../projections/audit-anchor/verify-anchors.ts'
 import { eventChainProjection } from '../../../projections/audit-chain/event-chain.ts'
 import { newEvent } from '../../infra/contracts/test-database.ts'
@@ -41,7 +41,7 @@ afterAll(async () => {
   await dispose?.()
 })
 
-const STREAMS = ['a', 'b', 'c', 'd']
+const STREAMS = ['a', 'b', 'c', 'd', 'e']
 
 /**
  * Chains the events at or after `from` in the projection's own transaction, as the subscription
@@ -82,7 +82,7 @@ describe('signed chain anchors', () => {
     await appendAndChain(['a', 'b'])
     const anchor = await writeAnchor({ db, store, keys: [key!], now, prefix })
     const head = (await positions()).at(-1)!
-    expect(anchor).toMatchObject({ global_position: head, key: anchorKey(prefix, head) })
+    expect(anchor).toMatchObject({ global_position: head, key: anchorKey(prefix, head), written: true })
 
     // What an auditor does with jose and the two objects, without this codebase's keys.
     const jwks = JSON.parse((await store.get(jwksKey(prefix)))!.toString())
@@ -119,6 +119,8 @@ describe('signed chain anchors', () => {
     await chainFrom(BigInt(first))
 
     expect(await verifyChain(db)).toMatchObject({ ok: true, checked: all.length })
+    // Anchoring the unmoved head again does not sign the rewritten hash over the evidence.
+    expect(await writeAnchor({ db, store, keys, now, prefix })).toMatchObject({ written: false })
     const report = await verifyAnchors(db, store, prefix)
     expect(report.ok).toBe(false)
     expect(report.checked).toBe(2)
@@ -158,14 +160,16 @@ describe('signed chain anchors', () => {
 
   it('verifies with openssl and jq alone, by the script of docs/audit.md, and refuses an altered anchor', async () => {
     const keys = await loadAnchorKeys(db, createSecretBox(db, keyring))
-    const anchor = await writeAnchor({ db, store, keys, now, prefix })
+    const own = `anchors-test/${randomUUID()}/`
+    const anchor = await writeAnchor({ db, store, keys, now, prefix: own })
     const dir = await mkdtemp(join(tmpdir(), 'anchor-'))
     try {
       const jws = (await store.get(anchor!.key))!.toString()
-      await writeFile(join(dir, 'jwks.json'), (await store.get(jwksKey(prefix)))!)
+      await writeFile(join(dir, 'jwks.json'), (await store.get(jwksKey(own)))!)
       await writeFile(join(dir, 'good.jws'), jws)
       const [h, , sig] = jws.split('.')
-      const forged = Buffer.from(JSON.stringify({ ...anchor, key: undefined, hash: '0'.repeat(64) }))
+      const { v, global_position, at } = anchor!
+      const forged = Buffer.from(JSON.stringify({ v, global_position, hash: '0'.repeat(64), at }))
       await writeFile(join(dir, 'bad.jws'), [h, forged.toString('base64url'), sig].join('.'))
       const script = new URL('../../../docs/audit/verify_anchor.sh', import.meta.url).pathname
       const run = (name: string) => spawnSync('bash', [script, join(dir, name), join(dir, 'jwks.json')])
@@ -182,5 +186,22 @@ describe('signed chain anchors', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+
+  it('keeps older anchors verifiable after the key is rotated: the JWKS lists every key', async () => {
+    const box = createSecretBox(db, keyring)
+    const own = `anchors-test/${randomUUID()}/`
+    const [old] = await loadAnchorKeys(db, box)
+    const before = await writeAnchor({ db, store, keys: [old!], now, prefix: own })
+    const added = await addAnchorKey(db, box)
+    const keys = await loadAnchorKeys(db, box)
+    expect(keys.map((k) => k.kid)).toEqual([added.kid, old!.kid]) // the newest signs
+    await appendAndChain(['e'])
+    const after = await writeAnchor({ db, store, keys, now, prefix: own })
+
+    const kid = async (key: string) =>
+      JSON.parse(Buffer.from((await store.get(key))!.toString().split('.')[0]!, 'base64url').toString()).kid
+    expect([await kid(before!.key), await kid(after!.key)]).toEqual([old!.kid, added.kid])
+    expect(await verifyAnchors(db, store, own)).toEqual({ ok: true, checked: 2, failures: [] })
   })
 })
