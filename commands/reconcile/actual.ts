@@ -2,8 +2,14 @@ import { apiKeyDecider } from '../../domain/api-keys/decider.ts'
 import { budgetDecider } from '../../domain/budgets/decider.ts'
 import type { Decider, DomainEvent } from '../../domain/decider.ts'
 import { organizationDecider } from '../../domain/organizations/decider.ts'
-import type { ActualResource, Desired, Provenance } from '../../domain/tenants-as-code/model.ts'
-import { GIT_SOURCE } from '../../domain/tenants-as-code/model.ts'
+import {
+  type ActualResource,
+  type Desired,
+  GIT_SOURCE,
+  membershipIdOf,
+  type Provenance,
+} from '../../domain/tenants-as-code/model.ts'
+import { userDecider } from '../../domain/users/decider.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { EventStore } from '../../infra/ports/event-store.ts'
 import { loadState } from '../handle-command.ts'
@@ -26,12 +32,18 @@ const DECLARED_BY_GIT = new Set([
   'BudgetCreated',
   'BudgetChanged',
   'BudgetDeleted',
+  'UserCreated',
+  'UserInvited',
+  'UserDisabled',
 ])
+
+const MEMBERSHIP_EVENTS = new Set(['MembershipAdded', 'MembershipRolesChanged', 'MembershipRemoved'])
 
 const KINDS = [
   ['organization', 'organization-'],
   ['api_key', 'api_key-'],
   ['budget', 'budget-'],
+  ['user', 'user-'],
 ] as const
 
 /** The streams any event of which came from git: the resources git manages. */
@@ -56,10 +68,45 @@ async function load<C, E extends DomainEvent, S>(
   return { state, provenance }
 }
 
-async function resourceOf(store: EventStore, stream: string): Promise<ActualResource | null> {
+/** A user and their memberships, each membership with its own provenance (per organization). */
+async function userOf(store: EventStore, stream: string, id: string): Promise<ActualResource[]> {
+  const user: Provenance = { managed: false, last_source: null }
+  const byOrganization = new Map<string, Provenance>()
+  const { state } = await loadState(store, stream, userDecider, (recorded, event) => {
+    const source = recorded.metadata.source
+    if (source === GIT_SOURCE) user.managed = true
+    if (DECLARED_BY_GIT.has(event.type)) user.last_source = source
+    if (!MEMBERSHIP_EVENTS.has(event.type) || !('organization_id' in event.data)) return
+    const organization = event.data.organization_id
+    const seen = byOrganization.get(organization) ?? { managed: false, last_source: null }
+    byOrganization.set(organization, { managed: seen.managed || source === GIT_SOURCE, last_source: source })
+  })
+  if (state.status === 'Absent') return []
+  const memberships = Object.entries(state.memberships).map(([organization_id, roles]) => ({
+    kind: 'membership' as const,
+    id: membershipIdOf(id, organization_id),
+    user_id: id,
+    organization_id,
+    roles: [...roles],
+    ...(byOrganization.get(organization_id) ?? { managed: false, last_source: null }),
+  }))
+  return [{ kind: 'user', id, status: state.status, email: state.email, ...user }, ...memberships]
+}
+
+async function resourcesOf(store: EventStore, stream: string): Promise<ActualResource[]> {
   const [kind, prefix] = KINDS.find(([, p]) => stream.startsWith(p)) ?? []
-  if (kind === undefined || prefix === undefined) return null
+  if (kind === undefined || prefix === undefined) return []
   const id = stream.slice(prefix.length)
+  if (kind === 'user') return userOf(store, stream, id)
+  return [await resourceOf(store, stream, kind, id)].flatMap((r) => r ?? [])
+}
+
+async function resourceOf(
+  store: EventStore,
+  stream: string,
+  kind: 'organization' | 'api_key' | 'budget',
+  id: string,
+): Promise<ActualResource | null> {
   if (kind === 'organization') {
     const { state, provenance } = await load(store, stream, organizationDecider)
     if (state.status === 'Absent') return null
@@ -91,16 +138,29 @@ async function resourceOf(store: EventStore, stream: string): Promise<ActualReso
   return { kind, id, status: state.status, organization_id, api_key_id, period, ...terms, ...provenance }
 }
 
-const streamOf = (resource: Desired['resources'][number]) =>
-  `${KINDS.find(([kind]) => kind === resource.kind)?.[1]}${resource.id}`
+/** The stream a declared resource lives in; a membership lives in its user's. */
+function streamOf(resource: Desired['resources'][number]): string {
+  if (resource.kind === 'membership') return `user-${resource.user_id}`
+  return `${KINDS.find(([kind]) => kind === resource.kind)?.[1]}${resource.id}`
+}
+
+/** The users that already hold these emails (email key → user id), whoever created them. */
+export async function existingUsers(db: Sql, desired: Desired): Promise<Map<string, string>> {
+  const emails = desired.resources.flatMap((r) => (r.kind === 'user' ? [r.email] : []))
+  if (emails.length === 0) return new Map()
+  const { rows } = await db.query<{ email_key: string; user_id: string }>(
+    'SELECT email_key, user_id FROM email_reservations WHERE email_key = ANY($1)',
+    [emails],
+  )
+  return new Map(rows.map((row) => [row.email_key, row.user_id]))
+}
 
 /** Every resource git declares that exists, and every resource git manages. */
 export async function readActual(db: Sql, store: EventStore, desired: Desired): Promise<ActualResource[]> {
   const streams = new Set([...desired.resources.map(streamOf), ...(await managedStreams(db))])
   const found: ActualResource[] = []
   for (const stream of [...streams].sort()) {
-    const resource = await resourceOf(store, stream)
-    if (resource) found.push(resource)
+    found.push(...(await resourcesOf(store, stream)))
   }
   return found
 }

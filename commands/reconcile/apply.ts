@@ -9,6 +9,8 @@ import type { CommandContext, CommandDeps } from '../handle-command.ts'
 import { createOrganization } from '../organizations/create-organization.ts'
 import { closeOrganization, reactivateOrganization } from '../organizations/lifecycle.ts'
 import { updateOrganization } from '../organizations/update-organization.ts'
+import { createUser, type UserCommandDeps } from '../users/create-user.ts'
+import { removeMembership, setMembership } from '../users/memberships.ts'
 
 // A plan's changes as commands, through the same command functions the admin API calls, each
 // event with metadata {source: "git", commit}. Changes run in the plan's order (parents first);
@@ -23,12 +25,12 @@ export interface CreatedKey {
   key: string
 }
 
-export interface ApplyDeps extends CommandDeps {
+export interface ApplyDeps extends UserCommandDeps {
   secrets?: SecretBox | undefined
 }
 
 /** The command functions draw an aggregate's id from newId first: git's id is handed out there. */
-function withId(deps: CommandDeps, id: string): CommandDeps {
+function withId<D extends CommandDeps>(deps: D, id: string): D {
   let given = false
   return {
     ...deps,
@@ -75,9 +77,24 @@ async function create(
       )
       return { address: resource.address, api_key_id: resource.id, organization_id, key: issued.key }
     }
+    case 'user': {
+      // Invited: git holds no password; the user signs in through an invitation (admin API).
+      const { email, display_name } = resource
+      await createUser(withId(deps, resource.id), { email, display_name, invite: true }, context)
+      return null
+    }
+    case 'membership': {
+      const { user_id, organization_id, roles } = resource
+      await setMembership(deps, { user_id, organization_id, roles }, context)
+      return null
+    }
     case 'budget':
       await createOrUpdateBudget(deps, resource, context, false)
       return null
+    default: {
+      const unknown: never = resource
+      throw new Error(`unknown resource ${JSON.stringify(unknown)}`)
+    }
   }
 }
 
@@ -88,6 +105,10 @@ async function update(
   context: CommandContext,
 ) {
   if (resource.kind === 'budget') return createOrUpdateBudget(deps, resource, context, true)
+  if (resource.kind === 'membership') {
+    const { user_id, organization_id, roles } = resource
+    return void (await setMembership(deps, { user_id, organization_id, roles }, context))
+  }
   if (resource.kind !== 'organization' || actual.kind !== 'organization') return
   const organization_id = resource.id
   if (actual.status === 'Suspended') await reactivateOrganization(deps, { organization_id }, context)
@@ -96,11 +117,23 @@ async function update(
 }
 
 async function remove(deps: CommandDeps, resource: ActualResource, context: CommandContext) {
-  const organization_id = resource.kind === 'organization' ? resource.id : resource.organization_id
-  if (resource.kind === 'organization') await closeOrganization(deps, { organization_id }, context)
-  if (resource.kind === 'api_key') await revokeApiKey(deps, { api_key_id: resource.id }, context)
-  if (resource.kind === 'budget')
-    await deleteBudget(deps, { budget_id: resource.id, organization_id }, context)
+  switch (resource.kind) {
+    case 'organization':
+      return void (await closeOrganization(deps, { organization_id: resource.id }, context))
+    case 'api_key':
+      return void (await revokeApiKey(deps, { api_key_id: resource.id }, context))
+    case 'membership': {
+      const { user_id, organization_id } = resource
+      return void (await removeMembership(deps, { user_id, organization_id }, context))
+    }
+    case 'budget': {
+      const { id: budget_id, organization_id } = resource
+      return void (await deleteBudget(deps, { budget_id, organization_id }, context))
+    }
+    case 'user':
+      // Never planned (plan.ts): a user may belong to organizations git does not manage.
+      return
+  }
 }
 
 /** Runs one change; a key it creates comes back with its secret. */

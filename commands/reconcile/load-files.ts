@@ -26,7 +26,8 @@ export interface FileError {
   reason: string
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: false })
+// Formats are not checked by name (no ajv-formats): each one zod writes comes with its pattern.
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false })
 const validators = {
   organization: ajv.compile(organizationJsonSchema),
   repository: ajv.compile(repositoryJsonSchema),

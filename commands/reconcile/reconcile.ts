@@ -1,7 +1,8 @@
+import { withUserIds } from '../../domain/tenants-as-code/desired.ts'
 import { type Plan, plan } from '../../domain/tenants-as-code/plan.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { CommandContext } from '../handle-command.ts'
-import { readActual } from './actual.ts'
+import { existingUsers, readActual } from './actual.ts'
 import { type ApplyDeps, applyChange, type CreatedKey } from './apply.ts'
 import { type FileError, loadRepository, type RepositoryFile } from './load-files.ts'
 
@@ -42,7 +43,8 @@ export async function reconcile(
   const { commit, files } = await deps.read()
   const loaded = loadRepository(files)
   if ('errors' in loaded) return { result: 'invalid', commit, errors: loaded.errors }
-  const planned = plan(loaded.desired, await readActual(deps.db, deps.store, loaded.desired))
+  const desired = withUserIds(loaded.desired, await existingUsers(deps.db, loaded.desired))
+  const planned = plan(desired, await readActual(deps.db, deps.store, desired))
   if (mode === 'plan') return { result: 'planned', commit, plan: planned }
   const context = contextOf(deps, commit, actor)
   const keys: CreatedKey[] = []

@@ -1,7 +1,14 @@
 import { canonicalThresholds, limitMicros, MAX_LIMIT_USD } from '../budgets/amounts.ts'
-import { apiKeyIdOf, budgetIdOf, organizationIdOf } from './identity.ts'
-import type { Desired, DesiredBudget, DesiredResource } from './model.ts'
-import type { BudgetDefinition, OrganizationDefinition, RepositoryConfig } from './resources.ts'
+import { emailKey } from '../users/email.ts'
+import { canonicalRoles } from '../users/user.ts'
+import { apiKeyIdOf, budgetIdOf, organizationIdOf, userIdOf } from './identity.ts'
+import { type Desired, type DesiredBudget, type DesiredResource, membershipIdOf } from './model.ts'
+import type {
+  BudgetDefinition,
+  MemberDefinition,
+  OrganizationDefinition,
+  RepositoryConfig,
+} from './resources.ts'
 
 // From validated files to the flat desired list, with the rules a schema cannot say: a name is
 // declared once, one budget per period and scope, thresholds distinct.
@@ -62,6 +69,39 @@ function budgetsOf(
   })
 }
 
+/** A member is a user (declared once however many organizations name it) and a membership. */
+function membersOf(
+  members: readonly MemberDefinition[],
+  organization: { address: string; organization_id: string },
+  problem: (path: Path, reason: string) => void,
+): DesiredResource[] {
+  const seen = new Set<string>()
+  return members.flatMap((member, index) => {
+    const email = emailKey(member.email)
+    if (seen.has(email)) problem(['members', index, 'email'], `${member.email} is a member here twice`)
+    seen.add(email)
+    const user_id = userIdOf(email)
+    const { organization_id } = organization
+    return [
+      {
+        kind: 'user' as const,
+        id: user_id,
+        address: `user.${email}`,
+        email,
+        display_name: member.display_name,
+      },
+      {
+        kind: 'membership' as const,
+        id: membershipIdOf(user_id, organization_id),
+        address: `${organization.address}.member.${email}`,
+        user_id,
+        organization_id,
+        roles: canonicalRoles(member.roles),
+      },
+    ]
+  })
+}
+
 function resourcesOf(
   { organization }: DefinitionFile,
   problem: (path: Path, reason: string) => void,
@@ -82,6 +122,7 @@ function resourcesOf(
     const scope = { address: keyAddress, organization_id, api_key_id: id, path: ['api_keys', index] }
     out.push(...budgetsOf(key.budgets, scope, problem))
   })
+  out.push(...membersOf(organization.members, { address, organization_id }, problem))
   return out
 }
 
@@ -100,5 +141,33 @@ export function desiredOf(
     declaredIn.set(name, definition.file)
     return resourcesOf(definition, problem)
   })
-  return problems.length > 0 ? { problems } : { desired: { prune: config.prune, resources } }
+  return problems.length > 0 ? { problems } : { desired: { prune: config.prune, resources: once(resources) } }
+}
+
+/** A user several organizations name is one resource: the first declaration's. */
+function once(resources: DesiredResource[]): DesiredResource[] {
+  const seen = new Set<string>()
+  return resources.filter((resource) => {
+    if (resource.kind !== 'user') return true
+    if (seen.has(resource.id)) return false
+    seen.add(resource.id)
+    return true
+  })
+}
+
+/**
+ * Users that already exist keep their ids: `existing` maps an email key to the id of the user
+ * holding it (created over the admin API, or by git). Memberships follow their user.
+ */
+export function withUserIds(desired: Desired, existing: ReadonlyMap<string, string>): Desired {
+  const idOf = new Map<string, string>()
+  for (const resource of desired.resources)
+    if (resource.kind === 'user') idOf.set(resource.id, existing.get(resource.email) ?? resource.id)
+  const resources = desired.resources.map((resource): DesiredResource => {
+    if (resource.kind === 'user') return { ...resource, id: idOf.get(resource.id) ?? resource.id }
+    if (resource.kind !== 'membership') return resource
+    const user_id = idOf.get(resource.user_id) ?? resource.user_id
+    return { ...resource, user_id, id: membershipIdOf(user_id, resource.organization_id) }
+  })
+  return { ...desired, resources }
 }

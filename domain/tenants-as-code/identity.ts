@@ -1,6 +1,7 @@
 import { v5 as uuidv5 } from 'uuid'
 import { budgetIdFor } from '../budgets/budget.ts'
 import type { BudgetPeriod } from '../budgets/period.ts'
+import { emailKey } from '../users/email.ts'
 
 // How a resource in git maps to its aggregate id (ADR 0024): a UUIDv5 of its kind and names, so
 // the same file names the same aggregate in every clone, on every run, with no lookup table and
@@ -15,6 +16,12 @@ export const organizationIdOf = (organization: string): string =>
 
 export const apiKeyIdOf = (organization: string, key: string): string =>
   uuidv5(`api_key\u0000${organization}\u0000${key}`, TENANTS_NAMESPACE)
+
+/**
+ * The id git gives a user it creates. A user that already has the email (created over the admin
+ * API) keeps their own id: the reconciler looks the email up first (withUserIds in desired.ts).
+ */
+export const userIdOf = (email: string): string => uuidv5(`user\u0000${emailKey(email)}`, TENANTS_NAMESPACE)
 
 export const budgetIdOf = (
   organization_id: string,

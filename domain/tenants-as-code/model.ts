@@ -2,8 +2,9 @@
 // declares (desired.ts) and what the event store holds (commands/reconcile/actual.ts).
 import type { Enforcement } from '../budgets/budget.ts'
 import type { BudgetPeriod } from '../budgets/period.ts'
+import type { OrganizationRole } from '../users/user.ts'
 
-export type ResourceKind = 'organization' | 'api_key' | 'budget'
+export type ResourceKind = 'organization' | 'user' | 'api_key' | 'membership' | 'budget'
 
 /** Where a resource is declared, for messages: `organization.acme.api_key.web.budget.monthly`. */
 interface Declared {
@@ -35,7 +36,27 @@ export interface DesiredBudget extends Declared, BudgetTermsInGit {
   period: BudgetPeriod
 }
 
-export type DesiredResource = DesiredOrganization | DesiredApiKey | DesiredBudget
+/** A user git needs; users are platform-wide and never deleted by git (memberships are). */
+export interface DesiredUser extends Declared {
+  kind: 'user'
+  email: string
+  /** Only when git creates the user. */
+  display_name: string
+}
+
+export interface DesiredMembership extends Declared {
+  kind: 'membership'
+  user_id: string
+  organization_id: string
+  roles: OrganizationRole[]
+}
+
+export type DesiredResource =
+  | DesiredOrganization
+  | DesiredUser
+  | DesiredApiKey
+  | DesiredMembership
+  | DesiredBudget
 
 export interface Desired {
   prune: boolean
@@ -74,6 +95,24 @@ export interface ActualBudget extends Provenance, BudgetTermsInGit {
   period: BudgetPeriod
 }
 
-export type ActualResource = ActualOrganization | ActualApiKey | ActualBudget
+export interface ActualUser extends Provenance {
+  kind: 'user'
+  id: string
+  status: 'Active' | 'Invited' | 'Disabled'
+  email: string
+}
+
+export interface ActualMembership extends Provenance {
+  kind: 'membership'
+  id: string
+  user_id: string
+  organization_id: string
+  roles: OrganizationRole[]
+}
+
+export type ActualResource = ActualOrganization | ActualUser | ActualApiKey | ActualMembership | ActualBudget
+
+/** A membership's id: one per user and organization. */
+export const membershipIdOf = (user_id: string, organization_id: string) => `${user_id}/${organization_id}`
 
 export const GIT_SOURCE = 'git'

@@ -35,7 +35,7 @@ export interface Plan {
   drift: number
 }
 
-const ORDER: Record<ResourceKind, number> = { organization: 0, api_key: 1, budget: 2 }
+const ORDER: Record<ResourceKind, number> = { organization: 0, user: 1, api_key: 2, membership: 3, budget: 4 }
 
 function fieldChanges(pairs: [string, unknown, unknown][]): FieldChange[] {
   return pairs
@@ -52,6 +52,10 @@ function differences(desired: DesiredResource, actual: ActualResource): FieldCha
       ['status', actual.status, 'Active'],
     ])
   }
+  // A user git names exists: that is all git asks of it (their name is theirs to change).
+  if (desired.kind === 'user' && actual.kind === 'user') return []
+  if (desired.kind === 'membership' && actual.kind === 'membership')
+    return fieldChanges([['roles', actual.roles, desired.roles]])
   if (desired.kind === 'api_key' && actual.kind === 'api_key')
     return actual.status === 'Revoked' ? 'the key is revoked; declare a key of another name' : []
   if (desired.kind === 'budget' && actual.kind === 'budget') {
@@ -73,7 +77,15 @@ function createFields(resource: DesiredResource): FieldChange[] {
 
 const drifted = (actual: ActualResource) => actual.managed && actual.last_source !== GIT_SOURCE
 
-function changeOf(resource: DesiredResource, actual: ActualResource | undefined): Change | null {
+function changeOf(
+  resource: DesiredResource,
+  actual: ActualResource | undefined,
+  byId: ReadonlyMap<string, ActualResource>,
+): Change | null {
+  // A disabled user can be given no role (the user decider refuses it).
+  const user = resource.kind === 'membership' ? byId.get(resource.user_id) : undefined
+  if (user?.kind === 'user' && user.status === 'Disabled')
+    return { action: 'blocked', address: resource.address, reason: 'the user is disabled' }
   if (actual === undefined)
     return { action: 'create', resource, fields: createFields(resource), drift: false }
   const found = differences(resource, actual)
@@ -96,9 +108,10 @@ export function plan(desired: Desired, actual: readonly ActualResource[]): Plan 
   const byId = new Map(actual.map((resource) => [resource.id, resource]))
   const declared = new Set(desired.resources.map((resource) => resource.id))
   const sorted = [...desired.resources].sort((a, b) => ORDER[a.kind] - ORDER[b.kind])
-  const changes = sorted.flatMap((resource) => changeOf(resource, byId.get(resource.id)) ?? [])
+  const changes = sorted.flatMap((resource) => changeOf(resource, byId.get(resource.id), byId) ?? [])
+  // Users are never deleted by git; their memberships are.
   const removed = actual
-    .filter((resource) => resource.managed && !declared.has(resource.id) && !isGone(resource))
+    .filter((r) => r.kind !== 'user' && r.managed && !declared.has(r.id) && !isGone(r))
     .sort((a, b) => ORDER[b.kind] - ORDER[a.kind])
   const deletions: Change[] = desired.prune ? removed.map((resource) => ({ action: 'delete', resource })) : []
   const drift = changes.filter((change) => 'drift' in change && change.drift).length

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { MAX_THRESHOLDS } from '../budgets/amounts.ts'
 import { ENFORCEMENTS } from '../budgets/budget.ts'
 import { BUDGET_PERIODS } from '../budgets/period.ts'
+import { ORGANIZATION_ROLES } from '../users/user.ts'
 
 /** A resource's name in git: its stable identity (identity.ts), never shown as a display name. */
 export const slugSchema = z
@@ -31,6 +32,19 @@ export const apiKeySchema = z
   })
   .describe('ApiKey: defined without its secret; apply shows the secret once, when it creates the key')
 
+export const memberSchema = z
+  .strictObject({
+    email: z.email().max(254).describe("The user's identity: an existing user with this email is used"),
+    display_name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .describe('Only when git creates the user (invited, until their first sign-in)'),
+    roles: z.array(z.enum(ORGANIZATION_ROLES)).min(1),
+  })
+  .describe("Membership: a user's roles in the organization")
+
 export const organizationSchema = z
   .strictObject({
     kind: z.literal('Organization'),
@@ -38,8 +52,9 @@ export const organizationSchema = z
     display_name: z.string().trim().min(1).max(200).describe("The organization's name in the API"),
     budgets: z.array(budgetSchema).default([]),
     api_keys: z.array(apiKeySchema).default([]),
+    members: z.array(memberSchema).default([]),
   })
-  .describe('Organization file: one organization with its budgets and API keys')
+  .describe('Organization file: one organization with its budgets, API keys and members')
 
 /** `aiaas.yaml` at the repository's root. */
 export const repositoryConfigSchema = z
@@ -54,6 +69,7 @@ export const repositoryConfigSchema = z
 
 export type BudgetDefinition = z.output<typeof budgetSchema>
 export type ApiKeyDefinition = z.output<typeof apiKeySchema>
+export type MemberDefinition = z.output<typeof memberSchema>
 export type OrganizationDefinition = z.output<typeof organizationSchema>
 export type RepositoryConfig = z.output<typeof repositoryConfigSchema>
 

@@ -6,6 +6,7 @@ import type { Config } from '../../infra/config/config.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { readRepository } from '../../infra/git/repository.ts'
 import type { Database } from '../../infra/ports/database.ts'
+import { sqlEmailReservations } from '../../projections/users/email-reservations.ts'
 
 // What `aiaas reconcile` and `aiaas reconciler` share: where the repository is and how the
 // reconciliation reaches it and the event store.
@@ -22,6 +23,7 @@ export function reconcileDeps(config: Config, db: Database, target: RepositoryTa
   return {
     db,
     store: createEventStore(db),
+    emails: sqlEmailReservations(db),
     now: () => new Date(),
     newId: () => uuidv7(),
     read: () => readRepository(target.repo, target.ref, workDirOf(config)),

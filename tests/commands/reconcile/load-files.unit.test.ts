@@ -138,4 +138,30 @@ api_keys:
       { file: 'b.yaml', line: 12, reason: 'API key k is declared twice' },
     ])
   })
+
+  it('checks members: an email, known roles, each person once', () => {
+    const members = `kind: Organization
+name: acme
+display_name: A
+members:
+  - { email: not-an-email, display_name: X, roles: [member] }
+  - { email: ada@example.com, display_name: Ada, roles: [owner] }
+  - { email: ADA@example.com, display_name: Ada, roles: [member] }
+`
+    const schemaErrors = errorsOf([{ path: 'm.yaml', text: members }])
+    expect(schemaErrors).toContainEqual({
+      file: 'm.yaml',
+      line: 5,
+      reason: expect.stringMatching(/^members\.0\.email: must match pattern/),
+    })
+    expect(schemaErrors).toContainEqual({
+      file: 'm.yaml',
+      line: 6,
+      reason: expect.stringMatching(/^members\.1\.roles\.0: must be equal to one of the allowed values/),
+    })
+    const fixed = members.replace('not-an-email', 'x@example.com').replace('[owner]', '[org_owner]')
+    expect(errorsOf([{ path: 'm.yaml', text: fixed }])).toEqual([
+      { file: 'm.yaml', line: 7, reason: 'ADA@example.com is a member here twice' },
+    ])
+  })
 })

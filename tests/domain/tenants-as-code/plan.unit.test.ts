@@ -30,6 +30,7 @@ const acme: OrganizationDefinition = {
   display_name: 'Acme',
   budgets: [{ period: 'monthly', limit_usd: '100', enforcement: 'hard', alert_thresholds: [] }],
   api_keys: [{ name: 'web', budgets: [] }],
+  members: [],
 }
 
 /** What the commands leave in the event store for a declared resource. */
@@ -37,12 +38,20 @@ function stored(resource: DesiredResource, provenance: Provenance = byGit): Actu
   const { address: _address, ...fields } = resource
   if (fields.kind === 'organization') return { ...fields, status: 'Active', ...provenance }
   if (fields.kind === 'api_key') return { ...fields, status: 'Active', ...provenance }
+  if (fields.kind === 'membership') return { ...fields, ...provenance }
+  if (fields.kind === 'user') {
+    const { display_name: _name, ...user } = fields
+    return { ...user, status: 'Invited', ...provenance }
+  }
   return { ...fields, status: 'Active', ...provenance }
 }
 
-function gone(resource: ActualResource): ActualResource {
+/** What deleting leaves: a closed, revoked or deleted aggregate; a removed membership is no more. */
+function gone(resource: ActualResource): ActualResource | null {
   if (resource.kind === 'organization') return { ...resource, status: 'Closed', ...byGit }
   if (resource.kind === 'api_key') return { ...resource, status: 'Revoked', ...byGit }
+  if (resource.kind === 'user') return { ...resource, status: 'Disabled', ...byGit }
+  if (resource.kind === 'membership') return null
   return { ...resource, status: 'Deleted', ...byGit }
 }
 
@@ -52,7 +61,10 @@ function applied(actual: readonly ActualResource[], changes: readonly Change[]):
   for (const change of changes) {
     if (change.action === 'create' || change.action === 'update')
       byId.set(change.resource.id, stored(change.resource))
-    if (change.action === 'delete') byId.set(change.resource.id, gone(change.resource))
+    if (change.action !== 'delete') continue
+    const left = gone(change.resource)
+    if (left) byId.set(change.resource.id, left)
+    else byId.delete(change.resource.id)
   }
   return [...byId.values()]
 }
@@ -128,7 +140,7 @@ describe('plan', () => {
   })
 
   it('cannot bring back a revoked key or a closed organization', () => {
-    const actual = desired.resources.map((resource) => gone(stored(resource)))
+    const actual = desired.resources.flatMap((resource) => gone(stored(resource)) ?? [])
     const blocked = plan(desired, actual).changes.filter((c) => c.action === 'blocked')
     expect(blocked.map((c) => c.action === 'blocked' && c.address)).toEqual([
       'organization.acme',
@@ -155,6 +167,16 @@ const organizationArb = fc.record({
     selector: (k) => k.name,
     maxLength: 3,
   }),
+  members: fc.uniqueArray(
+    fc.record({
+      email: fc.constantFrom('ada@example.com', 'Bob@example.com', 'cy@example.com'),
+      display_name: fc.constant('Someone'),
+      roles: fc.uniqueArray(fc.constantFrom('org_admin' as const, 'analyst' as const, 'member' as const), {
+        minLength: 1,
+      }),
+    }),
+    { selector: (m) => m.email, maxLength: 3 },
+  ),
 })
 const repositoryArb = fc.uniqueArray(organizationArb, { selector: (o) => o.name, maxLength: 3 })
 
@@ -165,7 +187,7 @@ function platformArb(desired: Desired): fc.Arbitrary<ActualResource[]> {
       const provenance = variant === 'elsewhere' ? byRest : byGit
       const here = stored(resource, provenance)
       if (variant === 'absent') return []
-      if (variant === 'gone') return [gone(here)]
+      if (variant === 'gone') return [gone(here) ?? []].flat()
       if (variant === 'same') return [here]
       if (here.kind === 'organization') return [{ ...here, display_name: 'Renamed', status: 'Suspended' }]
       if (here.kind === 'budget')
