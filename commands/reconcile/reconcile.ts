@@ -1,6 +1,6 @@
 import { withUserIds } from '../../domain/tenants-as-code/desired.ts'
 import { type Plan, plan } from '../../domain/tenants-as-code/plan.ts'
-import type { Sql } from '../../infra/ports/database.ts'
+import type { Database } from '../../infra/ports/database.ts'
 import type { CommandContext } from '../handle-command.ts'
 import { existingUsers, readActual } from './actual.ts'
 import { type ApplyDeps, applyChange, type CreatedKey } from './apply.ts'
@@ -15,7 +15,7 @@ export interface Snapshot {
 }
 
 export interface ReconcileDeps extends ApplyDeps {
-  db: Sql
+  db: Database
   /** The repository's files at the commit to reconcile (infra/git/repository.ts). */
   read: () => Promise<Snapshot>
 }
@@ -35,29 +35,51 @@ const contextOf = (deps: ReconcileDeps, commit: string, actor: string): CommandC
   commit,
 })
 
+// Reconcilers of one database (a process and a CLI run, two replicas) take turns from plan to the
+// last command: the second plans on what the first applied, instead of both creating the same
+// resources and one failing. A transaction-scoped advisory lock, held on its own connection while
+// the commands run on others (a pool promises no session).
+const LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('aiaas.reconciler.' || current_schema(), 0))`
+
+async function planned(deps: ReconcileDeps, files: RepositoryFile[]) {
+  const loaded = loadRepository(files)
+  if ('errors' in loaded) return loaded
+  const desired = withUserIds(loaded.desired, await existingUsers(deps.db, loaded.desired))
+  return { plan: plan(desired, await readActual(deps.db, deps.store, desired)) }
+}
+
+async function applyPlan(deps: ReconcileDeps, commit: string, plan: Plan, actor: string): Promise<Outcome> {
+  const context = contextOf(deps, commit, actor)
+  const keys: CreatedKey[] = []
+  let applied = 0
+  for (const change of plan.changes) {
+    if (change.action === 'blocked') continue
+    try {
+      const key = await applyChange(deps, change, context)
+      if (key) keys.push(key)
+    } catch (error) {
+      return { result: 'failed', commit, plan, keys, applied, error }
+    }
+    applied++
+  }
+  return { result: 'applied', commit, plan, keys, applied }
+}
+
 export async function reconcile(
   deps: ReconcileDeps,
   mode: 'plan' | 'apply',
   actor: string,
 ): Promise<Outcome> {
   const { commit, files } = await deps.read()
-  const loaded = loadRepository(files)
-  if ('errors' in loaded) return { result: 'invalid', commit, errors: loaded.errors }
-  const desired = withUserIds(loaded.desired, await existingUsers(deps.db, loaded.desired))
-  const planned = plan(desired, await readActual(deps.db, deps.store, desired))
-  if (mode === 'plan') return { result: 'planned', commit, plan: planned }
-  const context = contextOf(deps, commit, actor)
-  const keys: CreatedKey[] = []
-  let applied = 0
-  for (const change of planned.changes) {
-    if (change.action === 'blocked') continue
-    try {
-      const key = await applyChange(deps, change, context)
-      if (key) keys.push(key)
-    } catch (error) {
-      return { result: 'failed', commit, plan: planned, keys, applied, error }
-    }
-    applied++
+  if (mode === 'plan') {
+    const made = await planned(deps, files)
+    if ('errors' in made) return { result: 'invalid', commit, errors: made.errors }
+    return { result: 'planned', commit, plan: made.plan }
   }
-  return { result: 'applied', commit, plan: planned, keys, applied }
+  return deps.db.transaction(async (tx) => {
+    await tx.query(LOCK)
+    const made = await planned(deps, files)
+    if ('errors' in made) return { result: 'invalid', commit, errors: made.errors }
+    return applyPlan(deps, commit, made.plan, actor)
+  })
 }

@@ -188,6 +188,16 @@ describe('reconcile on PostgreSQL', () => {
     expect(await keyState(byRest.api_key_id)).toBe('Active')
   })
 
+  it('two reconcilers applying at once take turns: one applies, the other finds nothing left', async () => {
+    const p = await platform()
+    p.commit('c1', { 'acme.yaml': organization('acme', '100', ['web', 'batch']) })
+    const [a, b] = await Promise.all([reconcile(p.deps, 'apply', 'a'), reconcile(p.deps, 'apply', 'b')])
+    expect([a.result, b.result]).toEqual(['applied', 'applied'])
+    const counts = [a, b].map((o) => (o.result === 'applied' ? o.applied : -1)).sort()
+    expect(counts).toEqual([0, 6])
+    expect(await p.events()).toBe(6)
+  })
+
   it('applies nothing when one file is invalid, and says where', async () => {
     const p = await platform()
     p.commit('c1', {
