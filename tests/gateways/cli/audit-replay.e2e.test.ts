@@ -17,6 +17,8 @@ import { json } from '../../support/walkthrough.ts'
 let platform: SeparatePlatform
 let db: Database
 
+// The setup's bound, 300 s: ~40 writes, each waiting for its projection, which a long
+// transaction anywhere on the shared server holds back (ADR 0002).
 beforeAll(async () => {
   platform = await startSeparatePlatform({ name: 'replay', commands: ['projector', 'identity'] })
   db = createPostgresDatabase(platform.databaseUrl, { max: 2 })
@@ -35,7 +37,7 @@ beforeAll(async () => {
   const { rows } = await db.query<{ head: string }>('SELECT max(global_position)::text AS head FROM events')
   // 60 s: a generous bound for the projector on a shared, loaded server.
   expect(await waitForCheckpoint(db, READ_MODELS, BigInt(rows[0]?.head ?? '0'), 60_000)).toBe(true)
-}, 180_000)
+}, 300_000)
 afterAll(async () => {
   await db?.close()
   await platform?.stop()

@@ -22,6 +22,7 @@ beforeAll(async () => {
   ;({ db, dispose } = await makePostgres('replay')())
   // Each command waits for its projection up to 60 s, not the API's 5: a long transaction of
   // another test file on the shared server can hold the gap-free projector back (ADR 0002).
+  // Hence the setup's bound of 300 s for its ~40 writes.
   platform = await startAdminApp(db, {
     beforeProjection: async (position) => {
       await waitForCheckpoint(db, READ_MODELS, position, 60_000)
@@ -36,7 +37,7 @@ beforeAll(async () => {
     })
     return { status: response.statusCode, body: response.body === '' ? null : response.json() }
   })
-}, 120_000)
+}, 300_000)
 afterAll(async () => {
   await platform?.close()
   await dispose?.()
