@@ -1,7 +1,10 @@
 import { apiKeyDecider } from '../../domain/api-keys/decider.ts'
 import { budgetDecider } from '../../domain/budgets/decider.ts'
 import type { Decider, DomainEvent } from '../../domain/decider.ts'
+import { modelDecider } from '../../domain/models/decider.ts'
+import type { Backend } from '../../domain/models/model.ts'
 import { organizationDecider } from '../../domain/organizations/decider.ts'
+import { credentialFingerprint } from '../../domain/tenants-as-code/identity.ts'
 import {
   type ActualResource,
   type Desired,
@@ -12,6 +15,7 @@ import {
 import { userDecider } from '../../domain/users/decider.ts'
 import type { Sql } from '../../infra/ports/database.ts'
 import type { EventStore } from '../../infra/ports/event-store.ts'
+import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { loadState } from '../handle-command.ts'
 
 // What the platform holds for the resources git declares or manages, read from the event store
@@ -35,6 +39,9 @@ const DECLARED_BY_GIT = new Set([
   'UserCreated',
   'UserInvited',
   'UserDisabled',
+  'ModelCreated',
+  'ModelUpdated',
+  'ModelDeleted',
 ])
 
 const MEMBERSHIP_EVENTS = new Set(['MembershipAdded', 'MembershipRolesChanged', 'MembershipRemoved'])
@@ -44,7 +51,53 @@ const KINDS = [
   ['api_key', 'api_key-'],
   ['budget', 'budget-'],
   ['user', 'user-'],
+  ['model', 'model-'],
 ] as const
+
+/** Opens the sealed keys of backends, to compare their fingerprints (absent: no AIAAS_KEK). */
+export interface ActualDeps {
+  db: Sql
+  store: EventStore
+  secrets?: SecretBox | undefined
+}
+
+/** A sealed key this process cannot open compares unequal to any key git names: apply then fails loudly. */
+async function fingerprintOf(secrets: SecretBox | undefined, backend: Backend): Promise<string | null> {
+  if (backend.api_key === null) return null
+  if (!secrets) return 'sealed (no AIAAS_KEK to compare)'
+  try {
+    return credentialFingerprint(await secrets.open(backend.api_key))
+  } catch {
+    return 'sealed (unreadable)'
+  }
+}
+
+async function modelOf(deps: ActualDeps, stream: string, id: string): Promise<ActualResource[]> {
+  const { state, provenance } = await load(deps.store, stream, modelDecider)
+  if (state.status !== 'Active') return []
+  const { definition } = state
+  const backends = []
+  for (const backend of definition.backends) {
+    const { url, provider, weight, priority, timeout_ms, headers } = backend
+    const api_key = await fingerprintOf(deps.secrets, backend)
+    backends.push({ url, provider, weight, priority, timeout_ms, headers, api_key })
+  }
+  return [
+    {
+      kind: 'model',
+      id,
+      aliases: definition.aliases,
+      input_price_per_million_usd: definition.input_price_per_million_usd,
+      output_price_per_million_usd: definition.output_price_per_million_usd,
+      max_output_tokens: definition.max_output_tokens,
+      strategy: definition.strategy ?? 'priority',
+      rpm_limit: definition.rpm_limit ?? null,
+      tpm_limit: definition.tpm_limit ?? null,
+      backends,
+      ...provenance,
+    },
+  ]
+}
 
 /** The streams any event of which came from git: the resources git manages. */
 async function managedStreams(db: Sql): Promise<string[]> {
@@ -93,12 +146,13 @@ async function userOf(store: EventStore, stream: string, id: string): Promise<Ac
   return [{ kind: 'user', id, status: state.status, email: state.email, ...user }, ...memberships]
 }
 
-async function resourcesOf(store: EventStore, stream: string): Promise<ActualResource[]> {
+async function resourcesOf(deps: ActualDeps, stream: string): Promise<ActualResource[]> {
   const [kind, prefix] = KINDS.find(([, p]) => stream.startsWith(p)) ?? []
   if (kind === undefined || prefix === undefined) return []
   const id = stream.slice(prefix.length)
-  if (kind === 'user') return userOf(store, stream, id)
-  return [await resourceOf(store, stream, kind, id)].flatMap((r) => r ?? [])
+  if (kind === 'user') return userOf(deps.store, stream, id)
+  if (kind === 'model') return modelOf(deps, stream, id)
+  return [await resourceOf(deps.store, stream, kind, id)].flatMap((r) => r ?? [])
 }
 
 async function resourceOf(
@@ -156,11 +210,11 @@ export async function existingUsers(db: Sql, desired: Desired): Promise<Map<stri
 }
 
 /** Every resource git declares that exists, and every resource git manages. */
-export async function readActual(db: Sql, store: EventStore, desired: Desired): Promise<ActualResource[]> {
-  const streams = new Set([...desired.resources.map(streamOf), ...(await managedStreams(db))])
+export async function readActual(deps: ActualDeps, desired: Desired): Promise<ActualResource[]> {
+  const streams = new Set([...desired.resources.map(streamOf), ...(await managedStreams(deps.db))])
   const found: ActualResource[] = []
   for (const stream of [...streams].sort()) {
-    found.push(...(await resourcesOf(store, stream)))
+    found.push(...(await resourcesOf(deps, stream)))
   }
   return found
 }

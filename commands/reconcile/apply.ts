@@ -1,14 +1,30 @@
 import { usdOf } from '../../domain/budgets/amounts.ts'
-import type { ActualResource, DesiredBudget, DesiredResource } from '../../domain/tenants-as-code/model.ts'
+import { AppError } from '../../domain/errors.ts'
+import type { AddressClass } from '../../domain/models/backend-address.ts'
+import type {
+  ActualResource,
+  DesiredBudget,
+  DesiredModel,
+  DesiredResource,
+} from '../../domain/tenants-as-code/model.ts'
 import type { Change } from '../../domain/tenants-as-code/plan.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import { issueApiKey } from '../api-keys/issue-api-key.ts'
 import { revokeApiKey } from '../api-keys/revoke-api-key.ts'
 import { changeBudget, createBudget, deleteBudget } from '../budgets/budget-commands.ts'
 import type { CommandContext, CommandDeps } from '../handle-command.ts'
+import {
+  createModel,
+  deleteModel,
+  type ModelBody,
+  type ModelCommandDeps,
+  updateModel,
+} from '../models/model-commands.ts'
+import type { BackendBody } from '../models/model-input.ts'
 import { createOrganization } from '../organizations/create-organization.ts'
 import { closeOrganization, reactivateOrganization } from '../organizations/lifecycle.ts'
 import { updateOrganization } from '../organizations/update-organization.ts'
+import type { Reservations } from '../reservations.ts'
 import { createUser, type UserCommandDeps } from '../users/create-user.ts'
 import { removeMembership, setMembership } from '../users/memberships.ts'
 
@@ -26,7 +42,53 @@ export interface CreatedKey {
 }
 
 export interface ApplyDeps extends UserCommandDeps {
+  /** Seals backends' API keys (and the signing secrets of keys that need one); absent: no AIAAS_KEK. */
   secrets?: SecretBox | undefined
+  /** AIAAS_BACKEND_ALLOWED_ADDRESSES, for the model commands. */
+  allowedAddresses: readonly AddressClass[]
+  /** Model names and aliases (model_name_reservations). */
+  modelNames: Reservations
+}
+
+/** The plaintext of each api_key_file the plan names, read once per run, for the model commands. */
+export type Credentials = ReadonlyMap<string, string>
+
+const noSecretBox: SecretBox = {
+  seal: () =>
+    Promise.reject(new AppError('SECRETS_UNAVAILABLE', 'no key-encryption key is configured (AIAAS_KEK)')),
+  open: () =>
+    Promise.reject(new AppError('SECRETS_UNAVAILABLE', 'no key-encryption key is configured (AIAAS_KEK)')),
+}
+
+function modelDeps(deps: ApplyDeps): ModelCommandDeps {
+  const secrets = deps.secrets ?? noSecretBox
+  return { commands: deps, secrets, allowedAddresses: deps.allowedAddresses, names: deps.modelNames }
+}
+
+/** The admin API's model body for what git declares; each key from its file. */
+function modelBody(model: DesiredModel, credentials: Credentials): ModelBody {
+  const backends = model.backends.map(({ api_key: _fingerprint, ...backend }, index) => {
+    const file = model.api_key_files[index] ?? null
+    return {
+      ...backend,
+      provider: backend.provider as BackendBody['provider'],
+      api_key: file === null ? null : (credentials.get(file) ?? null),
+    }
+  })
+  const { id: name, aliases, input_price_per_million_usd, output_price_per_million_usd } = model
+  const { max_output_tokens, rpm_limit, tpm_limit } = model
+  const strategy = model.strategy as ModelBody['strategy']
+  return {
+    name,
+    aliases,
+    input_price_per_million_usd,
+    output_price_per_million_usd,
+    max_output_tokens,
+    strategy,
+    rpm_limit,
+    tpm_limit,
+    backends,
+  }
 }
 
 /** The command functions draw an aggregate's id from newId first: git's id is handed out there. */
@@ -62,8 +124,12 @@ async function create(
   deps: ApplyDeps,
   resource: DesiredResource,
   context: CommandContext,
+  credentials: Credentials,
 ): Promise<CreatedKey | null> {
   switch (resource.kind) {
+    case 'model':
+      await createModel(modelDeps(deps), modelBody(resource, credentials), context)
+      return null
     case 'organization':
       await createOrganization(withId(deps, resource.id), { name: resource.display_name }, context)
       return null
@@ -99,12 +165,17 @@ async function create(
 }
 
 async function update(
-  deps: CommandDeps,
+  deps: ApplyDeps,
   resource: DesiredResource,
   actual: ActualResource,
   context: CommandContext,
+  credentials: Credentials,
 ) {
   if (resource.kind === 'budget') return createOrUpdateBudget(deps, resource, context, true)
+  if (resource.kind === 'model') {
+    const { name, ...patch } = modelBody(resource, credentials)
+    return void (await updateModel(modelDeps(deps), name, patch, context))
+  }
   if (resource.kind === 'membership') {
     const { user_id, organization_id, roles } = resource
     return void (await setMembership(deps, { user_id, organization_id, roles }, context))
@@ -116,8 +187,10 @@ async function update(
     await updateOrganization(deps, { organization_id, name: resource.display_name }, context)
 }
 
-async function remove(deps: CommandDeps, resource: ActualResource, context: CommandContext) {
+async function remove(deps: ApplyDeps, resource: ActualResource, context: CommandContext) {
   switch (resource.kind) {
+    case 'model':
+      return void (await deleteModel(modelDeps(deps), resource.id, context))
     case 'organization':
       return void (await closeOrganization(deps, { organization_id: resource.id }, context))
     case 'api_key':
@@ -141,13 +214,14 @@ export async function applyChange(
   deps: ApplyDeps,
   change: Change,
   context: CommandContext,
+  credentials: Credentials,
 ): Promise<CreatedKey | null> {
   switch (change.action) {
     case 'create':
       // A budget deleted earlier is created again on its own stream (the same id).
-      return create(deps, change.resource, context)
+      return create(deps, change.resource, context, credentials)
     case 'update':
-      await update(deps, change.resource, change.actual, context)
+      await update(deps, change.resource, change.actual, context, credentials)
       return null
     case 'delete':
       await remove(deps, change.resource, context)

@@ -2,9 +2,14 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js'
 import { type Document, LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { type DefinitionFile, desiredOf } from '../../domain/tenants-as-code/desired.ts'
-import { organizationJsonSchema, repositoryJsonSchema } from '../../domain/tenants-as-code/json-schema.ts'
+import {
+  modelJsonSchema,
+  organizationJsonSchema,
+  repositoryJsonSchema,
+} from '../../domain/tenants-as-code/json-schema.ts'
 import type { Desired } from '../../domain/tenants-as-code/model.ts'
 import {
+  modelSchema,
   organizationSchema,
   REPOSITORY_CONFIG_FILE,
   type RepositoryConfig,
@@ -30,6 +35,7 @@ export interface FileError {
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false })
 const validators = {
   organization: ajv.compile(organizationJsonSchema),
+  model: ajv.compile(modelJsonSchema),
   repository: ajv.compile(repositoryJsonSchema),
 }
 
@@ -95,6 +101,18 @@ function check<T>(parsed: Parsed, kind: keyof typeof validators, schema: z.ZodTy
 
 const isYaml = (path: string) => /\.ya?ml$/.test(path)
 
+/** A file by its place and `kind`: the settings, a model, or (anything else) an organization. */
+function readFile(parsed: Parsed): RepositoryConfig | DefinitionFile | FileError[] {
+  const file = parsed.file
+  if (file === REPOSITORY_CONFIG_FILE) return check(parsed, 'repository', repositoryConfigSchema)
+  if (parsed.doc.get('kind') === 'Model') {
+    const model = check(parsed, 'model', modelSchema)
+    return Array.isArray(model) ? model : { file, model }
+  }
+  const organization = check(parsed, 'organization', organizationSchema)
+  return Array.isArray(organization) ? organization : { file, organization }
+}
+
 /** The desired state of a repository's files, or all their errors (then nothing is applied). */
 export function loadRepository(
   files: readonly RepositoryFile[],
@@ -110,13 +128,10 @@ export function loadRepository(
       continue
     }
     parsedByFile.set(file.path, parsed)
-    const isConfig = file.path === REPOSITORY_CONFIG_FILE
-    const read = isConfig
-      ? check(parsed, 'repository', repositoryConfigSchema)
-      : check(parsed, 'organization', organizationSchema)
+    const read = readFile(parsed)
     if (Array.isArray(read)) errors.push(...read)
-    else if (read.kind === 'Repository') config = read
-    else definitions.push({ file: file.path, organization: read })
+    else if ('kind' in read) config = read
+    else definitions.push(read)
   }
   if (errors.length > 0) return { errors }
   const result = desiredOf(config, definitions)

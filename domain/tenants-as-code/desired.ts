@@ -1,4 +1,5 @@
 import { canonicalThresholds, limitMicros, MAX_LIMIT_USD } from '../budgets/amounts.ts'
+import { canonicalPrice } from '../models/price.ts'
 import { emailKey } from '../users/email.ts'
 import { canonicalRoles } from '../users/user.ts'
 import { apiKeyIdOf, budgetIdOf, organizationIdOf, userIdOf } from './identity.ts'
@@ -6,6 +7,7 @@ import { type Desired, type DesiredBudget, type DesiredResource, membershipIdOf 
 import type {
   BudgetDefinition,
   MemberDefinition,
+  ModelFileDefinition,
   OrganizationDefinition,
   RepositoryConfig,
 } from './resources.ts'
@@ -13,10 +15,9 @@ import type {
 // From validated files to the flat desired list, with the rules a schema cannot say: a name is
 // declared once, one budget per period and scope, thresholds distinct.
 
-export interface DefinitionFile {
-  file: string
-  organization: OrganizationDefinition
-}
+export type DefinitionFile =
+  | { file: string; organization: OrganizationDefinition }
+  | { file: string; model: ModelFileDefinition }
 
 /** What is wrong, and where: `path` is the path inside the file (the loader turns it into a line). */
 export interface Problem {
@@ -102,10 +103,48 @@ function membersOf(
   })
 }
 
-function resourcesOf(
-  { organization }: DefinitionFile,
+/**
+ * A model as compared. Each backend's api_key is null here: the reconciler reads the files the
+ * keys are in and puts their fingerprints in (withCredentials), so the plan never holds a key.
+ */
+function modelOf(
+  model: ModelFileDefinition,
   problem: (path: Path, reason: string) => void,
 ): DesiredResource[] {
+  const priceOf = (field: 'input_price_per_million_usd' | 'output_price_per_million_usd') => {
+    const price = canonicalPrice(model[field])
+    if (price === null) problem([field], `${field} is above 100000`)
+    return price ?? ''
+  }
+  const { name, aliases, max_output_tokens, strategy, rpm_limit, tpm_limit } = model
+  const backends = model.backends.map(({ api_key_file: _file, ...backend }) => ({
+    ...backend,
+    api_key: null,
+  }))
+  return [
+    {
+      kind: 'model',
+      id: name,
+      address: `model.${name}`,
+      aliases,
+      input_price_per_million_usd: priceOf('input_price_per_million_usd'),
+      output_price_per_million_usd: priceOf('output_price_per_million_usd'),
+      max_output_tokens,
+      strategy,
+      rpm_limit,
+      tpm_limit,
+      backends,
+      api_key_files: model.backends.map((backend) => backend.api_key_file),
+    },
+  ]
+}
+
+function resourcesOf(
+  definition: DefinitionFile,
+  problem: (path: Path, reason: string) => void,
+): DesiredResource[] {
+  if ('model' in definition) return modelOf(definition.model, problem)
+  const { organization } = definition
   const organization_id = organizationIdOf(organization.name)
   const address = `organization.${organization.name}`
   const out: DesiredResource[] = [
@@ -135,10 +174,13 @@ export function desiredOf(
   const declaredIn = new Map<string, string>()
   const resources = files.flatMap((definition) => {
     const problem = (path: Path, reason: string) => problems.push({ file: definition.file, path, reason })
-    const name = definition.organization.name
-    const earlier = declaredIn.get(name)
-    if (earlier !== undefined) problem(['name'], `organization ${name} is already declared in ${earlier}`)
-    declaredIn.set(name, definition.file)
+    const [kind, name] =
+      'model' in definition
+        ? ['model', definition.model.name]
+        : ['organization', definition.organization.name]
+    const earlier = declaredIn.get(`${kind}\u0000${name}`)
+    if (earlier !== undefined) problem(['name'], `${kind} ${name} is already declared in ${earlier}`)
+    declaredIn.set(`${kind}\u0000${name}`, definition.file)
     return resourcesOf(definition, problem)
   })
   return problems.length > 0 ? { problems } : { desired: { prune: config.prune, resources: once(resources) } }
@@ -168,6 +210,19 @@ export function withUserIds(desired: Desired, existing: ReadonlyMap<string, stri
     if (resource.kind !== 'membership') return resource
     const user_id = idOf.get(resource.user_id) ?? resource.user_id
     return { ...resource, user_id, id: membershipIdOf(user_id, resource.organization_id) }
+  })
+  return { ...desired, resources }
+}
+
+/** Fills each model backend's api_key with the fingerprint of the key its file holds. */
+export function withCredentials(desired: Desired, fingerprintOf: ReadonlyMap<string, string>): Desired {
+  const resources = desired.resources.map((resource): DesiredResource => {
+    if (resource.kind !== 'model') return resource
+    const backends = resource.backends.map((backend, index) => {
+      const file = resource.api_key_files[index] ?? null
+      return { ...backend, api_key: file === null ? null : (fingerprintOf.get(file) ?? null) }
+    })
+    return { ...resource, backends }
   })
   return { ...desired, resources }
 }

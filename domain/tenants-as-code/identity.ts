@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { v5 as uuidv5 } from 'uuid'
 import { budgetIdFor } from '../budgets/budget.ts'
 import type { BudgetPeriod } from '../budgets/period.ts'
@@ -28,3 +29,10 @@ export const budgetIdOf = (
   api_key_id: string | null,
   period: BudgetPeriod,
 ): string => budgetIdFor({ organization_id, api_key_id, period })
+
+/**
+ * What a plan shows and compares of a backend's API key: a short SHA-256 fingerprint, enough to
+ * tell two keys apart and useless to call a provider with.
+ */
+export const credentialFingerprint = (plaintext: string): string =>
+  `sha256:${createHash('sha256').update(plaintext).digest('hex').slice(0, 16)}`

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { organizationSchema, repositoryConfigSchema } from './resources.ts'
+import { modelSchema, organizationSchema, repositoryConfigSchema } from './resources.ts'
 
 // The JSON Schemas of the two files, generated from the zod schemas (the one definition) and
 // published as docs/tenants-as-code/*.schema.json for editors and CI; a test keeps them equal.
@@ -11,10 +11,12 @@ const generated = (schema: z.ZodType, id: string) => ({
 })
 
 export const organizationJsonSchema = generated(organizationSchema, 'organization.schema.json')
+export const modelJsonSchema = generated(modelSchema, 'model.schema.json')
 export const repositoryJsonSchema = generated(repositoryConfigSchema, 'repository.schema.json')
 
 /** The published files, by name under docs/tenants-as-code/. */
 export const PUBLISHED_SCHEMAS = {
   'organization.schema.json': organizationJsonSchema,
+  'model.schema.json': modelJsonSchema,
   'repository.schema.json': repositoryJsonSchema,
 } as const

@@ -4,7 +4,7 @@ import type { Enforcement } from '../budgets/budget.ts'
 import type { BudgetPeriod } from '../budgets/period.ts'
 import type { OrganizationRole } from '../users/user.ts'
 
-export type ResourceKind = 'organization' | 'user' | 'api_key' | 'membership' | 'budget'
+export type ResourceKind = 'model' | 'organization' | 'user' | 'api_key' | 'membership' | 'budget'
 
 /** Where a resource is declared, for messages: `organization.acme.api_key.web.budget.monthly`. */
 interface Declared {
@@ -51,7 +51,37 @@ export interface DesiredMembership extends Declared {
   roles: OrganizationRole[]
 }
 
+/** A backend as compared: its API key by fingerprint (never the key), null when it has none. */
+export interface ComparedBackend {
+  url: string
+  provider: string
+  weight: number
+  priority: number
+  timeout_ms: number
+  headers: Record<string, string>
+  api_key: string | null
+}
+
+export interface ModelTerms {
+  aliases: string[]
+  input_price_per_million_usd: string
+  output_price_per_million_usd: string
+  max_output_tokens: number
+  strategy: string
+  rpm_limit: number | null
+  tpm_limit: number | null
+  backends: ComparedBackend[]
+}
+
+/** A model of the catalogue; its id is its name (the stream is `model-<name>`). */
+export interface DesiredModel extends Declared, ModelTerms {
+  kind: 'model'
+  /** Where each backend's key is read from (same order as backends), for apply. */
+  api_key_files: (string | null)[]
+}
+
 export type DesiredResource =
+  | DesiredModel
   | DesiredOrganization
   | DesiredUser
   | DesiredApiKey
@@ -110,7 +140,18 @@ export interface ActualMembership extends Provenance {
   roles: OrganizationRole[]
 }
 
-export type ActualResource = ActualOrganization | ActualUser | ActualApiKey | ActualMembership | ActualBudget
+export interface ActualModel extends Provenance, ModelTerms {
+  kind: 'model'
+  id: string
+}
+
+export type ActualResource =
+  | ActualModel
+  | ActualOrganization
+  | ActualUser
+  | ActualApiKey
+  | ActualMembership
+  | ActualBudget
 
 /** A membership's id: one per user and organization. */
 export const membershipIdOf = (user_id: string, organization_id: string) => `${user_id}/${organization_id}`

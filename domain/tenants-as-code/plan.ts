@@ -35,7 +35,25 @@ export interface Plan {
   drift: number
 }
 
-const ORDER: Record<ResourceKind, number> = { organization: 0, user: 1, api_key: 2, membership: 3, budget: 4 }
+const ORDER: Record<ResourceKind, number> = {
+  model: 0,
+  organization: 1,
+  user: 2,
+  api_key: 3,
+  membership: 4,
+  budget: 5,
+}
+
+const MODEL_TERMS = [
+  'aliases',
+  'input_price_per_million_usd',
+  'output_price_per_million_usd',
+  'max_output_tokens',
+  'strategy',
+  'rpm_limit',
+  'tpm_limit',
+  'backends',
+] as const
 
 function fieldChanges(pairs: [string, unknown, unknown][]): FieldChange[] {
   return pairs
@@ -52,6 +70,8 @@ function differences(desired: DesiredResource, actual: ActualResource): FieldCha
       ['status', actual.status, 'Active'],
     ])
   }
+  if (desired.kind === 'model' && actual.kind === 'model')
+    return fieldChanges(MODEL_TERMS.map((field) => [field, actual[field], desired[field]]))
   // A user git names exists: that is all git asks of it (their name is theirs to change).
   if (desired.kind === 'user' && actual.kind === 'user') return []
   if (desired.kind === 'membership' && actual.kind === 'membership')
@@ -71,6 +91,8 @@ function differences(desired: DesiredResource, actual: ActualResource): FieldCha
 }
 
 function createFields(resource: DesiredResource): FieldChange[] {
+  if (resource.kind === 'model')
+    return MODEL_TERMS.map((field) => ({ field, from: null, to: resource[field] }))
   const { kind: _kind, id: _id, address: _address, ...fields } = resource
   return Object.entries(fields).map(([field, to]) => ({ field, from: null, to }))
 }

@@ -1,11 +1,15 @@
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { v7 as uuidv7 } from 'uuid'
 import type { CreatedKey } from '../../commands/reconcile/apply.ts'
 import type { ReconcileDeps } from '../../commands/reconcile/reconcile.ts'
 import type { Config } from '../../infra/config/config.ts'
+import { parseKeyring } from '../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../infra/event-store/event-store.ts'
 import { readRepository } from '../../infra/git/repository.ts'
 import type { Database } from '../../infra/ports/database.ts'
+import { sqlModelNames } from '../../projections/models/model-names.ts'
 import { sqlEmailReservations } from '../../projections/users/email-reservations.ts'
 
 // What `aiaas reconcile` and `aiaas reconciler` share: where the repository is and how the
@@ -24,6 +28,11 @@ export function reconcileDeps(config: Config, db: Database, target: RepositoryTa
     db,
     store: createEventStore(db),
     emails: sqlEmailReservations(db),
+    modelNames: sqlModelNames(db),
+    allowedAddresses: config.AIAAS_BACKEND_ALLOWED_ADDRESSES,
+    secrets: config.AIAAS_KEK ? createSecretBox(db, parseKeyring(config.AIAAS_KEK)) : undefined,
+    // A mounted secret ends with a newline more often than not; no key does.
+    readSecretFile: async (path) => (await readFile(path, 'utf8')).replace(/\r?\n$/, ''),
     now: () => new Date(),
     newId: () => uuidv7(),
     read: () => readRepository(target.repo, target.ref, workDirOf(config)),

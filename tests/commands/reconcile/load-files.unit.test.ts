@@ -164,4 +164,41 @@ members:
       { file: 'm.yaml', line: 7, reason: 'ADA@example.com is a member here twice' },
     ])
   })
+
+  it('reads a model file by its kind, and refuses its errors with their lines', () => {
+    const model = `kind: Model
+name: gpt-x
+input_price_per_million_usd: "0.5"
+output_price_per_million_usd: "1.5"
+max_output_tokens: 4096
+backends:
+  - url: https://backend.example/v1
+    provider: openai-compatible
+    api_key_file: /run/secrets/provider
+`
+    const loaded = loadRepository([{ path: 'models/gpt-x.yaml', text: model }])
+    if (!('desired' in loaded)) throw new Error(JSON.stringify(loaded.errors))
+    expect(loaded.desired.resources).toEqual([
+      expect.objectContaining({
+        kind: 'model',
+        id: 'gpt-x',
+        strategy: 'priority',
+        rpm_limit: null,
+        api_key_files: ['/run/secrets/provider'],
+        backends: [
+          expect.objectContaining({ weight: 1, priority: 0, timeout_ms: 60_000, headers: {}, api_key: null }),
+        ],
+      }),
+    ])
+    const bad = model.replace('provider: openai-compatible', 'provider: openai').replace('"0.5"', '0.5')
+    expect(errorsOf([{ path: 'm.yaml', text: bad }])).toEqual([
+      { file: 'm.yaml', line: 3, reason: 'input_price_per_million_usd: must be string' },
+      {
+        file: 'm.yaml',
+        line: 8,
+        reason:
+          'backends.0.provider: must be equal to one of the allowed values (openai-compatible,vllm,anthropic)',
+      },
+    ])
+  })
 })

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { issueApiKey } from '../../../commands/api-keys/issue-api-key.ts'
 import { changeBudget } from '../../../commands/budgets/budget-commands.ts'
 import { loadState } from '../../../commands/handle-command.ts'
+import { updateModel } from '../../../commands/models/model-commands.ts'
 import { type ReconcileDeps, reconcile, type Snapshot } from '../../../commands/reconcile/reconcile.ts'
 import { createUser } from '../../../commands/users/create-user.ts'
 import { setMembership } from '../../../commands/users/memberships.ts'
@@ -11,6 +12,8 @@ import { apiKeyDecider } from '../../../domain/api-keys/decider.ts'
 import { hashKeySecret } from '../../../domain/api-keys/key-secret.ts'
 import { budgetStream } from '../../../domain/budgets/budget.ts'
 import { budgetDecider } from '../../../domain/budgets/decider.ts'
+import { modelDecider } from '../../../domain/models/decider.ts'
+import { modelStream } from '../../../domain/models/model.ts'
 import { organizationDecider } from '../../../domain/organizations/decider.ts'
 import { organizationStream } from '../../../domain/organizations/organization.ts'
 import {
@@ -19,9 +22,13 @@ import {
   organizationIdOf,
   userIdOf,
 } from '../../../domain/tenants-as-code/identity.ts'
+import { formatPlan } from '../../../domain/tenants-as-code/plan-format.ts'
 import { userDecider } from '../../../domain/users/decider.ts'
 import { userStream } from '../../../domain/users/user.ts'
+import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
+import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
+import { sqlModelNames } from '../../../projections/models/model-names.ts'
 import { sqlEmailReservations } from '../../../projections/users/email-reservations.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
 
@@ -37,6 +44,7 @@ api_keys:
 ${keys.map((key) => `  - name: ${key}\n    budgets: [{ period: daily, limit_usd: "1" }]`).join('\n')}
 `
 
+const keyring = parseKeyring(newKeyringText('k1'))
 const restContext = { actor: 'admin', correlation_id: v7(), causation_id: null, source: 'admin-api' }
 
 const disposers: (() => Promise<void>)[] = []
@@ -50,14 +58,22 @@ async function platform() {
   disposers.push(dispose)
   const store = createEventStore(db)
   let snapshot: Snapshot = { commit: 'none', files: [] }
-  const emails = sqlEmailReservations(db)
+  const secretFiles = new Map<string, string>()
   const deps: ReconcileDeps = {
     db,
     store,
-    emails,
+    emails: sqlEmailReservations(db),
+    modelNames: sqlModelNames(db),
+    allowedAddresses: [],
+    secrets: createSecretBox(db, keyring),
     now: () => new Date(),
     newId: v7,
     read: async () => snapshot,
+    readSecretFile: async (path) => {
+      const text = secretFiles.get(path)
+      if (text === undefined) throw new Error(`no such file ${path}`)
+      return text
+    },
   }
   const commit = (sha: string, files: Record<string, string>) => {
     snapshot = { commit: sha, files: Object.entries(files).map(([path, text]) => ({ path, text })) }
@@ -67,7 +83,7 @@ async function platform() {
     return Number(rows[0]?.n)
   }
   const budget = async (id: string) => (await loadState(store, budgetStream(id), budgetDecider)).state
-  return { db, store, deps, commit, events, budget }
+  return { db, store, deps, commit, events, budget, secretFiles }
 }
 
 const applied = async (deps: ReconcileDeps) => {
@@ -286,5 +302,70 @@ ${members}`
       status: 'Invited',
       memberships: {},
     })
+  })
+})
+
+describe('reconcile models on PostgreSQL', () => {
+  const modelFile = (price: string) => `kind: Model
+name: gpt-x
+input_price_per_million_usd: "${price}"
+output_price_per_million_usd: "2"
+max_output_tokens: 4096
+backends:
+  - url: https://backend.example/v1
+    provider: openai-compatible
+    api_key_file: /run/secrets/provider
+`
+
+  const modelState = async (store: ReturnType<typeof createEventStore>) =>
+    (await loadState(store, modelStream('gpt-x'), modelDecider)).state
+
+  it('creates a model whose backend key is read from its file and stored sealed; the plan shows only a fingerprint', async () => {
+    const p = await platform()
+    const box = createSecretBox(p.db, keyring)
+    p.secretFiles.set('/run/secrets/provider', 'sk-provider-first')
+    p.commit('c1', { 'models/gpt-x.yaml': modelFile('1') })
+    await applied(p.deps)
+    const created = await modelState(p.store)
+    if (created.status !== 'Active') throw new Error('no model')
+    expect(created.definition).toMatchObject({ input_price_per_million_usd: '1', strategy: 'priority' })
+    const sealed = created.definition.backends[0]?.api_key
+    expect(sealed && (await box.open(sealed))).toBe('sk-provider-first')
+    expect((await applied(p.deps)).applied).toBe(0)
+
+    // The key in the file changes: an update, shown by fingerprints, never the key.
+    p.secretFiles.set('/run/secrets/provider', 'sk-provider-second')
+    const planned = await reconcile(p.deps, 'plan', 'test')
+    if (planned.result !== 'planned') throw new Error(planned.result)
+    expect(planned.plan.changes.map((c) => c.action === 'update' && c.fields.map((f) => f.field))).toEqual([
+      ['backends'],
+    ])
+    expect(formatPlan(planned.plan, 'c1')).not.toContain('sk-provider')
+    await applied(p.deps)
+    const rotated = await modelState(p.store)
+    const resealed = rotated.status === 'Active' ? rotated.definition.backends[0]?.api_key : null
+    expect(resealed && (await box.open(resealed))).toBe('sk-provider-second')
+  })
+
+  it('restores a price changed over REST, and deletes the model only with prune', async () => {
+    const p = await platform()
+    p.secretFiles.set('/run/secrets/provider', 'sk-provider')
+    p.commit('c1', { 'gpt-x.yaml': modelFile('1') })
+    await applied(p.deps)
+    const secrets = createSecretBox(p.db, keyring)
+    const modelDeps = { commands: p.deps, secrets, allowedAddresses: [], names: sqlModelNames(p.db) }
+    await updateModel(modelDeps, 'gpt-x', { input_price_per_million_usd: '5' }, restContext)
+    const restored = await applied(p.deps)
+    expect(restored.plan).toMatchObject({
+      drift: 1,
+      changes: [{ action: 'update', fields: [{ field: 'input_price_per_million_usd', from: '5', to: '1' }] }],
+    })
+    expect(await modelState(p.store)).toMatchObject({ definition: { input_price_per_million_usd: '1' } })
+
+    p.commit('c2', {})
+    expect((await applied(p.deps)).applied).toBe(0)
+    p.commit('c3', { 'aiaas.yaml': 'kind: Repository\nprune: true\n' })
+    expect((await applied(p.deps)).applied).toBe(1)
+    expect((await modelState(p.store)).status).toBe('Deleted')
   })
 })

@@ -9,7 +9,10 @@ import type {
 } from '../../../domain/tenants-as-code/model.ts'
 import { type Change, plan } from '../../../domain/tenants-as-code/plan.ts'
 import { formatPlan } from '../../../domain/tenants-as-code/plan-format.ts'
-import type { OrganizationDefinition } from '../../../domain/tenants-as-code/resources.ts'
+import type {
+  ModelFileDefinition,
+  OrganizationDefinition,
+} from '../../../domain/tenants-as-code/resources.ts'
 
 // The plan: git against the event store, per resource. Its law: once a plan is applied, planning
 // again finds nothing to do (apply is simulated here as the commands' effect on the aggregates).
@@ -17,8 +20,15 @@ import type { OrganizationDefinition } from '../../../domain/tenants-as-code/res
 const byGit: Provenance = { managed: true, last_source: 'git' }
 const byRest: Provenance = { managed: true, last_source: 'admin-api' }
 
-function desiredFrom(organizations: OrganizationDefinition[], prune = false): Desired {
-  const files = organizations.map((organization, i) => ({ file: `${i}.yaml`, organization }))
+function desiredFrom(
+  organizations: OrganizationDefinition[],
+  prune = false,
+  models: ModelFileDefinition[] = [],
+): Desired {
+  const files = [
+    ...organizations.map((organization, i) => ({ file: `${i}.yaml`, organization })),
+    ...models.map((model, i) => ({ file: `model-${i}.yaml`, model })),
+  ]
   const result = desiredOf({ kind: 'Repository', prune }, files)
   if (!('desired' in result)) throw new Error(JSON.stringify(result.problems))
   return result.desired
@@ -39,6 +49,10 @@ function stored(resource: DesiredResource, provenance: Provenance = byGit): Actu
   if (fields.kind === 'organization') return { ...fields, status: 'Active', ...provenance }
   if (fields.kind === 'api_key') return { ...fields, status: 'Active', ...provenance }
   if (fields.kind === 'membership') return { ...fields, ...provenance }
+  if (fields.kind === 'model') {
+    const { api_key_files: _files, ...model } = fields
+    return { ...model, ...provenance }
+  }
   if (fields.kind === 'user') {
     const { display_name: _name, ...user } = fields
     return { ...user, status: 'Invited', ...provenance }
@@ -51,7 +65,7 @@ function gone(resource: ActualResource): ActualResource | null {
   if (resource.kind === 'organization') return { ...resource, status: 'Closed', ...byGit }
   if (resource.kind === 'api_key') return { ...resource, status: 'Revoked', ...byGit }
   if (resource.kind === 'user') return { ...resource, status: 'Disabled', ...byGit }
-  if (resource.kind === 'membership') return null
+  if (resource.kind === 'membership' || resource.kind === 'model') return null
   return { ...resource, status: 'Deleted', ...byGit }
 }
 
@@ -179,6 +193,31 @@ const organizationArb = fc.record({
   ),
 })
 const repositoryArb = fc.uniqueArray(organizationArb, { selector: (o) => o.name, maxLength: 3 })
+const modelsArb = fc.uniqueArray(
+  fc.record({
+    kind: fc.constant('Model' as const),
+    name: fc.constantFrom('gpt-x', 'llama', 'claude'),
+    aliases: fc.constant<string[]>([]),
+    input_price_per_million_usd: fc.constantFrom('0.5', '3'),
+    output_price_per_million_usd: fc.constantFrom('1.5', '15'),
+    max_output_tokens: fc.constantFrom(4096, 8192),
+    strategy: fc.constantFrom('priority' as const, 'weighted' as const),
+    rpm_limit: fc.constantFrom(null, 60),
+    tpm_limit: fc.constant(null),
+    backends: fc.constant<ModelFileDefinition['backends']>([
+      {
+        url: 'https://backend.example/v1',
+        provider: 'openai-compatible' as const,
+        weight: 1,
+        priority: 0,
+        timeout_ms: 60_000,
+        headers: {},
+        api_key_file: null,
+      },
+    ]),
+  }),
+  { selector: (m) => m.name, maxLength: 2 },
+)
 
 /** A platform that holds some of the declared resources, some changed, some gone, and others. */
 function platformArb(desired: Desired): fc.Arbitrary<ActualResource[]> {
@@ -215,8 +254,8 @@ function platformArb(desired: Desired): fc.Arbitrary<ActualResource[]> {
 describe('plan, as a law', () => {
   it('plan(desired, apply(plan(desired, actual))) has nothing left but what no command can do', () => {
     const scenario = fc
-      .tuple(repositoryArb, fc.boolean())
-      .map(([organizations, prune]) => desiredFrom(organizations, prune))
+      .tuple(repositoryArb, fc.boolean(), modelsArb)
+      .map(([organizations, prune, models]) => desiredFrom(organizations, prune, models))
       .chain((desired) => fc.tuple(fc.constant(desired), platformArb(desired)))
     fc.assert(
       fc.property(scenario, ([desired, actual]) => {
