@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { CommandContext, CommandDeps } from '../../commands/handle-command.ts'
+import { isAppError } from '../../domain/errors.ts'
 import type { AddressClass } from '../../domain/models/backend-address.ts'
 import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
@@ -52,3 +53,17 @@ export { USER_AGENT_MAX_CHARS } from '../http/request-metadata.ts'
  */
 export const commandContext = (request: FastifyRequest): CommandContext =>
   requestMetadata(request, actorOf(request), 'admin-api')
+
+/**
+ * The read-your-writes wait of a write that answers from the event store, not the read models
+ * (organizations, models): a projector lagging past the wait (READ_MODEL_LAGGING) does not fail
+ * it, since its answer is right either way; a GET that follows may not show it yet.
+ */
+export async function awaitProjectionOrAnswerFromLog(deps: AdminDeps, position: bigint | null) {
+  if (position === null) return
+  try {
+    await deps.awaitProjection(position)
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'READ_MODEL_LAGGING') throw error
+  }
+}

@@ -13,7 +13,7 @@ import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { sqlModelNames } from '../../projections/models/model-names.ts'
 import { findModel, listModels, type ModelRecord } from '../../projections/models/model-query.ts'
 import { pageInCommitOrder } from '../http/pagination.ts'
-import { type AdminDeps, commandContext } from './context.ts'
+import { type AdminDeps, awaitProjectionOrAnswerFromLog, commandContext } from './context.ts'
 import { createBody, listQuery, model, modelList, nameParams, patchBody } from './model-schemas.ts'
 import { created, requireIfMatch, setETag } from './preconditions.ts'
 
@@ -53,9 +53,8 @@ export const modelRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, deps) =
     allowedAddresses: deps.backendAddresses ?? [],
     names: sqlModelNames(deps.readModels),
   }
-  const afterWrite = async (position: bigint | null) => {
-    if (position !== null) await deps.awaitProjection(position)
-  }
+  // Model writes answer from what the command wrote (writtenModel), not the read model.
+  const afterWrite = (position: bigint | null) => awaitProjectionOrAnswerFromLog(deps, position)
 
   app.post('/models', { schema: { body: createBody, response: { 201: model } } }, async (request, reply) => {
     const written = await createModel(modelDeps, request.body, commandContext(request))

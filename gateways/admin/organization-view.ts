@@ -9,7 +9,7 @@ import {
   type OrganizationRow,
   type OrganizationStatus,
 } from '../../projections/organizations/organizations.ts'
-import type { AdminDeps } from './context.ts'
+import { type AdminDeps, awaitProjectionOrAnswerFromLog } from './context.ts'
 import { setETag } from './preconditions.ts'
 
 // An organization as the admin API shows it; its version goes in the ETag, not the body.
@@ -47,7 +47,7 @@ export async function replyWithOrganization(deps: AdminDeps, reply: FastifyReply
 /**
  * After a command: waits until the read models include its last event (`position`; null when it
  * changed nothing), so a GET that follows sees the change, and answers from the stream itself,
- * so a slow projector never turns a committed change into a 404.
+ * so a slow projector never turns a committed change into a 404 or a 503.
  */
 export async function replyAfterCommand(
   deps: AdminDeps,
@@ -55,7 +55,7 @@ export async function replyAfterCommand(
   organization_id: string,
   position: bigint | null,
 ) {
-  if (position !== null) await deps.awaitProjection(position)
+  await awaitProjectionOrAnswerFromLog(deps, position)
   const stream = organizationStream(organization_id)
   const { state, version } = await loadState(deps.commands.store, stream, organizationDecider)
   if (state.status === 'Absent')

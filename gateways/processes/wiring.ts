@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import type { CommandDeps } from '../../commands/handle-command.ts'
+import { AppError } from '../../domain/errors.ts'
 import { type Keyring, parseKeyring } from '../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
 import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
@@ -143,17 +144,32 @@ export function analyticsDeps(
 }
 
 /** How long a command's response waits for the read models to include its events. */
-const PROJECTION_WAIT_MS = 5000
+export const PROJECTION_WAIT_MS = 10_000
 
 /**
- * Read-your-writes for the admin API: resolves once the read-models checkpoint passed `position`
- * (or after PROJECTION_WAIT_MS). `wake` starts the projector at once (in process, or by NOTIFY);
- * `nudges` re-reads the checkpoint as soon as the projector announces a batch
- * (projection-wakeup.ts).
+ * Read-your-writes for the admin API: resolves once the read-models checkpoint passed `position`.
+ * `wake` starts the projector at once (in process, or by NOTIFY); `nudges` re-reads the checkpoint
+ * as soon as the projector announces a batch (projection-wakeup.ts).
+ *
+ * Past `waitMs` it throws READ_MODEL_LAGGING (503, Retry-After): the command IS recorded, but an
+ * answer read from the read models would say it is not (a create would be a 404). A retry with the
+ * same Idempotency-Key runs again with the same ids, writes nothing new (the event store answers
+ * a batch it holds with what it stored) and answers in full once the read models caught up.
  */
-export function projectionWaiter(db: Database, wake: () => void = () => {}, nudges?: EventEmitter) {
+export function projectionWaiter(
+  db: Database,
+  wake: () => void = () => {},
+  nudges?: EventEmitter,
+  waitMs = PROJECTION_WAIT_MS,
+) {
   return async (position: bigint): Promise<void> => {
     wake()
-    await waitForCheckpoint(db, READ_MODELS, position, PROJECTION_WAIT_MS, nudges)
+    if (await waitForCheckpoint(db, READ_MODELS, position, waitMs, nudges)) return
+    throw new AppError(
+      'READ_MODEL_LAGGING',
+      `the change was recorded (position ${position}), but the read models did not include it ` +
+        `within ${waitMs} ms; read it again shortly, or retry with the same Idempotency-Key`,
+      { position: position.toString() },
+    )
   }
 }

@@ -283,6 +283,12 @@ export const errorCatalog = {
   SECRETS_UNAVAILABLE: { status: 503, title: 'Secrets unavailable', openai_type: 'api_error' },
   ISSUER_UNAVAILABLE: { status: 503, title: 'Token issuer unavailable', openai_type: 'api_error' },
   NOT_READY: { status: 503, title: 'Not ready', openai_type: 'api_error' },
+  READ_MODEL_LAGGING: {
+    status: 503,
+    title:
+      'The change was recorded, but the read models have not caught up: read it again shortly, or retry with the same Idempotency-Key',
+    openai_type: 'api_error',
+  },
   BACKEND_TIMEOUT: { status: 504, title: 'Model backend timed out', openai_type: 'api_error' },
 } as const satisfies Record<string, ErrorSpec>
 

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../../domain/errors.ts'
 import { clip } from '../clip.ts'
-import { errorCatalog } from './catalog.ts'
+import { type ErrorCode, errorCatalog } from './catalog.ts'
 import { type NormalizedError, normalizeError } from './normalize.ts'
 
 export type ErrorFormat = 'openai' | 'problem'
+
+/** Codes whose answer always says when to try again (others set it where they are raised). */
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { READ_MODEL_LAGGING: 1 }
 
 /** The shape a path's errors take when no route scope says: OpenAI's under /v1, else problem+json. */
 export const errorFormatFor = (path: string): ErrorFormat =>
@@ -38,6 +41,9 @@ function problemBody(e: NormalizedError, instance: string) {
 export function sendError(reply: FastifyReply, request: FastifyRequest, format: ErrorFormat, error: unknown) {
   const normalized = normalizeError(error)
   if (normalized.status >= 500) request.log.error({ err: error }, 'request failed')
+  const retryAfter = RETRY_AFTER_SECONDS[normalized.code]
+  if (retryAfter !== undefined && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', String(retryAfter))
   else request.log.info({ code: normalized.code }, clip(normalized.message))
   if (format === 'openai')
     return reply.code(normalized.status).type('application/json').send(openAiBody(normalized))
