@@ -57,12 +57,34 @@ async function fetched(source: string, workDir: string): Promise<string> {
   return dir
 }
 
+/**
+ * `text` without the user and password of a URL source: an error may repeat the URL (git itself
+ * strips them from its messages, but a failed command's own message holds its arguments).
+ */
+export function redacted(text: string, source: string): string {
+  if (!URL.canParse(source)) return text
+  const url = new URL(source)
+  if (url.username === '' && url.password === '') return text
+  const bare = Object.assign(new URL(source), { username: '', password: '' }).toString()
+  const shown = text.replaceAll(source, bare)
+  return url.password === '' ? shown : shown.replaceAll(url.password, '[redacted]')
+}
+
 /** The files of `source` at `ref` (a branch, tag, sha or HEAD), with the commit it resolved to. */
 export async function readRepository(
   source: string,
   ref: string,
   workDir: string,
 ): Promise<RepositorySnapshot> {
+  try {
+    return await readAt(source, ref, workDir)
+  } catch (error) {
+    if (error instanceof GitError) throw new GitError(redacted(error.message, source))
+    throw error
+  }
+}
+
+async function readAt(source: string, ref: string, workDir: string): Promise<RepositorySnapshot> {
   if (ref.startsWith('-')) throw new GitError(`git: ${ref} is not a ref`)
   const dir = await fetched(source, workDir)
   const commit = (await git(dir, ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`])).trim()
