@@ -28,8 +28,6 @@ import { loadState } from '../handle-command.ts'
 const DECLARED_BY_GIT = new Set([
   'OrganizationCreated',
   'OrganizationRenamed',
-  'OrganizationSuspended',
-  'OrganizationReactivated',
   'OrganizationClosed',
   'ApiKeyIssued',
   'ApiKeyRevoked',

@@ -22,7 +22,7 @@ import {
 } from '../models/model-commands.ts'
 import type { BackendBody } from '../models/model-input.ts'
 import { createOrganization } from '../organizations/create-organization.ts'
-import { closeOrganization, reactivateOrganization } from '../organizations/lifecycle.ts'
+import { closeOrganization } from '../organizations/lifecycle.ts'
 import { updateOrganization } from '../organizations/update-organization.ts'
 import type { Reservations } from '../reservations.ts'
 import { createUser, type UserCommandDeps } from '../users/create-user.ts'
@@ -181,10 +181,8 @@ async function update(
     return void (await setMembership(deps, { user_id, organization_id, roles }, context))
   }
   if (resource.kind !== 'organization' || actual.kind !== 'organization') return
-  const organization_id = resource.id
-  if (actual.status === 'Suspended') await reactivateOrganization(deps, { organization_id }, context)
   if (actual.display_name !== resource.display_name)
-    await updateOrganization(deps, { organization_id, name: resource.display_name }, context)
+    await updateOrganization(deps, { organization_id: resource.id, name: resource.display_name }, context)
 }
 
 async function remove(deps: ApplyDeps, resource: ActualResource, context: CommandContext) {

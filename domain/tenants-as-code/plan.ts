@@ -65,10 +65,8 @@ function fieldChanges(pairs: [string, unknown, unknown][]): FieldChange[] {
 function differences(desired: DesiredResource, actual: ActualResource): FieldChange[] | string {
   if (desired.kind === 'organization' && actual.kind === 'organization') {
     if (actual.status === 'Closed') return 'the organization is closed; a closed organization stays closed'
-    return fieldChanges([
-      ['display_name', actual.display_name, desired.display_name],
-      ['status', actual.status, 'Active'],
-    ])
+    // Suspension is an operator's act (abuse, an unpaid bill), not a declaration: git leaves it be.
+    return fieldChanges([['display_name', actual.display_name, desired.display_name]])
   }
   if (desired.kind === 'model' && actual.kind === 'model')
     return fieldChanges(MODEL_TERMS.map((field) => [field, actual[field], desired[field]]))

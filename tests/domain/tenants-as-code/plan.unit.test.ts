@@ -129,7 +129,7 @@ describe('plan', () => {
     const changedElsewhere = (resource: DesiredResource): ActualResource => {
       const here = stored(resource, resource === key ? byGit : byRest)
       if (here.kind === 'budget') return { ...here, limit_micros: 1 }
-      if (here.kind === 'organization') return { ...here, status: 'Suspended' }
+      if (here.kind === 'organization') return { ...here, display_name: 'Renamed over REST' }
       return here
     }
     const actual = desired.resources.map(changedElsewhere)
@@ -138,6 +138,14 @@ describe('plan', () => {
     expect(result.changes.map((c) => c.action)).toEqual(['update', 'update'])
     expect(formatPlan(result, 'abc')).toContain('(update, drift: changed outside git)')
     expect(plan(desired, applied(actual, result.changes)).changes).toEqual([])
+  })
+
+  it('leaves a suspended organization suspended: suspension is not git’s', () => {
+    const actual = desired.resources.map((resource) => {
+      const here = stored(resource, byRest)
+      return here.kind === 'organization' ? { ...here, status: 'Suspended' as const } : here
+    })
+    expect(plan(desired, actual)).toEqual({ changes: [], drift: 0 })
   })
 
   it('deletes what git no longer declares only with prune, and only what git manages', () => {
