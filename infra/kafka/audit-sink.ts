@@ -1,4 +1,4 @@
-import { type Admin, Kafka, logLevel, type Message, Partitioners } from 'kafkajs'
+import { type Admin, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs'
 import { AppError } from '../../domain/errors.ts'
 import { withDeadline } from '../deadline.ts'
 import type { AuditRecord, AuditSink } from '../ports/audit-sink.ts'
@@ -44,28 +44,39 @@ export function createKafkaAuditSink(options: KafkaAuditSinkOptions): AuditSink 
     retry,
     logLevel: logLevel.NOTHING,
   })
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    // kafkajs retries an idempotent producer forever unless told otherwise. Bounded here: the
-    // forwarder re-sends from its checkpoint, and audit readers deduplicate by event id.
-    retry,
-    allowAutoTopicCreation: false,
-    // The Java client's murmur2 partitioner: the same key lands in the same partition whichever
-    // client wrote it (kafkajs' default is its legacy partitioner otherwise, with a warning).
-    createPartitioner: Partitioners.DefaultPartitioner,
-  })
+  const newProducer = () =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // kafkajs retries an idempotent producer forever unless told otherwise. Bounded here: the
+      // forwarder re-sends from its checkpoint, and audit readers deduplicate by event id.
+      retry,
+      allowAutoTopicCreation: false,
+      // The Java client's murmur2 partitioner: the same key lands in the same partition whichever
+      // client wrote it (kafkajs' default is its legacy partitioner otherwise, with a warning).
+      createPartitioner: Partitioners.DefaultPartitioner,
+    })
 
-  let ready: Promise<void> | undefined
-  const connect = (): Promise<void> => {
+  // A producer per session: after a failed send the broker may or may not have written the batch,
+  // so the idempotent producer's sequence numbers are in doubt, and a broker restarted meanwhile
+  // can leave kafkajs refusing every later send. The next publish starts a fresh producer (a new
+  // producer id, sequences from zero); the forwarder re-sends from its checkpoint.
+  let ready: Promise<Producer> | undefined
+  const connect = (): Promise<Producer> => {
     ready ??= (async () => {
       await ensureTopic(kafka.admin(), options)
+      const producer = newProducer()
       await producer.connect()
+      return producer
     })().catch((error: unknown) => {
       ready = undefined // the next publish tries again from scratch
       throw error
     })
     return ready
+  }
+  const discard = (session: Promise<Producer>) => {
+    if (ready === session) ready = undefined
+    void session.then((producer) => producer.disconnect()).catch(() => undefined)
   }
 
   // One send at a time, even if a caller does not wait: the producer's sequence numbers and the
@@ -77,8 +88,13 @@ export function createKafkaAuditSink(options: KafkaAuditSinkOptions): AuditSink 
       if (records.length === 0) return
       const messages = records.map(toMessage)
       const attempt = tail.then(async () => {
-        await connect()
-        await producer.send({ topic: options.topic, acks: -1, messages })
+        const session = connect()
+        try {
+          await (await session).send({ topic: options.topic, acks: -1, messages })
+        } catch (error) {
+          discard(session)
+          throw error
+        }
       })
       tail = attempt.catch(() => undefined)
       try {
@@ -88,8 +104,9 @@ export function createKafkaAuditSink(options: KafkaAuditSinkOptions): AuditSink 
       }
     },
     async close() {
+      const session = ready
       ready = undefined
-      await producer.disconnect()
+      await session?.then((producer) => producer.disconnect()).catch(() => undefined)
     },
   }
 }

@@ -137,15 +137,15 @@ export async function startTestBroker(): Promise<TestBroker> {
     await exited(child)
     child = undefined
   }
-  await start()
-  return {
-    brokers,
-    start,
-    stop,
-    async dispose() {
-      await stop()
-      process.off('exit', killOnExit)
-      await rm(dir, { recursive: true, force: true })
-    },
+  const dispose = async () => {
+    await stop()
+    process.off('exit', killOnExit)
+    await rm(dir, { recursive: true, force: true })
   }
+  // A broker that never served is not left running, nor its directory behind.
+  await start().catch(async (error: unknown) => {
+    await dispose()
+    throw error
+  })
+  return { brokers, start, stop, dispose }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { isAppError } from '../../../domain/errors.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { readCheckpoint, startSubscription } from '../../../infra/event-store/subscription.ts'
@@ -13,7 +13,7 @@ import { AUDIT_FORWARDER, auditForwarding } from '../../../projections/audit-log
 import { forwarderLag } from '../../../projections/audit-log/lag.ts'
 import { newEvent } from '../../infra/contracts/test-database.ts'
 import { makePostgres } from '../../infra/postgres/fresh-schema.ts'
-import { readTopic } from '../../support/kafka.ts'
+import { type AuditMessage, readTopic } from '../../support/kafka.ts'
 import { startTestBroker, type TestBroker } from '../../support/kafka-broker.ts'
 
 // Issue 11: a burst of appends while the audit-forwarder runs, the broker restarted in the middle
@@ -47,7 +47,9 @@ function burst(store: EventStore) {
       await store.append(stream, events, version)
       version += events.length
       appended += events.length
-      await new Promise((r) => setTimeout(r, 30)) // pacing the load, not waiting for anything
+      // Pacing the load, not waiting for anything: about 120 events/s in all, so a broker that
+      // takes a minute to restart on a loaded machine leaves thousands of events, not tens of.
+      await new Promise((r) => setTimeout(r, 100))
     }
   }
   const running = Promise.all(Array.from({ length: STREAMS }, (_, i) => writer(`organization-${i}`)))
@@ -96,6 +98,12 @@ describe('audit forwarding through broker and forwarder restarts', () => {
     const errors: unknown[] = []
     let forwarder = startForwarder(store, topic, errors, true)
     const writers = burst(store)
+    // Stopped in any case, so that a failure leaves nothing writing to the dropped schema.
+    onTestFinished(async () => {
+      await writers.stop()
+      await forwarder.stop()
+      await chain.stop()
+    })
 
     // Some batches acknowledged (and one acknowledged batch re-sent after the "crash").
     await vi.waitFor(async () => expect(await checkpoint()).toBeGreaterThan(0n), WAIT)
@@ -115,7 +123,8 @@ describe('audit forwarding through broker and forwarder restarts', () => {
     expect((await forwarderLag(db)).events).toBeGreaterThan(0)
 
     await broker.start()
-    await vi.waitFor(async () => expect(await checkpoint()).toBeGreaterThan(held), WAIT)
+    const lastErrors = () => errors.slice(-3).map(String).join('; ')
+    await vi.waitFor(async () => expect(await checkpoint(), lastErrors()).toBeGreaterThan(held), WAIT)
     await forwarder.stop()
     const appendedAtRestart = writers.appended()
     await vi.waitFor(() => expect(writers.appended()).toBeGreaterThan(appendedAtRestart), WAIT)
@@ -132,10 +141,14 @@ describe('audit forwarding through broker and forwarder restarts', () => {
     await chain.stop()
 
     const all = new Set(rows.map((r) => r.id))
-    const messages = await readTopic(topic, (m) => new Set(m.map((x) => x.id)).size >= all.size, {
-      brokers: broker.brokers,
-      timeoutMs: 120_000,
-    })
+    // Counted as they come (not recounted per message: thousands of messages).
+    const arrived = new Set<string>()
+    let counted = 0
+    const everyEvent = (m: readonly AuditMessage[]) => {
+      for (; counted < m.length; counted++) arrived.add(m[counted]!.id)
+      return arrived.size >= all.size
+    }
+    const messages = await readTopic(topic, everyEvent, { brokers: broker.brokers, timeoutMs: 120_000 })
     const seen = new Set<string>()
     const versions = new Map<string, number[]>()
     for (const message of messages) {
