@@ -97,8 +97,9 @@ export async function runReconcileCommand(config: Config, argv: readonly string[
   const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
   try {
     const outcome = await reconcile(reconcileDeps(config, db, options), options.mode, 'reconcile-cli')
+    const code = report(outcome)
     await writeSecrets(outcome, options.secretsOut)
-    return report(outcome)
+    return code
   } finally {
     await db.close()
   }
