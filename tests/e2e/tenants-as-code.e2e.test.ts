@@ -107,7 +107,7 @@ api_keys:
       await eventually(
         () => chat(keyOf(org)),
         (a) => a.status === 200,
-        90_000,
+        180_000,
       )
 
     const again = await reconcileCli('--plan', '--repo', repo.dir)
@@ -124,11 +124,11 @@ api_keys:
     await eventually(
       () => chat(keyOf(acme)),
       (a) => a.status === 429 && a.code === 'budget_exceeded',
-      90_000,
+      180_000,
     )
     // The other organization's budget did not change.
     expect(await chat(keyOf(beta))).toMatchObject({ status: 200 })
-  }, 300_000)
+  }, 480_000)
 
   it('refuses an invalid file with its line and exit code 2, and applies nothing', async () => {
     const bad = await repo.commit({
@@ -159,15 +159,15 @@ api_keys:
     await eventually(
       text,
       (m) => /aiaas_reconciler_last_commit_info\{[^}]*commit="(\w+)"[^}]*\} 1/.exec(m)?.[1] === head,
-      90_000,
+      180_000,
     )
     const gamma = `gamma-${suffix}`
     const next = await repo.commit({ [`${gamma}.yaml`]: organizationFile(gamma, '1') })
-    const after = await eventually(text, (m) => m.includes(`commit="${next}"`), 90_000)
+    const after = await eventually(text, (m) => m.includes(`commit="${next}"`), 180_000)
     expect(after).toMatch(/aiaas_reconciler_last_success\{process="reconciler"\} 1/)
     expect(after).toMatch(/aiaas_reconciler_changes_applied_total\{process="reconciler"\} 3/)
     expect(after).toMatch(/aiaas_reconciler_drift_resources\{process="reconciler"\} 0/)
     // What it applied is what git says: a plan finds nothing left.
     expect((await reconcileCli('--plan', '--repo', repo.dir)).code).toBe(0)
-  }, 300_000)
+  }, 480_000)
 })
