@@ -80,26 +80,28 @@ export function createKafkaAuditSink(options: KafkaAuditSinkOptions): AuditSink 
   }
 
   // One send at a time, even if a caller does not wait: the producer's sequence numbers and the
-  // per-stream order across publish calls both assume it.
+  // per-stream order across publish calls both assume it. A send past its deadline is abandoned
+  // with its producer (discarded, so the next publish starts a fresh one) and no longer holds the
+  // queue: a send that hangs in kafkajs must not stop the forwarder for good. If it lands late,
+  // its records are duplicates of what the forwarder re-sends from its checkpoint, which readers
+  // drop by event id (docs/audit.md).
   let tail: Promise<void> = Promise.resolve()
 
   return {
     async publish(records) {
       if (records.length === 0) return
       const messages = records.map(toMessage)
+      let session: Promise<Producer> | undefined
       const attempt = tail.then(async () => {
-        const session = connect()
-        try {
-          await (await session).send({ topic: options.topic, acks: -1, messages })
-        } catch (error) {
-          discard(session)
-          throw error
-        }
+        session = connect()
+        await (await session).send({ topic: options.topic, acks: -1, messages })
       })
-      tail = attempt.catch(() => undefined)
+      const bounded = withDeadline(attempt, timeoutMs, () => notAcceptedWithin(timeoutMs, options.topic))
+      tail = bounded.catch(() => undefined)
       try {
-        await withDeadline(attempt, timeoutMs, () => notAcceptedWithin(timeoutMs, options.topic))
+        await bounded
       } catch (error) {
+        if (session) discard(session)
         throw toAppError(error, options.topic)
       }
     },
