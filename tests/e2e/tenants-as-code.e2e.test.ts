@@ -34,20 +34,45 @@ api_keys:
   - name: app
 `
 
-  /** `aiaas reconcile <args>` as a process: its exit code and output. */
-  const reconcileCli = (...args: string[]) =>
+  /** `aiaas <args>` as a process on the platform's database: its exit code and output. */
+  const aiaasCli = (args: string[], extraEnv: Record<string, string> = {}) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const env = {
         ...process.env,
         AIAAS_DATABASE_URL: platform.databaseUrl,
-        AIAAS_RECONCILER_WORK_DIR: workDir,
         AIAAS_LOG_LEVEL: 'warn',
+        ...extraEnv,
       }
-      execFile(process.execPath, [CLI, 'reconcile', ...args], { env }, (error, stdout, stderr) => {
+      execFile(process.execPath, [CLI, ...args], { env }, (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
         resolve({ code, stdout, stderr })
       })
     })
+  const reconcileCli = (...args: string[]) =>
+    aiaasCli(['reconcile', ...args], { AIAAS_RECONCILER_WORK_DIR: workDir })
+
+  /** A GET of the admin API as the platform admin: its JSON, or its NDJSON lines. */
+  const admin = async (path: string): Promise<unknown> => {
+    const response = await fetch(`${platform.url('identity')}${path}`, {
+      headers: { authorization: `Bearer ${platform.adminToken}` },
+    })
+    const text = await response.text()
+    expect(response.status, text.slice(0, 300)).toBe(200)
+    return path.includes('/audit/export')
+      ? text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : JSON.parse(text)
+  }
+  interface ExportedEvent {
+    recorded_at: string
+    hash: string | null
+    data: Record<string, unknown>
+    metadata: { source?: string; commit?: string }
+  }
+  const exported = async (query: string) =>
+    (await admin(`/admin/v1/audit/export?${query}`)) as ExportedEvent[]
 
   const chat = async (key: string) => {
     const response = await fetch(`${platform.url('router')}/v1/chat/completions`, {
@@ -62,7 +87,7 @@ api_keys:
   beforeAll(async () => {
     platform = await startSeparatePlatform({
       name: 'tenants',
-      commands: ['projector', 'mock-model', 'router'],
+      commands: ['projector', 'mock-model', 'router', 'identity'],
       env: { AIAAS_USAGE_QUEUE: usageQueue },
     })
     repo = await gitRepository()
@@ -77,7 +102,7 @@ api_keys:
     if (workDir) await rm(workDir, { recursive: true, force: true })
   })
 
-  it('applies two organizations with keys and budgets; the router accepts the keys, then enforces a lowered budget', async () => {
+  it('applies two organizations with keys and budgets; the router accepts the keys, then enforces a lowered budget; the audit log shows it, verifies, replays', async () => {
     const first = await repo.commit({
       [`${acme}.yaml`]: organizationFile(acme, '100'),
       [`${beta}.yaml`]: organizationFile(beta, '100'),
@@ -128,6 +153,36 @@ api_keys:
     )
     // The other organization's budget did not change.
     expect(await chat(keyOf(beta))).toMatchObject({ status: 200 })
+
+    // The auditor's half (issue 11's definition of done): the export shows the events with their
+    // commits, the chain verifies, the state before the second commit has the old budget, and
+    // replaying every read model from the log finds no difference.
+    const changed = await eventually(
+      () => exported('type=BudgetChanged'),
+      (rows) => rows.some((r) => r.metadata.commit === second && r.hash !== null),
+      180_000,
+    )
+    const change = changed.find((r) => r.metadata.commit === second)
+    expect(change?.metadata.source).toBe('git')
+    const acmeId = String(change?.data.organization_id)
+    const created = await exported(`type=BudgetCreated&organization_id=${acmeId}`)
+    expect(created.map((r) => [r.metadata.source, r.metadata.commit])).toEqual([['git', first]])
+
+    const verify = await admin('/admin/v1/audit/verify')
+    expect(verify).toMatchObject({ ok: true, first_break: null })
+
+    const stateAt = async (at: Date) =>
+      (await admin(`/admin/v1/audit/organizations/${acmeId}/state?at=${at.toISOString()}`)) as {
+        budgets: { period: string; limit_usd: string }[]
+      }
+    const changedAt = new Date(change?.recorded_at ?? '')
+    const before = await stateAt(new Date(changedAt.getTime() - 1))
+    expect(before.budgets.map((b) => [b.period, b.limit_usd])).toEqual([['monthly', '100.00']])
+    const after = await stateAt(new Date(changedAt.getTime() + 1))
+    expect(after.budgets.map((b) => [b.period, b.limit_usd])).toEqual([['monthly', '0.00']])
+
+    const replay = await aiaasCli(['audit', 'replay'])
+    expect(replay.code, replay.stderr).toBe(0)
   }, 480_000)
 
   it('refuses an invalid file with its line and exit code 2, and applies nothing', async () => {
