@@ -1,7 +1,7 @@
 import type { Config } from '../../infra/config/config.ts'
-import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { type ReplayReport, replayReadModels, tableDiffers } from '../../projections/replay/replay.ts'
 import type { RowDifference, TableDiff } from '../../projections/replay/table-diff.ts'
+import { runCheck } from './audit-check.ts'
 
 // `aiaas audit replay`: every read model rebuilt from the log into a scratch schema and compared
 // with the live tables (projections/replay/replay.ts). Exit 0: no difference; 1: differences,
@@ -41,12 +41,5 @@ export async function runReplay(config: Config, args: readonly string[]): Promis
     process.stderr.write('usage: aiaas audit replay   (no arguments; AIAAS_DATABASE_URL)\n')
     return 2
   }
-  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  try {
-    const report = await replayReadModels(db)
-    ;(report.ok ? process.stdout : process.stderr).write(describeReplay(report))
-    return report.ok ? 0 : 1
-  } finally {
-    await db.close()
-  }
+  return runCheck(config, (db) => replayReadModels(db), describeReplay)
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../../infra/config/config.ts'
 import { type ChainReport, verifyChain } from '../../infra/event-store/chain-verify.ts'
-import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { runAnchor, runRotateAnchorKey, runVerifyAnchors } from './audit-anchor.ts'
+import { runCheck } from './audit-check.ts'
 import { runReplay } from './audit-replay.ts'
 
 /** One `aiaas audit <name> …` subcommand: its usage line and what runs it (exit code back). */
@@ -22,14 +22,7 @@ function describeReport(report: ChainReport): string {
 
 async function runVerify(config: Config, args: readonly string[]): Promise<number> {
   if (args.length > 0) return usageError()
-  const db = createPostgresDatabase(config.AIAAS_DATABASE_URL)
-  try {
-    const report = await verifyChain(db)
-    ;(report.ok ? process.stdout : process.stderr).write(describeReport(report))
-    return report.ok ? 0 : 1
-  } finally {
-    await db.close()
-  }
+  return runCheck(config, (db) => verifyChain(db), describeReport)
 }
 
 // Each subcommand is one entry here; its code lives in a file of its own (audit-*.ts).

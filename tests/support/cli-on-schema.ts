@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { afterAll, beforeAll } from 'vitest'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import { createPostgresDatabase } from '../../infra/postgres/database.ts'
 import { databaseUrl, freshSchema } from '../infra/postgres/fresh-schema.ts'
-import { CLI } from './processes.ts'
+import { runAiaas } from './processes.ts'
 
 /**
  * A migrated schema of its own on the real PostgreSQL for a CLI test file (created before all,
@@ -25,22 +23,9 @@ export function cliOnSchema(name: string) {
     await db?.close()
     await drop()
   })
-  async function aiaas(
-    args: string[],
-    env: Record<string, string> = {},
-  ): Promise<{ code: unknown; output: string }> {
+  const aiaas = (args: string[], env: Record<string, string> = {}) => {
     const url = `${databaseUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', ...env, AIAAS_DATABASE_URL: url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let output = ''
-    for (const stream of [child.stdout, child.stderr])
-      stream.on('data', (d: Buffer) => {
-        output += d.toString()
-      })
-    const [code] = await once(child, 'exit')
-    return { code, output }
+    return runAiaas(args, { ...env, AIAAS_DATABASE_URL: url })
   }
   const database = (): Database => {
     if (db === undefined) throw new Error('cliOnSchema: the database opens in beforeAll')

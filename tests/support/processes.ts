@@ -48,6 +48,27 @@ export function startAiaas(
   }
 }
 
+/**
+ * Runs `aiaas <args>` on Node 24 to its exit (AIAAS_LOG_LEVEL warn unless `env` says): its exit
+ * code and what it wrote to stdout and stderr, interleaved as it came.
+ */
+export async function runAiaas(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: unknown; output: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (d: Buffer) => {
+      output += d.toString()
+    })
+  const [code] = await once(child, 'exit')
+  return { code, output }
+}
+
 /** Polls url until it answers 2xx; fails with the process output after timeoutMs. */
 export async function waitForHttp(url: string, proc: Proc, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

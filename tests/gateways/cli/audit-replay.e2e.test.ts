@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitForCheckpoint } from '../../../infra/event-store/checkpoints.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { READ_MODEL_REGISTRY, READ_MODELS } from '../../../projections/read-models.ts'
 import { makeAdminHistory } from '../../projections/replay/admin-history.ts'
-import { CLI } from '../../support/processes.ts'
+import { runAiaas } from '../../support/processes.ts'
 import { type SeparatePlatform, startSeparatePlatform } from '../../support/separate-platform.ts'
 import { json } from '../../support/walkthrough.ts'
 
@@ -43,19 +41,8 @@ afterAll(async () => {
   await platform?.stop()
 })
 
-async function replay(...args: string[]): Promise<{ code: unknown; output: string }> {
-  const child = spawn(process.execPath, [CLI, 'audit', 'replay', ...args], {
-    env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', AIAAS_DATABASE_URL: platform.databaseUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  for (const stream of [child.stdout, child.stderr])
-    stream.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-  const [code] = await once(child, 'exit')
-  return { code, output }
-}
+const replay = (...args: string[]) =>
+  runAiaas(['audit', 'replay', ...args], { AIAAS_DATABASE_URL: platform.databaseUrl })
 
 describe('aiaas audit replay', () => {
   it('exits 0 on the data the admin API made, every table compared; 1 naming a tampered row', async () => {

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newKeyringText, parseKeyring } from '../../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../../infra/crypto/secret-box.ts'
@@ -7,7 +5,7 @@ import { migrate } from '../../../infra/migrations/migrate.ts'
 import type { Database } from '../../../infra/ports/database.ts'
 import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { databaseUrl, freshSchema } from '../../infra/postgres/fresh-schema.ts'
-import { CLI } from '../../support/processes.ts'
+import { runAiaas } from '../../support/processes.ts'
 
 // `aiaas secrets rotate-kek` as an operator runs it, on real PostgreSQL: secrets sealed under the
 // old KEK read back with only the new one afterwards.
@@ -25,21 +23,7 @@ afterAll(async () => {
   await drop?.()
 })
 
-async function aiaas(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, AIAAS_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d: Buffer) => {
-    output += d.toString()
-  })
-  child.stderr.on('data', (d: Buffer) => {
-    output += d.toString()
-  })
-  const [code] = await once(child, 'exit')
-  return { code, output }
-}
+const aiaas = (args: string[], env: Record<string, string>) => runAiaas(args, env)
 
 describe('aiaas secrets rotate-kek', () => {
   it('re-wraps every data key with the new KEK; the secrets read back without the old one', async () => {
