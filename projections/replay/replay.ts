@@ -38,20 +38,37 @@ export interface ReplayReport {
 export const tableDiffers = (diff: TableDiff): boolean =>
   diff.counts.changed + diff.counts.only_in_live + diff.counts.only_in_replay > 0
 
-/** Replays the read models into a scratch schema and diffs them; see the comment at the top. */
+/** The report leaves the transaction by this throw, so the transaction always rolls back. */
+class RolledBack {
+  readonly report: ReplayReport
+  constructor(report: ReplayReport) {
+    this.report = report
+  }
+}
+
+/**
+ * Replays the read models into a scratch schema and diffs them; see the comment at the top. The
+ * transaction is rolled back, never committed: the scratch schema goes with it, and nothing the
+ * replay wrote can outlive it, even a projection writing a table the registry does not list
+ * (which would otherwise reach the live table through the search_path).
+ */
 export async function replayReadModels(db: Database, options: ReplayOptions = {}): Promise<ReplayReport> {
   const models = options.models ?? READ_MODEL_REGISTRY
   const tables = models.flatMap((model) => model.tables)
   const schema = scratchSchemaName()
-  return db.transaction(async (tx) => {
-    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
-    const position = await readCheckpoint(tx, READ_MODELS)
-    const pairs = await createScratchTables(tx, schema, tables)
-    const events = await replayLog(tx, models, position, options.batchSize ?? 500)
-    const diffs: TableDiff[] = []
-    for (const pair of pairs) diffs.push(await diffTable(tx, pair, options.sample ?? 5))
-    // Gone before the commit; a failure above rolls the schema back instead.
-    await tx.query(`DROP SCHEMA ${schema} CASCADE`)
-    return { ok: !diffs.some(tableDiffers), position, events, tables: diffs }
-  })
+  try {
+    await db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+      const position = await readCheckpoint(tx, READ_MODELS)
+      const pairs = await createScratchTables(tx, schema, tables)
+      const events = await replayLog(tx, models, position, options.batchSize ?? 500)
+      const diffs: TableDiff[] = []
+      for (const pair of pairs) diffs.push(await diffTable(tx, pair, options.sample ?? 5))
+      throw new RolledBack({ ok: !diffs.some(tableDiffers), position, events, tables: diffs })
+    })
+  } catch (outcome) {
+    if (outcome instanceof RolledBack) return outcome.report
+    throw outcome
+  }
+  throw new Error('unreachable: the replay transaction always throws its report')
 }

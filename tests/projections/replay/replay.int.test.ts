@@ -184,6 +184,25 @@ describe('replayReadModels', () => {
     }
   })
 
+  it('never changes a live table, even through a projection writing a table its read model does not list', async () => {
+    const live = () => db.query('SELECT user_id, display_name FROM rm_users ORDER BY user_id')
+    const before = await live()
+    // Only `models` is replayed, so rm_users has no scratch copy: the write reaches the live table
+    // through the search_path, inside the replay's transaction.
+    const models: ReadModel[] = READ_MODEL_REGISTRY.filter((model) => model.name === 'models').map(
+      (model) => ({
+        ...model,
+        project: async (recorded, tx) => {
+          await tx.query(`UPDATE rm_users SET display_name = 'written by a replay'`)
+          return model.project(recorded, tx)
+        },
+      }),
+    )
+    expect((await replayReadModels(db, { models })).ok).toBe(true)
+    expect((await live()).rows).toEqual(before.rows)
+    expect(await scratchSchemas()).toEqual([])
+  })
+
   it('drops the scratch schema when the replay fails, and leaves the live tables as they were', async () => {
     const before = await db.query('SELECT count(*)::int AS n FROM rm_organizations')
     const failing: ReadModel[] = READ_MODEL_REGISTRY.map((model) =>
