@@ -10,7 +10,8 @@ describe('the published JSON Schemas of a tenants repository', () => {
       const published: unknown = JSON.parse(
         readFileSync(new URL(`../../../docs/tenants-as-code/${name}`, import.meta.url), 'utf8'),
       )
-      // On a difference, regenerate: JSON.stringify(PUBLISHED_SCHEMAS[name], null, 2) into the file.
+      // On a difference, regenerate: JSON.stringify(PUBLISHED_SCHEMAS[name], null, 2) into the file,
+      // then `biome format --write docs/tenants-as-code` (the lint tier checks the files too).
       expect(published).toEqual(generated)
     })
   }
