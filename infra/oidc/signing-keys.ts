@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
-import { sealedSecretSchema } from '../../domain/secrets/sealed-secret.ts'
+import { sealedKeyTable } from '../crypto/sealed-key-table.ts'
 import type { Database, Sql } from '../ports/database.ts'
 import type { SecretBox } from '../ports/secret-box.ts'
 
@@ -40,61 +40,14 @@ export function newSigningKey(): PrivateJwk {
 /** The public half: what the JWKS publishes and a verifier needs. */
 export const publicJwk = ({ d: _d, ...rest }: PrivateJwk) => rest
 
-type Row = { kid: string; sealed: unknown }
-
-async function insertKey(db: Sql, key: PrivateJwk, box: SecretBox): Promise<void> {
-  const sealed = await box.seal(JSON.stringify(key))
-  await db.query('INSERT INTO oidc_signing_keys (kid, alg, sealed) VALUES ($1, $2, $3)', [
-    key.kid,
-    key.alg,
-    JSON.stringify(sealed),
-  ])
-}
+const signingKeys = sealedKeyTable('oidc_signing_keys', 'signing key', newSigningKey)
 
 /**
  * Rotation: a new key, stored sealed; issuers started after it sign with it, and every stored key
  * stays in the JWKS, so tokens signed before keep verifying until they expire.
  */
-export async function addSigningKey(db: Sql, box: SecretBox): Promise<PrivateJwk> {
-  const key = newSigningKey()
-  await insertKey(db, key, box)
-  return key
-}
+export const addSigningKey = (db: Sql, box: SecretBox): Promise<PrivateJwk> => signingKeys.add(db, box)
 
-async function readKeys(db: Database, box: SecretBox): Promise<PrivateJwk[]> {
-  const { rows } = await db.query<Row>(
-    'SELECT kid, sealed FROM oidc_signing_keys ORDER BY created_at DESC, kid',
-  )
-  const keys: PrivateJwk[] = []
-  for (const row of rows) {
-    const jwk = JSON.parse(await box.open(sealedSecretSchema.parse(row.sealed))) as PrivateJwk
-    if (jwk.kid !== row.kid) throw new Error(`signing key ${row.kid} does not hold its own kid`)
-    keys.push(jwk)
-  }
-  return keys
-}
-
-/**
- * The stored keys, newest first (the first signs); when there is none, one is generated and
- * stored. Starts racing on an empty table queue on a transaction lock: the loser's key is never
- * stored (its sealed data key stays unused), and every replica signs with the one stored key.
- */
-export async function loadSigningKeys(db: Database, box: SecretBox): Promise<PrivateJwk[]> {
-  const stored = await readKeys(db, box)
-  if (stored.length > 0) return stored
-  const key = newSigningKey()
-  // Sealed before the transaction: sealing writes its data key row through the box's own
-  // connection, which must not wait on the lock held here.
-  const sealed = await box.seal(JSON.stringify(key))
-  await db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('aiaas.oidc_signing_keys', 0))`)
-    const { rows } = await tx.query('SELECT 1 FROM oidc_signing_keys LIMIT 1')
-    if (rows.length > 0) return
-    await tx.query('INSERT INTO oidc_signing_keys (kid, alg, sealed) VALUES ($1, $2, $3)', [
-      key.kid,
-      key.alg,
-      JSON.stringify(sealed),
-    ])
-  })
-  return readKeys(db, box)
-}
+/** The stored keys, newest first (the first signs); one is generated on an empty table. */
+export const loadSigningKeys = (db: Database, box: SecretBox): Promise<PrivateJwk[]> =>
+  signingKeys.load(db, box)

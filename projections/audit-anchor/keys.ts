@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
-import { sealedSecretSchema } from '../../domain/secrets/sealed-secret.ts'
+import { sealedKeyTable } from '../../infra/crypto/sealed-key-table.ts'
 import type { Database } from '../../infra/ports/database.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 
@@ -30,55 +30,15 @@ export function newAnchorKey(): AnchorPrivateJwk {
 
 export const publicAnchorJwk = ({ d: _d, ...rest }: AnchorPrivateJwk): AnchorPublicJwk => rest
 
-async function readKeys(db: Database, box: SecretBox): Promise<AnchorPrivateJwk[]> {
-  const { rows } = await db.query<{ kid: string; sealed: unknown }>(
-    'SELECT kid, sealed FROM audit_anchor_keys ORDER BY created_at DESC, kid',
-  )
-  const keys: AnchorPrivateJwk[] = []
-  for (const row of rows) {
-    const jwk = JSON.parse(await box.open(sealedSecretSchema.parse(row.sealed))) as AnchorPrivateJwk
-    if (jwk.kid !== row.kid) throw new Error(`anchor key ${row.kid} does not hold its own kid`)
-    keys.push(jwk)
-  }
-  return keys
-}
+const anchorKeys = sealedKeyTable('audit_anchor_keys', 'anchor key', newAnchorKey)
 
 /**
  * Rotation: a new key, stored sealed; anchors signed from then on use it, and every stored key
  * stays in the JWKS, so anchors signed before keep verifying.
  */
-export async function addAnchorKey(db: Database, box: SecretBox): Promise<AnchorPrivateJwk> {
-  const key = newAnchorKey()
-  const sealed = await box.seal(JSON.stringify(key))
-  await db.query('INSERT INTO audit_anchor_keys (kid, alg, sealed) VALUES ($1, $2, $3)', [
-    key.kid,
-    key.alg,
-    JSON.stringify(sealed),
-  ])
-  return key
-}
+export const addAnchorKey = (db: Database, box: SecretBox): Promise<AnchorPrivateJwk> =>
+  anchorKeys.add(db, box)
 
-/**
- * The stored keys, newest first (the first signs); when there is none, one is generated and
- * stored. Starts racing on an empty table queue on a transaction lock: the loser's key is never
- * stored, and every process signs with the one stored key.
- */
-export async function loadAnchorKeys(db: Database, box: SecretBox): Promise<AnchorPrivateJwk[]> {
-  const stored = await readKeys(db, box)
-  if (stored.length > 0) return stored
-  const key = newAnchorKey()
-  // Sealed before the transaction: sealing writes its data key through the box's own connection,
-  // which must not wait on the lock held here.
-  const sealed = await box.seal(JSON.stringify(key))
-  await db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('aiaas.audit_anchor_keys', 0))`)
-    const { rows } = await tx.query('SELECT 1 FROM audit_anchor_keys LIMIT 1')
-    if (rows.length > 0) return
-    await tx.query('INSERT INTO audit_anchor_keys (kid, alg, sealed) VALUES ($1, $2, $3)', [
-      key.kid,
-      key.alg,
-      JSON.stringify(sealed),
-    ])
-  })
-  return readKeys(db, box)
-}
+/** The stored keys, newest first (the first signs); one is generated on an empty table. */
+export const loadAnchorKeys = (db: Database, box: SecretBox): Promise<AnchorPrivateJwk[]> =>
+  anchorKeys.load(db, box)

@@ -1,3 +1,5 @@
+import type { UsageRow } from '../usage-query.ts'
+
 // The CSV of a usage export, for finance spreadsheets: RFC 4180 (CRLF line ends, every field that
 // holds a quote, comma, CR or LF quoted with its quotes doubled), UTF-8, a header row. A cell that
 // starts with = + - @ tab or CR is prefixed with ' so a spreadsheet shows it as text instead of
@@ -19,19 +21,10 @@ export const CSV_HEADER = [
   'currency',
 ] as const
 
-export interface CsvUsageRow {
-  /** ISO 8601 start of the bucket (UTC). */
-  bucket_start: string
+/** A rollup row of /usage (its bucket_start: ISO 8601, UTC) with what a finance sheet adds. */
+export interface CsvUsageRow extends UsageRow {
   organization_id: string
-  api_key_id: string | null
   api_key_name: string | null
-  model: string | null
-  backend: string | null
-  requests: number
-  errors: number
-  input_tokens: number
-  output_tokens: number
-  cost_nanos: number
 }
 
 const DANGEROUS_FIRST = new Set(['=', '+', '-', '@', '\t', '\r'])
