@@ -85,9 +85,13 @@ describe('walking skeleton, separate processes on real services', () => {
 
   it('forwards the event log to Kafka, keyed by stream, without the key secret', async () => {
     const { organizationId, key } = await createOrgAndKey(e)
-    // Earlier tests wrote events too: read until this organization's key is in.
-    const messages = await readTopic(auditTopic, (m) =>
-      m.some((message) => message.type === 'ApiKeyIssued' && message.value.includes(organizationId)),
+    // Earlier tests wrote events too, and the topic has several partitions, ordered each on its
+    // own (per stream): read until both this organization's stream and its key's event are in.
+    const messages = await readTopic(
+      auditTopic,
+      (m) =>
+        m.some((message) => message.key === `organization-${organizationId}`) &&
+        m.some((message) => message.type === 'ApiKeyIssued' && message.value.includes(organizationId)),
     )
     const types = messages.map((m) => m.type)
     expect(types).toContain('OrganizationCreated')
