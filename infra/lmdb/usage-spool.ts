@@ -1,7 +1,8 @@
 import { open } from 'lmdb'
 import { AppError } from '../../domain/errors.ts'
-import type { UsageEvent, UsagePublisher } from '../ports/usage.ts'
+import type { BatchOutcome, UsageEvent, UsagePublisher } from '../ports/usage.ts'
 import { usageEventSchema } from '../ports/usage-event-schema.ts'
+import { createPublishWindow } from './publish-window.ts'
 
 export interface SpooledPublisher extends UsagePublisher {
   /** Events waiting in the spool for the bus (those being written to it included). */
@@ -22,6 +23,13 @@ export interface UsageSpoolOptions {
    * confirm still comes): the most a SIGKILL can lose is the events of this window. Default 200 ms.
    */
   spoolAfterMs?: number
+  /**
+   * The most events published together on the bus, with one wait for their confirms. Default 256;
+   * 1 sends each event alone (the path before issue 12, the benchmark's baseline).
+   */
+  publishBatchSize?: number
+  /** How long a batch gathers events, ms. Default 0: those published in the same event-loop turn. */
+  publishWindowMs?: number
   onError?: (error: unknown) => void
 }
 
@@ -32,14 +40,19 @@ interface Spooled {
 
 /**
  * Bridges a bus outage: an event the bus refuses, or has not confirmed within spoolAfterMs, is
- * written to a local LMDB spool, and publish resolves only once that write is flushed to disk (awaiting `flushed`: lmdb-js' default
- * overlappingSync resolves a put at commit, before the flush). A drain re-publishes spooled events
- * oldest first (keys are uuidv7 ids) in batches on the bus' confirm channel, then removes the
- * confirmed ones in one transaction. While anything is spooled, new events go behind it, so a down
- * broker costs one failed publish, not one per request. The spool's size is a counter (read from
- * LMDB once at open), since getCount() walks the whole range. close() waits for every publish in
- * flight to be confirmed or spooled. What survives which failure: ADR 0005. At-least-once: an event
- * confirmed just before a crash, and not yet removed, is sent again; ingest deduplicates by id.
+ * written to a local LMDB spool, and publish resolves only once that write is flushed to disk
+ * (awaiting `flushed`: lmdb-js' default overlappingSync resolves a write at commit, before the
+ * flush). Events published close together (the same event-loop turn, at most publishBatchSize)
+ * travel as one batch: one publishBatch on the bus (one confirm wait), one spoolAfterMs timer, one
+ * LMDB transaction if they are refused, and one promise that every publish of the batch returns; it
+ * settles once every event of the batch is confirmed or on disk. A drain re-publishes spooled
+ * events oldest first (keys are uuidv7 ids) in batches, then removes the confirmed ones in one
+ * transaction. While anything is spooled, new batches go behind it, so a down broker costs one
+ * failed publish, not one per request. The spool's size is a counter (read from LMDB once at
+ * open), since getCount() walks the whole range. close() sends the open batch and waits for every
+ * publish in flight to be confirmed or spooled. What survives which failure: ADR 0005.
+ * At-least-once: an event confirmed just before a crash, and not yet removed, is sent again;
+ * ingest deduplicates by id.
  */
 export function createSpooledUsagePublisher(
   inner: UsagePublisher,
@@ -49,44 +62,66 @@ export function createSpooledUsagePublisher(
   const onError = options.onError ?? (() => {})
   const batchSize = options.batchSize ?? 500
   const spoolAfterMs = options.spoolAfterMs ?? 200
+  const publishAll = batchesOf(inner)
   let stored = db.getCount()
+  let beingWritten = 0
   const writing = new Set<Promise<void>>()
   const inFlight = new Set<Promise<void>>()
   let state: 'open' | 'closing' | 'closed' = 'open'
   let draining: Promise<number> | null = null
-  const waiting = () => stored + writing.size
+  const waiting = () => stored + beingWritten
 
-  const spool = (event: UsageEvent): Promise<void> => {
+  /** Writes the events not there yet, in one transaction, and resolves once it is flushed. */
+  const spool = (events: readonly UsageEvent[]): Promise<void> => {
+    beingWritten += events.length
     const write = db
-      .ifNoExists(event.id, () => {
-        db.put(event.id, event)
+      .transaction(() => {
+        let written = 0
+        for (const event of events) {
+          if (db.doesExist(event.id)) continue
+          db.putSync(event.id, event)
+          written++
+        }
+        return written
       })
       .then(async (written) => {
-        if (written) stored++
+        stored += written
         await db.flushed
+      })
+      .finally(() => {
+        beingWritten -= events.length
       })
     return track(writing, write)
   }
 
-  // The bus has until spoolAfterMs to confirm; after that the event is also written to the spool,
-  // so that only a short window of events lives in memory alone (ADR 0005, What survives what).
-  const direct = async (event: UsageEvent) => {
+  // The bus has until spoolAfterMs to confirm the batch; after that its events are also written to
+  // the spool, so that only a short window of events lives in memory alone (ADR 0005).
+  const direct = async (events: readonly UsageEvent[]) => {
     let late: Promise<void> | undefined
     const timer = setTimeout(() => {
-      late = spool(event)
+      late = spool(events)
     }, spoolAfterMs)
-    const confirmed = await inner.publish(event).then(
-      () => true,
-      (error: unknown) => {
-        onError(error)
-        return false
-      },
-    )
+    const outcome = await publishAll(events)
     clearTimeout(timer)
-    if (!confirmed) return late ?? spool(event)
-    // Confirmed after all: take it back, unless a drain has already sent it (ingest dedupes).
-    if (late) await late.then(() => remove([event.id])).catch(onError)
+    const refused = events.filter((_, i) => outcome[i] !== undefined)
+    if (refused.length > 0) onError(outcome.find((error) => error !== undefined))
+    if (!late) return refused.length > 0 ? spool(refused) : undefined
+    try {
+      await late
+    } catch (error) {
+      if (refused.length > 0) throw error
+      onError(error)
+      return
+    }
+    // Confirmed after all: take them back, unless a drain has already sent them (ingest dedupes).
+    const confirmed = events.filter((_, i) => outcome[i] === undefined).map((event) => event.id)
+    await remove(confirmed).catch(onError)
   }
+
+  const window = createPublishWindow(
+    { maxEvents: options.publishBatchSize ?? 256, windowMs: options.publishWindowMs ?? 0 },
+    (events) => track(inFlight, waiting() > 0 ? spool(events) : direct(events)),
+  )
 
   /** The next events in key order; unreadable ones are removed with the next confirmed batch. */
   const nextBatch = (): { batch: Spooled[]; unreadable: string[] } => {
@@ -121,14 +156,14 @@ export function createSpooledUsagePublisher(
         await Promise.allSettled(writing)
         continue
       }
-      // One confirm channel keeps the batch in order on the queue; each event is confirmed alone.
-      const results = await Promise.allSettled(batch.map(({ event }) => inner.publish(event)))
-      const confirmed = batch.filter((_, i) => results[i]?.status === 'fulfilled').map(({ key }) => key)
+      // One confirm channel keeps the batch in order on the queue; one wait for all its confirms.
+      const outcome = await publishAll(batch.map(({ event }) => event))
+      const confirmed = batch.filter((_, i) => outcome[i] === undefined).map(({ key }) => key)
       await remove([...confirmed, ...unreadable])
       sent += confirmed.length
-      const refused = results.find((result) => result.status === 'rejected')
+      const refused = outcome.find((error) => error !== undefined)
       if (refused) {
-        onError(refused.reason)
+        onError(refused)
         return sent
       }
       if (state === 'closing') return sent
@@ -153,7 +188,10 @@ export function createSpooledUsagePublisher(
       if (state === 'closed') {
         return Promise.reject(new AppError('USAGE_BUS_UNAVAILABLE', 'usage spool is closed'))
       }
-      return track(inFlight, waiting() > 0 ? spool(event) : direct(event))
+      const published = window.add(event)
+      // Closing: send it now, so that close() sees it in flight.
+      if (state === 'closing') window.flush()
+      return published
     },
     pending: waiting,
     drain,
@@ -161,6 +199,7 @@ export function createSpooledUsagePublisher(
       if (state !== 'open') return
       state = 'closing'
       clearInterval(timer)
+      window.flush()
       // A SIGTERM loses nothing: every event handed to publish is confirmed by the bus or on disk.
       while (inFlight.size > 0 || draining) await Promise.allSettled([...inFlight, draining])
       await db.flushed
@@ -170,6 +209,17 @@ export function createSpooledUsagePublisher(
     },
   }
 }
+
+/** The bus' own batches when it has them, else one publish per event, all at once. */
+function batchesOf(inner: UsagePublisher): (events: readonly UsageEvent[]) => Promise<BatchOutcome> {
+  if (inner.publishBatch) return inner.publishBatch.bind(inner)
+  return async (events) => {
+    const results = await Promise.allSettled(events.map((event) => inner.publish(event)))
+    return results.map((result) => (result.status === 'fulfilled' ? undefined : asError(result.reason)))
+  }
+}
+
+const asError = (reason: unknown): Error => (reason instanceof Error ? reason : new Error(String(reason)))
 
 /** Keeps `work` in `set` until it settles; returns it. */
 function track(set: Set<Promise<void>>, work: Promise<void>): Promise<void> {

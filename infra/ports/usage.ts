@@ -27,12 +27,21 @@ export interface UsageEvent {
   occurred_at: string
 }
 
+/** Per event of a batch, by index: `undefined` once the bus confirmed it, else why it did not. */
+export type BatchOutcome = readonly (Error | undefined)[]
+
 export interface UsagePublisher {
   /**
    * Resolves once the bus has durably accepted the event (publisher confirm for RabbitMQ; for the
    * LMDB spool in front of it, that confirm or the event flushed to the spool).
    */
   publish(event: UsageEvent): Promise<void>
+  /**
+   * Optional: publishes `events` in order as one message each, with one wait for all their
+   * confirms (one deadline, not one per event). Never rejects: it resolves to each event's outcome,
+   * by index. A decorator (the LMDB spool) uses it when present, else `publish` per event.
+   */
+  publishBatch?(events: readonly UsageEvent[]): Promise<BatchOutcome>
   /** Stops publishing; the spool first waits for every publish in flight to settle (ADR 0005). */
   close(): Promise<void>
 }

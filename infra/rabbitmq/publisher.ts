@@ -1,12 +1,16 @@
 import { type ChannelModel, type ConfirmChannel, connect, type Message } from 'amqplib'
 import { AppError } from '../../domain/errors.ts'
 import { withDeadline } from '../deadline.ts'
-import type { UsageEvent, UsagePublisher } from '../ports/usage.ts'
-import { busUnavailable, ignore, noAnswer } from './failures.ts'
+import type { BatchOutcome, UsageEvent, UsagePublisher } from '../ports/usage.ts'
+import { ConfirmBatch } from './confirm-batch.ts'
+import { ignore, noAnswer } from './failures.ts'
 import { assertUsageTopology } from './topology.ts'
 
 export interface RabbitUsagePublisherOptions {
-  /** Upper bound on one publish, connecting and the broker's confirm included. Default 2000 ms. */
+  /**
+   * Upper bound on one publish or one batch, connecting and the broker's confirms included.
+   * Default 2000 ms.
+   */
   publishTimeoutMs?: number
 }
 
@@ -18,7 +22,9 @@ interface Link {
 // Publishes on a confirm channel: publish() resolves only once the broker has taken responsibility
 // for the persistent message, so the router may forget the event. The connection is opened lazily
 // and dropped on any error or close; the next publish opens a new one, so a broker that comes back
-// is picked up without a reconnect loop running in the router.
+// is picked up without a reconnect loop running in the router. publishBatch sends many events
+// back to back on the channel and waits once for all their confirms (infra/rabbitmq/confirm-batch.ts);
+// publish is a batch of one.
 export function createRabbitUsagePublisher(
   url: string,
   queue: string,
@@ -46,16 +52,26 @@ export function createRabbitUsagePublisher(
     return opening
   }
 
-  return {
-    async publish(event) {
-      if (closed) throw new AppError('USAGE_BUS_UNAVAILABLE', 'usage publisher is closed')
-      const body = Buffer.from(JSON.stringify(event))
-      const published = currentLink().then(({ channel }) =>
-        confirmPublish(channel, queue, event, body, returned),
+  const publishBatch = (events: readonly UsageEvent[]): Promise<BatchOutcome> => {
+    if (closed) {
+      const error = new AppError('USAGE_BUS_UNAVAILABLE', 'usage publisher is closed')
+      return Promise.resolve(events.map(() => error))
+    }
+    return new Promise((resolve) => {
+      // One deadline for the batch, connecting included, whatever its size.
+      const batch = new ConfirmBatch(events, timeoutMs, noAnswer('publish', timeoutMs), resolve)
+      currentLink().then(
+        ({ channel }) => batch.send(channel, queue, returned),
+        (error: unknown) => batch.fail(error),
       )
-      await withDeadline(published, timeoutMs, noAnswer('publish', timeoutMs)).catch((error: unknown) => {
-        throw busUnavailable(error)
-      })
+    })
+  }
+
+  return {
+    publishBatch,
+    async publish(event) {
+      const [error] = await publishBatch([event])
+      if (error) throw error
     },
     async close() {
       closed = true
@@ -105,28 +121,4 @@ async function openLink(
     connection.close().catch(ignore)
     throw error
   }
-}
-
-function confirmPublish(
-  channel: ConfirmChannel,
-  queue: string,
-  event: UsageEvent,
-  body: Buffer,
-  returned: Set<string>,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const properties = {
-      persistent: true,
-      mandatory: true,
-      messageId: event.id,
-      contentType: 'application/json',
-      type: 'usage.v1',
-    }
-    channel.sendToQueue(queue, body, properties, (error: unknown) => {
-      const unroutable = returned.delete(event.id)
-      if (error) reject(error instanceof Error ? error : new Error('broker refused the message'))
-      else if (unroutable) reject(new Error(`no queue ${queue} took the message`))
-      else resolve()
-    })
-  })
 }

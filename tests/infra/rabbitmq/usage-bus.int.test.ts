@@ -232,6 +232,43 @@ describe('rabbitmq usage consumer', () => {
   })
 })
 
+describe('rabbitmq usage publisher: batches', () => {
+  it('confirms every event of a batch, one message each, in order on the queue', async () => {
+    const queue = newQueue()
+    const publisher = createRabbitUsagePublisher(amqpUrl, queue, { publishTimeoutMs: 10_000 })
+    cleanUpAfterTest(queue, publisher)
+    const events = Array.from({ length: 200 }, () => usageEvent())
+    const outcome = await publisher.publishBatch?.(events)
+    expect(outcome).toEqual(events.map(() => undefined))
+
+    const channel = await admin.createChannel()
+    const bodies: unknown[] = []
+    const take = () => channel.get(queue, { noAck: true })
+    for (let message = await take(); message !== false; message = await take()) {
+      expect(message.properties.messageId).toBe(JSON.parse(message.content.toString()).id)
+      bodies.push(JSON.parse(message.content.toString()))
+    }
+    await channel.close()
+    expect(bodies).toEqual(events)
+  })
+
+  it('reports each event no queue took, and the next batch declares the queue again', async () => {
+    const queue = newQueue()
+    const publisher = createRabbitUsagePublisher(amqpUrl, queue, { publishTimeoutMs: 10_000 })
+    cleanUpAfterTest(queue, publisher)
+    await publisher.publish(usageEvent())
+    await deleteUsageQueues(queue)
+    const outcome = (await publisher.publishBatch?.([usageEvent(), usageEvent()])) ?? []
+    expect(outcome).toHaveLength(2)
+    for (const error of outcome) expect(error).toMatchObject({ code: 'USAGE_BUS_UNAVAILABLE' })
+
+    expect(await publisher.publishBatch?.([usageEvent()])).toEqual([undefined])
+    const channel = await admin.createChannel()
+    expect((await channel.checkQueue(queue)).messageCount).toBe(1)
+    await channel.close()
+  })
+})
+
 describe('rabbitmq usage publisher when the broker is away', () => {
   it('rejects with USAGE_BUS_UNAVAILABLE within 2 s when nothing listens', async () => {
     const publisher = createRabbitUsagePublisher('amqp://guest:guest@127.0.0.1:1', newQueue())
