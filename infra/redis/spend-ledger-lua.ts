@@ -1,9 +1,10 @@
 import { luaScript } from './client.ts'
 
 // The spend ledger's Lua scripts (docs/adr/0020-spend-ledger.md): one per operation, one round trip
-// each. The request comes as one JSON argument naming every key (the keys are also declared in
-// KEYS). Lua numbers are doubles and cjson writes 14 digits, so every amount leaves a script as a
-// string written with %d, and amounts are checked as safe integers before they are sent.
+// each. Every key comes in KEYS and every other value as one plain ARGV string (layout: the
+// adapter's spend-ledger-wire.ts), so no script decodes a JSON request; replies are flat arrays.
+// Lua numbers are doubles, so amounts are checked as safe integers before they are sent and leave a
+// script as the caller's own decimal string or one written with %d.
 const PRELUDE = `
 local function now_ms()
   local t = redis.call('TIME')
@@ -13,7 +14,12 @@ local function d(n) return string.format('%d', n) end
 local function num(v) return tonumber(v or '0') or 0 end
 -- a hold's reservation leaves (sign -1) or rejoins (sign 1) the counters it was held on
 local function shift_reserved(rec, sign)
-  for _, c in ipairs(rec.rc) do redis.call('HINCRBY', c, 'r', d(sign * tonumber(rec.a))) end
+  local by = d(sign * tonumber(rec.a))
+  for _, c in ipairs(rec.rc) do redis.call('HINCRBY', c, 'r', by) end
+end
+-- keeps the longer of a key's TTL and ms: GT leaves a longer one, NX gives a key without one its first
+local function extend(key, ms)
+  if redis.call('PEXPIRE', key, ms, 'GT') == 0 then redis.call('PEXPIRE', key, ms, 'NX') end
 end
 -- moves a GCRA arrival time by delta ms, never below now
 local function move_tat(key, delta, now)
@@ -26,123 +32,155 @@ end
 `
 // Admission: stale → unseeded → reap a few lapsed leases → limits (computed, not written) → hard
 // budgets → write everything. Nothing is written when anything refuses.
+// KEYS: hold, leases, changes, then nb budget counters, ns spend counters, nl limit arrival times.
+// ARGV: hold id, holds prefix, known position ('' = no check), amount, lease ms, nb, ns, nl, then
+// per budget (limit, hard '1'|'0', ttl ms), per spend counter (ttl ms), per limit (per minute,
+// weight, unit 'requests'|'tokens').
+// Reply: {'stale', changed} | {'unseeded', index…} | {'admitted', remaining, reset, …} |
+// {'rate_limited', index, retry, remaining, reset, …} | {'budget_exceeded', index, s, r, remaining, reset, …}
+// with one (remaining, reset) per limit, in order; indexes from 0.
 const ADMIT = `${PRELUDE}
-local q = cjson.decode(ARGV[1])
-local now = now_ms()
-if q.known ~= '' then
-  local changed = redis.call('GET', q.changes)
-  if changed and (#changed > #q.known or (#changed == #q.known and changed > q.known)) then
-    return cjson.encode({kind = 'stale', changed = changed})
+local id, holds, known, amount, lease_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local nb, ns, nl = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local hold, leases = KEYS[1], KEYS[2]
+local bk, sk, lk, ba, sa, la = 3, 3 + nb, 3 + nb + ns, 8, 8 + 3 * nb, 8 + 3 * nb + ns
+if known ~= '' then
+  local changed = redis.call('GET', KEYS[3])
+  if changed and (#changed > #known or (#changed == #known and changed > known)) then
+    return {'stale', changed}
   end
 end
-local unseeded = {}
-for i, b in ipairs(q.budgets) do
-  if b.hard and redis.call('HGET', b.key, 'seeded') ~= '1' then table.insert(unseeded, i - 1) end
+local unseeded = nil
+for i = 1, nb do
+  if ARGV[ba + 3 * i - 1] == '1' and redis.call('HGET', KEYS[bk + i], 'seeded') ~= '1' then
+    unseeded = unseeded or {'unseeded'}
+    unseeded[#unseeded + 1] = i - 1
+  end
 end
-if #unseeded > 0 then return cjson.encode({kind = 'unseeded', indexes = unseeded}) end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', q.leases, '-inf', d(now), 'LIMIT', 0, 16)) do
-  local raw = redis.call('GET', q.holds .. id)
+if unseeded then return unseeded end
+local now = now_ms()
+for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', d(now), 'LIMIT', 0, 16)) do
+  local raw = redis.call('GET', holds .. lapsed)
   if raw then
     local rec = cjson.decode(raw)
-    if rec.l == 0 then shift_reserved(rec, -1) rec.l = 1 redis.call('SET', q.holds .. id, cjson.encode(rec), 'KEEPTTL') end
+    if rec.l == 0 then shift_reserved(rec, -1) rec.l = 1 redis.call('SET', holds .. lapsed, cjson.encode(rec), 'KEEPTTL') end
   end
-  redis.call('ZREM', q.leases, id)
+  redis.call('ZREM', leases, lapsed)
 end
-local previous = redis.call('GET', q.hold)
+local previous = redis.call('GET', hold)
 if previous then
   local rec = cjson.decode(previous)
   if rec.l == 0 then shift_reserved(rec, -1) end
   for _, w in ipairs(rec.w) do move_tat(w[1], -w[2] * w[3], now) end
-  redis.call('ZREM', q.leases, q.id)
-  redis.call('DEL', q.hold)
+  redis.call('ZREM', leases, id)
+  redis.call('DEL', hold)
 end
-local states, refusal, writes = {}, nil, {}
-for i, l in ipairs(q.limits) do
-  local interval = 60000 / l.per_minute
-  local weight = l.weight
-  local tat = math.max(num(redis.call('GET', l.key)), now)
-  local after = tat + weight * interval
-  local fits = after - now <= 60000 + 1e-6
-  local at = fits and after or tat
-  local state = {index = i - 1, remaining = math.max(0, math.floor((60000 - (at - now)) / interval + 1e-9)), reset = math.max(0, math.ceil(at - now))}
-  table.insert(states, state)
+-- states[2i], states[2i+1]: limit i's remaining and reset; after[i]: its new arrival time, if it fits
+local states, after, refused, retry_max = {}, {}, nil, 0
+for i = 1, nl do
+  local per_minute, weight = tonumber(ARGV[la + 3 * i - 2]), tonumber(ARGV[la + 3 * i - 1])
+  local interval = 60000 / per_minute
+  local tat = math.max(num(redis.call('GET', KEYS[lk + i])), now)
+  local next_tat = tat + weight * interval
+  local fits = next_tat - now <= 60000 + 1e-6
+  local at = fits and next_tat or tat
+  states[2 * i - 1] = math.max(0, math.floor((60000 - (at - now)) / interval + 1e-9))
+  states[2 * i] = math.max(0, math.ceil(at - now))
   if fits then
-    table.insert(writes, {l.key, after, weight, interval})
+    after[i] = next_tat
   else
-    local retry = weight > l.per_minute and 60000 or math.ceil(after - now - 60000)
-    if not refusal or retry > refusal.retry then refusal = {index = i - 1, retry = retry} end
+    local retry = weight > per_minute and 60000 or math.ceil(next_tat - now - 60000)
+    if not refused or retry > retry_max then refused, retry_max = i - 1, retry end
   end
 end
-if refusal then return cjson.encode({kind = 'rate_limited', limit = refusal.index, retry = refusal.retry, states = states}) end
-for i, b in ipairs(q.budgets) do
-  if b.hard then
-    local v = redis.call('HMGET', b.key, 's', 'r')
+local function reply(head)
+  for _, v in ipairs(states) do head[#head + 1] = v end
+  return head
+end
+if refused then return reply({'rate_limited', refused, retry_max}) end
+for i = 1, nb do
+  if ARGV[ba + 3 * i - 1] == '1' then
+    local v = redis.call('HMGET', KEYS[bk + i], 's', 'r')
     local s, r = num(v[1]), num(v[2])
-    if s + r + q.amount > b.limit then
-      return cjson.encode({kind = 'budget_exceeded', budget = i - 1, s = d(s), r = d(r), states = states})
+    if s + r + tonumber(amount) > tonumber(ARGV[ba + 3 * i - 2]) then
+      return reply({'budget_exceeded', i - 1, d(s), d(r)})
     end
   end
 end
-for _, w in ipairs(writes) do
-  redis.call('SET', w[1], string.format('%.17g', w[2]), 'PX', math.ceil(w[2] - now) + 1000)
+local w = {}
+for i = 1, nl do
+  local key = KEYS[lk + i]
+  redis.call('SET', key, string.format('%.17g', after[i]), 'PX', math.ceil(after[i] - now) + 1000)
+  w[i] = {key, tonumber(ARGV[la + 3 * i - 1]), 60000 / tonumber(ARGV[la + 3 * i - 2]), ARGV[la + 3 * i]}
 end
 local held, seen = {}, {}
-for _, b in ipairs(q.budgets) do
-  if b.hard and not seen[b.key] then
-    seen[b.key] = true
-    table.insert(held, b.key)
-    redis.call('HINCRBY', b.key, 'r', d(q.amount))
+for i = 1, nb do
+  local key = KEYS[bk + i]
+  if ARGV[ba + 3 * i - 1] == '1' and not seen[key] then
+    seen[key] = true
+    held[#held + 1] = key
+    redis.call('HINCRBY', key, 'r', amount)
   else
-    redis.call('HSETNX', b.key, 's', '0')
+    redis.call('HSETNX', key, 's', '0')
   end
-  if redis.call('PTTL', b.key) < b.ttl then redis.call('PEXPIRE', b.key, d(b.ttl)) end
+  extend(key, ARGV[ba + 3 * i])
 end
-local rec = {a = d(q.amount), rc = held, sc = q.spend, w = {}, l = 0}
-for i, w in ipairs(writes) do table.insert(rec.w, {w[1], w[3], w[4], q.limits[i].unit}) end
-redis.call('SET', q.hold, cjson.encode(rec), 'PX', d(q.lease_ms + 86400000))
-redis.call('ZADD', q.leases, d(now + q.lease_ms), q.id)
-if redis.call('PTTL', q.leases) < q.lease_ms + 86400000 then redis.call('PEXPIRE', q.leases, d(q.lease_ms + 86400000)) end
-return cjson.encode({kind = 'admitted', states = states})
+local sc = {}
+for i = 1, ns do sc[i] = {KEYS[sk + i], ARGV[sa + i]} end
+local keep = lease_ms + 86400000
+redis.call('SET', hold, cjson.encode({a = amount, rc = held, sc = sc, w = w, l = 0}), 'PX', d(keep))
+redis.call('ZADD', leases, d(now + lease_ms), id)
+extend(leases, d(keep))
+return reply({'admitted'})
 `
 // Settle (cost, tokens) and release (0, 0): the record's absence makes both idempotent. A lapsed
 // hold no longer counts as reserved, so only a live one gives its reservation back.
+// KEYS: hold, leases. ARGV: hold id, cost, tokens. Reply: the amount held (string), or nil (unknown).
 const SETTLE = `${PRELUDE}
-local q = cjson.decode(ARGV[1])
-local raw = redis.call('GET', q.hold)
-if not raw then return cjson.encode({kind = 'unknown'}) end
-local now = now_ms()
+local raw = redis.call('GET', KEYS[1])
+if not raw then return false end
+local cost, tokens = ARGV[2], tonumber(ARGV[3])
 local rec = cjson.decode(raw)
 if rec.l == 0 then shift_reserved(rec, -1) end
-redis.call('ZREM', q.leases, q.id)
-if q.cost > 0 then
+redis.call('ZREM', KEYS[2], ARGV[1])
+if cost ~= '0' then
   for _, c in ipairs(rec.sc) do
-    redis.call('HINCRBY', c[1], 's', d(q.cost))
-    if redis.call('PTTL', c[1]) < c[2] then redis.call('PEXPIRE', c[1], d(c[2])) end
+    redis.call('HINCRBY', c[1], 's', cost)
+    extend(c[1], c[2])
   end
 end
+local now = nil
 for _, w in ipairs(rec.w) do
-  if w[4] == 'tokens' then move_tat(w[1], (q.tokens - w[2]) * w[3], now) end
+  if w[4] == 'tokens' then
+    now = now or now_ms()
+    move_tat(w[1], (tokens - w[2]) * w[3], now)
+  end
 end
-redis.call('DEL', q.hold)
-return cjson.encode({kind = 'settled', held = rec.a})
+redis.call('DEL', KEYS[1])
+return rec.a
 `
+// KEYS: hold, leases. ARGV: hold id, lease ms. Reply: 1, or 0 when there is no such hold.
 const RENEW = `${PRELUDE}
-local q = cjson.decode(ARGV[1])
-local raw = redis.call('GET', q.hold)
+local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local rec = cjson.decode(raw)
-if rec.l == 1 then shift_reserved(rec, 1) rec.l = 0 end
-local now = now_ms()
-redis.call('SET', q.hold, cjson.encode(rec), 'PX', d(q.lease_ms + 86400000))
-redis.call('ZADD', q.leases, d(now + q.lease_ms), q.id)
-if redis.call('PTTL', q.leases) < q.lease_ms + 86400000 then redis.call('PEXPIRE', q.leases, d(q.lease_ms + 86400000)) end
+local keep = tonumber(ARGV[2]) + 86400000
+if rec.l == 1 then
+  shift_reserved(rec, 1)
+  rec.l = 0
+  redis.call('SET', KEYS[1], cjson.encode(rec), 'PX', d(keep))
+else
+  redis.call('PEXPIRE', KEYS[1], d(keep))
+end
+redis.call('ZADD', KEYS[2], d(now_ms() + tonumber(ARGV[2])), ARGV[1])
+extend(KEYS[2], d(keep))
 return 1
 `
 const SEED = `${PRELUDE}
 local before = num(redis.call('HGET', KEYS[1], 's'))
 local after = math.max(before, tonumber(ARGV[1]))
 redis.call('HSET', KEYS[1], 's', d(after), 'seeded', '1')
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+extend(KEYS[1], ARGV[2])
 return {d(before), d(after)}
 `
 const COUNTERS = `

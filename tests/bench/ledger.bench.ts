@@ -5,13 +5,16 @@ import type { AdmitRequest, CounterRef, SpendLedger } from '../../infra/ports/sp
 import { evalScript, luaScript } from '../../infra/redis/client.ts'
 import { createRedisSpendLedger } from '../../infra/redis/spend-ledger.ts'
 import { deleteKeys } from '../support/redis.ts'
-import { type Measurement, round, runPaired } from './measure.ts'
+import { type Measurement, round, runLoad, runPaired } from './measure.ts'
 
 // The spend ledger on a real Redis (ADR 0020): admit + settle of one request (2 hard budgets,
-// 6 spend counters, 4 limits) against a bare EVALSHA of a no-op script, with 10k live holds and
-// up to 1M requests settled in the period first; Redis used_memory before and after those settles
-// (it should stay flat: a settled request leaves nothing behind). Figures only.
-const FILL = 1_000_000
+// 6 spend counters, 4 limits) against a bare EVALSHA of a no-op script at 32, 8 and 1 callers,
+// with 10k live holds and up to AIAAS_BENCH_LEDGER_FILL requests (default 1M) settled in the
+// period first; Redis used_memory before and after those settles (it should stay flat: a settled
+// request leaves nothing behind), and Redis' own CPU per pair (INFO cpu around 8 callers; exact
+// only when nothing else uses that Redis). Figures only.
+const FILL = Number(process.env.AIAAS_BENCH_LEDGER_FILL ?? 1_000_000)
+const CPU_PAIRS = 20_000
 const FILL_TIME_MS = 240_000
 const LIVE = 10_000
 
@@ -61,6 +64,27 @@ async function admitSettle(ledger: SpendLedger, org: string, key: string): Promi
   await ledger.settle({ organization_id: org, hold_id: request.hold_id, cost_nanos: 700, tokens: 80 })
 }
 
+/** Redis' main-thread CPU seconds so far (user + system). */
+async function redisCpuSeconds(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu')
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN)
+  return field('used_cpu_user_main_thread') + field('used_cpu_sys_main_thread')
+}
+
+/** Redis CPU per admit + settle pair, in µs, over CPU_PAIRS pairs from 8 callers. */
+async function cpuPerPair(ledger: SpendLedger, admin: Redis, org: string, key: string): Promise<Measurement> {
+  const before = await redisCpuSeconds(admin)
+  const load = await runLoad({
+    name: 'cpu',
+    writers: 8,
+    total: CPU_PAIRS,
+    timeLimitMs: 30_000,
+    op: () => admitSettle(ledger, org, key),
+  })
+  const perPair = ((await redisCpuSeconds(admin)) - before) / load.ops
+  return { ...load, name: `Redis CPU per admit + settle pair: ${round(perPair * 1e6, 1)} µs (8 callers)` }
+}
+
 async function usedMemory(admin: Redis): Promise<number> {
   const info = await admin.info('memory')
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
@@ -96,41 +120,31 @@ export async function ledgerBench(config: Config): Promise<Measurement[]> {
   const filled = await fill(ledger, org, key)
   const after = await usedMemory(admin)
   const noop = luaScript('return 1')
-  const [candidate, baseline] = await runPaired(
-    4,
-    {
-      name: 'admit + settle (2 round trips)',
-      writers: 32,
-      total: 40_000,
-      timeLimitMs: 20_000,
-      op: () => admitSettle(ledger, org, key),
-    },
-    {
-      name: 'bare EVALSHA no-op',
-      writers: 32,
-      total: 40_000,
-      timeLimitMs: 20_000,
-      op: async () => void (await evalScript(admin, noop, [], [])),
-    },
-  )
-  // One caller: the latency one request adds (the issue's p99 target), without queueing behind 31 others.
-  const [single, singleBaseline] = await runPaired(
-    4,
-    {
-      name: 'admit + settle (2 round trips), 1 caller',
-      writers: 1,
-      total: 5_000,
-      timeLimitMs: 10_000,
-      op: () => admitSettle(ledger, org, key),
-    },
-    {
-      name: 'bare EVALSHA no-op, 1 caller',
-      writers: 1,
-      total: 5_000,
-      timeLimitMs: 10_000,
-      op: async () => void (await evalScript(admin, noop, [], [])),
-    },
-  )
+  const pair = (writers: number, total: number, timeLimitMs: number) => {
+    const callers = `${writers} caller${writers === 1 ? '' : 's'}`
+    return runPaired(
+      4,
+      {
+        name: `admit + settle (2 round trips), ${callers}`,
+        writers,
+        total,
+        timeLimitMs,
+        op: () => admitSettle(ledger, org, key),
+      },
+      {
+        name: `bare EVALSHA no-op, ${callers}`,
+        writers,
+        total,
+        timeLimitMs,
+        op: async () => void (await evalScript(admin, noop, [], [])),
+      },
+    )
+  }
+  const crowded = await pair(32, 40_000, 20_000)
+  const eight = await pair(8, 20_000, 15_000)
+  // One caller: the latency one request adds (the issue's p99 target), without queueing behind others.
+  const single = await pair(1, 5_000, 10_000)
+  const cpu = await cpuPerPair(ledger, admin, org, key)
   await ledger.close()
   await admin.quit()
   await deleteKeys(config.AIAAS_REDIS_URL, keyPrefix)
@@ -144,5 +158,5 @@ export async function ledgerBench(config: Config): Promise<Measurement[]> {
     p50_ms: 0,
     p99_ms: 0,
   }
-  return [memory, candidate, baseline, single, singleBaseline]
+  return [memory, ...crowded, ...eight, ...single, cpu]
 }
