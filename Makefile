@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: run install services services-stop typecheck lint format test test-unit test-int test-e2e test-repeat bench migrate policy
+.PHONY: run install services services-stop typecheck lint format test test-unit test-int test-e2e test-repeat bench bench-peers migrate policy
 
 run: install
 	node gateways/cli/aiaas.ts dev
@@ -57,6 +57,13 @@ test-repeat: install services
 
 bench: install services
 	node tests/bench/run.ts
+
+# The router against the mock called directly, a bare proxy, Portkey and LiteLLM in one run (issue
+# 12; docs/benchmarks.md). Installs wrk, vegeta and the peers into build/peers/ first (idempotent).
+# BENCH_SECONDS (4) per scenario, BENCH_ROUNDS (2) alternating rounds.
+bench-peers: install services
+	bash infra/bench/install-peers.sh
+	node tests/bench/peers/run.ts
 
 migrate: install
 	node gateways/cli/aiaas.ts migrate
