@@ -12,10 +12,30 @@ local function now_ms()
 end
 local function d(n) return string.format('%d', n) end
 local function num(v) return tonumber(v or '0') or 0 end
+-- A hold record is a JSON array of strings (cjson writes strings fast, numbers slowly): {'2',
+-- amount, lapsed '0'|'1', #held, #spend, #weighed, held counters…, (spend counter, ttl ms)…,
+-- (arrival-time key, weight, interval ms, unit)…}. Counters are named after the organization's
+-- base ('<prefix>{<org>}:', which every hold and counter key starts with), so the record stays
+-- short. A record of the earlier JSON-object layout reads as {'1', …} with every key in full.
+local function load_hold(raw)
+  local rec = cjson.decode(raw)
+  if rec[1] then return rec end
+  local q = {'1', rec.a, tostring(rec.l), #rec.rc, #rec.sc, #rec.w}
+  for _, k in ipairs(rec.rc) do q[#q + 1] = k end
+  for _, c in ipairs(rec.sc) do q[#q + 1] = c[1] q[#q + 1] = c[2] end
+  for _, w in ipairs(rec.w) do q[#q + 1] = w[1] q[#q + 1] = w[2] q[#q + 1] = w[3] q[#q + 1] = w[4] end
+  return q
+end
+local function counter_at(rec, base, i) if rec[1] == '2' then return base .. rec[i] end return rec[i] end
+-- index of the first spend pair and of the first weighed quad, less one
+local function offsets(rec)
+  local held, spend = tonumber(rec[4]), tonumber(rec[5])
+  return 6 + held, 6 + held + 2 * spend
+end
 -- a hold's reservation leaves (sign -1) or rejoins (sign 1) the counters it was held on
-local function shift_reserved(rec, sign)
-  local by = d(sign * tonumber(rec.a))
-  for _, c in ipairs(rec.rc) do redis.call('HINCRBY', c, 'r', by) end
+local function shift_reserved(rec, base, sign)
+  local by = d(sign * tonumber(rec[2]))
+  for i = 7, 6 + tonumber(rec[4]) do redis.call('HINCRBY', counter_at(rec, base, i), 'r', by) end
 end
 -- keeps the longer of a key's TTL and ms: GT leaves a longer one, NX gives a key without one its first
 local function extend(key, ms)
@@ -42,7 +62,7 @@ end
 const ADMIT = `${PRELUDE}
 local id, holds, known, amount, lease_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local nb, ns, nl = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local hold, leases = KEYS[1], KEYS[2]
+local hold, leases, base = KEYS[1], KEYS[2], string.sub(ARGV[2], 1, -3)
 local bk, sk, lk, ba, sa, la = 3, 3 + nb, 3 + nb + ns, 8, 8 + 3 * nb, 8 + 3 * nb + ns
 if known ~= '' then
   local changed = redis.call('GET', KEYS[3])
@@ -62,16 +82,21 @@ local now = now_ms()
 for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', d(now), 'LIMIT', 0, 16)) do
   local raw = redis.call('GET', holds .. lapsed)
   if raw then
-    local rec = cjson.decode(raw)
-    if rec.l == 0 then shift_reserved(rec, -1) rec.l = 1 redis.call('SET', holds .. lapsed, cjson.encode(rec), 'KEEPTTL') end
+    local rec = load_hold(raw)
+    if rec[3] == '0' then
+      shift_reserved(rec, base, -1)
+      rec[3] = '1'
+      redis.call('SET', holds .. lapsed, cjson.encode(rec), 'KEEPTTL')
+    end
   end
   redis.call('ZREM', leases, lapsed)
 end
 local previous = redis.call('GET', hold)
 if previous then
-  local rec = cjson.decode(previous)
-  if rec.l == 0 then shift_reserved(rec, -1) end
-  for _, w in ipairs(rec.w) do move_tat(w[1], -w[2] * w[3], now) end
+  local rec = load_hold(previous)
+  if rec[3] == '0' then shift_reserved(rec, base, -1) end
+  local _, w0 = offsets(rec)
+  for at = w0 + 4, #rec, 4 do move_tat(rec[at - 3], -tonumber(rec[at - 2]) * tonumber(rec[at - 1]), now) end
   redis.call('ZREM', leases, id)
   redis.call('DEL', hold)
 end
@@ -107,28 +132,33 @@ for i = 1, nb do
     end
   end
 end
-local w = {}
-for i = 1, nl do
-  local key = KEYS[lk + i]
-  redis.call('SET', key, string.format('%.17g', after[i]), 'PX', math.ceil(after[i] - now) + 1000)
-  w[i] = {key, tonumber(ARGV[la + 3 * i - 1]), 60000 / tonumber(ARGV[la + 3 * i - 2]), ARGV[la + 3 * i]}
-end
-local held, seen = {}, {}
+local rec, seen, skip = {'2', amount, '0', '0', ARGV[7], ARGV[8]}, {}, #base + 1
 for i = 1, nb do
   local key = KEYS[bk + i]
   if ARGV[ba + 3 * i - 1] == '1' and not seen[key] then
     seen[key] = true
-    held[#held + 1] = key
+    rec[#rec + 1] = string.sub(key, skip)
     redis.call('HINCRBY', key, 'r', amount)
   else
     redis.call('HSETNX', key, 's', '0')
   end
   extend(key, ARGV[ba + 3 * i])
 end
-local sc = {}
-for i = 1, ns do sc[i] = {KEYS[sk + i], ARGV[sa + i]} end
+rec[4] = tostring(#rec - 6)
+for i = 1, ns do
+  rec[#rec + 1] = string.sub(KEYS[sk + i], skip)
+  rec[#rec + 1] = ARGV[sa + i]
+end
+for i = 1, nl do
+  local key = KEYS[lk + i]
+  redis.call('SET', key, string.format('%.17g', after[i]), 'PX', math.ceil(after[i] - now) + 1000)
+  rec[#rec + 1] = key
+  rec[#rec + 1] = ARGV[la + 3 * i - 1]
+  rec[#rec + 1] = string.format('%.17g', 60000 / tonumber(ARGV[la + 3 * i - 2]))
+  rec[#rec + 1] = ARGV[la + 3 * i]
+end
 local keep = lease_ms + 86400000
-redis.call('SET', hold, cjson.encode({a = amount, rc = held, sc = sc, w = w, l = 0}), 'PX', d(keep))
+redis.call('SET', hold, cjson.encode(rec), 'PX', d(keep))
 redis.call('ZADD', leases, d(now + lease_ms), id)
 extend(leases, d(keep))
 return reply({'admitted'})
@@ -140,34 +170,37 @@ const SETTLE = `${PRELUDE}
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
 local cost, tokens = ARGV[2], tonumber(ARGV[3])
-local rec = cjson.decode(raw)
-if rec.l == 0 then shift_reserved(rec, -1) end
+local base = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1] - 2)
+local rec = load_hold(raw)
+if rec[3] == '0' then shift_reserved(rec, base, -1) end
 redis.call('ZREM', KEYS[2], ARGV[1])
+local s0, w0 = offsets(rec)
 if cost ~= '0' then
-  for _, c in ipairs(rec.sc) do
-    redis.call('HINCRBY', c[1], 's', cost)
-    extend(c[1], c[2])
+  for at = s0 + 2, w0, 2 do
+    local key = counter_at(rec, base, at - 1)
+    redis.call('HINCRBY', key, 's', cost)
+    extend(key, rec[at])
   end
 end
 local now = nil
-for _, w in ipairs(rec.w) do
-  if w[4] == 'tokens' then
+for at = w0 + 4, #rec, 4 do
+  if rec[at] == 'tokens' then
     now = now or now_ms()
-    move_tat(w[1], (tokens - w[2]) * w[3], now)
+    move_tat(rec[at - 3], (tokens - tonumber(rec[at - 2])) * tonumber(rec[at - 1]), now)
   end
 end
 redis.call('DEL', KEYS[1])
-return rec.a
+return rec[2]
 `
 // KEYS: hold, leases. ARGV: hold id, lease ms. Reply: 1, or 0 when there is no such hold.
 const RENEW = `${PRELUDE}
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
-local rec = cjson.decode(raw)
+local rec = load_hold(raw)
 local keep = tonumber(ARGV[2]) + 86400000
-if rec.l == 1 then
-  shift_reserved(rec, 1)
-  rec.l = 0
+if rec[3] == '1' then
+  shift_reserved(rec, string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1] - 2), 1)
+  rec[3] = '0'
   redis.call('SET', KEYS[1], cjson.encode(rec), 'PX', d(keep))
 else
   redis.call('PEXPIRE', KEYS[1], d(keep))

@@ -94,6 +94,32 @@ describe('redis spend ledger memory', () => {
   })
 })
 
+describe('redis spend ledger records of the earlier layout', () => {
+  it('settles a hold whose record an earlier version wrote as a JSON object (a rolling upgrade)', async () => {
+    const ledger = createRedisSpendLedger(redisUrl, { keyPrefix })
+    const admin = new Redis(redisUrl)
+    const org = newOrg()
+    await seeded(ledger, org)
+    const a = admission(org, { limit: 1000, amount_nanos: 700 })
+    expect((await ledger.admit(a)).kind).toBe('admitted')
+    // The same hold as the JSON-object layout wrote it: every key in full, numbers as numbers.
+    const base = `${keyPrefix}{${org.id}}:`
+    const counter = (owner: string, label: string) => `${base}c:${owner}:${label}`
+    const spend = a.spend.map((ref) => [counter(ref.api_key_id ?? 'org', ref.label), ref.ttl_ms])
+    const record = { a: '700', rc: [counter('org', 'total')], sc: spend, w: [], l: 0 }
+    await admin.set(`${base}h:${a.hold_id}`, JSON.stringify(record), 'KEEPTTL')
+    expect(await ledger.renew(org.id, a.hold_id, 60_000)).toBe(true)
+    const settle = { organization_id: org.id, hold_id: a.hold_id, cost_nanos: 300, tokens: 0 }
+    expect(await ledger.settle(settle)).toEqual({ kind: 'settled', held_nanos: 700 })
+    expect(await ledger.counters(org.id, [org.orgTotal, org.keyTotal])).toEqual([
+      { spent_nanos: 300, reserved_nanos: 0, seeded: true },
+      { spent_nanos: 300, reserved_nanos: 0, seeded: false },
+    ])
+    await admin.quit()
+    await ledger.close()
+  })
+})
+
 describe('redis spend ledger when Redis is away', () => {
   it('rejects with BUDGET_LEDGER_UNAVAILABLE within ~1 s when nothing listens', async () => {
     const ledger = createRedisSpendLedger('redis://127.0.0.1:1')
