@@ -155,6 +155,31 @@ describe('usage spool: a batch and close()', () => {
     expect(bus.log).toEqual(['batch of 3', 'settled', 'bus closed'])
   })
 
+  it('gathers events over event-loop turns for publishWindowMs, or for one turn by default', async () => {
+    const sizesOverTurns = async (options: { publishWindowMs?: number }) => {
+      const sizes: number[] = []
+      const bus: UsagePublisher = {
+        publish: () => Promise.reject(new Error('batches only')),
+        async publishBatch(events) {
+          sizes.push(events.length)
+          return events.map(() => undefined)
+        },
+        close: async () => {},
+      }
+      const spool = createSpooledUsagePublisher(bus, { path: join(dir, randomUUID()), ...options })
+      const published: Promise<void>[] = []
+      for (let i = 0; i < 3; i++) {
+        published.push(spool.publish(usageEvent()))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await Promise.all(published)
+      await spool.close()
+      return sizes
+    }
+    expect(await sizesOverTurns({ publishWindowMs: 1000 })).toEqual([3])
+    expect(await sizesOverTurns({})).toEqual([1, 1, 1])
+  })
+
   it('spools, on disk, only the events of a batch that the bus refused', async () => {
     const path = join(dir, randomUUID())
     const bus = heldBatches()
