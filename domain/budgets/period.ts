@@ -21,16 +21,32 @@ const MARGIN_MS = 35 * DAY_MS
 const TOTAL_TTL_MS = 10 * 365 * DAY_MS
 
 const formats = new Map<string, Intl.DateTimeFormat>()
+/** The last date read per zone and the UTC minute it is for: every offset is whole minutes. */
+const lastDates = new Map<string, { minute: number; date: string }>()
+const MINUTE_MS = 60_000
+/** Some zones kept offsets in seconds (Liberia's −0:44:30) until 1972: read those times whole. */
+const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1973, 0, 1)
 
-/** The calendar date of `now` in `timeZone` as YYYY-MM-DD (en-CA formats dates that way). */
+/**
+ * The calendar date of `now` in `timeZone` as YYYY-MM-DD (en-CA formats dates that way). A local
+ * date changes only on a UTC minute boundary (offsets are whole minutes since 1972), so one
+ * reading per zone and minute serves every request in it (formatToParts is costly, and the router
+ * reads four dates per request).
+ */
 export function localDate(now: Date, timeZone: string): string {
+  const time = now.getTime()
+  const minute = time >= WHOLE_MINUTE_OFFSETS_SINCE ? Math.floor(time / MINUTE_MS) : Number.NaN
+  const last = lastDates.get(timeZone)
+  if (last?.minute === minute) return last.date
   let format = formats.get(timeZone)
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
     formats.set(timeZone, format)
   }
   const parts = Object.fromEntries(format.formatToParts(now).map((part) => [part.type, part.value]))
-  return `${parts.year}-${parts.month}-${parts.day}`
+  const date = `${parts.year}-${parts.month}-${parts.day}`
+  lastDates.set(timeZone, { minute, date })
+  return date
 }
 
 export function periodOf(period: BudgetPeriod, timeZone: string, now: Date): PeriodOf {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { trackAllowedMethods } from './allowed-methods.ts'
 import { clientErrorHandler } from './client-error.ts'
@@ -12,6 +12,8 @@ export interface ServerOptions {
   metrics: Metrics
   /** Where log lines go (stdout when unset); tests read them to check what is logged. */
   logStream?: { write(line: string): void }
+  /** The text of GET /metrics; unset, this process' registry (a clustered router's worker sets it). */
+  metricsText?: () => Promise<string>
 }
 
 export type App = FastifyInstance
@@ -32,6 +34,8 @@ export function createServer(options: ServerOptions) {
     // The id is read by genReqId, which refuses one that does not look like an id.
     requestIdHeader: false,
     genReqId: requestId,
+    // One line per request (below), not fastify's two: a log line is a write.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
     clientErrorHandler,
@@ -49,6 +53,7 @@ export function createServer(options: ServerOptions) {
     reply.header('x-request-id', request.id)
   })
   app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed')
     const route = request.routeOptions.url ?? 'unmatched'
     options.metrics.httpDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
@@ -58,7 +63,7 @@ export function createServer(options: ServerOptions) {
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(options.metrics.registry.contentType)
-    return options.metrics.registry.metrics()
+    return options.metricsText ? options.metricsText() : options.metrics.registry.metrics()
   })
   return app
 }

@@ -1,6 +1,7 @@
 import { pino } from 'pino'
-import { v7 as uuidv7 } from 'uuid'
 import type { Config } from '../../infra/config/config.ts'
+import { newUuidV7 } from '../../infra/crypto/uuid-v7.ts'
+import { logDestination } from '../http/log-destination.ts'
 import { createMetrics, type Metrics } from '../http/metrics.ts'
 import { createServer, type ZodApp } from '../http/server.ts'
 
@@ -11,15 +12,17 @@ export interface Runtime {
   metrics: Metrics
   now: () => Date
   newId: () => string
+  /** /metrics of this process; set in a clustered router's worker to the whole router's. */
+  metricsText?: () => Promise<string>
 }
 
 export function createRuntime(config: Config, processName: string): Runtime {
   return {
     config,
-    log: pino({ level: config.AIAAS_LOG_LEVEL, base: { process: processName } }),
+    log: pino({ level: config.AIAAS_LOG_LEVEL, base: { process: processName } }, logDestination()),
     metrics: createMetrics(processName),
     now: () => new Date(),
-    newId: () => uuidv7(),
+    newId: newUuidV7,
   }
 }
 
@@ -43,7 +46,12 @@ export async function serveApi(
   port: number,
   register: Register,
 ): Promise<Running & { url: string }> {
-  const app = createServer({ logLevel: rt.config.AIAAS_LOG_LEVEL, metrics: rt.metrics })
+  const app = createServer({
+    logLevel: rt.config.AIAAS_LOG_LEVEL,
+    metrics: rt.metrics,
+    logStream: logDestination(),
+    ...(rt.metricsText ? { metricsText: rt.metricsText } : {}),
+  })
   try {
     await register(app)
     const url = await app.listen({ host: rt.config.AIAAS_HOST, port })

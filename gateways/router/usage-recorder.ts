@@ -81,6 +81,18 @@ function durations(timing: RequestTiming): Pick<UsageEvent, 'latency_ms' | 'ttfb
   return { latency_ms, ttfb_ms: Math.min(latency_ms, ms(timing.first_byte - timing.started)) }
 }
 
+const hosts = new Map<string, string>()
+/** A backend URL's host, parsed once: the catalogue has few URLs, every request names one. */
+function hostOf(url: string): string {
+  let host = hosts.get(url)
+  if (host === undefined) {
+    if (hosts.size >= 1000) hosts.clear()
+    host = new URL(url).host
+    hosts.set(url, host)
+  }
+  return host
+}
+
 /**
  * Emits the one usage event of a request, off the response path. In production the publisher is
  * the LMDB spool in front of RabbitMQ, so a refusal here means the local disk failed too: it is
@@ -97,7 +109,7 @@ export function recordUsage(
     organization_id: outcome.key.organization_id,
     api_key_id: outcome.key.api_key_id,
     model: outcome.model.name,
-    backend: new URL(outcome.backend_url).host,
+    backend: hostOf(outcome.backend_url),
     status: outcome.status,
     http_status: outcome.http_status,
     input_tokens: outcome.input_tokens,

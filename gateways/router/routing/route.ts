@@ -136,10 +136,8 @@ export async function route(deps: RoutingDeps, request: RouteRequest): Promise<R
   })
   const deadline = Date.now() + deps.totalTimeoutMs
   const cursor: Cursor = { next: 0, tried: new Map() }
-  let last: { backend: RoutedBackend | null; error: AppError } = {
-    backend: null,
-    error: noBackend(request.model, 'every backend is cooling down'),
-  }
+  // Made only when no attempt failed: an AppError captures a stack, too dear for every request.
+  let last: { backend: RoutedBackend | null; error: AppError } | null = null
   let current: RoutedBackend | null = null
   try {
     for (let attempt = 0; attempt < deps.maxAttempts && Date.now() < deadline; attempt++) {
@@ -160,5 +158,8 @@ export async function route(deps: RoutingDeps, request: RouteRequest): Promise<R
     if (error instanceof ClientGone || request.client.aborted) return { kind: 'cancelled', backend: current }
     throw error
   }
-  return { kind: 'failed', ...last }
+  return {
+    kind: 'failed',
+    ...(last ?? { backend: null, error: noBackend(request.model, 'every backend is cooling down') }),
+  }
 }

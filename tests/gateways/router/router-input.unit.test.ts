@@ -164,7 +164,7 @@ describe('what a request writes in logs and headers', () => {
     expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(response.body.length).toBeLessThan(1000)
     for (const line of lines) expect(line.length).toBeLessThan(2000)
-    expect(lines.some((line) => line.includes('"incoming request"') && line.includes('pppp…'))).toBe(true)
+    expect(lines.some((line) => line.includes('"request completed"') && line.includes('pppp…'))).toBe(true)
     const kept = await app.inject({
       method: 'GET',
       url: '/v1/x',
