@@ -66,6 +66,8 @@ function observe(rt: Runtime, replica: RouterReplica): void {
   new Gauge({
     name: 'aiaas_router_keys_cached',
     help: 'API keys this router holds (in memory and in its local copy)',
+    // A clustered router's workers each hold their own: the fullest one, not their sum.
+    aggregator: 'max',
     registers,
     collect() {
       this.set(replica.keys.size())
@@ -74,6 +76,7 @@ function observe(rt: Runtime, replica: RouterReplica): void {
   new Gauge({
     name: 'aiaas_router_change_feed_synced',
     help: '1 once the change feed has a position (keys looked up are kept from then on), else 0',
+    aggregator: 'min',
     registers,
     collect() {
       this.set(replica.feed.position() === null ? 0 : 1)

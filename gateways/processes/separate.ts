@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { join } from 'node:path'
 import { Gauge } from 'prom-client'
 import type { Config } from '../../infra/config/config.ts'
@@ -27,6 +28,13 @@ import { resolveAdminToken } from './admin-token.ts'
 import { openExports, openS3ObjectStore } from './export-wiring.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { notifyAppended, readModelsNudges } from './projection-wakeup.ts'
+import {
+  clusterMetricsText,
+  startRouterCluster,
+  workerConfig,
+  workerCount,
+  workerIndex,
+} from './router-cluster.ts'
 import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
@@ -36,8 +44,13 @@ import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wir
 // The HTTP processes of a production deployment, one per `aiaas <name>`. Each opens its adapters
 // as plugins of its server (openAdapter): they close in reverse order once the server has stopped.
 
-export async function startRouter(config: Config): Promise<Running> {
+export async function startRouter(given: Config): Promise<Running> {
+  const workers = workerCount(given)
+  if (workers > 1 && cluster.isPrimary) return startRouterCluster(createRuntime(given, 'router'), workers)
+  const index = workerIndex()
+  const config = index === null ? given : workerConfig(given, index)
   const rt = createRuntime(config, 'router')
+  if (index !== null) rt.metricsText = clusterMetricsText(rt)
   const echoUrl = `http://${config.AIAAS_HOST}:${config.AIAAS_MOCK_MODEL_PORT}/v1`
   const models = configuredModels(config, echoUrl)
   return serveApi(rt, config.PORT, async (app) => {

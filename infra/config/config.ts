@@ -29,6 +29,11 @@ export const configVariables = {
     default: undefined,
     doc: 'Local copy of the read models a separate `aiaas router` serves from while PostgreSQL is down (LMDB: keys by hash, models, wrapped data keys, feed position); one per router process. Unset: `$AIAAS_DATA_DIR/router-replica`.',
   },
+  AIAAS_ROUTER_WORKERS: {
+    schema: z.union([z.literal('auto'), positiveInt.max(64)]),
+    default: '1',
+    doc: 'Processes `aiaas router` serves with (node:cluster, one port): `auto` is one per core. Each worker is a replica of its own (key cache, usage spool and local copy under `worker-<n>` of the data and cache dirs); limits and budgets stay exact across them (Redis); /metrics sums them.',
+  },
   AIAAS_ADMIN_TOKEN: {
     schema: z.string().min(16, 'at least 16 characters').optional(),
     default: undefined,

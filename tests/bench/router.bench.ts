@@ -29,7 +29,7 @@ const BODY = JSON.stringify({
   messages: [{ role: 'user', content: 'hello there' }],
 })
 
-async function provision(databaseUrl: string) {
+export async function provision(databaseUrl: string) {
   const db = createPostgresDatabase(databaseUrl)
   await migrate(db)
   const store = createEventStore(db)

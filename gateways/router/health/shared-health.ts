@@ -115,6 +115,8 @@ function backendStateGauge(
     name: 'aiaas_router_backend_state',
     help: "A backend's circuit as this router sees it: 0 closed, 1 half-open, 2 open (docs/routing.md)",
     labelNames: ['backend'],
+    // Across a clustered router's workers: the most open circuit.
+    aggregator: 'max',
     registers: [registry],
     collect() {
       for (const backend of backends()) this.set({ backend }, stateOf(backend))
