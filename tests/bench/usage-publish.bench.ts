@@ -22,11 +22,13 @@ import { type Measurement, percentile, round } from './measure.ts'
 interface Scenario {
   name: string
   publishBatchSize: number
+  publishWindowMs?: number
 }
 
 const scenarios: readonly Scenario[] = [
   { name: 'per event (batches of 1, the path before)', publishBatchSize: 1 },
   { name: 'batched (one event-loop turn, at most 256)', publishBatchSize: 256 },
+  { name: 'batched (2 ms window, at most 256)', publishBatchSize: 256, publishWindowMs: 2 },
 ]
 
 /**
@@ -59,7 +61,7 @@ export interface UsagePublishOptions {
 const defaults: UsagePublishOptions = {
   loads: [{ rate: 2000 }, { rate: 8000 }, { callers: 32 }, { callers: 1024 }],
   rounds: 4,
-  eventsPerRound: 6000,
+  eventsPerRound: 4000,
 }
 
 export async function usagePublishBench(
@@ -81,7 +83,8 @@ export async function usagePublishBench(
     for (const load of options.loads) {
       const rounds: Round[][] = scenarios.map(() => [])
       for (let round = 0; round < options.rounds; round++) {
-        for (const which of round % 2 === 0 ? [0, 1] : [1, 0]) {
+        const order = scenarios.map((_, i) => i)
+        for (const which of round % 2 === 0 ? order : order.reverse()) {
           const scenario = scenarios[which]
           if (!scenario) continue
           await channel.purgeQueue(queue)
@@ -114,16 +117,15 @@ export async function usagePublishBench(
   return results
 }
 
+/** Each scenario's figures, the later ones against the first (the path before). */
 function compared(load: Load, rounds: readonly Round[][], broker: number | null): UsagePublishMeasurement[] {
   const shape = describe(load)
-  const [before, after] = scenarios.map((scenario, i) =>
+  const [before, ...after] = scenarios.map((scenario, i) =>
     summarize(`${scenario.name}, ${shape}`, rounds[i] ?? [], broker),
   )
-  if (!before || !after) throw new Error('no scenarios')
-  return [
-    before,
-    { ...after, baseline: before.name, ratio_to_baseline: round(after.ops_per_s / before.ops_per_s, 3) },
-  ]
+  if (!before) throw new Error('no scenarios')
+  const ratio = (m: Measurement) => round(m.ops_per_s / before.ops_per_s, 3)
+  return [before, ...after.map((m) => ({ ...m, baseline: before.name, ratio_to_baseline: ratio(m) }))]
 }
 
 const describe = (load: Load): string =>
@@ -145,6 +147,7 @@ async function runRound(
     // scenario more than the other by chance: measured here is the path to the broker alone.
     spoolAfterMs: 10_000,
     publishBatchSize: scenario.publishBatchSize,
+    publishWindowMs: scenario.publishWindowMs ?? 0,
   })
   await spool.publish(usageEvent()) // opens the connection outside the measured time
   const events = Array.from({ length: options.eventsPerRound }, () => usageEvent())
