@@ -8,6 +8,7 @@ import { type Measurement, machine } from './measure.ts'
 import { propagationBench } from './propagation.bench.ts'
 import { routerBench } from './router.bench.ts'
 import { spoolBench } from './spool.bench.ts'
+import { usagePublishBench } from './usage-publish.bench.ts'
 
 // `make bench`: runs every registered benchmark against the real services (or those named on the
 // command line: `node tests/bench/run.ts event-store`), then prints one JSON document and a table.
@@ -29,6 +30,7 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'spool', run: () => spoolBench(config) },
   { name: 'ledger', run: () => ledgerBench(config) },
   { name: 'analytics', run: () => analyticsBench(config) },
+  { name: 'usage-publish', run: () => usagePublishBench(config) },
 ]
 
 async function main(): Promise<void> {
