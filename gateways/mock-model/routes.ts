@@ -11,6 +11,7 @@ import {
   textCompletion,
   textCompletionEvents,
 } from './echo-endpoints.ts'
+import { pacedBody, paceOf } from './pace.ts'
 
 export interface MockModelOptions {
   now: () => Date
@@ -55,7 +56,12 @@ export const mockModelRoutes: FastifyPluginAsyncZod<MockModelOptions> = async (a
       'data: [DONE]\n\n',
     ]
     reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache')
-    return reply.send(events.join(''))
+    const pace = paceOf(body)
+    if (!pace) return reply.send(events.join(''))
+    const gone = new AbortController()
+    reply.raw.once('close', () => gone.abort())
+    // Event 1 is the first content delta (event 0 is the role chunk).
+    return reply.send(pacedBody(events, 1, pace, gone.signal))
   })
 
   const stamp = () => ({ id: options.newId(), created: Math.floor(options.now().getTime() / 1000) })
