@@ -8,6 +8,7 @@ import { type Measurement, machine } from './measure.ts'
 import { propagationBench } from './propagation.bench.ts'
 import { routerBench } from './router.bench.ts'
 import { spoolBench } from './spool.bench.ts'
+import { streamBench } from './stream.bench.ts'
 import { usagePublishBench } from './usage-publish.bench.ts'
 
 // `make bench`: runs every registered benchmark against the real services (or those named on the
@@ -31,6 +32,7 @@ const benchmarks: readonly Benchmark[] = [
   { name: 'ledger', run: () => ledgerBench(config) },
   { name: 'analytics', run: () => analyticsBench(config) },
   { name: 'usage-publish', run: () => usagePublishBench(config) },
+  { name: 'stream', run: () => streamBench() },
 ]
 
 async function main(): Promise<void> {
