@@ -15,6 +15,7 @@ import { freePort } from '../../support/ports.ts'
 import { deleteUsageQueues } from '../../support/rabbitmq.ts'
 import { COMPLETION_BODY, type Context, type PeerSpec, type Running } from './peers.ts'
 import { answers, type Peer, startProcess, waitReady } from './procs.ts'
+import { type BenchRedis, emptyRedisDatabase } from './redis-db.ts'
 
 // The two AIaaS peers of `make bench-peers`. Nothing is switched off: logs at info, metrics, key
 // auth, limits and usage events as a deployment runs them; the `echo` model's backend is the mock.
@@ -132,7 +133,10 @@ async function provision(databaseUrl: string): Promise<string> {
   }
 }
 
-/** `aiaas router` on the real PostgreSQL, Redis and RabbitMQ, as tests/bench/router.bench.ts runs it. */
+/**
+ * `aiaas router` on the real PostgreSQL, Redis and RabbitMQ, as tests/bench/router.bench.ts runs it,
+ * with a database and a usage queue of its own and a Redis database of its own (redis-db.ts).
+ */
 export function production(config: Config): PeerSpec {
   return {
     id: 'aiaas-production',
@@ -146,13 +150,16 @@ export function production(config: Config): PeerSpec {
       await server.query(`CREATE DATABASE ${database}`)
       const url = Object.assign(new URL(config.AIAAS_DATABASE_URL), { pathname: `/${database}` }).toString()
       let proc: Peer | null = null
+      let redis: BenchRedis | null = null
       const close = async () => {
         await proc?.stop()
+        await redis?.release()
         await server.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
         await server.close()
         await deleteUsageQueues(queue)
       }
       try {
+        redis = await emptyRedisDatabase(config.AIAAS_REDIS_URL)
         const key = await provision(url)
         const port = await freePort()
         const dataDir = join(context.workDir, 'router-data')

@@ -12,10 +12,14 @@ export interface Ratio {
   target: string | null
   met: boolean | null
   missing?: string
+  /** Errors behind either figure: the ratio then compares runs that did not all succeed. */
+  errors?: string
 }
 
 type Figure = 'p50_ms' | 'p99_ms' | 'requests_per_s'
-type Pick = (peer: PeerSummary) => Partial<Record<Figure, number>> | null | undefined
+type Pick = (
+  peer: PeerSummary,
+) => (Partial<Record<Figure, number | null>> & { errors: number }) | null | undefined
 
 const closedAt =
   (connections: number): Pick =>
@@ -44,36 +48,28 @@ function ratio(
   subjectId: string,
 ): Ratio {
   const target = spec.target ? `${spec.target.at === 'most' ? '<=' : '>='} ${spec.target.value}` : null
-  const ours = subject ? spec.pick(subject)?.[spec.figure] : undefined
-  const theirs = base ? spec.pick(base)?.[spec.figure] : undefined
-  if (ours === undefined || theirs === undefined) {
-    const missing = ours === undefined ? subjectId : spec.against
-    return {
-      name: spec.name,
-      value: null,
-      unit: spec.unit,
-      target,
-      met: null,
-      missing: `no figure for ${missing}`,
-    }
+  const mine = subject ? spec.pick(subject) : undefined
+  const theirs = base ? spec.pick(base) : undefined
+  const [a, b] = [mine?.[spec.figure], theirs?.[spec.figure]]
+  const result = { name: spec.name, unit: spec.unit, target }
+  if (a === undefined || a === null || b === undefined || b === null) {
+    const missing = a === undefined || a === null ? subjectId : spec.against
+    return { ...result, value: null, met: null, missing: `no figure for ${missing}` }
   }
-  if (spec.unit === '×' && theirs === 0)
-    return {
-      name: spec.name,
-      value: null,
-      unit: spec.unit,
-      target,
-      met: null,
-      missing: `${spec.against} at 0`,
-    }
-  const raw = spec.unit === 'ms' ? ours - theirs : ours / theirs
-  const value = Math.round(raw * 1000) / 1000
+  if (spec.unit === '×' && b === 0)
+    return { ...result, value: null, met: null, missing: `${spec.against} at 0` }
+  const value = Math.round((spec.unit === 'ms' ? a - b : a / b) * 1000) / 1000
   const met = spec.target
     ? spec.target.at === 'most'
       ? value <= spec.target.value
       : value >= spec.target.value
     : null
-  return { name: spec.name, value, unit: spec.unit, target, met }
+  const erred = [
+    [subjectId, mine?.errors ?? 0],
+    [spec.against, theirs?.errors ?? 0],
+  ].filter(([, count]) => Number(count) > 0)
+  const errors = erred.map(([id, count]) => `${id} had ${count} errors`).join(', ')
+  return { ...result, value, met, ...(errors ? { errors } : {}) }
 }
 
 function specsFor(mode: 'embedded' | 'production', litellmCores: string): Spec[] {
@@ -144,6 +140,7 @@ export function ratioLines(ratios: readonly Ratio[]): string[] {
   return ratios.map((r) => {
     const value = r.value === null ? `n/a (${r.missing})` : `${r.value}${r.unit === 'ms' ? ' ms' : '×'}`
     const verdict = r.met === null ? '' : r.met ? '  met' : '  missed'
-    return `${r.name}: ${value}${r.target ? `  (target ${r.target})` : ''}${verdict}`
+    const errors = r.errors ? `  [${r.errors}]` : ''
+    return `${r.name}: ${value}${r.target ? `  (target ${r.target})` : ''}${verdict}${errors}`
   })
 }

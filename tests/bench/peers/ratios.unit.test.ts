@@ -50,4 +50,23 @@ describe('issueRatios', () => {
       'production: added p50 over direct, 1 connection: n/a (no figure for aiaas-production)  (target <= 0.25)',
     )
   })
+
+  it('says when a figure behind a ratio had errors, and gives none for a peer whose streams all failed', () => {
+    const failing = {
+      ...peer('aiaas-production', 1.6, 2000, 400),
+      ttfb: { p50_ms: null, p99_ms: null, streams: 0, errors: 9 },
+    }
+    failing.closed[1] = { p50_ms: 1.6, p99_ms: 17, requests_per_s: 0, errors: 1955 }
+    const ratios = issueRatios([...peers, failing])
+    const find = (name: string) => ratios.find((ratio) => ratio.name === name)
+    expect(find('production: added p50 over direct, 1 connection')).toMatchObject({
+      value: 1.54,
+      met: false,
+      errors: 'aiaas-production had 1955 errors',
+    })
+    expect(find('production: added time to first byte p50 over direct')).toMatchObject({
+      value: null,
+      missing: 'no figure for aiaas-production',
+    })
+  })
 })

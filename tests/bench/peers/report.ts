@@ -28,8 +28,9 @@ export interface Figures {
 }
 
 export interface TtfbFigures {
-  p50_ms: number
-  p99_ms: number
+  /** null when no stream completed. */
+  p50_ms: number | null
+  p99_ms: number | null
   streams: number
   errors: number
 }
@@ -70,9 +71,10 @@ export function foldTtfb(rounds: readonly TtfbRound[]): TtfbFigures | null {
   const samples = rounds.flatMap((run) => run.samples_ms).sort((a, b) => a - b)
   const errors = rounds.reduce((sum, run) => sum + run.errors, 0)
   if (samples.length === 0 && errors === 0) return null
+  const none = samples.length === 0
   return {
-    p50_ms: round3(percentile(samples, 50)),
-    p99_ms: round3(percentile(samples, 99)),
+    p50_ms: none ? null : round3(percentile(samples, 50)),
+    p99_ms: none ? null : round3(percentile(samples, 99)),
     streams: samples.length,
     errors,
   }
@@ -100,8 +102,11 @@ const cell = (figures: Figures | undefined) =>
   figures
     ? `p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, ${figures.requests_per_s}/s${errorsOf(figures)}`
     : '–'
-const ttfbCell = (figures: TtfbFigures | null) =>
-  figures ? `p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms${errorsOf(figures)}` : '–'
+const ttfbCell = (figures: TtfbFigures | null) => {
+  if (!figures) return '–'
+  if (figures.p50_ms === null) return `no stream completed${errorsOf(figures)}`
+  return `p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms${errorsOf(figures)}`
+}
 
 /** A markdown table: a row per scenario, a column per peer (the shape of issue 12's table). */
 export function markdownTable(

@@ -14,7 +14,7 @@ describe('fold', () => {
       parseWrk(captured('wrk-404.txt')),
     ]
     const folded = fold(rounds)
-    expect(folded.requests_per_s).toBeCloseTo((83263 + 8472 + 26335) / (2.099339 + 1.000273 + 1.09958), 0)
+    expect(folded.requests_per_s).toBeCloseTo((83263 + 8472) / (2.099339 + 1.000273 + 1.09958), 0)
     expect(folded.errors).toBe(26335)
     expect(folded.p50_ms).toBe(0.104)
     expect(folded.p99_ms).toBe(1.402)
@@ -33,6 +33,15 @@ describe('foldTtfb', () => {
 
   it('is null for a peer whose streams were not timed', () => {
     expect(foldTtfb([])).toBeNull()
+  })
+
+  it('has no percentiles, only errors, when no stream completed', () => {
+    expect(foldTtfb([{ samples_ms: [], errors: 973 }])).toEqual({
+      p50_ms: null,
+      p99_ms: null,
+      streams: 0,
+      errors: 973,
+    })
   })
 })
 

@@ -18,7 +18,8 @@ import { timeToFirstByte } from './ttfb.ts'
 // directly, a bare @fastify/http-proxy, Portkey, LiteLLM (one worker, a worker per core), AIaaS
 // embedded and in production — each in its own process in front of one mock backend, in rounds
 // that alternate (A B C … then … C B A) so the machine's load weighs on all of them. A measurement,
-// not a test: nothing passes or fails on a figure. BENCH_SECONDS (4) per scenario, BENCH_ROUNDS (2).
+// not a test: nothing passes or fails on a figure. BENCH_SECONDS (4) per scenario, BENCH_ROUNDS (2);
+// the AIaaS processes inherit the environment (AIAAS_ROUTER_WORKERS=auto: a router worker per core).
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const PEERS_DIR = process.env.AIAAS_PEERS_DIR ?? join(ROOT, 'build/peers')
@@ -31,6 +32,8 @@ const SETTINGS = {
   connections: [1, 8, 32],
   rates: [1000, 3000],
   ttfb_max_requests: 2000,
+  /** `aiaas router`'s processes, from the environment as the router reads it (its default: one). */
+  router_workers: process.env.AIAAS_ROUTER_WORKERS ?? 'default',
 }
 const CORES = cpus().length
 const say = (text: string) =>

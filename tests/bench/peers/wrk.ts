@@ -13,6 +13,7 @@ export interface HttpTarget {
 export interface LoadFigures {
   requests: number
   seconds: number
+  /** Successful answers (not counted in errors) per second: a fast refusal is no throughput. */
   requests_per_s: number
   p50_ms: number
   p99_ms: number
@@ -66,7 +67,7 @@ export function parseWrk(stdout: string): LoadFigures {
   return {
     requests: run.requests,
     seconds,
-    requests_per_s: seconds > 0 ? Math.round((run.requests / seconds) * 10) / 10 : 0,
+    requests_per_s: seconds > 0 ? Math.round(((run.requests - run.status_errors) / seconds) * 10) / 10 : 0,
     p50_ms: ms(run.p50_us),
     p99_ms: ms(run.p99_us),
     errors: run.status_errors + run.socket_errors,

@@ -18,10 +18,11 @@ describe('parseWrk', () => {
     expect(parseWrk(captured('wrk-c1.txt'))).toMatchObject({ requests: 8472, p50_ms: 0.104, p99_ms: 1.402 })
   })
 
-  it('counts every answer that was not 2xx as an error', () => {
+  it('counts every answer that was not 2xx as an error, and none of them as throughput', () => {
     const figures = parseWrk(captured('wrk-404.txt'))
     expect(figures.errors).toBe(26335)
     expect(figures.errors).toBe(figures.requests)
+    expect(figures.requests_per_s).toBe(0)
   })
 
   it('fails on output without the summary line (a script wrk could not load sends GETs instead)', () => {
