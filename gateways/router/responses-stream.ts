@@ -57,11 +57,16 @@ export function readResponsesEvent(event: SseEvent): SseEvent[] {
   return [{ raw: event.raw, data: NOTHING }]
 }
 
-/** A Responses stream as the relay reads it. */
+/**
+ * A Responses stream as the relay reads it. The readings of one event follow each other at once,
+ * and the last keeps the event's `more` (sse-relay.ts), so a read's events are still written together.
+ */
 export async function* responsesEvents(events: AsyncIterator<SseEvent>): AsyncGenerator<SseEvent> {
   for (;;) {
     const next = await events.next()
     if (next.done) return
-    yield* readResponsesEvent(next.value)
+    const reads = readResponsesEvent(next.value)
+    for (const [index, reading] of reads.entries())
+      yield { ...reading, more: index < reads.length - 1 || next.value.more === true }
   }
 }
