@@ -102,10 +102,11 @@ if previous then
 end
 -- states[2i], states[2i+1]: limit i's remaining and reset; after[i]: its new arrival time, if it fits
 local states, after, refused, retry_max = {}, {}, nil, 0
+local tats = nl > 0 and redis.call('MGET', unpack(KEYS, lk + 1, lk + nl)) or {}
 for i = 1, nl do
   local per_minute, weight = tonumber(ARGV[la + 3 * i - 2]), tonumber(ARGV[la + 3 * i - 1])
   local interval = 60000 / per_minute
-  local tat = math.max(num(redis.call('GET', KEYS[lk + i])), now)
+  local tat = math.max(num(tats[i]), now)
   local next_tat = tat + weight * interval
   local fits = next_tat - now <= 60000 + 1e-6
   local at = fits and next_tat or tat

@@ -11,8 +11,9 @@ import { type Measurement, round, runLoad, runPaired } from './measure.ts'
 // 6 spend counters, 4 limits) against a bare EVALSHA of a no-op script at 32, 8 and 1 callers,
 // with 10k live holds and up to AIAAS_BENCH_LEDGER_FILL requests (default 1M) settled in the
 // period first; Redis used_memory before and after those settles (it should stay flat: a settled
-// request leaves nothing behind), and Redis' own CPU per pair (INFO cpu around 8 callers; exact
-// only when nothing else uses that Redis). Figures only.
+// request leaves nothing behind), Redis' own CPU per pair (INFO cpu around 8 callers; exact
+// only when nothing else uses that Redis), and the pair through an auto-pipelined connection
+// against the plain one at 1, 8 and 32 callers. Figures only.
 const FILL = Number(process.env.AIAAS_BENCH_LEDGER_FILL ?? 1_000_000)
 const CPU_PAIRS = 20_000
 const FILL_TIME_MS = 240_000
@@ -85,6 +86,31 @@ async function cpuPerPair(ledger: SpendLedger, admin: Redis, org: string, key: s
   return { ...load, name: `Redis CPU per admit + settle pair: ${round(perPair * 1e6, 1)} µs (8 callers)` }
 }
 
+/** The same pairs through a second connection with ioredis auto-pipelining, against the plain one. */
+async function autoPipelining(
+  config: Config,
+  keyPrefix: string,
+  plain: SpendLedger,
+  org: string,
+  key: string,
+): Promise<Measurement[]> {
+  const options = { keyPrefix, commandTimeoutMs: 30_000, autoPipelining: true }
+  const piped = createRedisSpendLedger(config.AIAAS_REDIS_URL, options)
+  const figures: Measurement[] = []
+  for (const writers of [1, 8, 32]) {
+    const load = (name: string, ledger: SpendLedger) => ({
+      name: `admit + settle, ${name}, ${writers} caller${writers === 1 ? '' : 's'}`,
+      writers,
+      total: writers === 1 ? 4_000 : 20_000,
+      timeLimitMs: 15_000,
+      op: () => admitSettle(ledger, org, key),
+    })
+    figures.push(...(await runPaired(4, load('auto-pipelined', piped), load('one write per command', plain))))
+  }
+  await piped.close()
+  return figures
+}
+
 async function usedMemory(admin: Redis): Promise<number> {
   const info = await admin.info('memory')
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
@@ -145,6 +171,7 @@ export async function ledgerBench(config: Config): Promise<Measurement[]> {
   // One caller: the latency one request adds (the issue's p99 target), without queueing behind others.
   const single = await pair(1, 5_000, 10_000)
   const cpu = await cpuPerPair(ledger, admin, org, key)
+  const pipelined = await autoPipelining(config, keyPrefix, ledger, org, key)
   await ledger.close()
   await admin.quit()
   await deleteKeys(config.AIAAS_REDIS_URL, keyPrefix)
@@ -158,5 +185,5 @@ export async function ledgerBench(config: Config): Promise<Measurement[]> {
     p50_ms: 0,
     p99_ms: 0,
   }
-  return [memory, ...crowded, ...eight, ...single, cpu]
+  return [memory, ...crowded, ...eight, ...single, cpu, ...pipelined]
 }
