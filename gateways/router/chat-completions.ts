@@ -85,30 +85,22 @@ function finish(deps: RouterDeps, request: FastifyRequest, call: Call, result: R
     )
 }
 
-function complete(
-  deps: RouterDeps,
-  request: FastifyRequest,
-  call: Call,
-  delivered: Delivery & { kind: 'json' },
-) {
+/** A JSON answer's usage result and outcome; finished by the caller once the answer is sent. */
+function completed(call: Call, delivered: Delivery & { kind: 'json' }): { result: Result; outcome: string } {
   if (delivered.status >= 400) {
     // A backend's 4xx is the provider's own answer to this request, relayed as it is.
-    finish(deps, request, call, failed(delivered.status), 'backend_error')
-    return delivered.json
+    return { result: failed(delivered.status), outcome: 'backend_error' }
   }
   const usage = call.usage(delivered.json)
-  const input_tokens = usage?.input_tokens ?? inputTokens(call)
-  const output_tokens = usage?.output_tokens ?? 0
   const result: Result = {
     status: 'ok',
     http_status: 200,
-    input_tokens,
-    output_tokens,
+    input_tokens: usage?.input_tokens ?? inputTokens(call),
+    output_tokens: usage?.output_tokens ?? 0,
     tokens_source: sourceOf(usage),
     cancelled: false,
   }
-  finish(deps, request, call, result, 'ok')
-  return delivered.json
+  return { result, outcome: 'ok' }
 }
 
 function stream(
@@ -302,7 +294,12 @@ export async function inference<B extends InferenceBody>(
     throw routed.error
   }
   if (routed.kind === 'stream') return stream(deps, request, reply, call, routed)
-  return reply.code(routed.status).send(complete(deps, request, call, routed))
+  const { result, outcome } = completed(call, routed)
+  // The answer goes to the socket first (fastify writes it within send()), then the usage event
+  // and the settle: the caller does not wait for them.
+  reply.code(routed.status).send(routed.json)
+  finish(deps, request, call, result, outcome)
+  return reply
 }
 
 /** POST /v1/chat/completions (and /v1/inference). */
