@@ -19,7 +19,8 @@ import { timeToFirstByte } from './ttfb.ts'
 // embedded and in production — each in its own process in front of one mock backend, in rounds
 // that alternate (A B C … then … C B A) so the machine's load weighs on all of them. A measurement,
 // not a test: nothing passes or fails on a figure. BENCH_SECONDS (4) per scenario, BENCH_ROUNDS (2);
-// the AIaaS processes inherit the environment (AIAAS_ROUTER_WORKERS=auto: a router worker per core).
+// the AIaaS processes inherit the environment (AIAAS_ROUTER_WORKERS=auto: a router worker per core);
+// BENCH_PEERS narrows the run to some peers.
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const PEERS_DIR = process.env.AIAAS_PEERS_DIR ?? join(ROOT, 'build/peers')
@@ -34,6 +35,8 @@ const SETTINGS = {
   ttfb_max_requests: 2000,
   /** `aiaas router`'s processes, from the environment as the router reads it (its default: one). */
   router_workers: process.env.AIAAS_ROUTER_WORKERS ?? 'default',
+  /** BENCH_PEERS=direct,bare-proxy,aiaas-production runs only those (ids as in the JSON); default all. */
+  peers: process.env.BENCH_PEERS?.split(',').filter(Boolean) ?? 'all',
 }
 const CORES = cpus().length
 const say = (text: string) =>
@@ -237,7 +240,9 @@ async function main(): Promise<void> {
     )
     const context: Context = { root: ROOT, peersDir: PEERS_DIR, workDir, mock: `http://127.0.0.1:${port}` }
     await waitReady(mock, () => answers(`${context.mock}/v1/models`), 30_000)
-    const specs = [...otherPeers(CORES), embedded, production(loadConfig())]
+    const specs = [...otherPeers(CORES), embedded, production(loadConfig())].filter(
+      (spec) => SETTINGS.peers === 'all' || SETTINGS.peers.includes(spec.id),
+    )
     const started = await startAll(specs, context, status)
     active = started.active
     for (const gone of started.leftOut) say(`left out ${gone.label}: ${gone.reason}`)
