@@ -42,6 +42,12 @@ const CORES = cpus().length
 const say = (text: string) =>
   process.stderr.write(`[bench-peers ${new Date().toISOString().slice(11, 19)}] ${text}\n`)
 
+interface LeftOut {
+  id: string
+  label: string
+  reason: string
+}
+
 interface Active {
   spec: PeerSpec
   running: Running
@@ -109,7 +115,7 @@ const perScenario = <T>(keys: readonly number[]): Record<number, T[]> =>
   Object.fromEntries(keys.map((key) => [key, []]))
 
 async function startAll(specs: readonly PeerSpec[], context: Context, status: Map<string, ToolStatus>) {
-  const leftOut: { id: string; label: string; reason: string }[] = []
+  const leftOut: LeftOut[] = []
   const started = await Promise.all(
     specs.map(async (spec): Promise<Active | null> => {
       const reason = missing(status, spec.needs)
@@ -174,7 +180,7 @@ function gitCommit(): string {
 
 async function report(
   active: readonly Active[],
-  leftOut: unknown[],
+  leftOut: readonly LeftOut[],
   loads: number[],
   status: Map<string, ToolStatus>,
 ) {
@@ -201,7 +207,12 @@ async function report(
     ratios,
   }
   const table = markdownTable(summaries, { connections: SETTINGS.connections, rates: SETTINGS.rates })
-  const lines = ratioLines(ratios)
+  // What was not measured, and why, beside the figures: a peer left out, a load that failed.
+  const lines = [
+    ...ratioLines(ratios),
+    ...leftOut.map((gone) => `left out ${gone.label}: ${gone.reason}`),
+    ...active.flatMap((peer) => [...new Set(peer.notes)].map((note) => `${peer.rounds.label}: ${note}`)),
+  ]
   console.log(JSON.stringify(document, null, 2))
   console.log(`\n${table}\n\n${lines.join('\n')}`)
   const dir = join(ROOT, 'bench-results')
