@@ -15,6 +15,9 @@ set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PEERS="${AIAAS_PEERS_DIR:-$ROOT/build/peers}"
+# npm runs on the project's Node 24; Go is this machine kind's toolchain, never a downloaded one.
+export PATH="$ROOT/node_modules/.bin:/usr/local/go/bin:$PATH"
+export GOTOOLCHAIN=local
 VEGETA_VERSION="${AIAAS_VEGETA_VERSION:-v12.13.0}"
 PORTKEY_VERSION="${AIAAS_PORTKEY_VERSION:-1.15.2}"
 HTTP_PROXY_VERSION="${AIAAS_HTTP_PROXY_VERSION:-11.6.3}"
@@ -23,9 +26,6 @@ LITELLM_VERSION="${AIAAS_LITELLM_VERSION:-1.108.0}"
 # The bare proxy runs on the same fastify as the router, so the two differ only in what they do.
 FASTIFY_VERSION="$(node -p "require('$ROOT/node_modules/fastify/package.json').version" 2>/dev/null || echo 5)"
 
-# npm runs on the project's Node 24; Go is this machine kind's toolchain, never a downloaded one.
-export PATH="$ROOT/node_modules/.bin:/usr/local/go/bin:$PATH"
-export GOTOOLCHAIN=local
 mkdir -p "$PEERS/bin" "$PEERS/logs"
 STATUS="$PEERS/status.txt"
 : >"$STATUS"
