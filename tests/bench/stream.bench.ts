@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import type { Pool } from 'undici'
+import { type CpuProfile, summarize } from './cpu-profile.ts'
 import { type Measurement, percentile, round } from './measure.ts'
 import { idleStream, streamBody, type Target, timedStream } from './stream/clients.ts'
 import { cpuMs, rssKb } from './stream/proc-stats.ts'
@@ -16,8 +18,8 @@ import { type StreamRig, startStreamRig } from './stream/setup.ts'
 // AIAAS_BENCH_STREAM_CPU (streams per target, 20), AIAAS_BENCH_STREAM_CHUNKS (1,000),
 // AIAAS_BENCH_STREAM_IDLE (2,000; each costs the router two sockets, so at most ~9,500 under a
 // 20,000 file descriptor limit). Every loop is bounded in count and in time. A profile of the
-// router over the CPU scenario: AIAAS_BENCH_STREAM_PROFILE=<file.cpuprofile>, whose top entries
-// `node tests/bench/stream/profile-top.ts <file>` prints.
+// router over the CPU scenario: AIAAS_BENCH_STREAM_PROFILE=<file.cpuprofile> (its top entries are
+// printed to stderr).
 
 type StreamMeasurement = Measurement & Record<string, number | string>
 
@@ -121,12 +123,29 @@ async function cpu(rig: StreamRig, targets: Target[]): Promise<StreamMeasurement
   return out
 }
 
-/** The CPU scenario, under the router's profiler when AIAAS_BENCH_STREAM_PROFILE names a file. */
+/**
+ * The CPU scenario, under the router's profiler when AIAAS_BENCH_STREAM_PROFILE names a file: the
+ * profile is written there and its top entries (cpu-profile.ts) printed to stderr.
+ */
 async function cpuScenario(rig: StreamRig, targets: Target[]): Promise<StreamMeasurement[]> {
   const file = process.env.AIAAS_BENCH_STREAM_PROFILE
   if (!file) return cpu(rig, targets)
   const [results, profile] = await rig.profileRouter(() => cpu(rig, targets))
   await writeFile(file, profile)
+  const summary = summarize(
+    JSON.parse(profile) as CpuProfile,
+    fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, ''),
+    25,
+  )
+  process.stderr.write(`router profile over the CPU scenario (${file}): busy ${summary.busy_ms} ms\n`)
+  for (const [title, entries] of [
+    ['self time', summary.self],
+    ['by entry', summary.entry],
+  ] as const) {
+    process.stderr.write(`${title}:\n`)
+    for (const { frame, percent } of entries)
+      process.stderr.write(`${String(percent).padStart(6)} %  ${frame}\n`)
+  }
   return results
 }
 
