@@ -44,7 +44,9 @@ export function createMemoryUsageBus(options: MemoryUsageBusOptions = {}): Memor
   const publisher: UsagePublisher = {
     async publish(event) {
       if (queue.publisherClosed) throw new AppError('USAGE_BUS_UNAVAILABLE', 'usage publisher is closed')
-      queue.offer([structuredClone(event)])
+      // A copy, as a broker would hold: every field is a primitive, so a shallow one is whole
+      // (structuredClone cost the router ~1 % of its CPU in embedded mode).
+      queue.offer([{ ...event }])
     },
     async close() {
       queue.publisherClosed = true
@@ -134,7 +136,7 @@ class MemoryUsageConsumer implements UsageConsumer {
   // A copy per delivery, as a broker would: a handler that mutates its events cannot change what
   // a retry sees.
   async #handle(handle: UsageBatchHandler, events: readonly UsageEvent[]): Promise<void> {
-    const outcome = await handle(structuredClone(events))
+    const outcome = await handle(events.map((event) => ({ ...event })))
     if (events.length === 0) return
     const at = new Date()
     const reasons = new Map(outcome.rejected.map((rejected) => [rejected.id, rejected.reason]))
