@@ -3,6 +3,7 @@ import type { CommandDeps } from '../../commands/handle-command.ts'
 import { AppError } from '../../domain/errors.ts'
 import { type Keyring, parseKeyring } from '../../infra/crypto/keyring.ts'
 import { createSecretBox } from '../../infra/crypto/secret-box.ts'
+import { readHeadPosition } from '../../infra/event-store/checkpoints.ts'
 import { waitForCheckpoint } from '../../infra/event-store/subscription.ts'
 import { createMemoryHealthBoard } from '../../infra/memory/health-board.ts'
 import { createMemoryNonceStore } from '../../infra/memory/nonce-store.ts'
@@ -91,15 +92,32 @@ export function routerDeps(
 /** The router's admission on the spend ledger (gateways/router/admit.ts). */
 function spendDeps(
   rt: Runtime,
-  adapters: { ledger: SpendLedger; recorded: RecordedSpend; feed?: Pick<ChangeFeed, 'position' | 'wake'> },
+  adapters: {
+    db: Database
+    ledger: SpendLedger
+    recorded: RecordedSpend
+    feed?: Pick<ChangeFeed, 'position' | 'wake'>
+  },
 ): RouterDeps['spend'] {
-  const { ledger, feed } = adapters
+  const { ledger, feed, db } = adapters
+  // A change the ledger names past the end of the event log, once found: admissions claim to know
+  // it, or every one would be answered stale for a change that does not exist here.
+  let beyond: bigint | null = null
   return {
     ledger,
     seeder: createSpendSeeder({ ledger, recorded: adapters.recorded, now: rt.now }),
     knownPosition: () => {
       const position = feed?.position() ?? null
-      return position === null ? null : String(position)
+      if (position === null) return null
+      return String(beyond !== null && beyond > position ? beyond : position)
+    },
+    beyondLog: async (changed) => {
+      const position = BigInt(changed)
+      // Without the database it cannot be told: the change may be real (answered 503, as before).
+      const head = await readHeadPosition(db).catch(() => null)
+      if (head === null || position <= head) return false
+      if (beyond === null || position > beyond) beyond = position
+      return true
     },
     refresh: async () => {
       await feed?.wake()

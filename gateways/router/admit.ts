@@ -24,6 +24,13 @@ export interface AdmitDeps {
   knownPosition: () => string | null
   /** Wakes the change feed and answers the key's record as the caches hold it after. */
   refreshKey: (key: ApiKeyRecord) => Promise<ApiKeyRecord>
+  /**
+   * Whether a change position the ledger names is past the end of this platform's event log: the
+   * ledger outlived its event store (restored from a backup, rebuilt) or another platform marked
+   * it, and no refresh can reach it. When it is, knownPosition() claims it from then on. Absent:
+   * never (such a router answers 503 until the ledger's mark is removed).
+   */
+  beyondLog?: (position: string) => Promise<boolean>
   keyRpm: number
   leaseMs: number
   now: () => Date
@@ -70,6 +77,13 @@ async function decide(deps: AdmitDeps, first: ApiKeyRecord, wanted: Wanted, hold
   let result: AdmitResult = await ask()
   if (result.kind === 'stale') {
     key = await deps.refreshKey(key)
+    result = await ask()
+  }
+  if (result.kind === 'stale' && (await deps.beyondLog?.(result.changed_position))) {
+    deps.log.warn(
+      { changed_position: result.changed_position },
+      'the spend ledger names a change past the end of the event log (restored or shared Redis?): ignored',
+    )
     result = await ask()
   }
   if (result.kind === 'unseeded') {

@@ -9,7 +9,14 @@ import type { UsageRecorderDeps } from './usage-recorder.ts'
 /** The spend ledger's side of the router: what admit.ts needs besides the request's own log. */
 export type SpendDeps = Pick<
   AdmitDeps,
-  'ledger' | 'seeder' | 'knownPosition' | 'keyRpm' | 'leaseMs' | 'onFailOpen' | 'onSettleOverHold'
+  | 'ledger'
+  | 'seeder'
+  | 'knownPosition'
+  | 'beyondLog'
+  | 'keyRpm'
+  | 'leaseMs'
+  | 'onFailOpen'
+  | 'onSettleOverHold'
 > & {
   /** Wakes the change feed and resolves once the caches hold what the read models hold. */
   refresh: () => Promise<void>

@@ -73,3 +73,12 @@ export async function waitForCheckpoint(
     await pause(Math.min(20, left), nudges)
   }
 }
+
+/** The position of the log's last event; 0 when the log is empty. */
+export async function readHeadPosition(db: Sql): Promise<bigint> {
+  const { rows } = await db.query<{ position: string | null }>(
+    'SELECT max(global_position)::text AS position FROM events',
+  )
+  const head = rows[0]?.position
+  return head === null || head === undefined ? 0n : parsePosition(head)
+}

@@ -13,9 +13,9 @@ import { createPostgresDatabase } from '../../../infra/postgres/database.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 import { freePort } from '../../support/ports.ts'
 import { deleteUsageQueues } from '../../support/rabbitmq.ts'
+import { emptyRedisDatabase, type OwnRedis } from '../../support/redis-database.ts'
 import { COMPLETION_BODY, type Context, type PeerSpec, type Running } from './peers.ts'
 import { answers, type Peer, startProcess, waitReady } from './procs.ts'
-import { type BenchRedis, emptyRedisDatabase } from './redis-db.ts'
 
 // The two AIaaS peers of `make bench-peers`. Nothing is switched off: logs at info, metrics, key
 // auth, limits and usage events as a deployment runs them; the `echo` model's backend is the mock.
@@ -135,7 +135,7 @@ async function provision(databaseUrl: string): Promise<string> {
 
 /**
  * `aiaas router` on the real PostgreSQL, Redis and RabbitMQ, as tests/bench/router.bench.ts runs it,
- * with a database and a usage queue of its own and a Redis database of its own (redis-db.ts).
+ * with a database and a usage queue of its own and a Redis database of its own (tests/support/redis-database.ts).
  */
 export function production(config: Config): PeerSpec {
   return {
@@ -150,7 +150,7 @@ export function production(config: Config): PeerSpec {
       await server.query(`CREATE DATABASE ${database}`)
       const url = Object.assign(new URL(config.AIAAS_DATABASE_URL), { pathname: `/${database}` }).toString()
       let proc: Peer | null = null
-      let redis: BenchRedis | null = null
+      let redis: OwnRedis | null = null
       const close = async () => {
         await proc?.stop()
         await redis?.release()

@@ -159,6 +159,23 @@ describe('the router admission on the spend ledger', () => {
     })
   })
 
+  it('goes on when the change it is stale for is past the end of the event log, and only then', async () => {
+    const stale: AdmitResult = { kind: 'stale', changed_position: '99' }
+    let claimed = '7'
+    const beyondLog = async (position: string) => {
+      claimed = position
+      return true
+    }
+    const { ledger, calls } = scriptedLedger([stale, stale, admitted])
+    asHold(await admit(deps(ledger, { beyondLog, knownPosition: () => claimed }), keyRecord(), wanted))
+    expect(calls.admit.at(-1)).toMatchObject({ known_position: '99' })
+    const real = scriptedLedger([stale, stale])
+    const refused = asRefused(
+      await admit(deps(real.ledger, { beyondLog: async () => false }), keyRecord(), wanted),
+    )
+    expect(refused.error.code).toBe('BUDGET_LEDGER_UNAVAILABLE')
+  })
+
   it('refuses with 503 when the ledger is down, or admits unmetered when the organization chose fail-open', async () => {
     const down = () => new AppError('BUDGET_LEDGER_UNAVAILABLE', 'redis down')
     const closed = asRefused(await admit(deps(scriptedLedger([down()]).ledger), keyRecord(), wanted))
