@@ -12,30 +12,29 @@ local function now_ms()
 end
 local function d(n) return string.format('%d', n) end
 local function num(v) return tonumber(v or '0') or 0 end
--- A hold record is a JSON array of strings (cjson writes strings fast, numbers slowly): {'2',
--- amount, lapsed '0'|'1', #held, #spend, #weighed, held counters…, (spend counter, ttl ms)…,
--- (arrival-time key, weight, interval ms, unit)…}. Counters are named after the organization's
--- base ('<prefix>{<org>}:', which every hold and counter key starts with), so the record stays
--- short. A record of the earlier JSON-object layout reads as {'1', …} with every key in full.
+-- A hold record: {a = amount, l = lapsed 0|1, rc = {counters it reserved on, in full}, q = {#spend,
+-- (spend counter, ttl ms)…, (arrival-time key, weight, interval ms, unit)…}}, every value but l a
+-- string (cjson writes strings fast, numbers slowly). q names spend counters after the
+-- organization's base ('<prefix>{<org>}:', which every hold and counter key starts with), so the
+-- record stays short. a, l and rc mean what they meant in the earlier layout {a, l, rc, sc, w}, so
+-- a router of the earlier version that reaps a new record gives its reservation back; an earlier
+-- record is read here with q built from sc and w, keys in full (full = true).
 local function load_hold(raw)
   local rec = cjson.decode(raw)
-  if rec[1] then return rec end
-  local q = {'1', rec.a, tostring(rec.l), #rec.rc, #rec.sc, #rec.w}
-  for _, k in ipairs(rec.rc) do q[#q + 1] = k end
+  if rec.q then return rec end
+  local q = {#rec.sc}
   for _, c in ipairs(rec.sc) do q[#q + 1] = c[1] q[#q + 1] = c[2] end
   for _, w in ipairs(rec.w) do q[#q + 1] = w[1] q[#q + 1] = w[2] q[#q + 1] = w[3] q[#q + 1] = w[4] end
-  return q
+  rec.q, rec.full, rec.sc, rec.w = q, true, nil, nil
+  return rec
 end
-local function counter_at(rec, base, i) if rec[1] == '2' then return base .. rec[i] end return rec[i] end
--- index of the first spend pair and of the first weighed quad, less one
-local function offsets(rec)
-  local held, spend = tonumber(rec[4]), tonumber(rec[5])
-  return 6 + held, 6 + held + 2 * spend
-end
+local function spend_key(rec, base, i) if rec.full then return rec.q[i] end return base .. rec.q[i] end
+-- the index in q of the last spend entry; the weighed quads follow it
+local function spend_end(rec) return 1 + 2 * tonumber(rec.q[1]) end
 -- a hold's reservation leaves (sign -1) or rejoins (sign 1) the counters it was held on
-local function shift_reserved(rec, base, sign)
-  local by = d(sign * tonumber(rec[2]))
-  for i = 7, 6 + tonumber(rec[4]) do redis.call('HINCRBY', counter_at(rec, base, i), 'r', by) end
+local function shift_reserved(rec, sign)
+  local by = d(sign * tonumber(rec.a))
+  for _, c in ipairs(rec.rc) do redis.call('HINCRBY', c, 'r', by) end
 end
 -- keeps the longer of a key's TTL and ms: GT leaves a longer one, NX gives a key without one its first
 local function extend(key, ms)
@@ -83,9 +82,9 @@ for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', d(now), 'LIM
   local raw = redis.call('GET', holds .. lapsed)
   if raw then
     local rec = load_hold(raw)
-    if rec[3] == '0' then
-      shift_reserved(rec, base, -1)
-      rec[3] = '1'
+    if rec.l == 0 then
+      shift_reserved(rec, -1)
+      rec.l = 1
       redis.call('SET', holds .. lapsed, cjson.encode(rec), 'KEEPTTL')
     end
   end
@@ -94,9 +93,9 @@ end
 local previous = redis.call('GET', hold)
 if previous then
   local rec = load_hold(previous)
-  if rec[3] == '0' then shift_reserved(rec, base, -1) end
-  local _, w0 = offsets(rec)
-  for at = w0 + 4, #rec, 4 do move_tat(rec[at - 3], -tonumber(rec[at - 2]) * tonumber(rec[at - 1]), now) end
+  if rec.l == 0 then shift_reserved(rec, -1) end
+  local q = rec.q
+  for at = spend_end(rec) + 4, #q, 4 do move_tat(q[at - 3], -tonumber(q[at - 2]) * tonumber(q[at - 1]), now) end
   redis.call('ZREM', leases, id)
   redis.call('DEL', hold)
 end
@@ -133,33 +132,32 @@ for i = 1, nb do
     end
   end
 end
-local rec, seen, skip = {'2', amount, '0', '0', ARGV[7], ARGV[8]}, {}, #base + 1
+local held, seen, q, skip = {}, {}, {ARGV[7]}, #base + 1
 for i = 1, nb do
   local key = KEYS[bk + i]
   if ARGV[ba + 3 * i - 1] == '1' and not seen[key] then
     seen[key] = true
-    rec[#rec + 1] = string.sub(key, skip)
+    held[#held + 1] = key
     redis.call('HINCRBY', key, 'r', amount)
   else
     redis.call('HSETNX', key, 's', '0')
   end
   extend(key, ARGV[ba + 3 * i])
 end
-rec[4] = tostring(#rec - 6)
 for i = 1, ns do
-  rec[#rec + 1] = string.sub(KEYS[sk + i], skip)
-  rec[#rec + 1] = ARGV[sa + i]
+  q[#q + 1] = string.sub(KEYS[sk + i], skip)
+  q[#q + 1] = ARGV[sa + i]
 end
 for i = 1, nl do
   local key = KEYS[lk + i]
   redis.call('SET', key, string.format('%.17g', after[i]), 'PX', math.ceil(after[i] - now) + 1000)
-  rec[#rec + 1] = key
-  rec[#rec + 1] = ARGV[la + 3 * i - 1]
-  rec[#rec + 1] = string.format('%.17g', 60000 / tonumber(ARGV[la + 3 * i - 2]))
-  rec[#rec + 1] = ARGV[la + 3 * i]
+  q[#q + 1] = key
+  q[#q + 1] = ARGV[la + 3 * i - 1]
+  q[#q + 1] = string.format('%.17g', 60000 / tonumber(ARGV[la + 3 * i - 2]))
+  q[#q + 1] = ARGV[la + 3 * i]
 end
 local keep = lease_ms + 86400000
-redis.call('SET', hold, cjson.encode(rec), 'PX', d(keep))
+redis.call('SET', hold, cjson.encode({a = amount, l = 0, rc = held, q = q}), 'PX', d(keep))
 redis.call('ZADD', leases, d(now + lease_ms), id)
 extend(leases, d(keep))
 return reply({'admitted'})
@@ -173,25 +171,25 @@ if not raw then return false end
 local cost, tokens = ARGV[2], tonumber(ARGV[3])
 local base = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1] - 2)
 local rec = load_hold(raw)
-if rec[3] == '0' then shift_reserved(rec, base, -1) end
+if rec.l == 0 then shift_reserved(rec, -1) end
 redis.call('ZREM', KEYS[2], ARGV[1])
-local s0, w0 = offsets(rec)
+local q, last = rec.q, spend_end(rec)
 if cost ~= '0' then
-  for at = s0 + 2, w0, 2 do
-    local key = counter_at(rec, base, at - 1)
+  for at = 3, last, 2 do
+    local key = spend_key(rec, base, at - 1)
     redis.call('HINCRBY', key, 's', cost)
-    extend(key, rec[at])
+    extend(key, q[at])
   end
 end
 local now = nil
-for at = w0 + 4, #rec, 4 do
-  if rec[at] == 'tokens' then
+for at = last + 4, #q, 4 do
+  if q[at] == 'tokens' then
     now = now or now_ms()
-    move_tat(rec[at - 3], (tokens - tonumber(rec[at - 2])) * tonumber(rec[at - 1]), now)
+    move_tat(q[at - 3], (tokens - tonumber(q[at - 2])) * tonumber(q[at - 1]), now)
   end
 end
 redis.call('DEL', KEYS[1])
-return rec[2]
+return rec.a
 `
 // KEYS: hold, leases. ARGV: hold id, lease ms. Reply: 1, or 0 when there is no such hold.
 const RENEW = `${PRELUDE}
@@ -199,9 +197,9 @@ local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local rec = load_hold(raw)
 local keep = tonumber(ARGV[2]) + 86400000
-if rec[3] == '1' then
-  shift_reserved(rec, string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[1] - 2), 1)
-  rec[3] = '0'
+if rec.l == 1 then
+  shift_reserved(rec, 1)
+  rec.l = 0
   redis.call('SET', KEYS[1], cjson.encode(rec), 'PX', d(keep))
 else
   redis.call('PEXPIRE', KEYS[1], d(keep))

@@ -118,6 +118,35 @@ describe('redis spend ledger records of the earlier layout', () => {
     await admin.quit()
     await ledger.close()
   })
+
+  it('writes records an earlier version can reap: its reaper gives the reservation back, a late settle counts once', async () => {
+    const ledger = createRedisSpendLedger(redisUrl, { keyPrefix })
+    const admin = new Redis(redisUrl)
+    const org = newOrg()
+    await seeded(ledger, org)
+    const a = admission(org, { limit: 1000, amount_nanos: 700 })
+    expect((await ledger.admit(a)).kind).toBe('admitted')
+    // The earlier version's reaper, as it ran on a lapsed hold (ADR 0020, "Wire").
+    const earlierReaper = `
+      local rec = cjson.decode(redis.call('GET', KEYS[1]))
+      if rec.l == 0 then
+        for _, c in ipairs(rec.rc) do redis.call('HINCRBY', c, 'r', string.format('%d', -1 * tonumber(rec.a))) end
+        rec.l = 1
+        redis.call('SET', KEYS[1], cjson.encode(rec), 'KEEPTTL')
+      end
+      return 1`
+    await admin.eval(earlierReaper, 1, `${keyPrefix}{${org.id}}:h:${a.hold_id}`)
+    expect(await ledger.counters(org.id, [org.orgTotal])).toEqual([
+      { spent_nanos: 0, reserved_nanos: 0, seeded: true },
+    ])
+    const settle = { organization_id: org.id, hold_id: a.hold_id, cost_nanos: 650, tokens: 0 }
+    expect(await ledger.settle(settle)).toEqual({ kind: 'settled', held_nanos: 700 })
+    expect(await ledger.counters(org.id, [org.orgTotal])).toEqual([
+      { spent_nanos: 650, reserved_nanos: 0, seeded: true },
+    ])
+    await admin.quit()
+    await ledger.close()
+  })
 })
 
 describe('redis spend ledger when Redis is away', () => {
