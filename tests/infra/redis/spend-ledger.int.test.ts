@@ -20,6 +20,10 @@ const redisUrl = loadConfig().AIAAS_REDIS_URL
 const keyPrefix = `test:spend:${randomUUID()}:`
 
 spendLedgerContract('redis', () => createRedisSpendLedger(redisUrl, { keyPrefix }))
+// Off by default (docs/benchmarks.md, "Spend ledger"); a deployment that turns it on gets the same ledger.
+spendLedgerContract('redis, auto-pipelined', () =>
+  createRedisSpendLedger(redisUrl, { keyPrefix, autoPipelining: true }),
+)
 
 afterAll(() => deleteKeys(redisUrl, keyPrefix))
 
