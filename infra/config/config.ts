@@ -88,7 +88,7 @@ export const configVariables = {
   AIAAS_INGEST_BATCH_MAX_EVENTS: {
     schema: positiveInt,
     default: '2000',
-    doc: 'The most usage events ingest stores in one batch (one transaction); RabbitMQ prefetch is twice this.',
+    doc: 'The most usage events ingest stores in one batch (one transaction); RabbitMQ keeps about twice this many events unacknowledged (prefetch in messages, adapted to the events per message).',
   },
   AIAAS_INGEST_BATCH_MAX_WAIT_MS: {
     schema: positiveInt,

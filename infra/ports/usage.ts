@@ -37,9 +37,10 @@ export interface UsagePublisher {
    */
   publish(event: UsageEvent): Promise<void>
   /**
-   * Optional: publishes `events` in order as one message each, with one wait for all their
-   * confirms (one deadline, not one per event). Never rejects: it resolves to each event's outcome,
-   * by index. A decorator (the LMDB spool) uses it when present, else `publish` per event.
+   * Optional: publishes `events` in order, with one wait for all their confirms (one deadline, not
+   * one per event); RabbitMQ packs them several to a message, so the events of one pack share its
+   * outcome. Never rejects: it resolves to each event's outcome, by index. A decorator (the LMDB
+   * spool) uses it when present, else `publish` per event.
    */
   publishBatch?(events: readonly UsageEvent[]): Promise<BatchOutcome>
   /** Stops publishing; the spool first waits for every publish in flight to settle (ADR 0005). */
@@ -84,8 +85,9 @@ export interface UsageConsumer {
    */
   start(handle: UsageBatchHandler): Promise<void>
   /**
-   * Ready events waiting in the queue (not yet delivered to this or any consumer); null when the
-   * bus cannot say (e.g. the broker is unreachable).
+   * Ready messages waiting in the queue (not yet delivered to this or any consumer): on RabbitMQ a
+   * message is one event or a pack of up to 64; null when the bus cannot say (e.g. the broker is
+   * unreachable).
    */
   depth(): Promise<number | null>
   /** Stops delivering; events delivered but not yet acknowledged go back to the queue. */

@@ -1,13 +1,14 @@
 import type { ConfirmChannel, Options } from 'amqplib'
 import type { BatchOutcome, UsageEvent } from '../ports/usage.ts'
 import { busUnavailable } from './failures.ts'
+import { type OutgoingPack, type PackBounds, packProperties, packsOf } from './usage-pack.ts'
 
 /**
- * One batch of usage events on its way through a confirm channel: one message per event (the
- * ingest consumer and its dead-letter path read one event per message), one deadline for the
- * whole batch, and one settle once every event is confirmed, refused or out of time. Before
- * batches, each event paid its own promise, deadline timer and race; now only amqplib's confirm
- * callback is per event, because a confirm carries no message id to tell which event it was.
+ * One batch of usage events on its way through a confirm channel: packed several to a message
+ * (usage-pack.ts; the broker's cost is per message), one deadline for the whole batch, and one
+ * settle once every pack is confirmed, refused or out of time. A pack's confirm or refusal is each
+ * of its events' outcome. amqplib's confirm callback is per message, because a confirm carries no
+ * message id to tell which message it was.
  */
 export class ConfirmBatch {
   readonly #events: readonly UsageEvent[]
@@ -32,25 +33,24 @@ export class ConfirmBatch {
     if (events.length === 0) this.#finish()
   }
 
-  /** Writes every event to the channel in order; `returned` holds the ids the broker bounced. */
-  send(channel: ConfirmChannel, queue: string, returned: Set<string>): void {
-    for (let i = 0; i < this.#events.length && !this.#done; i++) {
-      const event = this.#events[i] as UsageEvent
+  /**
+   * Writes the events to the channel in order, in packs within `bounds` (usage-pack.ts); `returned`
+   * holds the message ids the broker bounced (a pack's id is its first event's).
+   */
+  send(channel: ConfirmChannel, queue: string, returned: Set<string>, bounds: PackBounds): void {
+    for (const pack of packsOf(this.#events, bounds)) {
+      if (this.#done) return
+      const id = (this.#events[pack.first] as UsageEvent).id
       try {
-        channel.sendToQueue(
-          queue,
-          Buffer.from(JSON.stringify(event)),
-          propertiesOf(event),
-          (error: unknown) => {
-            const unroutable = returned.delete(event.id)
-            if (error)
-              this.#settle(i, error instanceof Error ? error : new Error('broker refused the message'))
-            else if (unroutable) this.#settle(i, new Error(`no queue ${queue} took the message`))
-            else this.#settle(i, undefined)
-          },
-        )
+        channel.sendToQueue(queue, pack.body, propertiesOf(id, pack.count), (error: unknown) => {
+          const unroutable = returned.delete(id)
+          if (error)
+            this.#settle(pack, error instanceof Error ? error : new Error('broker refused the message'))
+          else if (unroutable) this.#settle(pack, new Error(`no queue ${queue} took the message`))
+          else this.#settle(pack, undefined)
+        })
       } catch (error) {
-        // The channel closed under us: this event and the rest were never sent.
+        // The channel closed under us: this pack and the rest were never sent.
         this.fail(error)
         return
       }
@@ -62,10 +62,13 @@ export class ConfirmBatch {
     this.#finish(busUnavailable(error))
   }
 
-  #settle(index: number, error: Error | undefined): void {
+  /** One confirm (or refusal) settles every event of its pack. */
+  #settle(pack: OutgoingPack, error: Error | undefined): void {
     if (this.#done) return
-    this.#outcome[index] = error === undefined ? undefined : busUnavailable(error)
-    if (--this.#waiting === 0) this.#finish()
+    const outcome = error === undefined ? undefined : busUnavailable(error)
+    this.#outcome.fill(outcome, pack.first, pack.first + pack.count)
+    this.#waiting -= pack.count
+    if (this.#waiting === 0) this.#finish()
   }
 
   #finish(reason?: Error): void {
@@ -83,12 +86,6 @@ export class ConfirmBatch {
 
 const NOT_CONFIRMED = new Error('not confirmed yet')
 
-function propertiesOf(event: UsageEvent): Options.Publish {
-  return {
-    persistent: true,
-    mandatory: true,
-    messageId: event.id,
-    contentType: 'application/json',
-    type: 'usage.v1',
-  }
+function propertiesOf(id: string, count: number): Options.Publish {
+  return { persistent: true, mandatory: true, messageId: id, type: 'usage.v1', ...packProperties(count) }
 }

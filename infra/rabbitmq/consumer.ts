@@ -3,9 +3,10 @@ import { AppError } from '../../domain/errors.ts'
 import { BatchLoop } from '../batch-loop.ts'
 import { withDeadline } from '../deadline.ts'
 import type { UsageBatchHandler, UsageConsumer, UsageConsumerBatching } from '../ports/usage.ts'
-import { type ParsedUsageMessage, parseUsageMessage } from '../ports/usage-event-schema.ts'
 import { type DeadLetter, publishDeadLetters } from './dead-letter.ts'
 import { busUnavailable, ignore, noAnswer } from './failures.ts'
+import { type Delivery, deliveriesOf, lastWholePerChannel } from './pack-deliveries.ts'
+import { FIRST_EVENTS_PER_MESSAGE, prefetchFor, worthRetuning } from './prefetch.ts'
 import { assertUsageTopology, deadLetterQueueOf } from './topology.ts'
 
 /** Structural subset of a pino logger, so ingest can pass its own. */
@@ -14,7 +15,11 @@ export interface UsageBusLogger {
 }
 
 export interface RabbitUsageConsumerOptions extends Partial<UsageConsumerBatching> {
-  /** Unacknowledged messages in flight at once. Default 2 × maxEvents (maxEvents default 500). */
+  /**
+   * Unacknowledged messages in flight at once, fixed. Default: adapted to the events per message
+   * seen, so that about 2 × maxEvents events are in flight (prefetch.ts), between 8 and
+   * 2 × maxEvents messages (maxEvents default 500).
+   */
   prefetch?: number
   /** First wait before a failed batch is handled again; doubles per failure. Default 1000 ms. */
   retryDelayMs?: number
@@ -33,25 +38,24 @@ interface Link {
   /** For dead letters: published with confirms before the originals are acked. */
   confirms: ConfirmChannel
   consumerTag?: string
+  /** The prefetch its consumer was started with. */
+  prefetch: number
 }
 
-/** One message as delivered, on the channel that must settle it. */
-interface Delivery {
-  channel: Channel
-  message: ConsumeMessage
-  parsed: ParsedUsageMessage
-}
-
-type Settings = Required<Omit<RabbitUsageConsumerOptions, 'logger'>>
+type Settings = Required<Omit<RabbitUsageConsumerOptions, 'logger'>> & { tunePrefetch: boolean }
 
 const consoleLogger: UsageBusLogger = { warn: (details, message) => console.warn(message, details) }
 
-// At-least-once in batches: deliveries are batched in order (infra/batch-loop.ts) and acked once
-// handle resolved, one ack up to the batch's last delivery (every earlier one is settled: batches
-// run one at a time, in delivery order, and malformed bodies travel in them too). A batch whose
+// At-least-once in batches: the events of each message (one, or a pack's: usage-pack.ts) are batched
+// in order (infra/batch-loop.ts) and acked once handle resolved, one ack up to the last message
+// whose every event is in this batch or an earlier one (batches run one at a time, in delivery
+// order, and malformed bodies travel in them too). A pack that straddles two batches is acked after
+// the second: if the process dies between, the whole pack is redelivered and the handler's dedupe
+// by event id skips the events the first batch stored. A batch whose
 // handler throws is retried in place with back-off while its messages stay unacked (prefetch
 // throttles the broker instead of spinning on a failing database). A malformed body, or an event
-// the handler rejects, is published to `<queue>.dlq` with its reason (dead-letter.ts), then acked.
+// the handler rejects, is published to `<queue>.dlq` with its reason (dead-letter.ts), then acked;
+// in a pack, such an event is dead-lettered alone and the pack's other events are stored.
 // A lost connection is re-opened with back-off until close(); deliveries unacked at that moment
 // are redelivered by the broker (the handler dedupes).
 export function createRabbitUsageConsumer(
@@ -69,6 +73,7 @@ function settingsOf(options: RabbitUsageConsumerOptions): Settings {
     maxWaitMs: options.maxWaitMs ?? 200,
     idleMs: options.idleMs ?? 1000,
     prefetch: options.prefetch ?? 2 * maxEvents,
+    tunePrefetch: options.prefetch === undefined,
     retryDelayMs: options.retryDelayMs ?? 1000,
     maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 5000,
@@ -82,10 +87,13 @@ class RabbitUsageConsumer implements UsageConsumer {
   readonly #settings: Settings
   readonly #logger: UsageBusLogger
   readonly #stopping = new AbortController()
-  #loop: BatchLoop<Delivery> | undefined
+  #loop: BatchLoop<Delivery<Channel>> | undefined
   #link: Link | undefined
   #reconnectTimer: NodeJS.Timeout | undefined
   #reconnectAttempt = 0
+  /** Events per message in the last batch (packs carry many); sets the prefetch. */
+  #eventsPerMessage = FIRST_EVENTS_PER_MESSAGE
+  #retuning = false
 
   constructor(url: string, queue: string, options: RabbitUsageConsumerOptions) {
     this.#url = url
@@ -135,11 +143,13 @@ class RabbitUsageConsumer implements UsageConsumer {
     // Let the running batch finish (and ack); hand back what was not handled. Closing the
     // connection would return them too; nacking says so at once.
     const unsettled = (await this.#loop?.stop(bound)) ?? []
-    for (const { channel, message } of unsettled) settle(() => channel.nack(message, false, true))
+    // Once per message: a pack's events share it, and a second nack of a tag closes the channel.
+    const messages = new Map(unsettled.map(({ channel, message }) => [message, channel]))
+    for (const [message, channel] of messages) settle(() => channel.nack(message, false, true))
     if (open) await withDeadline(open.connection.close(), bound, noAnswer('close', bound)).catch(ignore)
   }
 
-  #newLoop(handle: UsageBatchHandler): BatchLoop<Delivery> {
+  #newLoop(handle: UsageBatchHandler): BatchLoop<Delivery<Channel>> {
     const { maxEvents, maxWaitMs, idleMs, retryDelayMs, maxRetryDelayMs } = this.#settings
     const batching = { maxItems: maxEvents, maxWaitMs, idleMs, retryDelayMs, maxRetryDelayMs }
     const failed = (error: unknown, retryInMs: number | null) => {
@@ -152,7 +162,7 @@ class RabbitUsageConsumer implements UsageConsumer {
     return new BatchLoop(batching, (batch) => this.#handleBatch(handle, batch), failed)
   }
 
-  async #handleBatch(handle: UsageBatchHandler, batch: readonly Delivery[]): Promise<void> {
+  async #handleBatch(handle: UsageBatchHandler, batch: readonly Delivery<Channel>[]): Promise<void> {
     const events = batch.flatMap(({ parsed }) => (parsed.ok ? [parsed.event] : []))
     if (batch.length === 0) {
       // Disconnected, "everything delivered is stored" would be true but misleading: events may be
@@ -162,12 +172,55 @@ class RabbitUsageConsumer implements UsageConsumer {
     }
     const outcome = events.length > 0 ? await handle(events) : { rejected: [] }
     const reasons = new Map(outcome.rejected.map(({ id, reason }) => [id, reason]))
-    const letters = batch.flatMap(({ message, parsed }): DeadLetter[] => {
+    const letters = batch.flatMap(({ message, parsed, line }): DeadLetter[] => {
       const reason = parsed.ok ? reasons.get(parsed.event.id) : parsed.reason
-      return reason === undefined ? [] : [{ message, reason }]
+      return reason === undefined ? [] : [{ message, reason, ...(line && { line }) }]
     })
     await this.#deadLetter(letters)
-    for (const { channel, message } of lastPerChannel(batch)) settle(() => channel.ack(message, true))
+    for (const { channel, message } of lastWholePerChannel(batch)) settle(() => channel.ack(message, true))
+    this.#eventsPerMessage = batch.length / new Set(batch.map(({ message }) => message)).size
+    this.#retune()
+  }
+
+  #prefetchNow(): number {
+    const { maxEvents, prefetch, tunePrefetch } = this.#settings
+    return tunePrefetch ? prefetchFor(maxEvents, this.#eventsPerMessage, prefetch) : prefetch
+  }
+
+  // Off the batch's path: the next batch fills meanwhile from what is already delivered.
+  #retune(): void {
+    const link = this.#link
+    if (!this.#settings.tunePrefetch || !link || link.consumerTag === undefined || this.#retuning) return
+    const wanted = this.#prefetchNow()
+    if (!worthRetuning(link.prefetch, wanted)) return
+    this.#retuning = true
+    this.#resubscribe(link, wanted)
+      .catch((error: unknown) => {
+        this.#logger.warn(
+          { queue: this.#queue, error: String(error) },
+          'usage consumer prefetch change failed',
+        )
+      })
+      .finally(() => {
+        this.#retuning = false
+      })
+  }
+
+  // basic.qos only applies to consumers started after it: cancel, set, consume again. Deliveries
+  // not acked yet stay with the channel and are acked as before.
+  async #resubscribe(link: Link, prefetch: number): Promise<void> {
+    if (link.consumerTag === undefined) return
+    await link.channel.cancel(link.consumerTag)
+    link.consumerTag = undefined
+    if (this.#link !== link || this.#stopping.signal.aborted) return
+    await link.channel.prefetch(prefetch)
+    link.prefetch = prefetch
+    await this.#consume(link)
+  }
+
+  async #consume(link: Link): Promise<void> {
+    const deliver = (message: ConsumeMessage | null) => this.#deliver(link.channel, message)
+    link.consumerTag = (await link.channel.consume(this.#queue, deliver, { noAck: false })).consumerTag
   }
 
   async #deadLetter(letters: readonly DeadLetter[]): Promise<void> {
@@ -176,14 +229,16 @@ class RabbitUsageConsumer implements UsageConsumer {
     if (!link) throw new Error('usage consumer has no connection to dead-letter on')
     const dlq = deadLetterQueueOf(this.#queue)
     await publishDeadLetters(link.confirms, dlq, letters, new Date())
-    for (const { message, reason } of letters) {
-      const details = { queue: this.#queue, message_id: message.properties.messageId, reason }
+    for (const { message, reason, line } of letters) {
+      const at = { message_id: message.properties.messageId, ...(line && { pack_index: line.index }) }
+      const details = { queue: this.#queue, ...at, reason }
       this.#logger.warn(details, `usage message dead-lettered to ${dlq}`)
     }
   }
 
   async #subscribe(): Promise<void> {
-    const { prefetch, connectTimeoutMs } = this.#settings
+    const { connectTimeoutMs } = this.#settings
+    const prefetch = this.#prefetchNow()
     const opened = await openLink(this.#url, this.#queue, prefetch, connectTimeoutMs, (l) => this.#lost(l))
     // start() may have given up (deadline) or close() run while this link was opening.
     if (this.#stopping.signal.aborted || this.#loop === undefined) {
@@ -191,8 +246,7 @@ class RabbitUsageConsumer implements UsageConsumer {
       return
     }
     this.#link = opened
-    const deliver = (message: ConsumeMessage | null) => this.#deliver(opened.channel, message)
-    opened.consumerTag = (await opened.channel.consume(this.#queue, deliver, { noAck: false })).consumerTag
+    await this.#consume(opened)
   }
 
   #lost(which: Link): void {
@@ -227,8 +281,12 @@ class RabbitUsageConsumer implements UsageConsumer {
       channel.close().catch(ignore)
       return
     }
-    const delivery = { channel, message, parsed: parseUsageMessage(message.content) }
-    if (!this.#loop?.push(delivery)) settle(() => channel.nack(message, false, true))
+    const deliveries = deliveriesOf(channel, message)
+    const loop = this.#loop
+    // Pushes of one message all succeed or all fail: the loop only stops between two deliveries.
+    if (!loop || !deliveries.every((delivery) => loop.push(delivery))) {
+      settle(() => channel.nack(message, false, true))
+    }
   }
 }
 
@@ -246,7 +304,7 @@ async function openLink(
     channel.on('error', ignore)
     const confirms = await connection.createConfirmChannel()
     confirms.on('error', ignore)
-    const link = { connection, channel, confirms }
+    const link = { connection, channel, confirms, prefetch }
     connection.on('close', () => lost(link))
     channel.on('close', () => lost(link))
     confirms.on('close', () => lost(link))
@@ -257,14 +315,6 @@ async function openLink(
     connection.close().catch(ignore)
     throw error
   }
-}
-
-// The last delivery of each channel in a batch (one, unless the connection was re-opened midway):
-// acking it with allUpTo settles the batch.
-function lastPerChannel(batch: readonly Delivery[]): Delivery[] {
-  const last = new Map<Channel, Delivery>()
-  for (const delivery of batch) last.set(delivery.channel, delivery)
-  return [...last.values()]
 }
 
 // ack/nack throw once the channel has closed; the broker then redelivers the message anyway.

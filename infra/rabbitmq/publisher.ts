@@ -5,6 +5,7 @@ import type { BatchOutcome, UsageEvent, UsagePublisher } from '../ports/usage.ts
 import { ConfirmBatch } from './confirm-batch.ts'
 import { ignore, noAnswer } from './failures.ts'
 import { assertUsageTopology } from './topology.ts'
+import { DEFAULT_PACK_BOUNDS, type PackBounds } from './usage-pack.ts'
 
 export interface RabbitUsagePublisherOptions {
   /**
@@ -12,6 +13,12 @@ export interface RabbitUsagePublisherOptions {
    * Default 2000 ms.
    */
   publishTimeoutMs?: number
+  /**
+   * The most events (default 64) and body bytes (default 64 KB) in one message of a batch
+   * (usage-pack.ts). `{ maxEvents: 1 }` sends every event alone, in the format consumers older than
+   * packs read: for a fleet whose ingest is not upgraded yet (ADR 0004).
+   */
+  pack?: Partial<PackBounds>
 }
 
 interface Link {
@@ -23,14 +30,15 @@ interface Link {
 // for the persistent message, so the router may forget the event. The connection is opened lazily
 // and dropped on any error or close; the next publish opens a new one, so a broker that comes back
 // is picked up without a reconnect loop running in the router. publishBatch sends many events
-// back to back on the channel and waits once for all their confirms (infra/rabbitmq/confirm-batch.ts);
-// publish is a batch of one.
+// packed several to a message (usage-pack.ts), back to back on the channel, and waits once for all
+// their confirms (confirm-batch.ts); publish is a batch of one, sent as a plain event.
 export function createRabbitUsagePublisher(
   url: string,
   queue: string,
   options: RabbitUsagePublisherOptions = {},
 ): UsagePublisher {
   const timeoutMs = options.publishTimeoutMs ?? 2000
+  const bounds: PackBounds = { ...DEFAULT_PACK_BOUNDS, ...options.pack }
   // Mandatory messages that no queue took come back as basic.return, before their confirm.
   const returned = new Set<string>()
   let link: Promise<Link> | undefined
@@ -61,7 +69,7 @@ export function createRabbitUsagePublisher(
       // One deadline for the batch, connecting included, whatever its size.
       const batch = new ConfirmBatch(events, timeoutMs, noAnswer('publish', timeoutMs), resolve)
       currentLink().then(
-        ({ channel }) => batch.send(channel, queue, returned),
+        ({ channel }) => batch.send(channel, queue, returned, bounds),
         (error: unknown) => batch.fail(error),
       )
     })
@@ -94,7 +102,7 @@ async function openLink(
   lost: () => void,
   onReturn: (message: Message) => void,
 ): Promise<Link> {
-  const connection = await connect(url, { timeout: timeoutMs })
+  const connection = await connect(url, { timeout: timeoutMs, noDelay: true })
   // 'error' is always followed by 'close'; the listener only keeps an error event from crashing us.
   connection.on('error', ignore)
   connection.on('close', lost)

@@ -11,6 +11,7 @@ import { createSpooledUsagePublisher } from '../../../infra/lmdb/usage-spool.ts'
 import type { BatchOutcome, UsageEvent, UsagePublisher } from '../../../infra/ports/usage.ts'
 import { assertUsageTopology } from '../../../infra/rabbitmq/topology.ts'
 import { createRabbitUsagePublisher } from '../../../infra/rabbitmq/usage-bus.ts'
+import { eventBodiesOf } from '../../../infra/rabbitmq/usage-pack.ts'
 import { listen } from '../../support/ports.ts'
 import { deleteUsageQueues } from '../../support/rabbitmq.ts'
 import { usageEvent, waitFor } from '../contracts/usage-bus.contract.ts'
@@ -39,14 +40,16 @@ async function newQueue(): Promise<string> {
   return queue
 }
 
-/** The ids now on `queue`, in queue order, taken off it. */
+/** The event ids now on `queue` (plain messages or packs), in queue order, taken off it. */
 async function takeAll(queue: string): Promise<string[]> {
   const channel = await admin.createChannel()
   const ids: string[] = []
   for (;;) {
     const message = await channel.get(queue, { noAck: true })
     if (message === false) break
-    ids.push(String(message.properties.messageId))
+    const read = eventBodiesOf(message.content, message.properties)
+    if (!read.ok) throw new Error(read.reason)
+    for (const body of read.bodies) ids.push(JSON.parse(body.toString()).id)
   }
   await channel.close()
   return ids

@@ -10,6 +10,7 @@ import {
   deadLetterQueueOf,
   type RabbitUsageConsumerOptions,
 } from '../../../infra/rabbitmq/usage-bus.ts'
+import { PACK_COUNT_HEADER, PACK_HEADER } from '../../../infra/rabbitmq/usage-pack.ts'
 import { deleteUsageQueues } from '../../support/rabbitmq.ts'
 import { startSilentServer, startTcpProxy } from '../../support/tcp-proxy.ts'
 import { recorder, usageBusContract, usageEvent, waitFor } from '../contracts/usage-bus.contract.ts'
@@ -233,7 +234,17 @@ describe('rabbitmq usage consumer', () => {
 })
 
 describe('rabbitmq usage publisher: batches', () => {
-  it('confirms every event of a batch, one message each, in order on the queue', async () => {
+  /** Takes every message now in `queue`. */
+  async function takeAll(queue: string): Promise<Message[]> {
+    const channel = await admin.createChannel()
+    const taken: Message[] = []
+    const take = () => channel.get(queue, { noAck: true })
+    for (let message = await take(); message !== false; message = await take()) taken.push(message)
+    await channel.close()
+    return taken
+  }
+
+  it('confirms every event of a batch, packed up to 64 to a message, in order on the queue', async () => {
     const queue = newQueue()
     const publisher = createRabbitUsagePublisher(amqpUrl, queue, { publishTimeoutMs: 10_000 })
     cleanUpAfterTest(queue, publisher)
@@ -241,15 +252,38 @@ describe('rabbitmq usage publisher: batches', () => {
     const outcome = await publisher.publishBatch?.(events)
     expect(outcome).toEqual(events.map(() => undefined))
 
-    const channel = await admin.createChannel()
-    const bodies: unknown[] = []
-    const take = () => channel.get(queue, { noAck: true })
-    for (let message = await take(); message !== false; message = await take()) {
-      expect(message.properties.messageId).toBe(JSON.parse(message.content.toString()).id)
-      bodies.push(JSON.parse(message.content.toString()))
-    }
-    await channel.close()
+    const messages = await takeAll(queue)
+    expect(messages.map((m) => m.properties.headers?.[PACK_COUNT_HEADER])).toEqual([64, 64, 64, 8])
+    const bodies = messages.flatMap((message) => {
+      expect(message.properties.headers?.[PACK_HEADER]).toBe(1)
+      expect(message.properties.contentType).toBe('application/x-ndjson')
+      const lines = message.content
+        .toString()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+      expect(message.properties.messageId).toBe(lines[0].id)
+      return lines
+    })
     expect(bodies).toEqual(events)
+  })
+
+  it('sends a lone event, and every event when packs are off, as the plain message of old', async () => {
+    const queue = newQueue()
+    const unpacked = createRabbitUsagePublisher(amqpUrl, queue, { pack: { maxEvents: 1 } })
+    const packing = createRabbitUsagePublisher(amqpUrl, queue)
+    cleanUpAfterTest(queue, unpacked, packing)
+    const events = Array.from({ length: 3 }, () => usageEvent())
+    const lone = usageEvent()
+    expect(await unpacked.publishBatch?.(events)).toEqual([undefined, undefined, undefined])
+    await packing.publish(lone)
+
+    const messages = await takeAll(queue)
+    expect(messages.map((m) => JSON.parse(m.content.toString()))).toEqual([...events, lone])
+    for (const message of messages) {
+      expect(message.properties.headers?.[PACK_HEADER]).toBeUndefined()
+      expect(message.properties.contentType).toBe('application/json')
+      expect(message.properties.messageId).toBe(JSON.parse(message.content.toString()).id)
+    }
   })
 
   it('reports each event no queue took, and the next batch declares the queue again', async () => {
