@@ -7,7 +7,7 @@ import type { Database, Row, Sql } from '../../../infra/ports/database.ts'
 import type { UsageEvent } from '../../../infra/ports/usage.ts'
 import { ingestUsageBatch } from '../../../projections/usage/ingest.ts'
 import { storedUsageOf } from '../../../projections/usage/stored-usage.ts'
-import { deliveries, distinctEvents, NOW } from './usage-arbitraries.ts'
+import { deliveries, distinctEvents, NOW, packedDeliveries } from './usage-arbitraries.ts'
 
 // Issue 10's ingest property: any sequence of events, with duplicates, in any delivery order and
 // batching, yields rollups equal to GROUP BY over the distinct raw events — checked against SQL
@@ -142,6 +142,22 @@ describe('ingest (property)', () => {
         await expectConsistent(events)
       }),
       { numRuns: 40 },
+    )
+  })
+
+  it('packs: packed as the router packs, packs redelivered whole, batches cut inside packs: rollups equal GROUP BY', async () => {
+    const plan = distinctEvents(30).chain((events) =>
+      packedDeliveries(events, 8).map((batches) => ({ events, batches })),
+    )
+    await fc.assert(
+      fc.asyncProperty(plan, async ({ events, batches }) => {
+        await empty()
+        let stored = 0
+        for (const batch of batches) stored += (await ingestUsageBatch(db, batch, NOW)).stored
+        expect(stored).toBe(events.length)
+        await expectConsistent(events)
+      }),
+      { numRuns: 25 },
     )
   })
 

@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import type { UsageEvent } from '../../../infra/ports/usage.ts'
+import { parseUsageMessage } from '../../../infra/ports/usage-event-schema.ts'
+import { eventBodiesOf, packProperties, packsOf } from '../../../infra/rabbitmq/usage-pack.ts'
 
 // Generated usage events for the ingest property test: few organizations, keys, models, backends
 // and statuses, so that rollup groups collide; occurred_at within three days (minute, hour and
@@ -86,4 +88,45 @@ function cut(order: readonly UsageEvent[], sizes: readonly number[]): UsageEvent
     at += size
   }
   return batches
+}
+
+/**
+ * The plan as RabbitMQ delivers packs (issue 12): the events in any order, packed by the
+ * publisher's own code (usage-pack.ts) within any bounds, some packs delivered again whole (a
+ * consumer died before acking them), each read back and parsed as the consumer does, and the
+ * events cut into batches of any size, so batches end inside packs.
+ */
+export function packedDeliveries(
+  events: readonly UsageEvent[],
+  maxBatch: number,
+): fc.Arbitrary<UsageEvent[][]> {
+  const n = events.length
+  const bounds = fc.record({
+    maxEvents: fc.integer({ min: 1, max: 6 }),
+    maxBytes: fc.constantFrom(600, 65_536),
+  })
+  return fc
+    .tuple(
+      fc.shuffledSubarray([...events], { minLength: n, maxLength: n }),
+      bounds,
+      fc.array(fc.nat(), { maxLength: 4 }),
+      fc.array(fc.integer({ min: 1, max: maxBatch }), { minLength: 2 * n, maxLength: 2 * n }),
+    )
+    .map(([order, limits, again, sizes]) => {
+      const packs = packsOf(order, limits)
+      const sent = [...packs, ...again.map((i) => packs[i % packs.length])]
+      const read = sent.flatMap((pack) => {
+        if (!pack) return []
+        const bodies = eventBodiesOf(pack.body, { headers: packProperties(pack.count).headers })
+        if (!bodies.ok) throw new Error(bodies.reason)
+        return bodies.bodies.map((body) => {
+          const parsed = parseUsageMessage(body)
+          if (!parsed.ok) throw new Error(parsed.reason)
+          return parsed.event
+        })
+      })
+      const batches = cut(read, sizes)
+      const delivered = batches.reduce((sum, batch) => sum + batch.length, 0)
+      return delivered < read.length ? [...batches, read.slice(delivered)] : batches
+    })
 }
