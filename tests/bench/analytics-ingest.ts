@@ -7,6 +7,7 @@ import type { Database, Sql } from '../../infra/ports/database.ts'
 import type { UsageBatchOutcome, UsageEvent } from '../../infra/ports/usage.ts'
 import { assertUsageTopology } from '../../infra/rabbitmq/topology.ts'
 import { createRabbitUsageConsumer } from '../../infra/rabbitmq/usage-bus.ts'
+import { DEFAULT_PACK_BOUNDS, packProperties, packsOf } from '../../infra/rabbitmq/usage-pack.ts'
 import { ingestUsageBatch } from '../../projections/usage/ingest.ts'
 import { ensurePartitions, utcDay } from '../../projections/usage/partitions.ts'
 import { storedUsageOf } from '../../projections/usage/stored-usage.ts'
@@ -48,26 +49,33 @@ export function benchEvent(i: number, occurredAt: Date, prefix: string): UsageEv
   }
 }
 
-/** Publishes `count` events with confirms, in bulk (waits for confirms every 5000). */
+/**
+ * Publishes `count` events with confirms, in bulk (waits for confirms every 5000 events), packed
+ * as the router packs them: `AIAAS_BENCH_USAGE_PACK` events a message at most (default 64;
+ * 1 sends one plain message per event, as routers before packs did).
+ */
 export async function publishAll(
   url: string,
   queue: string,
   count: number,
   eventOf: (i: number) => UsageEvent,
 ): Promise<void> {
+  const bounds = { ...DEFAULT_PACK_BOUNDS, maxEvents: Number(process.env.AIAAS_BENCH_USAGE_PACK ?? 64) }
   const connection = await connect(url)
   try {
     const channel = await connection.createConfirmChannel()
     await assertUsageTopology(channel, queue)
-    for (let i = 0; i < count; i++) {
-      const event = eventOf(i)
-      const options = { persistent: true, messageId: event.id, contentType: 'application/json' }
-      if (!channel.sendToQueue(queue, Buffer.from(JSON.stringify(event)), options)) {
-        await new Promise((resolve) => channel.once('drain', resolve))
+    for (let start = 0; start < count; start += 5000) {
+      const events = Array.from({ length: Math.min(5000, count - start) }, (_, i) => eventOf(start + i))
+      for (const pack of packsOf(events, bounds)) {
+        const id = (events[pack.first] as UsageEvent).id
+        const options = { persistent: true, messageId: id, ...packProperties(pack.count) }
+        if (!channel.sendToQueue(queue, pack.body, options)) {
+          await new Promise((resolve) => channel.once('drain', resolve))
+        }
       }
-      if (i % 5000 === 4999) await channel.waitForConfirms()
+      await channel.waitForConfirms()
     }
-    await channel.waitForConfirms()
   } finally {
     await connection.close()
   }
@@ -76,6 +84,8 @@ export async function publishAll(
 export interface Consumed {
   events: number
   seconds: number
+  /** This process' largest resident set while consuming, MB (sampled every 100 ms). */
+  peakRssMb: number
 }
 
 type BatchHandler = (events: readonly UsageEvent[]) => Promise<UsageBatchOutcome>
@@ -111,11 +121,18 @@ export async function consume(
   })
   const started = performance.now()
   const timer = setTimeout(done, limitMs)
+  let peakRss = process.memoryUsage.rss()
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+  }, 100)
   await finished
   const seconds = (performance.now() - started) / 1000
   clearTimeout(timer)
+  clearInterval(sampler)
   await consumer.close()
-  return { events: handled, seconds }
+  const peakRssMb = Math.round(peakRss / 1e6)
+  process.stderr.write(`  consumed ${handled} events in ${seconds.toFixed(1)} s, peak RSS ${peakRssMb} MB\n`)
+  return { events: handled, seconds, peakRssMb }
 }
 
 /** The ingest process's write: the batch in one transaction (ingestUsageBatch). */

@@ -15,7 +15,8 @@ import { type Measurement, percentile, round } from './measure.ts'
 
 // Issue 12: the router's usage publish path (the LMDB spool in front of RabbitMQ) with one confirm
 // wait per batch, against the same path sending each event alone (publishBatchSize 1: a spool
-// timer, a deadline timer, a promise and a confirm wait per event, the shape before batches).
+// timer, a deadline timer, a promise and a confirm wait per event, the shape before batches), and
+// batches sent one message per event (the shape before packs) against packed (usage-pack.ts).
 // `writers` callers each publish and await, like the router's connections; alternating rounds so
 // a shared machine's load weighs on both alike. Figures only; nothing passes or fails.
 
@@ -23,12 +24,28 @@ interface Scenario {
   name: string
   publishBatchSize: number
   publishWindowMs?: number
+  /** Events per AMQP message at most (usage-pack.ts); 1: one message per event. */
+  packMaxEvents: number
 }
 
 const scenarios: readonly Scenario[] = [
-  { name: 'per event (batches of 1, the path before)', publishBatchSize: 1 },
-  { name: 'batched (one event-loop turn, at most 256)', publishBatchSize: 256 },
-  { name: 'batched (2 ms window, at most 256)', publishBatchSize: 256, publishWindowMs: 2 },
+  { name: 'per event (batches of 1, the path before)', publishBatchSize: 1, packMaxEvents: 1 },
+  {
+    name: 'batched (one event-loop turn, at most 256), a message per event',
+    publishBatchSize: 256,
+    packMaxEvents: 1,
+  },
+  {
+    name: 'batched (one event-loop turn, at most 256), packed up to 64 a message',
+    publishBatchSize: 256,
+    packMaxEvents: 64,
+  },
+  {
+    name: 'batched (2 ms window, at most 256), packed up to 64 a message',
+    publishBatchSize: 256,
+    publishWindowMs: 2,
+    packMaxEvents: 64,
+  },
 ]
 
 /**
@@ -140,7 +157,10 @@ async function runRound(
   options: { eventsPerRound: number },
   broker: number | null,
 ): Promise<Round> {
-  const spool = createSpooledUsagePublisher(createRabbitUsagePublisher(config.AIAAS_AMQP_URL, queue), {
+  const bus = createRabbitUsagePublisher(config.AIAAS_AMQP_URL, queue, {
+    pack: { maxEvents: scenario.packMaxEvents },
+  })
+  const spool = createSpooledUsagePublisher(bus, {
     path: join(dir, randomUUID()),
     drainIntervalMs: 3_600_000,
     // A confirm later than 200 ms (a loaded machine) would spool and take back events, in one
