@@ -1,7 +1,7 @@
 import type { MessageProperties } from 'amqplib'
 import type { UsageEvent } from '../ports/usage.ts'
 
-// The usage pack (ADR 0004, "Packs"): several usage events in one AMQP message, so the broker pays
+// The usage pack (ADR 0004, "packs"): several usage events in one AMQP message, so the broker pays
 // its per-message cost (routing, quorum log entry, confirm, delivery, ack) once per pack instead of
 // once per event. Newline-delimited JSON rather than a JSON array: each line is parsed and
 // validated on its own, so one malformed event is dead-lettered alone (its line's bytes, verbatim)
