@@ -196,10 +196,10 @@ class RabbitUsageConsumer implements UsageConsumer {
     this.#retuning = true
     this.#resubscribe(link, wanted)
       .catch((error: unknown) => {
-        this.#logger.warn(
-          { queue: this.#queue, error: String(error) },
-          'usage consumer prefetch change failed',
-        )
+        // A link lost meanwhile is re-opened with the new prefetch anyway: only say so otherwise.
+        if (this.#link !== link) return
+        const details = { queue: this.#queue, error: String(error) }
+        this.#logger.warn(details, 'usage consumer prefetch change failed')
       })
       .finally(() => {
         this.#retuning = false
