@@ -79,7 +79,10 @@ export function eventBodiesOf(
 ): { ok: true; pack: boolean; bodies: Buffer[] } | { ok: false; reason: string } {
   const version: unknown = properties.headers?.[PACK_HEADER]
   if (version === undefined) return { ok: true, pack: false, bodies: [content] }
-  if (version !== PACK_VERSION) return { ok: false, reason: `unknown usage pack format ${String(version)}` }
+  // Read as a number or its text: another AMQP client may send the header as a string.
+  if (String(version) !== String(PACK_VERSION)) {
+    return { ok: false, reason: `unknown usage pack format ${String(version)}` }
+  }
   const bodies: Buffer[] = []
   let start = 0
   while (start <= content.length) {

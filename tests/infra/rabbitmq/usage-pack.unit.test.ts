@@ -85,6 +85,11 @@ describe('usage packs', () => {
     expect(eventBodiesOf(body, { headers: undefined })).toMatchObject({ ok: true, pack: false })
   })
 
+  it('reads the pack header sent as text by another client', () => {
+    const read = eventBodiesOf(Buffer.from('{"a":1}\n{"b":2}'), { headers: { [PACK_HEADER]: '1' } })
+    expect(read).toMatchObject({ ok: true, pack: true, bodies: [expect.any(Buffer), expect.any(Buffer)] })
+  })
+
   it('reads each line of a pack on its own, skipping blank lines', () => {
     const read = eventBodiesOf(Buffer.from('{"a":1}\n\nnot json\n'), { headers: { [PACK_HEADER]: 1 } })
     expect(read.ok && read.bodies.map(String)).toEqual(['{"a":1}', 'not json'])
