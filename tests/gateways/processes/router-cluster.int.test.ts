@@ -93,6 +93,12 @@ describe('a router on two worker processes', () => {
       AIAAS_LOG_LEVEL: 'info',
     })
     await waitForHttp(`${url}/v1/status/healthz`, router)
+    // The first worker answers before the second listens; the primary says it is listening once
+    // both do (each worker says so too): three lines.
+    await vi.waitFor(() => expect(router?.output().match(/aiaas router listening on/g)?.length).toBe(3), {
+      timeout: 30_000,
+      interval: 50,
+    })
     const primary = router.child.pid as number
     const workers = childrenOf(primary)
     expect(workers).toHaveLength(2)
