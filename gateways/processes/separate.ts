@@ -56,7 +56,10 @@ export async function startRouter(given: Config): Promise<Running> {
   return serveApi(rt, config.PORT, async (app) => {
     const db = await openPostgres(app, config)
     const ledger = await openAdapter(app, 'ledger', async () =>
-      createRedisSpendLedger(config.AIAAS_REDIS_URL),
+      // The commands of concurrent requests go out in one write per event-loop turn: a socket
+      // write is the router's dearest call (issue 12: +10-25 % requests/s at 32 connections, no
+      // cost at one).
+      createRedisSpendLedger(config.AIAAS_REDIS_URL, { autoPipelining: true }),
     )
     const usage = await openAdapter(app, 'usage', () => spooledUsage(rt))
     const copy = await openAdapter(app, 'replicaCopy', () => replicaCopy(rt))
