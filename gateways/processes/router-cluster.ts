@@ -22,9 +22,9 @@ const RESPAWN_DELAY_MS = 1000
 export const workerCount = (config: Config): number =>
   config.AIAAS_ROUTER_WORKERS === 'auto' ? availableParallelism() : config.AIAAS_ROUTER_WORKERS
 
-/** This process is a worker of a clustered router: its index, else null. */
-export function workerIndex(): number | null {
-  return cluster.isWorker ? Number(process.env[INDEX_VARIABLE] ?? cluster.worker?.id ?? 0) : null
+/** This process is a worker of a clustered router: its index (set by the primary), else null. */
+export function workerIndex(config: Config): number | null {
+  return cluster.isWorker ? (config.AIAAS_ROUTER_WORKER_INDEX ?? cluster.worker?.id ?? 0) : null
 }
 
 /** A worker's own directories: its spool and local copy are not shared with another process. */

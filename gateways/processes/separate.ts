@@ -47,7 +47,7 @@ import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wir
 export async function startRouter(given: Config): Promise<Running> {
   const workers = workerCount(given)
   if (workers > 1 && cluster.isPrimary) return startRouterCluster(createRuntime(given, 'router'), workers)
-  const index = workerIndex()
+  const index = workerIndex(given)
   const config = index === null ? given : workerConfig(given, index)
   const rt = createRuntime(config, 'router')
   if (index !== null) rt.metricsText = clusterMetricsText(rt)

@@ -34,6 +34,11 @@ export const configVariables = {
     default: '1',
     doc: 'Processes `aiaas router` serves with (node:cluster, one port): `auto` is one per core. Each worker is a replica of its own (key cache, usage spool and local copy under `worker-<n>` of the data and cache dirs); limits and budgets stay exact across them (Redis); /metrics sums them.',
   },
+  AIAAS_ROUTER_WORKER_INDEX: {
+    schema: z.coerce.number().int().min(0).max(63).optional(),
+    default: undefined,
+    doc: "Set by `aiaas router` for each worker it forks (the worker's `worker-<n>` directories; a worker forked again gets the same); not to be set by hand.",
+  },
   AIAAS_ADMIN_TOKEN: {
     schema: z.string().min(16, 'at least 16 characters').optional(),
     default: undefined,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client } from 'undici'
@@ -144,6 +144,12 @@ describe('a router on two worker processes', () => {
       { timeout: 20_000, interval: 100 },
     )
     await waitForHttp(`${url}/v1/status/healthz`, router)
+
+    // The new worker took the dead one's index: its spool and copy, not a third directory.
+    expect((await readdir(dataDir)).filter((name) => name.startsWith('worker-')).sort()).toEqual([
+      'worker-0',
+      'worker-1',
+    ])
 
     // SIGTERM to the primary stops every worker, and it exits cleanly.
     const last = childrenOf(primary)
