@@ -28,6 +28,7 @@ services-stop:
 
 typecheck: install
 	tsc --noEmit -p .
+	tsc --noEmit -p gateways/console
 
 lint: install
 	biome check .

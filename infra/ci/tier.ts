@@ -56,7 +56,8 @@ export async function runTier(
 function commandOf(tier: TierName, reportPath: string, files: readonly string[]): string[] {
   switch (tier) {
     case 'typecheck':
-      return ['tsc', '--noEmit', '-p', '.']
+      // The console (browser code, its own tsconfig) is checked after the server code.
+      return ['sh', '-c', 'tsc --noEmit -p . && tsc --noEmit -p gateways/console']
     case 'lint':
       return ['biome', 'check', '.']
     case 'policy':
