@@ -59,6 +59,8 @@ export interface PageDef {
   path: string
   title: string
   Component: (props: PageProps) => JSX.Element
+  /** The action the page needs (`api_keys:list`): without it the navigation leaves the page out. */
+  action?: string
 }
 
 export type Children = ComponentChildren

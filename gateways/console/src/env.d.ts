@@ -1,0 +1,2 @@
+// Vite's asset imports, as far as the console uses them.
+declare module '*.css' {}

@@ -1,0 +1,5 @@
+import type { PageProps } from '../contract.ts'
+
+export function KeysPage(_props: PageProps) {
+  return <h1>API keys</h1>
+}
