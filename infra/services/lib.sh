@@ -182,5 +182,5 @@ timed() {
 }
 
 row() { # row <service> <state> <address> <details>
-  printf '%-10s %-9s %-22s %s\n' "$@"
+  printf '%-11s %-9s %-22s %s\n' "$@"
 }

@@ -6,7 +6,8 @@
 #   bash infra/services/services.sh stop  [service...]   stop what this script started
 #   bash infra/services/services.sh status               print the table
 #
-# Services: postgres redis rabbitmq kafka s3 opa chromium (default: all). Needs root on Debian 12.
+# Services: postgres redis rabbitmq kafka s3 opa chromium promtool helm kubeconform schemas (default:
+# all; the last four are the deployment checks' tools, docs/deployment.md). Needs root on Debian 12.
 # Everything binds 127.0.0.1. State (binaries, jars, data, pids, logs): infra/services/.state/.
 #
 # Environment (defaults in brackets):
@@ -29,16 +30,22 @@
 #   AIAAS_S3_BUCKET              bucket created at start      [aiaas-exports]
 #   AIAAS_VERSITYGW_VERSION      versitygw release            [v1.8.0]
 #   AIAAS_OPA_VERSION            OPA CLI release              [v1.22.3]
+#   AIAAS_PROMTOOL_VERSION       prometheus Go module         [v0.316.0]  (promtool of 3.16.0)
+#   AIAAS_HELM_VERSION           Helm release                 [v4.3.1]
+#   AIAAS_KUBECONFORM_VERSION    kubeconform release          [v0.8.0]
+#   AIAAS_KUBE_SCHEMAS_VERSION   PyPI kubernetes-validate     [1.37.0]  (Kubernetes schemas)
+#   AIAAS_COMPOSE_GO_VERSION     compose-go module            [v2.16.2] (Compose spec schema)
 # The S3 variables are the ones infra/config/config.ts reads, so the app and the server agree.
 # Ports and Rabbit's config apply when a service is started (or first installed), not to one
 # that is already running.
 set -uo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-for f in postgres redis rabbitmq kafka s3 opa chromium; do source "$SERVICES_DIR/$f.sh"; done
+for f in postgres redis rabbitmq kafka s3 opa chromium promtool helm kubeconform schemas; do source "$SERVICES_DIR/$f.sh"; done
 
-ALL=(postgres redis rabbitmq kafka s3 opa chromium)
-declare -A FN=([postgres]=pg [redis]=redis [rabbitmq]=rabbitmq [kafka]=kafka [s3]=s3 [opa]=opa [chromium]=chromium)
+ALL=(postgres redis rabbitmq kafka s3 opa chromium promtool helm kubeconform schemas)
+declare -A FN=([postgres]=pg [redis]=redis [rabbitmq]=rabbitmq [kafka]=kafka [s3]=s3 [opa]=opa [chromium]=chromium
+  [promtool]=promtool [helm]=helm [kubeconform]=kubeconform [schemas]=schemas)
 
 table() {
   echo
@@ -63,7 +70,15 @@ cmd_start() {
   # the other, so the daemons start meanwhile and the second core stays usable for them.
   if wants s3; then start_job versitygw s3_install; fi
   if wants opa; then start_job opa opa_after "${JOB_PID[versitygw]:-}"; fi
-  for s in postgres redis rabbitmq kafka s3 opa chromium; do
+  # The deployment checks' tools, each after the build before it (the last one started).
+  local last=${JOB_PID[opa]:-${JOB_PID[versitygw]:-}} tool
+  for tool in promtool helm kubeconform; do
+    if wants "$tool"; then
+      start_job "$tool" build_after "$last" "${tool}_install"
+      last=${JOB_PID[$tool]}
+    fi
+  done
+  for s in "${ALL[@]}"; do
     wants "$s" && timed "$s" "${FN[$s]}_start"
   done
   table
@@ -78,6 +93,12 @@ cmd_start() {
 opa_after() {
   while [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; do sleep 1; done
   opa_install
+}
+
+# build_after <pid> <install function>: waits for that build to end, then runs this one.
+build_after() {
+  while [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; do sleep 1; done
+  "$2"
 }
 
 cmd_stop() {
