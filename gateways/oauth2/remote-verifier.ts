@@ -9,15 +9,24 @@ import { issuerUrl } from './mount.ts'
 import { asIssuerUnavailable } from './store-unavailable.ts'
 
 /**
+ * Where `aiaas identity` serves the issuer's JWKS to the other processes: AIAAS_IDENTITY_URL, else
+ * its own bind address (AIAAS_HOST, AIAAS_IDENTITY_PORT), which a container cannot use (0.0.0.0).
+ */
+export function identityJwksUrl(config: Config): URL {
+  const base = config.AIAAS_IDENTITY_URL ?? `http://${config.AIAAS_HOST}:${config.AIAAS_IDENTITY_PORT}`
+  return new URL('oauth2/jwks', base.endsWith('/') ? base : `${base}/`)
+}
+
+/**
  * The verifier of a process without the issuer (a separate `aiaas analytics`): the issuer's JWKS
- * fetched from `aiaas identity` at its own address (AIAAS_HOST, AIAAS_IDENTITY_PORT) and cached
+ * fetched from `aiaas identity` (identityJwksUrl) and cached
  * by jose, refetched for an unknown key id; the service account and the person checked in the
  * shared read model, and a person's grant in the issuer's shared store when there is one.
  */
 export function remoteAccessTokenVerifier(
   config: Config,
   db: Sql,
-  jwksUrl = new URL(`http://${config.AIAAS_HOST}:${config.AIAAS_IDENTITY_PORT}/oauth2/jwks`),
+  jwksUrl = identityJwksUrl(config),
   store?: OidcStore,
 ): AccessTokenVerifier {
   return createAccessTokenVerifier({

@@ -60,6 +60,11 @@ export const configVariables = {
     default: undefined,
     doc: 'The OAuth2 issuer as clients reach it (the `iss` of its tokens), ending in `/oauth2`. Unset: `http://AIAAS_HOST:<port>/oauth2` of `aiaas identity` (AIAAS_IDENTITY_PORT) or `aiaas dev` (PORT). Behind a proxy, set the public URL. A separate `aiaas analytics` expects tokens of this issuer and fetches its JWKS from `aiaas identity`.',
   },
+  AIAAS_IDENTITY_URL: {
+    schema: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+    default: undefined,
+    doc: "Where a separate `aiaas analytics` reaches `aiaas identity` for the issuer's JWKS (`<url>/oauth2/jwks`): `http://identity:8081` in the Compose file, the identity Service in the Helm chart. Unset: `http://AIAAS_HOST:AIAAS_IDENTITY_PORT`, right for processes on one host, not for containers (their AIAAS_HOST is `0.0.0.0`).",
+  },
   AIAAS_OAUTH2_TOKEN_RATE_PER_CLIENT: {
     schema: positiveInt,
     default: '60',
