@@ -200,6 +200,16 @@ export function adminRouteRules(db: Sql): RouteRules {
     // With organization_id: that organization's members; without, every user (platform admins).
     'GET /users': inOrg('members:list', 'user', 'query'),
     'GET /users/:user_id': onUser('users:read'),
+    // Who the caller is and what it may do (me.ts): a person reads itself, as GET /users/{own id}.
+    'GET /me': {
+      action: 'users:read',
+      resource: (request) => ({
+        type: 'user',
+        organization_id: null,
+        owner: request.subject?.kind === 'user' ? request.subject.actor.replace(/^user:/, '') : null,
+      }),
+      missing: () => new AppError('NOT_FOUND', 'no such resource'),
+    },
     'PATCH /users/:user_id': onPlatform('users:update', 'user'),
     'PUT /organizations/:organization_id/members/:user_id': granting(
       inOrg('members:update', 'membership', 'params'),

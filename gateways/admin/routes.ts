@@ -12,6 +12,7 @@ import { budgetRoutes } from './budgets.ts'
 import type { AdminDeps } from './context.ts'
 import { credentialRoutes, invitationRoutes } from './credentials.ts'
 import { useIdempotencyKeys } from './idempotency.ts'
+import { meRoutes } from './me.ts'
 import { modelRoutes } from './models.ts'
 import { collectOpenApi, openApiRoute } from './openapi.ts'
 import { organizationRoutes } from './organizations.ts'
@@ -75,5 +76,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
     runHandlersInScope(secured)
     useIdempotencyKeys(secured, { db: deps.readModels, now: commands.now })
     for (const resource of resources) await secured.register(resource, deps)
+    // Decided by the same authorizer as every route, so it needs it (the console's `can`).
+    await secured.register(meRoutes, { ...deps, authorizer })
   })
 }

@@ -154,6 +154,9 @@ export const OUTSIDE_THE_MATRIX: readonly RegExp[] = [
   /^\/admin\/v1\/invitations\/:token\/password$/,
   /^\/oauth2(\/|$)/,
   /^\/metrics$/,
+  // The caller itself: it names no organization, so there is nothing of B to ask for; that it lists
+  // only the caller's own organizations, for every role, is tests/gateways/admin/me.unit.test.ts.
+  /^\/admin\/v1\/me$/,
 ]
 
 /** Changes what it acts on for good (or for the rest of the sweep): sent after the others. */
