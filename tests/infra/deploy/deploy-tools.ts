@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 // Where infra/services installs the deployment checks' tools and schemas (helm.sh,
@@ -32,6 +32,8 @@ export interface Ran {
 
 /** Runs a program to its end; a non-zero exit is a result, not an exception. */
 export function run(command: string, args: readonly string[]): Promise<Ran> {
+  if (command.startsWith(STATE) && !existsSync(command))
+    throw new Error(`${command} is not installed: run \`make services\` (infra/services/services.sh start)`)
   return new Promise((done, fail) => {
     execFile(command, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') fail(error)

@@ -13,23 +13,35 @@ const instructions = (stage: string, name: string) =>
     .split('\n')
     .filter((line) => line.startsWith(`${name} `))
 
-/** Every file the CLI loads: relative imports followed from gateways/cli/aiaas.ts. */
-function importClosure(entry: string): Set<string> {
-  const seen = new Set<string>()
+// Imports that load code at run time: `import … from '…'` (over several lines too; `import type`
+// is erased), `import '…'`, `export … from '…'`, and import('…') of a literal.
+const IMPORTED =
+  /^import\s+(?!type\b)[^'";]*?from\s*'([^']+)'|^import\s*'([^']+)'|^export\s+(?!type\b)[^'";(=]*?\bfrom\s*'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm
+
+/** Every file the CLI loads (relative imports followed from gateways/cli/aiaas.ts), and the packages they import. */
+function importClosure(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>()
+  const packages = new Set<string>()
   const queue = [resolve(ROOT, entry)]
   while (queue.length > 0) {
     const file = queue.pop()!
-    if (seen.has(file)) continue
-    seen.add(file)
-    for (const [, path] of readFileSync(file, 'utf8').matchAll(
-      /(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g,
-    )) {
-      const target = resolve(dirname(file), path!)
-      if (target.endsWith('.ts') && existsSync(target)) queue.push(target)
+    if (files.has(file)) continue
+    files.add(file)
+    for (const [, ...alternatives] of readFileSync(file, 'utf8').matchAll(IMPORTED)) {
+      const specifier = alternatives.find((a) => a !== undefined) ?? ''
+      if (specifier.startsWith('.')) {
+        const target = resolve(dirname(file), specifier)
+        if (target.endsWith('.ts') && existsSync(target)) queue.push(target)
+        continue
+      }
+      // 'pkg/sub' and '@scope/pkg/sub' belong to 'pkg' and '@scope/pkg'.
+      const parts = specifier.split('/')
+      packages.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!)
     }
   }
-  return seen
+  return { files, packages }
 }
+const closure = importClosure('gateways/cli/aiaas.ts')
 
 describe('the image', () => {
   it('builds on the Node the tests run on (package-lock.json)', () => {
@@ -62,14 +74,19 @@ describe('the image', () => {
         .at(-2)!
         .replace(/^\/app\//, ''),
     )
-    const folders = new Set(
-      [...importClosure('gateways/cli/aiaas.ts')].map((file) => relative(ROOT, file).split('/')[0]!),
-    )
+    const folders = new Set([...closure.files].map((file) => relative(ROOT, file).split('/')[0]!))
     expect([...folders].sort()).toEqual(['commands', 'domain', 'gateways', 'infra', 'projections'])
     for (const folder of folders) expect(copied, folder).toContain(folder)
     expect(copied).toEqual(expect.arrayContaining(['node_modules', 'build/console', 'package.json']))
     // The kept policy the authorizer loads at run time sits in a copied folder.
     expect(existsSync(join(ROOT, 'domain', 'authorization', 'policy.wasm'))).toBe(true)
+  })
+
+  it('keeps every package the CLI imports through `npm prune --omit=dev` (a production dependency)', () => {
+    const { dependencies } = JSON.parse(readRepoFile('package.json'))
+    const packages = [...closure.packages].filter((p) => !p.startsWith('node:'))
+    expect(packages).toEqual(expect.arrayContaining(['fastify', 'pg', 'zod']))
+    for (const name of packages) expect(dependencies, name).toHaveProperty([name])
   })
 
   it('sends no local state, dependencies or git history to the build (.dockerignore)', () => {
