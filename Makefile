@@ -5,12 +5,19 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 STAMP := node_modules/.install-stamp
 
-.PHONY: run install services services-stop typecheck lint format test test-unit test-int test-e2e test-repeat bench bench-peers migrate policy
+.PHONY: run install console services services-stop typecheck lint format test test-unit test-int test-e2e test-repeat bench bench-peers migrate policy
 
-run: install
+run: install console
 	node gateways/cli/aiaas.ts dev
 
 install: $(STAMP)
+
+# The web console (docs/console.md), built again only when one of its files changed.
+CONSOLE_SOURCES := $(shell find gateways/console -type f)
+console: build/console/index.html
+
+build/console/index.html: $(STAMP) $(CONSOLE_SOURCES)
+	vite build --config gateways/console/vite.config.ts
 
 # npm itself runs on the Node 24 the lock file pins (fetched by npx), not on the machine's older
 # Node: no EBADENGINE warnings for packages that ask for a newer Node (README.md).
@@ -47,7 +54,7 @@ test-e2e: install
 
 # Every tier runs even when an earlier one fails; a line per tier and `N passed, N failed` last
 # (infra/ci/tiers.ts). Services that do not start stop it before any tier.
-test: install services
+test: install services console
 	node infra/ci/tiers.ts
 
 # The int and e2e tiers N times in a row, then failures per test (infra/ci/repeat.ts);

@@ -17,6 +17,7 @@ import { readModelsProjection } from '../../projections/read-models.ts'
 import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
+import { mountConsole } from '../http/console.ts'
 import type { ZodApp } from '../http/server.ts'
 import { serveMockModelOnSocket } from '../mock-model/socket.ts'
 import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
@@ -24,6 +25,7 @@ import { createModelCatalog } from '../router/models.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
 import { openBudgetWebhooks } from './budget-webhooks.ts'
+import { consoleOptions } from './console-wiring.ts'
 import { openLocalExports } from './export-wiring.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { mountRouter } from './router-mount.ts'
@@ -91,6 +93,7 @@ export async function startDev(config: Config): Promise<Running & { adminToken: 
       { tokenRateLimit: tokenRateLimit(config, limiter) },
     )
     await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken })
+    await mountConsole(app, consoleOptions(rt, issuerUrl(config, config.PORT)))
     // GET /spend shows this router's own counters: the ledger the embedded router admits on.
     const exports = await openLocalExports(app, rt, db, adminToken)
     const analytics = { ...analyticsDeps(rt, db, adminToken, ledger), verifyAccessToken, exports }

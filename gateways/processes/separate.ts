@@ -18,6 +18,8 @@ import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.t
 import { adminRoutes } from '../admin/routes.ts'
 import { analyticsRoutes } from '../analytics/routes.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
+import { mountConsole } from '../http/console.ts'
+import { allowOrigin } from '../http/cors.ts'
 import { mockModelRoutes } from '../mock-model/routes.ts'
 import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
 import { remoteAccessTokenVerifier } from '../oauth2/remote-verifier.ts'
@@ -25,6 +27,7 @@ import { createModelCatalog } from '../router/models.ts'
 import { dataKeysWithCopy } from '../router/replica-secrets.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { resolveAdminToken } from './admin-token.ts'
+import { consoleOptions } from './console-wiring.ts'
 import { openExports, openS3ObjectStore } from './export-wiring.ts'
 import { configuredModels, openCatalogue, seedCatalogue, withCatalogue } from './models.ts'
 import { notifyAppended, readModelsNudges } from './projection-wakeup.ts'
@@ -153,6 +156,8 @@ export async function startIdentity(config: Config): Promise<Running> {
       const adapters = { db, secrets: deps.secrets, store: oidc.store }
       const limits = { tokenRateLimit: tokenRateLimit(config, limiter) }
       verifyAccessToken = await mountIssuer(app, adapters, issuer, limits)
+      // The web console signs in with this issuer, so it is served where the issuer is.
+      await mountConsole(app, consoleOptions(rt, issuer))
     } else rt.log.warn('AIAAS_KEK is unset: the OAuth2 issuer (/oauth2) is off')
     await app.register(adminRoutes, { prefix: '/admin/v1', ...deps, verifyAccessToken })
   })
@@ -162,6 +167,8 @@ export async function startAnalytics(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'analytics')
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
   return serveApi(rt, config.AIAAS_ANALYTICS_PORT, async (app) => {
+    // The console, served by `aiaas identity`, calls this API from that origin (docs/console.md).
+    if (config.AIAAS_CONSOLE_ORIGIN) allowOrigin(app, '/analytics/v1', config.AIAAS_CONSOLE_ORIGIN)
     const db = await openPostgres(app, config)
     // Access tokens are verified with the JWKS of `aiaas identity` (fetched once, cached); a
     // person's grant in the issuer's store (Redis), so a revoked grant's tokens stop here too.

@@ -65,6 +65,16 @@ export const configVariables = {
     default: undefined,
     doc: "Where a separate `aiaas analytics` reaches `aiaas identity` for the issuer's JWKS (`<url>/oauth2/jwks`): `http://identity:8081` in the Compose file, the identity Service in the Helm chart. Unset: `http://AIAAS_HOST:AIAAS_IDENTITY_PORT`, right for processes on one host, not for containers (their AIAAS_HOST is `0.0.0.0`).",
   },
+  AIAAS_CONSOLE_ANALYTICS_URL: {
+    schema: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+    default: undefined,
+    doc: "Where the web console (served by `aiaas identity` at /console) calls the analytics API, as a browser reaches `aiaas analytics` (e.g. `https://analytics.example.com`). Unset: the issuer's origin, right for `aiaas dev`, where the analytics API is on the same port. Set it, then set AIAAS_CONSOLE_ORIGIN on `aiaas analytics`.",
+  },
+  AIAAS_CONSOLE_ORIGIN: {
+    schema: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+    default: undefined,
+    doc: "The web console's origin (the issuer's, e.g. `https://identity.example.com`) that `aiaas analytics` answers cross-origin (CORS, with the Authorization header), and no other. Unset: no cross-origin requests are allowed.",
+  },
   AIAAS_OAUTH2_TOKEN_RATE_PER_CLIENT: {
     schema: positiveInt,
     default: '60',

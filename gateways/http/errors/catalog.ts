@@ -282,6 +282,12 @@ export const errorCatalog = {
   NONCE_STORE_UNAVAILABLE: { status: 503, title: 'Nonce store unavailable', openai_type: 'api_error' },
   SECRETS_UNAVAILABLE: { status: 503, title: 'Secrets unavailable', openai_type: 'api_error' },
   ISSUER_UNAVAILABLE: { status: 503, title: 'Token issuer unavailable', openai_type: 'api_error' },
+  CONSOLE_NOT_BUILT: {
+    status: 503,
+    // A 5xx shows its title only (normalize.ts): the title says what to do.
+    title: 'Console not built: run npm run build:console',
+    openai_type: 'api_error',
+  },
   NOT_READY: { status: 503, title: 'Not ready', openai_type: 'api_error' },
   READ_MODEL_LAGGING: {
     status: 503,
