@@ -222,12 +222,15 @@ describe('the Helm chart', () => {
     }
   })
 
-  it("points analytics at identity's Service for the issuer's keys", () => {
+  it("points analytics at identity's Service for the issuer's keys, and names an issuer", () => {
     const identity = ofKind(defaults.manifests, 'Service').find((s) => componentOf(s) === 'identity')
     const [config] = ofKind(defaults.manifests, 'ConfigMap')
-    expect(config.data.AIAAS_IDENTITY_URL).toBe(
-      `http://${identity.metadata.name}:${identity.spec.ports[0].port}`,
-    )
+    const base = `http://${identity.metadata.name}:${identity.spec.ports[0].port}`
+    expect(config.data.AIAAS_IDENTITY_URL).toBe(base)
+    // The issuer names one address every pod shares unless the values give the public one.
+    expect(config.data.AIAAS_ISSUER_URL).toBe(`${base}/oauth2`)
+    const [productionConfig] = ofKind(production.manifests, 'ConfigMap')
+    expect(productionConfig.data.AIAAS_ISSUER_URL).toBe('https://aiaas.example.com/oauth2')
   })
 
   it('migrates the schema in a Job that helm runs before each install and upgrade', () => {
