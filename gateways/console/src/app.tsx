@@ -40,6 +40,13 @@ export function App() {
 
 async function boot(): Promise<State> {
   const config = await loadConfig(BASE)
+  // The issuer knows one callback, on its own origin: a console opened at another name
+  // (localhost for 127.0.0.1) moves there first, or sign-in would fail at the redirect.
+  const home = new URL(config.admin_url).origin
+  if (location.origin !== home) {
+    location.replace(`${home}${BASE}${location.hash}`)
+    return new Promise<State>(() => {})
+  }
   const endpoints = await discover(config.issuer)
   const url = new URL(location.href)
   if (!url.pathname.endsWith('/callback')) return { at: 'signed-out', config, endpoints }

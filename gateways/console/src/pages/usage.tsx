@@ -1,5 +1,166 @@
-import type { PageProps } from '../contract.ts'
+import { useMemo } from 'preact/hooks'
+import type { PageProps, Session } from '../contract.ts'
+import { routeHash } from '../routing.ts'
+import { Chart } from '../ui/chart.tsx'
+import { Loading, ProblemView } from '../ui/problem.tsx'
+import { useLoad } from '../ui/use-load.ts'
+import {
+  type Bucket,
+  chartData,
+  type GroupKey,
+  groupOf,
+  rangeFor,
+  tableRows,
+  type UsageRow,
+} from './usage-data.ts'
 
-export function UsagePage(_props: PageProps) {
-  return <h1>Usage</h1>
+// #/usage?bucket=hour&group=model: requests, tokens and spend over time from /analytics/v1/usage,
+// one uPlot chart each, and the same rows in a table under them.
+
+const BUCKETS: readonly Bucket[] = ['minute', 'hour', 'day']
+const GROUPS: readonly { key: GroupKey; label: string }[] = [
+  { key: 'model', label: 'Model' },
+  { key: 'api_key', label: 'API key' },
+  { key: 'backend', label: 'Backend' },
+]
+/** Pages read at most: 5 × 1,000 rows is more than a chart can show. */
+const MAX_PAGES = 5
+
+interface UsagePage {
+  data: UsageRow[]
+  next_cursor: string | null
+  freshness?: { as_of?: string | null }
+}
+
+const pick = <T extends string>(value: string | null, allowed: readonly T[], fallback: T): T =>
+  allowed.includes(value as T) ? (value as T) : fallback
+
+export function UsagePage({ session, params }: PageProps) {
+  const bucket = pick(params.get('bucket'), BUCKETS, 'hour')
+  const group = pick(
+    params.get('group'),
+    GROUPS.map((g) => g.key),
+    'model',
+  )
+  const { loaded, reload } = useLoad(
+    () => readUsage(session, bucket, group),
+    [session.organizationId, bucket, group],
+  )
+  const go = (next: { bucket?: string; group?: string }) => {
+    location.hash = routeHash('/usage', { bucket, group, ...next })
+  }
+  return (
+    <section aria-labelledby="usage-title">
+      <h1 id="usage-title">Usage</h1>
+      <div class="toolbar">
+        <label>
+          Bucket
+          <select value={bucket} onChange={(event) => go({ bucket: event.currentTarget.value })}>
+            {BUCKETS.map((b) => (
+              <option key={b} value={b}>
+                {b}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Group by
+          <select value={group} onChange={(event) => go({ group: event.currentTarget.value })}>
+            {GROUPS.map((g) => (
+              <option key={g.key} value={g.key}>
+                {g.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={reload}>
+          Refresh
+        </button>
+      </div>
+      {loaded.state === 'loading' ? <Loading what="usage" /> : null}
+      {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
+      {loaded.state === 'ready' ? <UsageView rows={loaded.data} group={group} /> : null}
+    </section>
+  )
+}
+
+async function readUsage(session: Session, bucket: Bucket, group: GroupKey): Promise<UsageRow[]> {
+  const rows: UsageRow[] = []
+  let cursor: string | undefined
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = {
+      organization_id: session.organizationId,
+      granularity: bucket,
+      group_by: group,
+      limit: 1000,
+      cursor,
+    }
+    const answer = await session.api.get<UsagePage>('/analytics/v1/usage', {
+      ...rangeFor(bucket, new Date()),
+      ...query,
+    })
+    rows.push(...answer.data)
+    cursor = answer.next_cursor ?? undefined
+    if (!cursor) break
+  }
+  return rows
+}
+
+function UsageView({ rows, group }: { rows: UsageRow[]; group: GroupKey }) {
+  const charts = useMemo(
+    () => ({
+      requests: chartData(rows, 'requests', group),
+      tokens: chartData(rows, 'tokens', group),
+      spend: chartData(rows, 'spend', group),
+    }),
+    [rows, group],
+  )
+  if (rows.length === 0) return <p role="status">No usage in this period yet.</p>
+  const label = GROUPS.find((g) => g.key === group)?.label ?? group
+  return (
+    <>
+      <Chart title="Requests" data={charts.requests} unit="requests" />
+      <Chart title="Tokens (input + output)" data={charts.tokens} unit="tokens" />
+      <Chart title="Spend (USD)" data={charts.spend} unit="USD" />
+      <div class="table-wrap">
+        <table id="usage-table">
+          <caption>Usage by bucket and {label.toLowerCase()} (the numbers of the charts)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Bucket start (UTC)</th>
+              <th scope="col">{label}</th>
+              <th scope="col" class="number">
+                Requests
+              </th>
+              <th scope="col" class="number">
+                Errors
+              </th>
+              <th scope="col" class="number">
+                Input tokens
+              </th>
+              <th scope="col" class="number">
+                Output tokens
+              </th>
+              <th scope="col" class="number">
+                Spend (USD)
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {tableRows(rows, group).map((row) => (
+              <tr key={`${row.bucket_start}:${groupOf(row, group)}`}>
+                <td>{row.bucket_start.replace('T', ' ').replace(/:00(\.000)?Z$/, '')}</td>
+                <th scope="row">{groupOf(row, group)}</th>
+                <td class="number">{row.requests}</td>
+                <td class="number">{row.errors}</td>
+                <td class="number">{row.input_tokens}</td>
+                <td class="number">{row.output_tokens}</td>
+                <td class="number">{row.cost_usd}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  )
 }
