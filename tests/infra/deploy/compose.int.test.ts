@@ -18,6 +18,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }> | string[]
   healthcheck?: { test: string[] }
   volumes?: string[]
+  ports?: string[]
   profiles?: string[]
   restart?: string
   read_only?: boolean
@@ -148,6 +149,15 @@ describe('the Compose file', () => {
   it("points analytics at the identity service for the issuer's keys", () => {
     expect(envFile('infra/deploy/compose/aiaas.env').AIAAS_IDENTITY_URL).toBe('http://identity:8081')
     expect(compose.services.identity?.command).toEqual(['identity'])
+  })
+
+  it('lets the console, served by identity, call analytics where the host publishes them', () => {
+    const env = envFile('infra/deploy/compose/aiaas.env')
+    const published = (service: string) =>
+      `http://localhost:${compose.services[service]?.ports?.[0]?.split(':')[1]}`
+    expect(env.AIAAS_CONSOLE_ORIGIN).toBe(published('identity'))
+    expect(env.AIAAS_ISSUER_URL).toBe(`${published('identity')}/oauth2`)
+    expect(env.AIAAS_CONSOLE_ANALYTICS_URL).toBe(published('analytics'))
   })
 
   it('gives values the platform accepts (the dev KEK, the URLs built from the secrets)', () => {
