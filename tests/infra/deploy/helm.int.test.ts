@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { configVariables } from '../../../infra/config/config.ts'
@@ -246,6 +247,17 @@ describe('the Helm chart', () => {
 })
 
 describe('the chart values schema', () => {
+  it('takes every platform variable as a setting, but the secrets only from the Secret', () => {
+    const schema = JSON.parse(readRepoFile('infra/deploy/helm/aiaas/values.schema.json'))
+    const validate = new Ajv({ strict: false }).compile(schema.definitions.plainEnv)
+    const secrets = new Set<string>(SECRET_VARIABLES)
+    for (const name of Object.keys(configVariables))
+      expect(validate({ [name]: 'x' }), name).toBe(!secrets.has(name))
+    expect(Object.keys(schema.properties.secrets.properties.keys.properties).sort()).toEqual(
+      [...secrets].sort(),
+    )
+  })
+
   const broken: Record<string, [string, RegExp]> = {
     'a count as text': ['router:\n  replicas: two\n', /\/router\/replicas.*want integer/],
     // helm merges given values into the defaults: null is how a default is taken away.
