@@ -32,8 +32,8 @@ export interface VerifyOptions {
 type JoinedRow = Partial<ChainRow> & {
   position: string
   has_event: boolean
-  hash: Buffer | null
-  prev_hash: Buffer | null
+  hash: Uint8Array | null
+  prev_hash: Uint8Array | null
 }
 
 const PAGE_SQL = `SELECT coalesce(e.global_position, c.global_position)::text AS position,
@@ -45,22 +45,27 @@ const PAGE_SQL = `SELECT coalesce(e.global_position, c.global_position)::text AS
 
 /** The hash before `from`: the stored hash of the chain row just before it (trusted), or zeros. */
 async function hashBefore(db: Sql, from: bigint): Promise<Buffer> {
-  const { rows } = await db.query<{ hash: Buffer }>(
+  const { rows } = await db.query<{ hash: Uint8Array }>(
     'SELECT hash FROM event_chain WHERE global_position < $1 ORDER BY global_position DESC LIMIT 1',
     [String(from)],
   )
-  return rows[0]?.hash ?? ZERO_HASH
+  return bytes(rows[0]?.hash ?? null) ?? ZERO_HASH
 }
 
+// node-postgres reads bytea as a Buffer, PGlite (embedded mode) as a plain Uint8Array, which has
+// neither equals nor toString('hex'): every hash read is made a Buffer first.
+const bytes = (b: Uint8Array | null) =>
+  b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 const hex = (b: Buffer | null) => (b === null ? null : b.toString('hex'))
 
 /** The recomputed hash of a sound row, or the break at it. */
 function check(row: JoinedRow, prev: Buffer): ChainBreak | Buffer {
   const found = row.has_event ? chainHash(prev, row as ChainRow) : null
-  if (found !== null && row.hash !== null && found.equals(row.hash) && row.prev_hash?.equals(prev)) {
+  const [stored, storedPrev] = [bytes(row.hash), bytes(row.prev_hash)]
+  if (found !== null && stored !== null && found.equals(stored) && storedPrev?.equals(prev)) {
     return found
   }
-  return { global_position: row.position, expected: hex(row.hash), found: hex(found) }
+  return { global_position: row.position, expected: hex(stored), found: hex(found) }
 }
 
 export async function verifyChain(db: Sql, options: VerifyOptions = {}): Promise<ChainReport> {
