@@ -9,6 +9,9 @@ import type { Running } from '../processes/runtime.ts'
 import { runSecretsCommand, SECRETS_SUBCOMMANDS } from '../processes/secrets.ts'
 import { startAnalytics, startIdentity, startMockModel, startRouter } from '../processes/separate.ts'
 import { runMigrate, startAuditForwarder, startIngest, startProjector } from '../processes/workers.ts'
+import { isRemoteAudit } from './admin/audit.ts'
+import { ADMIN_COMMANDS, isAdminCommand, runAdminCommand } from './admin/main.ts'
+import { processIo } from './admin/output.ts'
 
 // `aiaas <command>`: one entry for every process (ARCHITECTURE.md). Long-running commands stop
 // cleanly on SIGINT/SIGTERM.
@@ -43,6 +46,11 @@ function usage(): string {
     lines.push(`  ${`projections ${name}`.padEnd(15)} ${what}`)
   for (const [name, what] of Object.entries(AUDIT_SUBCOMMANDS))
     lines.push(`  ${`audit ${name}`.padEnd(15)} ${what}`)
+  lines.push('', 'admin commands, over the REST API (docs/cli.md; `aiaas <command> --help`):')
+  for (const [name, what] of Object.entries(ADMIN_COMMANDS))
+    if (name !== 'audit') lines.push(`  ${name.padEnd(21)} ${what}`)
+  lines.push(`  ${'audit export'.padEnd(21)} streams the event log through the admin API`)
+  lines.push(`  ${'audit verify --remote'.padEnd(21)} asks the admin API to verify the chain`)
   return `usage: aiaas <command>\n\n${lines.join('\n')}\n`
 }
 
@@ -52,6 +60,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(usage())
     return command === undefined ? 2 : 0
   }
+  // Admin commands are API clients: they read their own settings (docs/cli.md), not the server's.
+  // `audit` is both: `audit export` and `audit verify --remote` go to the API, the rest stays local.
+  if (command === 'audit' ? isRemoteAudit(argv.slice(1)) : isAdminCommand(command))
+    return runAdminCommand(command, argv.slice(1), process.env, processIo(process.env))
   const config = loadConfig()
   if (command === 'migrate') {
     const applied = await runMigrate(config)
