@@ -68,7 +68,8 @@ describe('the Helm chart', () => {
     defaults = await template()
     production = await template('-f', PRODUCTION)
     everything = await template('--set', 'reconciler.enabled=true', '--set', 'mockModel.enabled=true')
-  })
+    // Generous bounds for a loaded 2-core machine, not what is measured.
+  }, 180_000)
 
   it('passes helm lint --strict with the default and the production-like values', async () => {
     for (const values of [[], ['-f', PRODUCTION]]) {
@@ -93,7 +94,7 @@ describe('the Helm chart', () => {
         expect(result.code).toBe(0)
       }
     }
-  })
+  }, 240_000)
 
   it('has kubeconform reject a manifest that does not fit the schema', async () => {
     const broken = defaults.text.replace('containerPort:', 'containerPorts:')
