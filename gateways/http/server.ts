@@ -1,11 +1,13 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Tracing } from '../../infra/telemetry/tracing.ts'
 import { trackAllowedMethods } from './allowed-methods.ts'
 import { clientErrorHandler } from './client-error.ts'
 import { errorFormatFor, sendError, useErrorFormat } from './errors/reply.ts'
 import { useBoundedJsonParser } from './json-depth.ts'
 import type { Metrics } from './metrics.ts'
 import { requestForLog, requestId } from './request-log.ts'
+import { useServerSpans } from './tracing.ts'
 
 export interface ServerOptions {
   logLevel: string
@@ -14,6 +16,8 @@ export interface ServerOptions {
   logStream?: { write(line: string): void }
   /** The text of GET /metrics; unset, this process' registry (a clustered router's worker sets it). */
   metricsText?: () => Promise<string>
+  /** A server span per request (gateways/http/tracing.ts); unset: tracing is off, no hook. */
+  tracing?: Tracing | null
 }
 
 export type App = FastifyInstance
@@ -49,6 +53,7 @@ export function createServer(options: ServerOptions) {
   app.setSerializerCompiler(serializerCompiler)
   useErrorFormat(app, 'problem')
 
+  if (options.tracing) useServerSpans(app, options.tracing)
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })

@@ -10,6 +10,7 @@ import { auditForwarding } from '../../projections/audit-log/forwarder.ts'
 import { forwarderLag } from '../../projections/audit-log/lag.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { openAnchoring } from './audit-anchor.ts'
+import { tracedSubscriber } from './batch-spans.ts'
 import type { Runtime } from './runtime.ts'
 
 /**
@@ -36,7 +37,12 @@ export async function openAuditForwarding(
   )
   await openAdapter(app, 'forwarder', () =>
     stoppable(
-      startSubscription(db, chainedLog(db, createEventStore(db)), auditForwarding(db, sink), { onError }),
+      startSubscription(
+        db,
+        chainedLog(db, createEventStore(db)),
+        tracedSubscriber(rt.tracing, auditForwarding(db, sink)),
+        { onError },
+      ),
     ),
   )
   observeLag(rt, db)

@@ -34,6 +34,7 @@ import { createRuntime, type Running, type Runtime, serveApi } from './runtime.t
 import { markingChanges, spendLedgerCheck } from './spend-ledger-wiring.ts'
 import { openReconciler } from './spend-reconciler.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
+import { traced } from './traced.ts'
 import { ingestBatching, usageIngestHandler } from './usage-ingest.ts'
 import { openPartitionMaintenance, usagePartitionPolicy } from './usage-partitions.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
@@ -42,7 +43,7 @@ import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wir
  * `aiaas dev`: the whole platform in one process on one port, on PGlite and in-process adapters,
  * with the `echo` model on a Unix socket only the router reaches. Nothing to install.
  */
-export async function startDev(config: Config): Promise<Running & { adminToken: string }> {
+async function serveDev(config: Config): Promise<Running & { adminToken: string }> {
   const rt = createRuntime(config, 'dev')
   await mkdir(config.AIAAS_DATA_DIR, { recursive: true })
   const adminToken = await resolveAdminToken(config, 'embedded', (token, path) => {
@@ -147,3 +148,6 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   )
   return { db, store, projector, limiter, ledger, usage, mockModel }
 }
+
+// Each process starts the OpenTelemetry SDK first when AIAAS_TRACING=on (traced.ts).
+export const startDev = traced('dev', serveDev)

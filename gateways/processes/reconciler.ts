@@ -2,9 +2,11 @@ import { appendFile, chmod } from 'node:fs/promises'
 import { Counter, Gauge } from 'prom-client'
 import { type Outcome, reconcile } from '../../commands/reconcile/reconcile.ts'
 import type { Config } from '../../infra/config/config.ts'
+import { inSpan } from '../../infra/telemetry/tracing.ts'
 import { openAdapter, openPostgres } from './adapter.ts'
 import { reconcileDeps, secretLines, shownRepository } from './reconcile-wiring.ts'
 import { createRuntime, type Running, type Runtime, runWorker } from './runtime.ts'
+import { traced } from './traced.ts'
 
 // `aiaas reconciler`: fetches the tenants repository every AIAAS_RECONCILER_INTERVAL_MS and
 // applies it (docs/tenants-as-code.md). /metrics shows the last commit, the last result, the
@@ -92,7 +94,7 @@ function every(intervalMs: number, pass: () => Promise<void>) {
   }
 }
 
-export async function startReconciler(config: Config): Promise<Running> {
+async function runReconciler(config: Config): Promise<Running> {
   const repo = config.AIAAS_RECONCILER_REPO
   if (repo === undefined) throw new Error('aiaas reconciler needs AIAAS_RECONCILER_REPO')
   const rt = createRuntime(config, 'reconciler')
@@ -102,7 +104,15 @@ export async function startReconciler(config: Config): Promise<Running> {
     const deps = reconcileDeps(config, db, { repo, ref: config.AIAAS_RECONCILER_REF })
     const pass = async () => {
       try {
-        const outcome = await reconcile(deps, 'apply', 'reconciler')
+        // One span per pass, its result and commit on it (docs/observability.md, Traces).
+        const outcome = await inSpan(rt.tracing, null, 'reconcile', async (span) => {
+          const outcome = await reconcile(deps, 'apply', 'reconciler')
+          span?.setAttributes({
+            'aiaas.reconcile.result': outcome.result,
+            'aiaas.reconcile.commit': outcome.commit,
+          })
+          return outcome
+        })
         await keepSecrets(rt, outcome)
         record(metrics, outcome)
         logOutcome(rt, outcome)
@@ -115,3 +125,6 @@ export async function startReconciler(config: Config): Promise<Running> {
     return { repo: shownRepository(repo), ref: config.AIAAS_RECONCILER_REF }
   })
 }
+
+// Each process starts the OpenTelemetry SDK first when AIAAS_TRACING=on (traced.ts).
+export const startReconciler = traced('reconciler', runReconciler)

@@ -1,6 +1,8 @@
 import { pino } from 'pino'
 import type { Config } from '../../infra/config/config.ts'
 import { newUuidV7 } from '../../infra/crypto/uuid-v7.ts'
+import { activeTracing } from '../../infra/telemetry/active.ts'
+import type { Tracing } from '../../infra/telemetry/tracing.ts'
 import { logDestination } from '../http/log-destination.ts'
 import { createMetrics, type Metrics } from '../http/metrics.ts'
 import { createServer, type ZodApp } from '../http/server.ts'
@@ -14,6 +16,8 @@ export interface Runtime {
   newId: () => string
   /** /metrics of this process; set in a clustered router's worker to the whole router's. */
   metricsText?: () => Promise<string>
+  /** Spans of this process (gateways/processes/traced.ts); null or unset: tracing is off. */
+  tracing?: Tracing | null
 }
 
 export function createRuntime(config: Config, processName: string): Runtime {
@@ -23,6 +27,7 @@ export function createRuntime(config: Config, processName: string): Runtime {
     metrics: createMetrics(processName),
     now: () => new Date(),
     newId: newUuidV7,
+    tracing: activeTracing(),
   }
 }
 
@@ -51,6 +56,7 @@ export async function serveApi(
     metrics: rt.metrics,
     logStream: logDestination(),
     ...(rt.metricsText ? { metricsText: rt.metricsText } : {}),
+    tracing: rt.tracing ?? null,
   })
   try {
     await register(app)

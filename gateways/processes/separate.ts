@@ -42,12 +42,13 @@ import { mountRouter } from './router-mount.ts'
 import { openRouterReplica } from './router-replica.ts'
 import { createRuntime, type Running, type Runtime, serveApi } from './runtime.ts'
 import { markingChanges, spendLedgerCheck } from './spend-ledger-wiring.ts'
+import { traced } from './traced.ts'
 import { adminDeps, analyticsDeps, databaseCheck, projectionWaiter } from './wiring.ts'
 
 // The HTTP processes of a production deployment, one per `aiaas <name>`. Each opens its adapters
 // as plugins of its server (openAdapter): they close in reverse order once the server has stopped.
 
-export async function startRouter(given: Config): Promise<Running> {
+async function serveRouter(given: Config): Promise<Running> {
   const workers = workerCount(given)
   if (workers > 1 && cluster.isPrimary) return startRouterCluster(createRuntime(given, 'router'), workers)
   const index = workerIndex(given)
@@ -125,7 +126,7 @@ function spooledUsage(rt: Runtime) {
   return usage
 }
 
-export async function startIdentity(config: Config): Promise<Running> {
+async function serveIdentity(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'identity')
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
   return serveApi(rt, config.AIAAS_IDENTITY_PORT, async (app) => {
@@ -163,7 +164,7 @@ export async function startIdentity(config: Config): Promise<Running> {
   })
 }
 
-export async function startAnalytics(config: Config): Promise<Running> {
+async function serveAnalytics(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'analytics')
   const adminToken = await resolveAdminToken(config, 'separate', () => {})
   return serveApi(rt, config.AIAAS_ANALYTICS_PORT, async (app) => {
@@ -189,8 +190,14 @@ export async function startAnalytics(config: Config): Promise<Running> {
   })
 }
 
-export async function startMockModel(config: Config): Promise<Running> {
+async function serveMockModel(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'mock-model')
   const options = { prefix: '/v1', now: rt.now, newId: rt.newId }
   return serveApi(rt, config.AIAAS_MOCK_MODEL_PORT, (app) => app.register(mockModelRoutes, options))
 }
+
+// Each process starts the OpenTelemetry SDK first when AIAAS_TRACING=on (traced.ts).
+export const startRouter = traced('router', serveRouter)
+export const startIdentity = traced('identity', serveIdentity)
+export const startAnalytics = traced('analytics', serveAnalytics)
+export const startMockModel = traced('mock-model', serveMockModel)

@@ -80,6 +80,7 @@ export function routerDeps(
     metrics: rt.metrics,
     now: rt.now,
     newId: rt.newId,
+    tracing: rt.tracing ?? null,
     readiness,
     signing: {
       openSecret: openedSecrets(adapters.secrets ?? createSecretBox(adapters.db, configKeyring(rt))),

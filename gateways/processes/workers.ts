@@ -9,29 +9,41 @@ import { eventChainProjection } from '../../projections/audit-chain/event-chain.
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { openAdapter, openPostgres, stoppable } from './adapter.ts'
 import { openAuditForwarding } from './audit-forwarding.ts'
+import { tracedIngest, tracedSubscriber } from './batch-spans.ts'
 import { openBudgetWebhooks } from './budget-webhooks.ts'
 import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
 import { openReconciler } from './spend-reconciler.ts'
 import { openThresholdWatch } from './threshold-watch.ts'
+import { traced } from './traced.ts'
 import { ingestBatching, usageIngestHandler } from './usage-ingest.ts'
 import { openPartitionMaintenance, usagePartitionPolicy } from './usage-partitions.ts'
 
 // The headless processes: they consume a log or a queue and serve only /metrics. Their adapters
 // are plugins of that server (openAdapter): they close in reverse order on stop.
 
-export async function startProjector(config: Config): Promise<Running> {
+async function runProjector(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'projector')
   const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
   return runWorker(rt, async (app) => {
     const db = await openPostgres(app, config)
     const store = createEventStore(db)
     const projector = await openAdapter(app, 'projector', () =>
-      stoppable(startSubscription(db, store, readModelsProjection, { onError, idleMs: 50 })),
+      stoppable(
+        startSubscription(db, store, tracedSubscriber(rt.tracing, readModelsProjection), {
+          onError,
+          idleMs: 50,
+        }),
+      ),
     )
     // The tamper-evident chain follows the log right after commit (docs/audit.md, ADR 0023).
     await openAdapter(app, 'eventChain', () =>
-      stoppable(startSubscription(db, store, eventChainProjection, { onError, idleMs: 50 })),
+      stoppable(
+        startSubscription(db, store, tracedSubscriber(rt.tracing, eventChainProjection), {
+          onError,
+          idleMs: 50,
+        }),
+      ),
     )
     // The identity process NOTIFYs after each command: a pass starts at once, the poll stays.
     const onListenError = (error: unknown) => rt.log.warn({ err: error }, 'LISTEN failed; polling')
@@ -51,7 +63,7 @@ export async function startProjector(config: Config): Promise<Running> {
   })
 }
 
-export async function startAuditForwarder(config: Config): Promise<Running> {
+async function runAuditForwarder(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'audit-forwarder')
   return runWorker(rt, async (app) => {
     const db = await openPostgres(app, config)
@@ -60,7 +72,7 @@ export async function startAuditForwarder(config: Config): Promise<Running> {
   })
 }
 
-export async function startIngest(config: Config): Promise<Running> {
+async function runIngest(config: Config): Promise<Running> {
   const rt = createRuntime(config, 'ingest')
   return runWorker(rt, async (app) => {
     const db = await openPostgres(app, config)
@@ -70,7 +82,9 @@ export async function startIngest(config: Config): Promise<Running> {
         ...ingestBatching(config),
         logger: rt.log,
       })
-      await consumer.start(usageIngestHandler(db, consumer, rt.log, rt.now, rt.metrics))
+      await consumer.start(
+        tracedIngest(rt.tracing, usageIngestHandler(db, consumer, rt.log, rt.now, rt.metrics)),
+      )
       return consumer
     })
     return { queue: config.AIAAS_USAGE_QUEUE }
@@ -85,3 +99,8 @@ export async function runMigrate(config: Config): Promise<string[]> {
     await db.close()
   }
 }
+
+// Each process starts the OpenTelemetry SDK first when AIAAS_TRACING=on (traced.ts).
+export const startProjector = traced('projector', runProjector)
+export const startAuditForwarder = traced('audit-forwarder', runAuditForwarder)
+export const startIngest = traced('ingest', runIngest)

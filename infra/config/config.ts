@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ADDRESS_CLASSES, parseAddressClasses } from '../../domain/models/backend-address.ts'
 import { isKeyringText } from '../crypto/keyring.ts'
+import { SAMPLER_NAMES } from '../telemetry/sampler-names.ts'
 
 // Every environment variable the platform reads is declared here, once, with its default and
 // meaning. Nothing else reads process.env (DEVELOPERS.md). docs/configuration.md mirrors this table.
@@ -69,6 +70,11 @@ export const configVariables = {
     schema: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
     default: undefined,
     doc: "Where the web console (served by `aiaas identity` at /console) calls the analytics API, as a browser reaches `aiaas analytics` (e.g. `https://analytics.example.com`). Unset: the issuer's origin, right for `aiaas dev`, where the analytics API is on the same port. Set it, then set AIAAS_CONSOLE_ORIGIN on `aiaas analytics`.",
+  },
+  AIAAS_CONSOLE_DIR: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'The built web console that `aiaas identity` and `aiaas dev` serve at /console (`npm run build:console`). Unset: `build/console` of the installation.',
   },
   AIAAS_CONSOLE_ORIGIN: {
     schema: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
@@ -273,6 +279,41 @@ export const configVariables = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
     doc: 'pino log level.',
+  },
+  AIAAS_TRACING: {
+    schema: z.enum(['off', 'on']),
+    default: 'off',
+    doc: 'OpenTelemetry traces of every process, exported over OTLP/HTTP (docs/observability.md, Traces). `off`: no SDK started, no span, no `traceparent` read or sent.',
+  },
+  OTEL_SDK_DISABLED: {
+    schema: z.string().transform((text) => text.trim().toLowerCase() === 'true'),
+    default: 'false',
+    doc: 'OpenTelemetry standard: `true` turns tracing off whatever AIAAS_TRACING says.',
+  },
+  OTEL_SERVICE_NAME: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'OpenTelemetry standard: `service.name` of the spans. Unset: `aiaas-<process>` (`aiaas-router`, `aiaas-identity`, …).',
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+    default: undefined,
+    doc: 'OpenTelemetry standard: the OTLP/HTTP collector; spans go to `<endpoint>/v1/traces`. Unset: `http://localhost:4318`.',
+  },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {
+    schema: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+    default: undefined,
+    doc: 'OpenTelemetry standard: the full URL spans are POSTed to (OTLP/HTTP JSON); wins over OTEL_EXPORTER_OTLP_ENDPOINT.',
+  },
+  OTEL_TRACES_SAMPLER: {
+    schema: z.enum(SAMPLER_NAMES),
+    default: 'parentbased_always_on',
+    doc: "OpenTelemetry standard: `always_on`, `always_off`, `traceidratio`, or `parentbased_` before one of them (a caller's sampled flag decides for its trace).",
+  },
+  OTEL_TRACES_SAMPLER_ARG: {
+    schema: z.coerce.number().min(0).max(1).optional(),
+    default: undefined,
+    doc: 'OpenTelemetry standard: the ratio of traces the `traceidratio` samplers keep, 0 to 1. Unset: 1.',
   },
 } as const
 
