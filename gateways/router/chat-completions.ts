@@ -4,6 +4,16 @@ import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { errorCatalog, isErrorCode } from '../http/errors/catalog.ts'
 import { toNanos } from './admission.ts'
 import { type AdmitDeps, admit, type Hold, isRefused } from './admit.ts'
+import {
+  attemptTracer,
+  type CallTrace,
+  noteResponse,
+  requestSpan,
+  spanUntil,
+  startCallTrace,
+  tracedUsage,
+  traceOutcome,
+} from './call-trace.ts'
 import type { ChatCompletionRequest } from './chat-schema.ts'
 import { chatEndpoint, type InferenceBody, type InferenceEndpoint } from './inference-endpoint.ts'
 import { checkModelAllowed } from './model-access.ts'
@@ -40,6 +50,8 @@ interface Call {
   /** What a stream relayed so far, once it is being relayed. */
   stream: StreamOutcome | null
   finished: boolean
+  /** The request's spans; null when tracing is off. */
+  trace: CallTrace | null
 }
 
 /** nginx's "client closed request": the usage event of a request whose client went away. */
@@ -69,20 +81,25 @@ function finish(deps: RouterDeps, request: FastifyRequest, call: Call, result: R
   // A JSON or error answer is written whole as its request finishes: its first byte is now.
   if (!result.cancelled) markFirstByte(call.timing)
   const backend_url = call.backend?.url ?? call.model.backend_url
-  const event = recordUsage(deps, request.log, {
+  const { trace } = call
+  const recorder = trace ? { ...deps, usage: tracedUsage(trace, deps.usage) } : deps
+  const event = recordUsage(recorder, request.log, {
     ...call,
     ...result,
     backend_url,
     streamed: call.body.stream === true,
   })
   deps.metrics.inferenceRequests.inc({ model: call.model.name, outcome })
+  if (trace) traceOutcome(trace, event, outcome)
   // Settled with the cost of the usage event (a release when it cost nothing), tokens corrected.
   const tokens = event.input_tokens + event.output_tokens
-  call.hold
-    .settle(toNanos(event.cost_usd), tokens)
-    .catch((error: unknown) =>
-      request.log.error({ err: error }, 'spend ledger hold not settled; its lease lapses by itself'),
-    )
+  const settling = call.hold.settle(toNanos(event.cost_usd), tokens)
+  ;(trace
+    ? spanUntil(trace, 'aiaas.settle', settling, { 'aiaas.cost_usd': event.cost_usd })
+    : settling
+  ).catch((error: unknown) =>
+    request.log.error({ err: error }, 'spend ledger hold not settled; its lease lapses by itself'),
+  )
 }
 
 /** A JSON answer's usage result and outcome; finished by the caller once the answer is sent. */
@@ -166,10 +183,18 @@ async function admitCall(
   worst: { usd: number; tokens: number },
 ): Promise<Hold> {
   exchange.request.limitsCounted = true
-  const answer = await admit(admitDeps(deps, exchange.request), exchange.key, {
-    model,
-    worst_usd: worst.usd,
-    worst_tokens: worst.tokens,
+  const answer = await requestSpan(deps, exchange.request, 'aiaas.admission', async (span) => {
+    const answer = await admit(admitDeps(deps, exchange.request), exchange.key, {
+      model,
+      worst_usd: worst.usd,
+      worst_tokens: worst.tokens,
+    })
+    if (span && isRefused(answer)) span.setAttribute('error.type', answer.error.code)
+    span?.setAttributes({
+      'aiaas.admission.worst_usd': worst.usd,
+      'aiaas.admission.worst_tokens': worst.tokens,
+    })
+    return answer
   })
   exchange.reply.headers(answer.headers)
   if (!isRefused(answer)) return answer
@@ -229,6 +254,7 @@ async function openCall<B extends InferenceBody>(
 ): Promise<Call> {
   const { key } = exchange
   const model = checkRequest(deps, key, endpoint, body)
+  const trace = startCallTrace(deps, exchange.request, { endpoint: endpoint.endpoint, key, model, body })
   const tokens = endpoint.worstCaseTokens(model, body)
   const worst = { usd: endpoint.worstCaseUsd(model, body), tokens: tokens.input + tokens.output }
   const hold = await admitCall(deps, exchange, model, worst)
@@ -244,6 +270,7 @@ async function openCall<B extends InferenceBody>(
     backend: null,
     stream: null,
     finished: false,
+    trace,
   }
 }
 
@@ -266,6 +293,7 @@ function routeCall(deps: RouterDeps, call: Call, endpoint: Endpoint, client: Abo
     onAttempt: (backend) => {
       call.backend = backend
     },
+    ...(call.trace ? { traceAttempt: attemptTracer(call.trace, payload) } : {}),
   })
 }
 
@@ -295,6 +323,7 @@ export async function inference<B extends InferenceBody>(
   }
   if (routed.kind === 'stream') return stream(deps, request, reply, call, routed)
   const { result, outcome } = completed(call, routed)
+  if (call.trace) noteResponse(call.trace, routed.json)
   // The answer goes to the socket first (fastify writes it within send()), then the usage event
   // and the settle: the caller does not wait for them.
   reply.code(routed.status).send(routed.json)

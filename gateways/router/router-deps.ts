@@ -1,3 +1,4 @@
+import type { Tracing } from '../../infra/telemetry/tracing.ts'
 import type { ReadinessCheck } from '../http/readiness.ts'
 import type { AdmitDeps } from './admit.ts'
 import type { Authenticate } from './key-auth.ts'
@@ -33,4 +34,6 @@ export interface RouterDeps extends UsageRecorderDeps {
   readiness: readonly ReadinessCheck[]
   /** Request signing: the secret box, the nonce store, the clock (signature.ts). */
   signing: RequestSigningDeps
+  /** The request's spans (call-trace.ts); null or unset: tracing is off. */
+  tracing?: Tracing | null
 }

@@ -7,6 +7,7 @@ import { clip } from '../http/clip.ts'
 import { useErrorFormat } from '../http/errors/reply.ts'
 import { statusRoutes } from '../http/readiness.ts'
 import { countInvalidRequest } from './admit.ts'
+import { requestSpan } from './call-trace.ts'
 import { admitDeps, chatCompletions, inference } from './chat-completions.ts'
 import { CHAT_BOUNDS, chatCompletionRequest } from './chat-schema.ts'
 import { completionsEndpoint, embeddingsEndpoint } from './completions.ts'
@@ -51,7 +52,7 @@ export const routerRoutes: FastifyPluginAsyncZod<RouterDeps> = async (app, deps)
     // nothing about the API beyond the 401 (as OpenAI answers).
     authed.decorateRequest('apiKey', null)
     authed.addHook('onRequest', async (request) => {
-      request.apiKey = await deps.authenticate(request)
+      request.apiKey = await requestSpan(deps, request, 'aiaas.auth', () => deps.authenticate(request))
     })
     // Signed requests are checked for every route of this scope, after the key is known.
     useRequestSigning(authed, deps.signing)

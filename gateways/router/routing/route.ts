@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { AppError } from '../../../domain/errors.ts'
 import type { BackendHealth } from '../health/backend-health.ts'
 import type { RoutedBackend, Strategy } from '../models.ts'
-import { type AttemptRequest, attemptBackend, ClientGone, type Delivery } from './attempt.ts'
+import {
+  type AttemptRequest,
+  type AttemptResult,
+  attemptBackend,
+  ClientGone,
+  type Delivery,
+} from './attempt.ts'
 import type { LatencyTracker } from './latency.ts'
 import { type Endpoint, endpointAdapter, type ProviderAdapter } from './provider-seam.ts'
 import { orderBackends } from './strategy.ts'
@@ -30,7 +36,29 @@ export interface RouteRequest extends AttemptRequest {
   strategy: Strategy
   /** Told each backend as its attempt starts (a request finished meanwhile names it). */
   onAttempt?: (backend: RoutedBackend) => void
+  /** Traces each attempt (gateways/router/call-trace.ts); absent when tracing is off. */
+  traceAttempt?: (backend: RoutedBackend) => AttemptTrace
 }
+
+/** One attempt's trace: routing knows no tracer, only what to send and what to report. */
+export interface AttemptTrace {
+  /** Added to the attempt's upstream request: the W3C `traceparent` naming the attempt's span. */
+  headers: Readonly<Record<string, string>>
+  /** The attempt's result; null when it threw (the client left). */
+  end(result: AttemptResult | null): void
+}
+
+/** The adapter, its upstream requests carrying `headers` too (whatever the provider). */
+const withHeaders = (
+  adapter: ProviderAdapter,
+  headers: Readonly<Record<string, string>>,
+): ProviderAdapter => ({
+  ...adapter,
+  chatRequest: (backend, body) => {
+    const upstream = adapter.chatRequest(backend, body)
+    return { ...upstream, headers: { ...upstream.headers, ...headers } }
+  },
+})
 
 export type Routed =
   | Delivery
@@ -93,18 +121,23 @@ async function attemptAt(
   deadline: number,
 ) {
   const { backend, wait, adapter } = picked
+  let trace: AttemptTrace | undefined
   try {
     if (wait > 0) await sleep(wait, undefined, { signal: request.client })
-    const result = await attemptBackend(backend, adapter, request, {
+    trace = request.traceAttempt?.(backend)
+    const speaking = trace ? withHeaders(adapter, trace.headers) : adapter
+    const result = await attemptBackend(backend, speaking, request, {
       limitMs: Math.max(1, Math.min(backend.timeout_ms, deadline - Date.now())),
       onHeaders: (ms) => deps.latency.observe(backend.id, ms),
     })
+    trace?.end(result)
     // No call made (the adapter refused the body): nothing counted, a half-open trial given back,
     // so a circuit never closes without a real trial.
     if (result.verdict === null) deps.health.abandon(backend.id)
     else deps.health.report(backend.id, result.verdict)
     return result
   } catch (error) {
+    trace?.end(null)
     // No verdict (the client left, or a bug): a half-open trial held for it is given back.
     deps.health.abandon(backend.id)
     throw error

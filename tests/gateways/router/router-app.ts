@@ -11,6 +11,7 @@ import type { Database } from '../../../infra/ports/database.ts'
 import type { RecordedSpend } from '../../../infra/ports/recorded-spend.ts'
 import type { SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import type { UsagePublisher } from '../../../infra/ports/usage.ts'
+import type { Tracing } from '../../../infra/telemetry/tracing.ts'
 import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
 
 // The router's /v1 routes on in-process adapters, with one API key every request authenticates
@@ -41,6 +42,8 @@ export interface RouterAppOptions {
   /** Request logs at level info go here; without it the app logs nothing. */
   logStream?: { write(line: string): void }
   routing?: Partial<RoutingDeps>
+  /** Spans of the router (as the SDK gives a process with AIAAS_TRACING=on); default: off. */
+  tracing?: Tracing
 }
 
 export async function routerApp(options: RouterAppOptions) {
@@ -56,8 +59,9 @@ export async function routerApp(options: RouterAppOptions) {
   const deps = routerDeps(rt, adapters, [])
   deps.routing = { ...deps.routing, ...options.routing }
   deps.authenticate = async () => options.key
+  deps.tracing = options.tracing ?? null
   const logs = options.logStream ? { logLevel: 'info', logStream: options.logStream } : { logLevel: 'silent' }
-  const app = createServer({ ...logs, metrics: rt.metrics })
+  const app = createServer({ ...logs, metrics: rt.metrics, tracing: options.tracing ?? null })
   await app.register(routerRoutes, { prefix: '/v1', ...deps })
   /** The aiaas_inference_requests_total metric as exposed. */
   const outcomes = async () =>

@@ -4,6 +4,7 @@ import type { RoutingDeps } from '../../../gateways/router/routing/route.ts'
 import { createMemorySpendLedger } from '../../../infra/memory/spend-ledger.ts'
 import type { SpendLedger } from '../../../infra/ports/spend-ledger.ts'
 import type { UsageEvent } from '../../../infra/ports/usage.ts'
+import type { Tracing } from '../../../infra/telemetry/tracing.ts'
 import type { ApiKeyRecord } from '../../../projections/api-keys/key-lookup.ts'
 import type { MockBackend } from '../../support/mock-backend.ts'
 import { keyRecord, monthlyBudget } from './key-record.ts'
@@ -58,6 +59,8 @@ export async function routingRouter(
     key?: Partial<ApiKeyRecord>
     /** The ledger the router uses, around the in-memory one the test reads (e.g. to hold an admission). */
     ledger?: (memory: SpendLedger) => SpendLedger
+    /** The router's spans (tracing on); default off. */
+    tracing?: Tracing
   } = {},
 ) {
   const events: UsageEvent[] = []
@@ -70,6 +73,7 @@ export async function routingRouter(
     ledger: options.ledger?.(ledger) ?? ledger,
     usage,
     routing: options.routing,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   // The organization's monthly counter: where the key's organization budget holds and spends.
