@@ -59,7 +59,7 @@ export const audit: Group = {
     options: {
       org: { type: 'string', value: '<organization-id>', about: "only this organization's events" },
       from: { type: 'string', value: '<rfc3339>', about: 'recorded at or after' },
-      to: { type: 'string', value: '<rfc3339>', about: 'recorded before' },
+      to: { type: 'string', value: '<rfc3339>', about: 'recorded at or before' },
       type: { type: 'string', value: '<EventType>', about: 'only this event type' },
       format: { type: 'string', value: '<ndjson|csv>', about: 'default ndjson' },
       output: { type: 'string', value: '<file>', about: 'write here instead of stdout' },
