@@ -17,8 +17,8 @@ export interface ConsoleOptions {
   issuer: string
   /** Where the analytics API is; undefined: the console's own origin (`aiaas dev`). */
   analyticsUrl?: string | undefined
-  /** The build's directory (tests point it elsewhere). */
-  dir?: string
+  /** The build's directory (AIAAS_CONSOLE_DIR); undefined: build/console. */
+  dir?: string | undefined
   onMissing?: () => void
 }
 

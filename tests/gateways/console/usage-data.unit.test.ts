@@ -3,6 +3,7 @@ import {
   chartData,
   rangeFor,
   tableRows,
+  tick,
   type UsageRow,
 } from '../../../gateways/console/src/pages/usage-data.ts'
 
@@ -60,5 +61,17 @@ describe('usage shaped for charts and the table', () => {
       to: '2026-11-27T10:18:00.000Z',
     })
     expect(rangeFor('day', now).to).toBe('2026-11-28T00:00:00.000Z')
+  })
+})
+
+describe('axis ticks', () => {
+  it('shows small spend as it is, not rounded to 0', () => {
+    expect([tick(0), tick(1.5), tick(1234.567), tick(0.000014), tick(0.00012345)]).toEqual([
+      '0',
+      '1.5',
+      '1234.57',
+      '0.000014',
+      '0.00012',
+    ])
   })
 })

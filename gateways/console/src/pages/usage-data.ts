@@ -68,3 +68,9 @@ export function tableRows(rows: readonly UsageRow[], key: GroupKey): UsageRow[] 
     (a, b) => b.bucket_start.localeCompare(a.bucket_start) || groupOf(a, key).localeCompare(groupOf(b, key)),
   )
 }
+
+/** Axis numbers readable at any size: a spend of $0.000014 is not "0". */
+export function tick(value: number): string {
+  if (value === 0 || Math.abs(value) >= 1) return String(Number(value.toFixed(2)))
+  return String(Number(value.toPrecision(2)))
+}

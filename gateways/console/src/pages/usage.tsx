@@ -79,12 +79,18 @@ export function UsagePage({ session, params }: PageProps) {
       </div>
       {loaded.state === 'loading' ? <Loading what="usage" /> : null}
       {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
-      {loaded.state === 'ready' ? <UsageView rows={loaded.data} group={group} /> : null}
+      {loaded.state === 'ready' ? <UsageView {...loaded.data} group={group} /> : null}
     </section>
   )
 }
 
-async function readUsage(session: Session, bucket: Bucket, group: GroupKey): Promise<UsageRow[]> {
+interface Read {
+  rows: UsageRow[]
+  period: [number, number]
+}
+
+async function readUsage(session: Session, bucket: Bucket, group: GroupKey): Promise<Read> {
+  const range = rangeFor(bucket, new Date())
   const rows: UsageRow[] = []
   let cursor: string | undefined
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -95,18 +101,15 @@ async function readUsage(session: Session, bucket: Bucket, group: GroupKey): Pro
       limit: 1000,
       cursor,
     }
-    const answer = await session.api.get<UsagePage>('/analytics/v1/usage', {
-      ...rangeFor(bucket, new Date()),
-      ...query,
-    })
+    const answer = await session.api.get<UsagePage>('/analytics/v1/usage', { ...range, ...query })
     rows.push(...answer.data)
     cursor = answer.next_cursor ?? undefined
     if (!cursor) break
   }
-  return rows
+  return { rows, period: [Date.parse(range.from) / 1000, Date.parse(range.to) / 1000] }
 }
 
-function UsageView({ rows, group }: { rows: UsageRow[]; group: GroupKey }) {
+function UsageView({ rows, period, group }: Read & { group: GroupKey }) {
   const charts = useMemo(
     () => ({
       requests: chartData(rows, 'requests', group),
@@ -119,9 +122,9 @@ function UsageView({ rows, group }: { rows: UsageRow[]; group: GroupKey }) {
   const label = GROUPS.find((g) => g.key === group)?.label ?? group
   return (
     <>
-      <Chart title="Requests" data={charts.requests} unit="requests" />
-      <Chart title="Tokens (input + output)" data={charts.tokens} unit="tokens" />
-      <Chart title="Spend (USD)" data={charts.spend} unit="USD" />
+      <Chart title="Requests" data={charts.requests} unit="requests" period={period} />
+      <Chart title="Tokens (input + output)" data={charts.tokens} unit="tokens" period={period} />
+      <Chart title="Spend (USD)" data={charts.spend} unit="USD" period={period} />
       <div class="table-wrap">
         <table id="usage-table">
           <caption>Usage by bucket and {label.toLowerCase()} (the numbers of the charts)</caption>
