@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { DeleteBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -158,6 +160,41 @@ describe('the Compose file', () => {
     expect(env.AIAAS_CONSOLE_ORIGIN).toBe(published('identity'))
     expect(env.AIAAS_ISSUER_URL).toBe(`${published('identity')}/oauth2`)
     expect(env.AIAAS_CONSOLE_ANALYTICS_URL).toBe(published('analytics'))
+  })
+
+  it("creates the export bucket with s3-bucket's script, on a versitygw like the s3 service", async () => {
+    const config = loadConfig()
+    const bucket = `aiaas-compose-${randomBytes(4).toString('hex')}`
+    // The script as Compose hands it to sh: $$ is a literal $; the s3 service's address is ours.
+    const script = (compose.services['s3-bucket']?.command?.[0] ?? '')
+      .replaceAll('$$', '$')
+      .replaceAll('http://s3:9000/aiaas-exports', `${config.AIAAS_S3_ENDPOINT}/${bucket}`)
+      .replace('seq 1 60', 'seq 1 2')
+    expect(script).toContain(`${config.AIAAS_S3_ENDPOINT}/${bucket}`)
+    const withUser = (user: string) => run('sh', ['-c', script], { S3_USER: user })
+    const s3 = new S3Client({
+      endpoint: config.AIAAS_S3_ENDPOINT,
+      region: config.AIAAS_S3_REGION,
+      credentials: {
+        accessKeyId: config.AIAAS_S3_ACCESS_KEY_ID,
+        secretAccessKey: config.AIAAS_S3_SECRET_ACCESS_KEY,
+      },
+      forcePathStyle: true,
+    })
+    try {
+      const wrong = await withUser(`${config.AIAAS_S3_ACCESS_KEY_ID}:not-the-secret`)
+      expect(wrong.code).toBe(1)
+      expect(wrong.stderr).toContain('bucket not created (last HTTP status 403)')
+      const user = `${config.AIAAS_S3_ACCESS_KEY_ID}:${config.AIAAS_S3_SECRET_ACCESS_KEY}`
+      expect((await withUser(user)).code).toBe(0)
+      await s3.send(new HeadBucketCommand({ Bucket: bucket }))
+      // Run again (a restart of the project): the bucket exists, which is success too.
+      expect((await withUser(user)).code).toBe(0)
+    } finally {
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {})
+      s3.destroy()
+    }
+    expect(envFile('infra/deploy/compose/aiaas.env').AIAAS_S3_BUCKET).toBe('aiaas-exports')
   })
 
   it('gives values the platform accepts (the dev KEK, the URLs built from the secrets)', () => {

@@ -31,11 +31,16 @@ export interface Ran {
 }
 
 /** Runs a program to its end; a non-zero exit is a result, not an exception. */
-export function run(command: string, args: readonly string[]): Promise<Ran> {
+export function run(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<Ran> {
   if (command.startsWith(STATE) && !existsSync(command))
     throw new Error(`${command} is not installed: run \`make services\` (infra/services/services.sh start)`)
   return new Promise((done, fail) => {
-    execFile(command, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const options = { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }
+    execFile(command, args, options, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') fail(error)
       else done({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr })
     })
