@@ -1,42 +1,58 @@
 #!/usr/bin/env node
 import { type Config, ConfigError, loadConfig } from '../../infra/config/config.ts'
-import { AUDIT_SUBCOMMANDS, runAuditCommand } from '../processes/audit.ts'
-import { startDev } from '../processes/dev.ts'
-import { PROJECTIONS_SUBCOMMANDS, runProjectionsCommand } from '../processes/projections.ts'
-import { runReconcileCommand } from '../processes/reconcile-command.ts'
-import { startReconciler } from '../processes/reconciler.ts'
 import type { Running } from '../processes/runtime.ts'
-import { runSecretsCommand, SECRETS_SUBCOMMANDS } from '../processes/secrets.ts'
-import { startAnalytics, startIdentity, startMockModel, startRouter } from '../processes/separate.ts'
-import { runMigrate, startAuditForwarder, startIngest, startProjector } from '../processes/workers.ts'
 import { isRemoteAudit } from './admin/audit.ts'
 import { ADMIN_COMMANDS, isAdminCommand, runAdminCommand } from './admin/main.ts'
 import { processIo } from './admin/output.ts'
 
 // `aiaas <command>`: one entry for every process (ARCHITECTURE.md). Long-running commands stop
-// cleanly on SIGINT/SIGTERM.
+// cleanly on SIGINT/SIGTERM. Each command's modules are imported when it runs: an admin command
+// (an HTTP client) then starts in a fraction of the time that loading every server takes.
+const separate = () => import('../processes/separate.ts')
+const workers = () => import('../processes/workers.ts')
 const processes: Record<string, { about: string; start: (config: Config) => Promise<Running> }> = {
   dev: {
     about: 'everything embedded in one process (PGlite, in-process adapters, echo model)',
-    start: startDev,
+    start: async (config) => (await import('../processes/dev.ts')).startDev(config),
   },
-  router: { about: 'the OpenAI-compatible gateway (PORT)', start: startRouter },
-  identity: { about: 'the admin API (AIAAS_IDENTITY_PORT)', start: startIdentity },
-  analytics: { about: 'the analytics API (AIAAS_ANALYTICS_PORT)', start: startAnalytics },
-  projector: { about: 'builds the read models from the event log', start: startProjector },
-  ingest: { about: 'consumes usage events into analytics storage', start: startIngest },
+  router: {
+    about: 'the OpenAI-compatible gateway (PORT)',
+    start: async (config) => (await separate()).startRouter(config),
+  },
+  identity: {
+    about: 'the admin API (AIAAS_IDENTITY_PORT)',
+    start: async (config) => (await separate()).startIdentity(config),
+  },
+  analytics: {
+    about: 'the analytics API (AIAAS_ANALYTICS_PORT)',
+    start: async (config) => (await separate()).startAnalytics(config),
+  },
+  projector: {
+    about: 'builds the read models from the event log',
+    start: async (config) => (await workers()).startProjector(config),
+  },
+  ingest: {
+    about: 'consumes usage events into analytics storage',
+    start: async (config) => (await workers()).startIngest(config),
+  },
   'audit-forwarder': {
     about: 'forwards the event log to Kafka (AIAAS_AUDIT_TOPIC)',
-    start: startAuditForwarder,
+    start: async (config) => (await workers()).startAuditForwarder(config),
   },
-  'mock-model': { about: 'the built-in echo model as a separate backend', start: startMockModel },
+  'mock-model': {
+    about: 'the built-in echo model as a separate backend',
+    start: async (config) => (await separate()).startMockModel(config),
+  },
   reconciler: {
     about: 'applies the tenants repository every AIAAS_RECONCILER_INTERVAL_MS',
-    start: startReconciler,
+    start: async (config) => (await import('../processes/reconciler.ts')).startReconciler(config),
   },
 }
 
-function usage(): string {
+async function usage(): Promise<string> {
+  const { SECRETS_SUBCOMMANDS } = await import('../processes/secrets.ts')
+  const { PROJECTIONS_SUBCOMMANDS } = await import('../processes/projections.ts')
+  const { AUDIT_SUBCOMMANDS } = await import('../processes/audit.ts')
   const lines = Object.entries(processes).map(([name, p]) => `  ${name.padEnd(16)}${p.about}`)
   lines.push(`  ${'migrate'.padEnd(16)}applies database migrations and exits`)
   lines.push(`  ${'reconcile'.padEnd(16)}plans or applies the tenants repository once (--plan|--apply)`)
@@ -57,7 +73,7 @@ function usage(): string {
 async function main(argv: readonly string[]): Promise<number> {
   const command = argv[0]
   if (command === undefined || command === 'help' || command === '--help') {
-    process.stdout.write(usage())
+    process.stdout.write(await usage())
     return command === undefined ? 2 : 0
   }
   // Admin commands are API clients: they read their own settings (docs/cli.md), not the server's.
@@ -66,17 +82,20 @@ async function main(argv: readonly string[]): Promise<number> {
     return runAdminCommand(command, argv.slice(1), process.env, processIo(process.env))
   const config = loadConfig()
   if (command === 'migrate') {
-    const applied = await runMigrate(config)
+    const applied = await (await workers()).runMigrate(config)
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema up to date\n')
     return 0
   }
-  if (command === 'secrets') return runSecretsCommand(config, argv.slice(1))
-  if (command === 'projections') return runProjectionsCommand(config, argv.slice(1))
-  if (command === 'audit') return runAuditCommand(config, argv.slice(1))
-  if (command === 'reconcile') return runReconcileCommand(config, argv.slice(1))
+  const rest = argv.slice(1)
+  if (command === 'secrets') return (await import('../processes/secrets.ts')).runSecretsCommand(config, rest)
+  if (command === 'projections')
+    return (await import('../processes/projections.ts')).runProjectionsCommand(config, rest)
+  if (command === 'audit') return (await import('../processes/audit.ts')).runAuditCommand(config, rest)
+  if (command === 'reconcile')
+    return (await import('../processes/reconcile-command.ts')).runReconcileCommand(config, rest)
   const target = processes[command]
   if (!target) {
-    process.stderr.write(`aiaas: unknown command ${command}\n\n${usage()}`)
+    process.stderr.write(`aiaas: unknown command ${command}\n\n${await usage()}`)
     return 2
   }
   const running = await target.start(config)
