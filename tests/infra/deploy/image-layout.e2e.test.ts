@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseAllDocuments } from 'yaml'
+import { parse, parseAllDocuments } from 'yaml'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { type CreatedDatabase, createDatabase } from '../../support/fresh-database.ts'
 import { freePort, type Proc, startAiaas, waitForHttp } from '../../support/processes.ts'
@@ -132,6 +132,20 @@ describe("the image's files run the chart's processes", () => {
     }
     // Six processes starting on a loaded 2-core machine: a generous bound, not what is measured.
   }, 360_000)
+
+  it("passes the Compose file's health check of each process (its node -e probe)", async () => {
+    const compose = parse(readRepoFile('infra/deploy/compose/compose.yaml'), { merge: true })
+    for (const { deployment, proc, port } of started) {
+      const [kind, ...command] = compose.services[proc.name].healthcheck.test as string[]
+      expect(kind, proc.name).toBe('CMD')
+      // The check probes the container's own port; here each process has a port of its own.
+      const containerPort = deployment.spec.template.spec.containers[0].ports[0].containerPort
+      const args = command.slice(1).map((a) => a.replace(`127.0.0.1:${containerPort}/`, `127.0.0.1:${port}/`))
+      expect(args.join(' '), proc.name).toContain(`127.0.0.1:${port}/`)
+      const check = await run(process.execPath, args)
+      expect(check.code, `${proc.name}: ${check.stderr}`).toBe(0)
+    }
+  })
 
   it('serves Prometheus metrics where the pod annotations say', async () => {
     for (const { deployment, proc, port } of started) {
