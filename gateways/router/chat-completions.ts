@@ -293,7 +293,7 @@ function routeCall(deps: RouterDeps, call: Call, endpoint: Endpoint, client: Abo
     onAttempt: (backend) => {
       call.backend = backend
     },
-    ...(call.trace ? { traceAttempt: attemptTracer(call.trace, payload) } : {}),
+    traceAttempt: call.trace ? attemptTracer(call.trace, payload) : undefined,
   })
 }
 
