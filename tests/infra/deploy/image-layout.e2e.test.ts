@@ -15,7 +15,8 @@ import { CHART, HELM, ROOT, readRepoFile, run } from './deploy-tools.ts'
 // No container engine here builds the image (docs/deployment.md), so this lays out its files as
 // the Dockerfile's runtime stage copies them (its COPY lines, less what .dockerignore keeps out of
 // the build) and runs the chart's processes from there: `aiaas migrate`, then each Deployment of
-// the default values with the chart's own command, answering the chart's probes and scrape path.
+// the default values (and the echo backend) with the chart's own command, answering the chart's
+// probes and scrape path.
 // node_modules is the repository's (the image's is pruned: image.unit.test.ts checks the imports).
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary YAML, read field by field
@@ -77,7 +78,7 @@ describe("the image's files run the chart's processes", () => {
   beforeAll(async () => {
     layout = layOutImage()
     database = await createDatabase('deploy')
-    const rendered = await run(HELM, ['template', 'aiaas', CHART])
+    const rendered = await run(HELM, ['template', 'aiaas', CHART, '--set', 'mockModel.enabled=true'])
     expect(rendered.code).toBe(0)
     const deployments: Manifest[] = parseAllDocuments(rendered.stdout)
       .map((d) => d.toJS())
@@ -123,7 +124,7 @@ describe("the image's files run the chart's processes", () => {
 
   it("answers each Deployment's startup, liveness and readiness probes", async () => {
     expect(started.map(({ proc }) => proc.name).sort()).toEqual(
-      ['analytics', 'audit-forwarder', 'identity', 'ingest', 'projector', 'router'].sort(),
+      ['analytics', 'audit-forwarder', 'identity', 'ingest', 'mock-model', 'projector', 'router'].sort(),
     )
     for (const { deployment, proc, port } of started) {
       const [c] = deployment.spec.template.spec.containers
