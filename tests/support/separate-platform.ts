@@ -43,12 +43,14 @@ export async function startSeparatePlatform(options: {
   name: string
   commands: readonly AiaasCommand[]
   env?: Record<string, string>
+  /** Ports chosen by the caller (its `env` names another process's address); the rest are free ones. */
+  ports?: Partial<Record<AiaasCommand, number>>
 }): Promise<SeparatePlatform> {
   const database = await createDatabase(`e2e_${options.name}`)
   const dataDir = join(tmpdir(), `aiaas-e2e-${options.name}-${randomBytes(4).toString('hex')}`)
   const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`
   const procs: Proc[] = []
-  const ports = await Promise.all(options.commands.map(() => freePort()))
+  const ports = await Promise.all(options.commands.map((command) => options.ports?.[command] ?? freePort()))
   const portOf = (command: AiaasCommand) => {
     const port = ports[options.commands.indexOf(command)]
     if (port === undefined) throw new Error(`aiaas ${command} was not started`)
