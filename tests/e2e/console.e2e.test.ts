@@ -142,6 +142,12 @@ describe('the web console on aiaas dev', () => {
     await expect.poll(() => page.getByRole('combobox', { name: 'Organization' }).inputValue()).toBe(acme)
     for (const landmark of ['banner', 'navigation', 'main'] as const)
       expect(await page.getByRole(landmark).count(), landmark).toBe(1)
+    // Keyboard: the first Tab reaches the skip link, Enter moves into <main>, the page stays.
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main')
+    expect(await page.getByRole('heading', { name: 'API keys', level: 1 }).isVisible()).toBe(true)
 
     // A key: its secret shown once.
     await page.getByLabel('Name').fill('e2e key')

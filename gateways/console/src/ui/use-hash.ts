@@ -3,7 +3,7 @@ import { isRoute, parseHash, type Route } from '../routing.ts'
 
 /** The current hash route, following the browser's back/forward and links. */
 export function useHashRoute(): Route {
-  const [route, setRoute] = useState(() => parseHash(location.hash))
+  const [route, setRoute] = useState(() => parseHash(isRoute(location.hash) ? location.hash : ''))
   useEffect(() => {
     // `#main` (the skip link) is an in-page anchor, not a route: the page stays.
     const follow = () => {
