@@ -24,6 +24,7 @@ import { issuerUrl, mountIssuer, tokenRateLimit } from '../oauth2/mount.ts'
 import { createModelCatalog } from '../router/models.ts'
 import { openAdapter, stoppable } from './adapter.ts'
 import { resolveAdminToken, whereIsTheAdminToken } from './admin-token.ts'
+import { tracedIngest, tracedSubscriber } from './batch-spans.ts'
 import { openBudgetWebhooks } from './budget-webhooks.ts'
 import { consoleOptions } from './console-wiring.ts'
 import { openLocalExports } from './export-wiring.ts'
@@ -122,11 +123,11 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   const store = createEventStore(db)
   const onError = (error: unknown) => rt.log.error({ err: error }, 'projection failed; retrying')
   const { subscription: projector } = await openAdapter(app, 'projector', () =>
-    stoppable(startSubscription(db, store, readModelsProjection, { onError })),
+    stoppable(startSubscription(db, store, tracedSubscriber(rt.tracing, readModelsProjection), { onError })),
   )
   // The tamper-evident chain follows the log right after commit (docs/audit.md, ADR 0023).
   await openAdapter(app, 'eventChain', () =>
-    stoppable(startSubscription(db, store, eventChainProjection, { onError })),
+    stoppable(startSubscription(db, store, tracedSubscriber(rt.tracing, eventChainProjection), { onError })),
   )
   const limiter = await openAdapter(app, 'limiter', () => createMemoryRateLimiter())
   const ledger = await openAdapter(app, 'ledger', async () => createMemorySpendLedger())
@@ -134,7 +135,8 @@ async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   const usage = await openAdapter(app, 'usage', () => bus.publisher)
   await openPartitionMaintenance(app, rt, db, usagePartitionPolicy(config))
   await openAdapter(app, 'ingest', async () => {
-    await bus.consumer.start(usageIngestHandler(db, bus.consumer, rt.log, rt.now, rt.metrics))
+    const handler = usageIngestHandler(db, bus.consumer, rt.log, rt.now, rt.metrics)
+    await bus.consumer.start(tracedIngest(rt.tracing, handler))
     return bus.consumer
   })
   // Not on the public port, where it was a free unmetered endpoint (gateways/mock-model/socket.ts).
