@@ -42,5 +42,6 @@ describe('console figures', () => {
     expect(utcInputToIso('')).toBeNull()
     expect(utcInputToIso('yesterday')).toBeNull()
     expect(isoToUtcInput(new Date('2026-11-27T06:40:59Z'))).toBe('2026-11-27T06:40')
+    expect(isoToUtcInput(new Date('2026-11-27T06:40:59.900Z'), true)).toBe('2026-11-27T06:40:59')
   })
 })

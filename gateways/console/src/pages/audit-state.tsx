@@ -24,7 +24,8 @@ interface OrganizationState {
 }
 
 export function AuditState({ session }: { session: Session }) {
-  const [at, setAt] = useState(() => isoToUtcInput(new Date()))
+  // To the second: floored to the minute, "now" can fall before what was just done.
+  const [at, setAt] = useState(() => isoToUtcInput(new Date(), true))
   const [state, setState] = useState<OrganizationState | null>(null)
   const [invalid, setInvalid] = useState<string | null>(null)
   const action = useAction()
@@ -44,7 +45,13 @@ export function AuditState({ session }: { session: Session }) {
       <form class="toolbar" aria-label="State of the organization at a time" onSubmit={submit}>
         <label>
           At (UTC)
-          <input type="datetime-local" required value={at} onInput={(e) => setAt(e.currentTarget.value)} />
+          <input
+            type="datetime-local"
+            step={1}
+            required
+            value={at}
+            onInput={(e) => setAt(e.currentTarget.value)}
+          />
         </label>
         <button type="submit" class="primary" disabled={action.busy}>
           Show state

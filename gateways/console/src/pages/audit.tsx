@@ -130,7 +130,7 @@ function EventTable({ events }: { events: AuditEvent[] }) {
   return (
     <>
       <p>
-        {events.length} events
+        {events.length} {events.length === 1 ? 'event' : 'events'}
         {omitted > 0 ? `; the newest ${shown.length} are shown, download the file for all of them` : ''}.
       </p>
       <div class="table-wrap">

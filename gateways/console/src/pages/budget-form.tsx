@@ -47,7 +47,7 @@ export function BudgetForm({ session, budget, onSaved, onDone }: Props) {
   }
   return (
     <form class="stack" aria-labelledby={`${id}-title`} onSubmit={submit}>
-      <h2 id={`${id}-title`} style="flex-basis: 100%" class={budget ? 'visually-hidden' : ''}>
+      <h2 id={`${id}-title`} class={budget ? 'visually-hidden' : ''}>
         {budget ? `Change the ${budget.period} budget` : 'New budget'}
       </h2>
       {budget ? null : (

@@ -3,6 +3,7 @@ import type { PageProps, Session } from '../contract.ts'
 import { ConfirmButton } from '../ui/confirm-button.tsx'
 import { Loading, ProblemView } from '../ui/problem.tsx'
 import { useAction } from '../ui/use-action.ts'
+import { useLatest } from '../ui/use-latest.ts'
 import { useLoad } from '../ui/use-load.ts'
 import { listAll } from './all-pages.ts'
 import type { BudgetSpend } from './budget-bar.ts'
@@ -49,15 +50,14 @@ async function load(session: Session): Promise<Loaded> {
 
 export function BudgetsPage({ session }: PageProps) {
   const { loaded, reload } = useLoad(() => load(session), [session.organizationId])
+  const latest = useLatest(loaded)
   return (
     <section>
       <h1>Budgets</h1>
       {session.can('budgets:create') ? <BudgetForm session={session} onSaved={reload} /> : null}
-      {loaded.state === 'loading' ? <Loading what="budgets" /> : null}
+      {latest === null && loaded.state === 'loading' ? <Loading what="budgets" /> : null}
       {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
-      {loaded.state === 'ready' ? (
-        <BudgetTable session={session} data={loaded.data} onChanged={reload} />
-      ) : null}
+      {latest !== null ? <BudgetTable session={session} data={latest} onChanged={reload} /> : null}
     </section>
   )
 }
@@ -71,7 +71,7 @@ function BudgetTable({ session, data, onChanged }: { session: Session; data: Loa
         <p>Spend is shown to roles that may read analytics (owner, billing admin, analyst).</p>
       ) : null}
       <div class="table-wrap">
-        <table>
+        <table class="stacked">
           <caption class="visually-hidden">Budgets and their spend this period</caption>
           <thead>
             <tr>
@@ -124,13 +124,19 @@ function BudgetRow({ session, budget, spend, onChanged }: RowProps) {
   return (
     <tr>
       <th scope="row">{scope}</th>
-      <td>
+      <td data-label="Period">
         {budget.period}
         {spend ? <div class="muted">{resetText(spend.resets_at)}</div> : null}
       </td>
-      <td>{budget.enforcement === 'hard' ? 'hard (refuses)' : 'soft (alerts only)'}</td>
-      <td class="number">{formatUsd(budget.limit_usd)}</td>
-      <td>{spend ? <SpendBar spend={spend} thresholds={budget.alert_thresholds} /> : '—'}</td>
+      <td data-label="Enforcement">
+        {budget.enforcement === 'hard' ? 'hard (refuses)' : 'soft (alerts only)'}
+      </td>
+      <td data-label="Limit" class="number">
+        {formatUsd(budget.limit_usd)}
+      </td>
+      <td data-label="Spend this period">
+        {spend ? <SpendBar spend={spend} thresholds={budget.alert_thresholds} /> : '—'}
+      </td>
       <td class="actions">
         {editing ? (
           <BudgetForm

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import type { PageProps, Session } from '../contract.ts'
 import { Loading, ProblemView } from '../ui/problem.tsx'
 import { useAction } from '../ui/use-action.ts'
+import { useLatest } from '../ui/use-latest.ts'
 import { useLoad } from '../ui/use-load.ts'
 import {
   type ExportForm,
@@ -28,10 +29,7 @@ export function ExportsPage({ session }: PageProps) {
     [org, round],
   )
   // The last list read stays on screen while the next is asked for, so polling does not flicker.
-  const [jobs, setJobs] = useState<ExportJob[] | null>(null)
-  useEffect(() => {
-    if (loaded.state === 'ready') setJobs(loaded.data.data)
-  }, [loaded])
+  const jobs = useLatest(loaded)?.data ?? null
   const pending = jobs?.some(isPending) ?? false
   useEffect(() => {
     if (!pending) return
@@ -84,9 +82,7 @@ function CreateExport({
     setForm({ ...form, group_by: on ? [...form.group_by, key] : form.group_by.filter((k) => k !== key) })
   return (
     <form class="stack" aria-labelledby="export-title" onSubmit={submit}>
-      <h2 id="export-title" style="flex-basis: 100%">
-        New CSV export of usage
-      </h2>
+      <h2 id="export-title">New CSV export of usage</h2>
       <label>
         From (UTC)
         <input

@@ -70,5 +70,5 @@ export function utcInputToIso(value: string): string | null {
   return Number.isNaN(time) ? null : new Date(time).toISOString()
 }
 
-/** The value of a UTC datetime-local input for an instant: "2026-11-27T06:40". */
-export const isoToUtcInput = (date: Date) => date.toISOString().slice(0, 16)
+/** The value of a UTC datetime-local input for an instant: "2026-11-27T06:40" (with seconds: ":15"). */
+export const isoToUtcInput = (date: Date, seconds = false) => date.toISOString().slice(0, seconds ? 19 : 16)

@@ -53,9 +53,7 @@ export function InviteUser({ session, onInvited }: { session: Session; onInvited
   return (
     <>
       <form class="stack" aria-labelledby="invite-title" onSubmit={submit}>
-        <h2 id="invite-title" style="flex-basis: 100%">
-          Invite a person
-        </h2>
+        <h2 id="invite-title">Invite a person</h2>
         <label>
           Email
           <input type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />

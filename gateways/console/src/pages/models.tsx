@@ -3,6 +3,7 @@ import type { PageProps, Session } from '../contract.ts'
 import { ConfirmButton } from '../ui/confirm-button.tsx'
 import { Loading, ProblemView } from '../ui/problem.tsx'
 import { useAction } from '../ui/use-action.ts'
+import { useLatest } from '../ui/use-latest.ts'
 import { useLoad } from '../ui/use-load.ts'
 import { listAll } from './all-pages.ts'
 import { formatMs, formatUsd } from './figures.ts'
@@ -38,7 +39,8 @@ export interface Model {
 
 export function ModelsPage({ session }: PageProps) {
   const { loaded, reload } = useLoad(() => listAll<Model>(session.api, '/admin/v1/models'), [])
-  if (loaded.state === 'loading') return <Loading what="models" />
+  const latest = useLatest(loaded)
+  if (latest === null && loaded.state === 'loading') return <Loading what="models" />
   return (
     <section>
       <h1>Models, backends and prices</h1>
@@ -47,11 +49,11 @@ export function ModelsPage({ session }: PageProps) {
         <code>aiaas_router_backend_state</code> (0 closed, 1 half-open, 2 open) on each router.
       </p>
       {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
-      {loaded.state === 'ready' && loaded.data.items.length === 0 ? (
-        <p class="empty">The catalogue is empty: add a model with the admin API or `aiaas models create`.</p>
+      {latest !== null && latest.items.length === 0 ? (
+        <p class="empty">The catalogue is empty: models are added with POST /admin/v1/models.</p>
       ) : null}
-      {loaded.state === 'ready'
-        ? loaded.data.items.map((model) => (
+      {latest !== null
+        ? latest.items.map((model) => (
             <ModelCard key={model.name} session={session} model={model} onChanged={reload} />
           ))
         : null}

@@ -38,10 +38,8 @@ export function OrganizationSettings({ session, org, editable, onSaved }: Props)
   }
   return (
     <form class="stack" aria-labelledby="org-settings" onSubmit={submit}>
-      <h3 id="org-settings" style="flex-basis: 100%">
-        Settings
-      </h3>
-      <fieldset disabled={!editable} style="display: contents">
+      <h3 id="org-settings">Settings</h3>
+      <fieldset class="contents" disabled={!editable}>
         <label>
           Time zone (budget periods)
           <input value={form.timezone} required onInput={(e) => set({ timezone: e.currentTarget.value })} />

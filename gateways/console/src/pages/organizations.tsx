@@ -3,6 +3,7 @@ import type { PageProps, Session } from '../contract.ts'
 import { ConfirmButton } from '../ui/confirm-button.tsx'
 import { Loading, ProblemView } from '../ui/problem.tsx'
 import { useAction } from '../ui/use-action.ts'
+import { useLatest } from '../ui/use-latest.ts'
 import { useLoad } from '../ui/use-load.ts'
 import { listAll } from './all-pages.ts'
 import { formatInstant } from './figures.ts'
@@ -76,14 +77,18 @@ interface ListProps {
 }
 
 function OrganizationList({ session, selected, onSelect }: ListProps) {
-  const { loaded } = useLoad(() => listAll<Organization>(session.api, '/admin/v1/organizations'), [selected])
-  if (loaded.state === 'loading') return <Loading what="organizations" />
-  if (loaded.state === 'error') return <ProblemView error={loaded.error} />
-  const { items, more } = loaded.data
+  const { loaded, reload } = useLoad(
+    () => listAll<Organization>(session.api, '/admin/v1/organizations'),
+    [selected],
+  )
+  const latest = useLatest(loaded)
+  if (loaded.state === 'error') return <ProblemView error={loaded.error} onRetry={reload} />
+  if (latest === null) return <Loading what="organizations" />
+  const { items, more } = latest
   if (items.length === 0) return <p class="empty">No organization yet: create the first above.</p>
   return (
     <div class="table-wrap">
-      <table>
+      <table class="stacked">
         <caption class="visually-hidden">Every organization of the platform</caption>
         <thead>
           <tr>
@@ -101,10 +106,10 @@ function OrganizationList({ session, selected, onSelect }: ListProps) {
           {items.map((org) => (
             <tr key={org.id} aria-current={org.id === selected ? 'true' : undefined}>
               <th scope="row">{org.name}</th>
-              <td>{org.status}</td>
-              <td>{org.settings.timezone}</td>
-              <td>{org.settings.mfa_required ? 'yes' : 'no'}</td>
-              <td>{formatInstant(org.created_at)}</td>
+              <td data-label="Status">{org.status}</td>
+              <td data-label="Time zone">{org.settings.timezone}</td>
+              <td data-label="MFA required">{org.settings.mfa_required ? 'yes' : 'no'}</td>
+              <td data-label="Created">{formatInstant(org.created_at)}</td>
               <td>
                 <button type="button" aria-label={`Show ${org.name}`} onClick={() => onSelect(org.id)}>
                   Show
@@ -124,9 +129,9 @@ function OrganizationDetail({ session, id }: { session: Session; id: string }) {
     () => session.api.get<Organization>(`/admin/v1/organizations/${id}`),
     [id],
   )
-  if (loaded.state === 'loading') return <Loading what="the organization" />
+  const org = useLatest(loaded)
   if (loaded.state === 'error') return <ProblemView error={loaded.error} onRetry={reload} />
-  const org = loaded.data
+  if (org === null) return <Loading what="the organization" />
   return (
     <section aria-labelledby="org-detail">
       <h2 id="org-detail">{org.name}</h2>

@@ -30,12 +30,14 @@ const GROUPS: Record<GroupBy, string> = {
   'model,backend': 'Model and backend',
 }
 
-function load(session: Session, range: RangeName, groupBy: GroupBy) {
+async function load(session: Session, range: RangeName, groupBy: GroupBy) {
   const query = reliabilityQuery(session.organizationId, range, groupBy, new Date())
-  return collectPages<ReliabilityRow>(
+  const { items, more } = await collectPages<ReliabilityRow>(
     (cursor) => session.api.get<ListPage<ReliabilityRow>>('/analytics/v1/reliability', { ...query, cursor }),
     5,
   )
+  const span: [number, number] = [Date.parse(query.from) / 1000, Date.parse(query.to) / 1000]
+  return { items, more, span }
 }
 
 export function ReliabilityPage({ session, params }: PageProps) {
@@ -90,13 +92,20 @@ export function ReliabilityPage({ session, params }: PageProps) {
       {loaded.state === 'loading' ? <Loading what="reliability" /> : null}
       {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
       {loaded.state === 'ready' ? (
-        <Report rows={loaded.data.items} more={loaded.data.more} metric={metric} />
+        <Report rows={loaded.data.items} more={loaded.data.more} span={loaded.data.span} metric={metric} />
       ) : null}
     </section>
   )
 }
 
-function Report({ rows, more, metric }: { rows: ReliabilityRow[]; more: boolean; metric: Metric }) {
+interface ReportProps {
+  rows: ReliabilityRow[]
+  more: boolean
+  span: [number, number]
+  metric: Metric
+}
+
+function Report({ rows, more, span, metric }: ReportProps) {
   const series = useMemo(() => buildSeries(rows, metric), [rows, metric])
   const ordered = useMemo(() => tableOrder(rows), [rows])
   if (rows.length === 0) return <p class="empty">No request in this range.</p>
@@ -107,6 +116,7 @@ function Report({ rows, more, metric }: { rows: ReliabilityRow[]; more: boolean;
         x={series.x}
         lines={series.lines}
         unit={METRICS[metric].unit}
+        range={span}
       />
       {more ? <p>The range has more rows than shown; pick a shorter range.</p> : null}
       <div class="table-wrap">

@@ -3,6 +3,7 @@ import type { PageProps, Session } from '../contract.ts'
 import { ConfirmButton } from '../ui/confirm-button.tsx'
 import { Loading, ProblemView } from '../ui/problem.tsx'
 import { useAction } from '../ui/use-action.ts'
+import { useLatest } from '../ui/use-latest.ts'
 import { useLoad } from '../ui/use-load.ts'
 import { listAll } from './all-pages.ts'
 import { formatInstant } from './figures.ts'
@@ -31,20 +32,17 @@ export function UsersPage({ session }: PageProps) {
     () => listAll<User>(session.api, '/admin/v1/users', { organization_id: org }),
     [org],
   )
+  const latest = useLatest(loaded)
   return (
     <section>
       <h1>Users and roles</h1>
       {session.can('users:create') && session.can('members:update') ? (
         <InviteUser session={session} onInvited={reload} />
       ) : null}
-      {loaded.state === 'loading' ? <Loading what="members" /> : null}
+      {latest === null && loaded.state === 'loading' ? <Loading what="members" /> : null}
       {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
-      {loaded.state === 'ready' ? (
-        <Members session={session} users={loaded.data.items} onChanged={reload} />
-      ) : null}
-      {loaded.state === 'ready' && loaded.data.more ? (
-        <p>Only the first {loaded.data.items.length} members are shown.</p>
-      ) : null}
+      {latest !== null ? <Members session={session} users={latest.items} onChanged={reload} /> : null}
+      {latest?.more ? <p>Only the first {latest.items.length} members are shown.</p> : null}
     </section>
   )
 }
@@ -53,7 +51,7 @@ function Members({ session, users, onChanged }: { session: Session; users: User[
   if (users.length === 0) return <p class="empty">This organization has no member yet.</p>
   return (
     <div class="table-wrap">
-      <table>
+      <table class="stacked">
         <caption class="visually-hidden">Members of the organization and their roles</caption>
         <thead>
           <tr>
@@ -94,9 +92,9 @@ function MemberRow({ session, user, onChanged }: { session: Session; user: User;
         {user.display_name}
         {user.platform_admin ? ' (platform admin)' : ''}
       </th>
-      <td>{user.email}</td>
-      <td>{user.status}</td>
-      <td>
+      <td data-label="Email">{user.email}</td>
+      <td data-label="Status">{user.status}</td>
+      <td data-label="Roles">
         {editing ? (
           <RoleEditor
             session={session}
@@ -109,7 +107,7 @@ function MemberRow({ session, user, onChanged }: { session: Session; user: User;
           roles.join(', ') || '—'
         )}
       </td>
-      <td>{formatInstant(user.created_at)}</td>
+      <td data-label="Since">{formatInstant(user.created_at)}</td>
       <td class="actions">
         {session.can('members:update') && !editing ? (
           <button type="button" aria-label={`Change roles of ${who}`} onClick={() => setEditing(true)}>

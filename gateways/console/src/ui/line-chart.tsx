@@ -14,13 +14,15 @@ export interface LineChartProps {
   lines: ReadonlyArray<{ name: string; values: ReadonlyArray<number | null> }>
   /** The y axis' unit ("ms", "%"). */
   unit: string
+  /** The x axis' span in seconds (the range asked for); absent: the data's own. */
+  range?: readonly [number, number]
   height?: number
 }
 
 // Distinct hues that keep 3:1 against white (WCAG's contrast for graphics).
 const PALETTE = ['#0b5cad', '#a4161a', '#1a6b2f', '#b35900', '#6a3d9a', '#00707a', '#8c2d6b', '#4a5561']
 
-export function LineChart({ title, x, lines, unit, height = 280 }: LineChartProps) {
+export function LineChart({ title, x, lines, unit, range, height = 280 }: LineChartProps) {
   const host = useRef<HTMLDivElement>(null)
   useEffect(() => {
     const element = host.current
@@ -41,6 +43,8 @@ export function LineChart({ title, x, lines, unit, height = 280 }: LineChartProp
               v === null ? '—' : `${Math.round(v * 100) / 100} ${unit}`,
           })),
         ],
+        // One bucket alone would otherwise be stretched over years.
+        scales: range ? { x: { time: true, range: [range[0], range[1]] } } : {},
         axes: [{}, { label: unit, size: 60 }],
       },
       [x as number[], ...lines.map((line) => line.values as Array<number | null>)],
@@ -52,7 +56,7 @@ export function LineChart({ title, x, lines, unit, height = 280 }: LineChartProp
       observer.disconnect()
       chart.destroy()
     }
-  }, [x, lines, unit, height])
+  }, [x, lines, unit, range, height])
   return (
     <figure class="chart">
       <div ref={host} aria-hidden="true" />

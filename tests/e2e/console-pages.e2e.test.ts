@@ -1,0 +1,255 @@
+import { access, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser } from '../support/browser.ts'
+import { startEmbedded, TEST_ADMIN_TOKEN } from '../support/embedded.ts'
+import { call } from '../support/json-http.ts'
+import { createOrgAndKey, json, usageOf } from '../support/walkthrough.ts'
+
+// The console's organization, users, budgets, models, reliability, exports and audit pages in
+// headless Chromium, signed in as a platform admin of `aiaas dev` through the console's own sign-in:
+// each page shows what the API holds, its writes reach the API, and no control lacks a name.
+// Needs the console built (`make test` builds it; alone: `npm run build:console`).
+
+const BUILD = fileURLToPath(new URL('../../build/console/index.html', import.meta.url))
+const SHOTS = fileURLToPath(new URL('../../build/test-artifacts/console/', import.meta.url))
+const PASSWORD = 'a long enough passphrase for root'
+
+/** Every form control and button without an accessible name (label, aria-label(ledby), text). */
+function unlabelled(page: Page): Promise<string[]> {
+  return page.locator('main input, main select, main textarea, main button').evaluateAll((elements) =>
+    elements
+      .filter((element) => {
+        const named = element.getAttribute('aria-label') || element.getAttribute('aria-labelledby')
+        const labels = (element as HTMLInputElement).labels
+        const text = element.tagName === 'BUTTON' ? (element.textContent ?? '').trim() : ''
+        return !named && !(labels && labels.length > 0) && text === ''
+      })
+      .map((element) => element.outerHTML.slice(0, 120)),
+  )
+}
+
+describe('console pages', () => {
+  let platform: Awaited<ReturnType<typeof startEmbedded>>
+  let browser: Browser
+  let page: Page
+  let org = ''
+  const admin = (method: string, path: string, body?: unknown) =>
+    call(platform.base, TEST_ADMIN_TOKEN, method, `/admin/v1${path}`, body)
+
+  async function visit(route: string, heading: string, shot: string) {
+    await page.goto(`${platform.base}/console/#${route}`)
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor()
+    await page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true })
+  }
+
+  beforeAll(async () => {
+    await access(BUILD).catch(() => {
+      throw new Error('the console is not built: run `npm run build:console` (make test does)')
+    })
+    await mkdir(SHOTS, { recursive: true })
+    platform = await startEmbedded()
+    const endpoints = platform.endpoints
+    const created = await createOrgAndKey(endpoints)
+    org = created.organizationId
+    // A person who is a platform admin and Acme's owner, with a password to sign in with.
+    const root =
+      (await admin('POST', '/users', { email: 'root@example.com', display_name: 'Root' })).body.id ?? ''
+    expect((await admin('PUT', `/users/${root}/password`, { password: PASSWORD })).status).toBe(204)
+    expect((await admin('PATCH', `/users/${root}`, { platform_admin: true })).status).toBe(200)
+    expect(
+      (await admin('PUT', `/organizations/${org}/members/${root}`, { roles: ['org_owner'] })).status,
+    ).toBe(200)
+    const bob =
+      (await admin('POST', '/users', { email: 'bob@example.com', display_name: 'Bob' })).body.id ?? ''
+    expect((await admin('PUT', `/organizations/${org}/members/${bob}`, { roles: ['analyst'] })).status).toBe(
+      200,
+    )
+    const budget = {
+      organization_id: org,
+      limit_usd: '10.00',
+      period: 'monthly',
+      enforcement: 'hard',
+      alert_thresholds: [0.5, 0.8],
+    }
+    expect((await admin('POST', '/budgets', budget)).status).toBe(201)
+    const model = {
+      name: 'acme-chat',
+      input_price_per_million_usd: '0.50',
+      output_price_per_million_usd: '1.50',
+      max_output_tokens: 4096,
+      backends: [
+        { url: 'https://llm.example.com/v1', provider: 'openai-compatible', probe: { path: '/v1/models' } },
+      ],
+    }
+    const modelCreated = await admin('POST', '/models', model)
+    expect(modelCreated.status, JSON.stringify(modelCreated.body)).toBe(201)
+    const completion = await fetch(`${platform.base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: json(created.key),
+      body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'Hello, console!' }] }),
+    })
+    expect(completion.status).toBe(200)
+    await usageOf(endpoints, org, 1)
+
+    browser = await launchBrowser()
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
+    await page.goto(`${platform.base}/console/`)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.locator('#email').fill('root@example.com')
+    await page.locator('#password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    const allow = page.getByRole('button', { name: 'Allow' })
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    await Promise.race([allow.waitFor(), nav.waitFor()])
+    if (await allow.isVisible()) await allow.click()
+    await nav.waitFor()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await platform?.stop()
+  })
+
+  it('organizations: lists Acme and saves its settings through the API', async () => {
+    await visit('/organizations', 'Organizations', 'organizations')
+    await page.getByRole('row', { name: /Acme/ }).first().waitFor()
+    await page.getByLabel('Time zone (budget periods)').fill('Europe/Paris')
+    await page.getByLabel('Requests per minute (empty: none)').fill('600')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await page.getByText('Settings saved.').waitFor()
+    const saved = await admin('GET', `/organizations/${org}`)
+    expect(saved.body.settings).toMatchObject({ timezone: 'Europe/Paris', rpm_limit: 600 })
+    expect(await unlabelled(page)).toEqual([])
+  })
+
+  it('users: shows members with their roles and invites a person, showing the link once', async () => {
+    await visit('/users', 'Users and roles', 'users')
+    await page.getByRole('row', { name: /Bob.*analyst/ }).waitFor()
+    await page.getByLabel('Email').fill('carol@example.com')
+    await page.getByLabel('Name', { exact: true }).fill('Carol')
+    await page.getByRole('button', { name: 'Invite' }).click()
+    const link = page.locator('.secret a')
+    await link.waitFor()
+    expect(await link.getAttribute('href')).toMatch(/\/oauth2\/invitations\/[^/]+$/)
+    await page.getByRole('row', { name: /Carol.*invited.*member/ }).waitFor()
+
+    await page.getByRole('button', { name: 'Change roles of Bob' }).click()
+    await page.getByRole('group', { name: 'Roles of Bob' }).getByLabel('auditor').check()
+    await page.getByRole('button', { name: 'Save roles' }).click()
+    await page.getByRole('row', { name: /Bob.*analyst, auditor/ }).waitFor()
+    const members = await admin('GET', `/users?organization_id=${org}`)
+    const bob = (members.body.data as Array<{ email: string; memberships: unknown }>).find(
+      (u) => u.email === 'bob@example.com',
+    )
+    expect(bob?.memberships).toEqual([{ organization_id: org, roles: ['analyst', 'auditor'] }])
+
+    // Removing asks first; cancelling keeps the member, confirming removes it.
+    await page.getByRole('button', { name: 'Remove Carol from the organization' }).click()
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await page.getByRole('button', { name: 'Remove Carol from the organization' }).click()
+    await page.getByRole('button', { name: 'Yes, remove' }).click()
+    await page.getByRole('row', { name: /Carol/ }).waitFor({ state: 'detached' })
+    expect(await unlabelled(page)).toEqual([])
+  })
+
+  it('budgets: a bar of the spend against the limit with its thresholds', async () => {
+    await visit('/budgets', 'Budgets', 'budgets')
+    const meter = page.getByRole('meter', { name: 'Spend against the limit' })
+    await meter.waitFor({ state: 'attached' })
+    await page
+      .getByText(/\$0\.\d+ of \$10\.00/)
+      .first()
+      .waitFor()
+    await page.getByText(/alerts at 50 %, 80 %/).waitFor()
+    expect(await page.getByRole('cell', { name: 'hard (refuses)' }).count()).toBe(1)
+
+    await page.getByLabel('Period').selectOption('daily')
+    await page.getByLabel('Limit (USD)').fill('5')
+    await page.getByLabel('Enforcement').selectOption('soft')
+    await page.getByRole('button', { name: 'Create budget' }).click()
+    await page.getByRole('cell', { name: 'soft (alerts only)' }).waitFor()
+    const listed = await admin('GET', `/budgets?organization_id=${org}`)
+    expect(listed.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ period: 'daily', limit_usd: '5.00', enforcement: 'soft' }),
+      ]),
+    )
+    await page.getByRole('button', { name: 'Delete the daily budget of Whole organization' }).click()
+    await page.getByRole('button', { name: 'Yes, delete' }).click()
+    await page.getByRole('cell', { name: 'soft (alerts only)' }).waitFor({ state: 'detached' })
+    expect((await admin('GET', `/budgets?organization_id=${org}`)).body.data).toHaveLength(1)
+    expect(await unlabelled(page)).toEqual([])
+  })
+
+  it('models: the catalogue with each backend and prices, changed through the API', async () => {
+    await visit('/models', 'Models, backends and prices', 'models')
+    await page.getByRole('heading', { level: 2, name: 'acme-chat' }).waitFor()
+    const backends = page.getByRole('table', { name: 'Backends of acme-chat' })
+    await backends
+      .getByRole('row', { name: /llm\.example\.com.*openai-compatible.*\/v1\/models every 10 s/ })
+      .waitFor()
+    await page.getByText('aiaas_router_backend_state').waitFor()
+    await page.getByLabel('Input price per million tokens (USD)').fill('0.75')
+    await page.getByRole('button', { name: 'Save prices' }).click()
+    await page.getByText('input $0.75, output $1.50').waitFor()
+    expect((await admin('GET', '/models/acme-chat')).body).toMatchObject({
+      input_price_per_million_usd: '0.75',
+    })
+    expect(await unlabelled(page)).toEqual([])
+  })
+
+  it('reliability: a chart and a table of the request sent', async () => {
+    await visit('/reliability', 'Reliability', 'reliability')
+    const table = page.getByRole('table', { name: 'Reliability by bucket' })
+    await table.waitFor()
+    expect(await table.getByRole('row', { name: /echo/ }).count()).toBeGreaterThan(0)
+    await page.locator('.chart canvas').waitFor({ state: 'attached' })
+    expect(await unlabelled(page)).toEqual([])
+  })
+
+  it('exports: creates one, follows it to done and hands out its download link', async () => {
+    await visit('/exports', 'Exports', 'exports-before')
+    await page.getByRole('button', { name: 'Create export' }).click()
+    await page.getByText(/^Done: /).waitFor({ timeout: 60_000 })
+    await page.getByRole('button', { name: /Get the download link/ }).click()
+    const link = page.getByRole('link', { name: 'Download CSV' })
+    await link.waitFor()
+    expect(await link.getAttribute('href')).toMatch(/^https?:\/\//)
+    await page.screenshot({ path: join(SHOTS, 'exports-done.png'), fullPage: true })
+    expect(await unlabelled(page)).toEqual([])
+  })
+
+  it('audit: the filtered log, the state at a time and the chain verified', async () => {
+    await visit('/audit', 'Audit', 'audit-before')
+    await page.getByLabel('Event type (e.g. BudgetChanged)').fill('OrganizationCreated')
+    await page.getByRole('button', { name: 'Show events' }).click()
+    await page.getByRole('cell', { name: 'OrganizationCreated' }).waitFor()
+    await page.getByRole('button', { name: 'Show state' }).click()
+    const state = page.locator('section[aria-labelledby="audit-state"]')
+    await state.getByRole('heading', { name: /^Members \(\d+\)$/ }).waitFor()
+    const replayed = (await state.textContent()) ?? ''
+    expect(replayed).toContain('Acme was active')
+    expect(replayed).toContain('Bob <bob@example.com> (active): analyst')
+    expect(replayed).toContain('Organization: monthly $10.00 (hard)')
+    await page.getByRole('button', { name: 'Verify the chain' }).click()
+    await page.getByText(/^The chain holds: /).waitFor()
+    await page.screenshot({ path: join(SHOTS, 'audit-after.png'), fullPage: true })
+    expect(await unlabelled(page)).toEqual([])
+  })
+
+  it('fits a phone: no page wider than the screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    for (const [route, heading] of [
+      ['/budgets', 'Budgets'],
+      ['/reliability', 'Reliability'],
+      ['/users', 'Users and roles'],
+    ] as const) {
+      await visit(route, heading, `phone-${route.slice(1)}`)
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      expect(wide, route).toBeLessThanOrEqual(0)
+    }
+  })
+})
