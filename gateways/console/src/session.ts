@@ -1,4 +1,4 @@
-import type { Api, Session } from './contract.ts'
+import type { Api, PageDef, Session } from './contract.ts'
 
 // The session pages see, built from GET /admin/v1/me: who the user is, its organizations and
 // what the policy lets it do in each (the same Rego policy the APIs enforce; docs/console.md).
@@ -38,4 +38,9 @@ export function buildSession(api: Api, me: Me, organizationId: string): Session 
     organizations: me.organizations.map(({ id, name }) => ({ id, name })),
     can: (action) => allowed.has(actionName(action)),
   }
+}
+
+/** The pages the navigation shows: those needing no action, and those whose action is allowed. */
+export function allowedPages<P extends Pick<PageDef, 'action'>>(pages: readonly P[], session: Session): P[] {
+  return pages.filter((page) => !page.action || session.can(page.action))
 }

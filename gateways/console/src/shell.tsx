@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { PageDef, Session } from './contract.ts'
 import { findPage, routeHash } from './routing.ts'
+import { allowedPages } from './session.ts'
 import { useHashRoute } from './ui/use-hash.ts'
 
 // The frame around every page: a skip link, the header (organization switcher, the user, sign
@@ -17,7 +18,7 @@ interface ShellProps {
 export function Shell({ session, pages, onSwitch, onSignOut }: ShellProps) {
   const route = useHashRoute()
   const [menuOpen, setMenuOpen] = useState(false)
-  const visible = pages.filter((page) => !page.action || session.can(page.action))
+  const visible = allowedPages(pages, session)
   const page = findPage(visible, route.path)
   useEffect(() => {
     setMenuOpen(false)

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { Api } from '../../../gateways/console/src/contract.ts'
-import { buildSession, type Me, pickOrganization } from '../../../gateways/console/src/session.ts'
+import {
+  allowedPages,
+  buildSession,
+  type Me,
+  pickOrganization,
+} from '../../../gateways/console/src/session.ts'
 
 const me: Me = {
   user: { id: 'u1', email: 'ada@example.com', name: 'Ada' },
@@ -33,5 +38,18 @@ describe('the session', () => {
     expect(pickOrganization(me, 'globex')).toBe('globex')
     expect(pickOrganization(me, 'gone')).toBe('acme')
     expect(pickOrganization({ ...me, organizations: [] }, null)).toBe('')
+  })
+
+  it('leaves out of the navigation the pages whose action is not allowed', () => {
+    const pages = [
+      { path: '/keys', action: 'api_keys:list' },
+      { path: '/usage', action: 'analytics:read' },
+      { path: '/help' },
+    ]
+    expect(allowedPages(pages, buildSession(api, me, 'acme')).map((p) => p.path)).toEqual(['/help'])
+    expect(allowedPages(pages, buildSession(api, me, 'globex')).map((p) => p.path)).toEqual([
+      '/keys',
+      '/help',
+    ])
   })
 })
