@@ -178,6 +178,7 @@ describe('the web console on aiaas dev', () => {
       60_000,
     )
     expect(await row.locator('td').nth(1).textContent()).toBe('1')
+    expect(await row.locator('th').textContent()).toContain('e2e key')
     expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(3)
     await shot('3-usage')
     expect(await unnamedControls(page)).toEqual([])

@@ -38,6 +38,14 @@ describe('usage shaped for charts and the table', () => {
     expect(chartData(rows, 'spend', 'model').series[1]?.values).toEqual([0.5, 1.5])
   })
 
+  it('labels a series by its display name when it has one', () => {
+    const names = new Map([['gpt', 'GPT (primary)']])
+    expect(chartData(rows, 'requests', 'model', names).series.map((s) => s.label)).toEqual([
+      'echo',
+      'GPT (primary)',
+    ])
+  })
+
   it('names a row without the grouped value "(none)"', () => {
     expect(chartData(rows, 'requests', 'backend').series.map((s) => s.label)).toEqual(['(none)'])
   })

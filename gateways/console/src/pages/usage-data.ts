@@ -45,12 +45,19 @@ export function metricOf(row: UsageRow, metric: Metric): number {
   return Number(row.cost_usd)
 }
 
-export function chartData(rows: readonly UsageRow[], metric: Metric, key: GroupKey): ChartData {
+/** `names`: a display name by group value (an API key's name by its id); a value without one shows as it is. */
+export function chartData(
+  rows: readonly UsageRow[],
+  metric: Metric,
+  key: GroupKey,
+  names: ReadonlyMap<string, string> = new Map(),
+): ChartData {
   const xs = [...new Set(rows.map((row) => Date.parse(row.bucket_start) / 1000))].sort((a, b) => a - b)
   const at = new Map(xs.map((x, index) => [x, index]))
   const groups = new Map<string, (number | null)[]>()
   for (const row of rows) {
-    const label = groupOf(row, key)
+    const value = groupOf(row, key)
+    const label = names.get(value) ?? value
     const values = groups.get(label) ?? xs.map(() => null)
     const index = at.get(Date.parse(row.bucket_start) / 1000) ?? 0
     values[index] = (values[index] ?? 0) + metricOf(row, metric)

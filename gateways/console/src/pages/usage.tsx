@@ -87,6 +87,18 @@ export function UsagePage({ session, params }: PageProps) {
 interface Read {
   rows: UsageRow[]
   period: [number, number]
+  /** API keys' names by id, when grouped by key and the keys may be listed. */
+  names: ReadonlyMap<string, string>
+}
+
+/** The organization's key names (its first 100 keys): labels for usage grouped by key. */
+async function keyNames(session: Session): Promise<Map<string, string>> {
+  if (!session.can('api_keys:list')) return new Map()
+  const query = { organization_id: session.organizationId, limit: 100 }
+  const list = await session.api
+    .get<{ data: { id: string; name: string }[] }>('/admin/v1/api-keys', query)
+    .catch(() => ({ data: [] }))
+  return new Map(list.data.map((key) => [key.id, key.name]))
 }
 
 async function readUsage(session: Session, bucket: Bucket, group: GroupKey): Promise<Read> {
@@ -106,17 +118,18 @@ async function readUsage(session: Session, bucket: Bucket, group: GroupKey): Pro
     cursor = answer.next_cursor ?? undefined
     if (!cursor) break
   }
-  return { rows, period: [Date.parse(range.from) / 1000, Date.parse(range.to) / 1000] }
+  const names = group === 'api_key' ? await keyNames(session) : new Map<string, string>()
+  return { rows, names, period: [Date.parse(range.from) / 1000, Date.parse(range.to) / 1000] }
 }
 
-function UsageView({ rows, period, group }: Read & { group: GroupKey }) {
+function UsageView({ rows, period, names, group }: Read & { group: GroupKey }) {
   const charts = useMemo(
     () => ({
-      requests: chartData(rows, 'requests', group),
-      tokens: chartData(rows, 'tokens', group),
-      spend: chartData(rows, 'spend', group),
+      requests: chartData(rows, 'requests', group, names),
+      tokens: chartData(rows, 'tokens', group, names),
+      spend: chartData(rows, 'spend', group, names),
     }),
-    [rows, group],
+    [rows, group, names],
   )
   if (rows.length === 0) return <p role="status">No usage in this period yet.</p>
   const label = GROUPS.find((g) => g.key === group)?.label ?? group
@@ -153,7 +166,9 @@ function UsageView({ rows, period, group }: Read & { group: GroupKey }) {
             {tableRows(rows, group).map((row) => (
               <tr key={`${row.bucket_start}:${groupOf(row, group)}`}>
                 <td>{row.bucket_start.replace('T', ' ').replace(/:00(\.000)?Z$/, '')}</td>
-                <th scope="row">{groupOf(row, group)}</th>
+                <th scope="row">
+                  <GroupName value={groupOf(row, group)} names={names} />
+                </th>
                 <td class="number">{row.requests}</td>
                 <td class="number">{row.errors}</td>
                 <td class="number">{row.input_tokens}</td>
@@ -164,6 +179,18 @@ function UsageView({ rows, period, group }: Read & { group: GroupKey }) {
           </tbody>
         </table>
       </div>
+    </>
+  )
+}
+
+/** A key's name with its id under it; any other group value as it is. */
+function GroupName({ value, names }: { value: string; names: ReadonlyMap<string, string> }) {
+  const name = names.get(value)
+  if (!name) return <>{value}</>
+  return (
+    <>
+      {name}
+      <span class="id">{value}</span>
     </>
   )
 }
