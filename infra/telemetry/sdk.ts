@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { context, propagation, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { loggingErrorHandler, setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace'
@@ -49,15 +49,23 @@ export const serviceName = (config: TelemetryConfig, processName: string): strin
 
 let active: Telemetry | null = null
 
+export interface TelemetryOptions {
+  /** Replaces the OTLP exporter (tests). */
+  exporter?: SpanExporter
+  /** Told what the SDK fails at (an export the collector refused, or never got): spans dropped. */
+  onError?: (error: unknown) => void
+}
+
 /**
- * Starts the SDK for `processName` when tracing is on (null otherwise). `exporter` replaces the
- * OTLP one (tests). One per process: a second start returns the first.
+ * Starts the SDK for `processName` when tracing is on (null otherwise). One per process: a second
+ * start returns the first. Its shutdown never throws: a last export that fails goes to onError.
  */
 export function startTelemetry(
   config: TelemetryConfig,
   processName: string,
-  exporter?: SpanExporter,
+  options: TelemetryOptions = {},
 ): Telemetry | null {
+  const { exporter, onError } = options
   if (!tracingEnabled(config)) return null
   if (active) return active
   const provider = new TracerProvider({
@@ -72,6 +80,8 @@ export function startTelemetry(
     ],
   })
   const propagator = new W3CTraceContextPropagator()
+  // Otherwise an export that fails is told to diag, which says nothing unless given a logger.
+  if (onError) setGlobalErrorHandler(onError)
   trace.setGlobalTracerProvider(provider)
   propagation.setGlobalPropagator(propagator)
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
@@ -84,10 +94,13 @@ export function startTelemetry(
       }
       try {
         await provider.shutdown()
+      } catch (error) {
+        onError?.(error)
       } finally {
         trace.disable()
         propagation.disable()
         context.disable()
+        setGlobalErrorHandler(loggingErrorHandler())
       }
     },
   }

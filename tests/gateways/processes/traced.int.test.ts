@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startMockModel } from '../../../gateways/processes/separate.ts'
 import { loadConfig } from '../../../infra/config/config.ts'
 import { activeTracing } from '../../../infra/telemetry/active.ts'
@@ -89,5 +89,25 @@ describe('a process with AIAAS_TRACING=on', () => {
     expect(attribute(span?.attributes ?? [], 'http.response.status_code')).toBe(200)
     expect(attribute(span?.attributes ?? [], 'http.route')).toBe('/v1/chat/completions')
     expect(attribute(exported[0]?.resource.attributes ?? [], 'service.name')).toBe('aiaas-mock-model')
+  })
+
+  it('stops when the collector is unreachable, its spans dropped after the export timeout (OTEL_EXPORTER_OTLP_TIMEOUT)', async () => {
+    // Read by the exporter itself from the environment (docs/observability.md); default 10 s.
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TIMEOUT', '500')
+    closers.push(async () => void vi.unstubAllEnvs())
+    const gone = await collector()
+    await closers.pop()?.()
+    const config = loadConfig({
+      AIAAS_TRACING: 'on',
+      OTEL_EXPORTER_OTLP_ENDPOINT: gone.url,
+      AIAAS_MOCK_MODEL_PORT: '0',
+      AIAAS_LOG_LEVEL: 'silent',
+    })
+    const running = await startMockModel(config)
+    const response = await fetch(`${running.url}/v1/models`)
+    expect(response.status).toBe(200)
+    await expect(running.stop()).resolves.toBeUndefined()
+    expect(activeTracing()).toBeNull()
+    expect(gone.received).toEqual([])
   })
 })

@@ -96,7 +96,7 @@ describe('on', () => {
   it('registers the tracing processes use, with the resource of the process; shutdown exports what is queued', async () => {
     const { spans, exporter } = keeping()
     const config = loadConfig({ AIAAS_TRACING: 'on', AIAAS_LOG_LEVEL: 'silent' })
-    const telemetry = startTelemetry(config, 'projector', exporter)!
+    const telemetry = startTelemetry(config, 'projector', { exporter })!
     started.push(telemetry)
     expect(activeTracing()).toBe(telemetry.tracing)
     expect(createRuntime(config, 'projector').tracing).toBe(telemetry.tracing)
@@ -121,7 +121,9 @@ describe('on', () => {
   })
 
   it('traceparent in and out: a child of the caller span is sent on as the parent', () => {
-    const telemetry = startTelemetry(loadConfig({ AIAAS_TRACING: 'on' }), 'router', keeping().exporter)!
+    const telemetry = startTelemetry(loadConfig({ AIAAS_TRACING: 'on' }), 'router', {
+      exporter: keeping().exporter,
+    })!
     started.push(telemetry)
     const { tracing } = telemetry
     const caller = extractContext(tracing, {
@@ -133,5 +135,18 @@ describe('on', () => {
     expect(out.traceparent).toBe(`00-4bf92f3577b34da6a3ce929d0e0e4736-${span.spanContext().spanId}-01`)
     expect(out.tracestate).toBe('a=1')
     span.end()
+  })
+
+  it('an export that fails is told to onError (spans dropped), the shutdown still resolves', async () => {
+    const errors: unknown[] = []
+    const exporter: SpanExporter = {
+      export: (_batch, done) => done({ code: 1, error: new Error('collector refused') }),
+      shutdown: async () => {},
+    }
+    const config = loadConfig({ AIAAS_TRACING: 'on' })
+    const telemetry = startTelemetry(config, 'ingest', { exporter, onError: (error) => errors.push(error) })!
+    telemetry.tracing.tracer.startSpan('batch').end()
+    await expect(telemetry.shutdown()).resolves.toBeUndefined()
+    expect(errors.map(String)).toEqual(['Error: collector refused'])
   })
 })
