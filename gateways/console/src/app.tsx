@@ -25,7 +25,7 @@ type State =
 export function App() {
   const [state, setState] = useState<State>({ at: 'booting' })
   useEffect(() => {
-    boot().then(setState, (error: unknown) => setState({ at: 'failed', error }))
+    boot(setState).then(setState, (error: unknown) => setState({ at: 'failed', error }))
   }, [])
   if (state.at === 'booting') return <Loading what="the console" />
   if (state.at === 'failed')
@@ -38,7 +38,8 @@ export function App() {
   return <SignedIn state={state} onSignOut={() => signOut(state).then(setState)} />
 }
 
-async function boot(): Promise<State> {
+/** `ended` is told when the session can no longer be refreshed (the refresh token expired or was revoked). */
+async function boot(ended: (state: State) => void): Promise<State> {
   const config = await loadConfig(BASE)
   // The issuer knows one callback, on its own origin: a console opened at another name
   // (localhost for 127.0.0.1) moves there first, or sign-in would fail at the redirect.
@@ -53,7 +54,12 @@ async function boot(): Promise<State> {
   const { tokens, back } = await finishSignIn(config, endpoints, url)
   // The code and state leave the address bar (and the history) at once.
   history.replaceState(null, '', `${BASE}${back || '#/'}`)
-  const keeper = createTokenKeeper(tokens, (token) => refresh(config, endpoints, token))
+  const keeper = createTokenKeeper(tokens, (token) =>
+    refresh(config, endpoints, token).catch((error: unknown) => {
+      ended({ at: 'signed-out', config, endpoints, note: 'Your session has ended. Sign in again.' })
+      throw error
+    }),
+  )
   const api = createApi({ admin: config.admin_url, analytics: config.analytics_url }, () => keeper.token())
   const me = await api.get<Me>('/admin/v1/me')
   return { at: 'signed-in', config, endpoints, keeper, api, me }
