@@ -3,10 +3,11 @@ import { send } from './client.ts'
 import type { SavedToken } from './config-file.ts'
 import { CliError, EXIT } from './exit-codes.ts'
 
-// client_credentials against the platform's issuer (docs/security.md, "Machines"): the token
-// endpoint is read from the issuer's discovery document, not assumed.
+// Token requests to the platform's issuer: client_credentials for a service account (docs/security.md,
+// "Machines"), refresh_token for a person signed in with a browser. The endpoints are read from
+// the issuer's discovery document, not assumed.
 
-const discovery = z.object({ token_endpoint: z.string() })
+const discovery = z.object({ token_endpoint: z.string(), authorization_endpoint: z.string().optional() })
 const tokenResponse = z.object({
   access_token: z.string().min(1),
   token_type: z.string().optional(),
@@ -22,31 +23,26 @@ async function jsonOf(response: Response, what: string): Promise<unknown> {
   }
 }
 
-/** The token endpoint the issuer's `/.well-known/openid-configuration` names. */
-export async function discoverTokenEndpoint(issuer: string): Promise<string> {
+/** The endpoints the issuer's `/.well-known/openid-configuration` names. */
+export async function discover(issuer: string): Promise<z.infer<typeof discovery>> {
   const url = `${issuer}/.well-known/openid-configuration`
   const parsed = discovery.safeParse(await jsonOf(await send(url, {}), url))
   if (!parsed.success) throw new CliError(EXIT.failed, `${url} names no token_endpoint`)
-  return parsed.data.token_endpoint
+  return parsed.data
 }
 
-/** A token for the client (HTTP basic client authentication), with its expiry as an instant. */
-export async function clientCredentialsToken(
-  issuer: string,
-  clientId: string,
-  clientSecret: string,
+/** POSTs a token request (form) and reads the token, its expiry counted from `asked`. */
+export async function requestToken(
+  endpoint: string,
+  form: Record<string, string>,
   now: () => Date,
+  headers: Record<string, string> = {},
 ): Promise<SavedToken> {
-  const endpoint = await discoverTokenEndpoint(issuer)
-  // RFC 6749 2.3.1: id and secret are form-urlencoded before they go into the basic credentials.
-  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
-    'base64',
-  )
   const asked = now()
   const response = await send(endpoint, {
     method: 'POST',
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
   })
   const parsed = tokenResponse.safeParse(await jsonOf(response, endpoint))
   if (!parsed.success) throw new CliError(EXIT.failed, `${endpoint} answered no access_token`)
@@ -60,4 +56,33 @@ export async function clientCredentialsToken(
       : {}),
     ...(refresh_token ? { refresh_token } : {}),
   }
+}
+
+/** A token for the client (HTTP basic client authentication), with its expiry as an instant. */
+export async function clientCredentialsToken(
+  issuer: string,
+  clientId: string,
+  clientSecret: string,
+  now: () => Date,
+): Promise<SavedToken> {
+  const { token_endpoint } = await discover(issuer)
+  // RFC 6749 2.3.1: id and secret are form-urlencoded before they go into the basic credentials.
+  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
+    'base64',
+  )
+  return requestToken(token_endpoint, { grant_type: 'client_credentials' }, now, {
+    authorization: `Basic ${basic}`,
+  })
+}
+
+/** A new token for a person's saved refresh token (a public client: no secret; it rotates). */
+export async function refreshedToken(
+  issuer: string,
+  clientId: string,
+  refreshToken: string,
+  now: () => Date,
+): Promise<SavedToken> {
+  const { token_endpoint } = await discover(issuer)
+  const form = { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }
+  return requestToken(token_endpoint, form, now)
 }

@@ -1,11 +1,11 @@
 import { type CliFile, readCliFile, writeCliFile } from './config-file.ts'
 import { CliError, EXIT } from './exit-codes.ts'
-import { clientCredentialsToken } from './oauth.ts'
+import { clientCredentialsToken, refreshedToken } from './oauth.ts'
 import { isExpired, type Settings } from './settings.ts'
 
 // The token a command sends: the one given (flag or AIAAS_TOKEN), else the saved one while it is
-// valid, else a new one by client_credentials when the client id and secret are at hand (the
-// new token is saved for the next command), else exit 3.
+// valid, else a new one (saved for the next command): by its refresh token for a person signed in
+// with a browser, by client_credentials when a client id and secret are at hand; else exit 3.
 
 export interface TokenDeps {
   settings: Settings
@@ -18,6 +18,12 @@ export async function currentToken(deps: TokenDeps): Promise<string> {
   const { token } = settings
   if (token.kind === 'given') return token.token
   if (token.kind === 'saved' && !isExpired(token.token, deps.now())) return token.token.access_token
+  const refresh = token.kind === 'saved' ? token.token.refresh_token : undefined
+  if (refresh !== undefined && settings.clientId !== undefined && settings.clientSecret === undefined) {
+    const fresh = await refreshedToken(settings.issuer, settings.clientId, refresh, deps.now)
+    await saveLogin(deps.configPath, settings, fresh)
+    return fresh.access_token
+  }
   if (settings.clientId !== undefined && settings.clientSecret !== undefined) {
     const fresh = await clientCredentialsToken(
       settings.issuer,
