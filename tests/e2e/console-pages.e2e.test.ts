@@ -15,7 +15,7 @@ import { createOrgAndKey, json, usageOf } from '../support/walkthrough.ts'
 
 const BUILD = fileURLToPath(new URL('../../build/console/index.html', import.meta.url))
 const SHOTS = fileURLToPath(new URL('../../build/test-artifacts/console/', import.meta.url))
-const PASSWORD = 'a long enough passphrase for root'
+const PASSWORD = 'a long enough passphrase for everyone'
 
 /** Every form control and button without an accessible name (label, aria-label(ledby), text). */
 function unlabelled(page: Page): Promise<string[]> {
@@ -94,19 +94,27 @@ describe('console pages', () => {
     expect(completion.status).toBe(200)
     await usageOf(endpoints, org, 1)
 
+    expect((await admin('PUT', `/users/${bob}/password`, { password: PASSWORD })).status).toBe(204)
+
     browser = await launchBrowser()
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
-    await page.goto(`${platform.base}/console/`)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.locator('#email').fill('root@example.com')
-    await page.locator('#password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    const allow = page.getByRole('button', { name: 'Allow' })
-    const nav = page.getByRole('navigation', { name: 'Main' })
+    page = await signIn('root@example.com')
+  })
+
+  /** A new browser context signed in to the console as `email`, on the home page. */
+  async function signIn(email: string): Promise<Page> {
+    const signed = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
+    await signed.goto(`${platform.base}/console/`)
+    await signed.getByRole('button', { name: 'Sign in' }).click()
+    await signed.locator('#email').fill(email)
+    await signed.locator('#password').fill(PASSWORD)
+    await signed.getByRole('button', { name: 'Sign in' }).click()
+    const allow = signed.getByRole('button', { name: 'Allow' })
+    const nav = signed.getByRole('navigation', { name: 'Main' })
     await Promise.race([allow.waitFor(), nav.waitFor()])
     if (await allow.isVisible()) await allow.click()
     await nav.waitFor()
-  })
+    return signed
+  }
 
   afterAll(async () => {
     await browser?.close()
@@ -166,7 +174,12 @@ describe('console pages', () => {
     await page.getByText(/alerts at 50 %, 80 %/).waitFor()
     expect(await page.getByRole('cell', { name: 'hard (refuses)' }).count()).toBe(1)
 
+    // The API's refusal is shown as it said it.
     await page.getByLabel('Period').selectOption('daily')
+    await page.getByLabel('Limit (USD)').fill('-1')
+    await page.getByRole('button', { name: 'Create budget' }).click()
+    await page.getByRole('alert').getByText('Code: BUDGET_LIMIT_INVALID').waitFor()
+
     await page.getByLabel('Limit (USD)').fill('5')
     await page.getByLabel('Enforcement').selectOption('soft')
     await page.getByRole('button', { name: 'Create budget' }).click()
@@ -238,6 +251,24 @@ describe('console pages', () => {
     await page.getByText(/^The chain holds: /).waitFor()
     await page.screenshot({ path: join(SHOTS, 'audit-after.png'), fullPage: true })
     expect(await unlabelled(page)).toEqual([])
+  })
+
+  it('shows an analyst and auditor only what its roles allow', async () => {
+    // Bob is an analyst, and an auditor since the users test.
+    const bob = await signIn('bob@example.com')
+    const nav = bob.getByRole('navigation', { name: 'Main' })
+    const links = (await nav.getByRole('link').allTextContents()).sort()
+    expect(links).toEqual(['Audit', 'Exports', 'Organizations', 'Reliability', 'Usage'])
+    await bob.goto(`${platform.base}/console/#/organizations`)
+    await bob.getByText('You may read these settings; an organization owner changes them.').waitFor()
+    expect(await bob.getByRole('button', { name: 'Save settings' }).count()).toBe(0)
+    expect(await bob.getByRole('button', { name: 'Create organization' }).count()).toBe(0)
+    expect(await bob.getByRole('button', { name: 'Close organization' }).count()).toBe(0)
+    await bob.goto(`${platform.base}/console/#/audit`)
+    await bob.getByRole('button', { name: 'Show events' }).waitFor()
+    expect(await bob.getByRole('button', { name: 'Verify the chain' }).count()).toBe(0)
+    await bob.screenshot({ path: join(SHOTS, 'analyst-audit.png'), fullPage: true })
+    await bob.context().close()
   })
 
   it('fits a phone: no page wider than the screen', async () => {
