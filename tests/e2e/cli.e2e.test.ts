@@ -42,6 +42,15 @@ describe('aiaas admin commands over the REST API', () => {
     expect((await asAdmin(['keys', 'create', '--org', acme])).stderr).toContain('--name is required')
   })
 
+  it('sends --idempotency-key with a POST: the same key again answers the first result', async () => {
+    const args = ['orgs', 'create', '--name', 'Initech', '--idempotency-key', 'cli-e2e-initech', '--json']
+    const first = await asAdmin(args)
+    const again = await asAdmin(args)
+    expect(jsonOf(again).id).toBe(jsonOf(first).id)
+    expect(first.stderr).not.toContain('replayed')
+    expect(again.stderr).toContain('replayed')
+  })
+
   it('exits 3 without a token', async () => {
     const run = await adminCli(['orgs', 'list'], {
       AIAAS_ENDPOINT: platform.base,

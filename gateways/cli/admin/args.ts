@@ -20,7 +20,7 @@ export type Values = Readonly<Record<string, string | boolean | undefined>>
 export interface Parsed {
   values: Values
   positionals: readonly string[]
-  global: GlobalFlags & { json: boolean; help: boolean }
+  global: GlobalFlags & { json: boolean; help: boolean; idempotencyKey: string | undefined }
 }
 
 /** Flags every admin command takes (docs/cli.md, "Global flags"). */
@@ -29,6 +29,11 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
   'analytics-endpoint': { type: 'string', value: '<url>', about: 'the analytics API base URL' },
   token: { type: 'string', value: '<token>', about: 'a bearer token (admin token or access token)' },
   json: { type: 'boolean', about: "print the API's JSON as it is" },
+  'idempotency-key': {
+    type: 'string',
+    value: '<key>',
+    about: 'sent with a POST: a retry with the same key does not run it twice',
+  },
   help: { type: 'boolean', about: 'this text' },
 }
 
@@ -75,6 +80,7 @@ function globalFlags(values: Record<string, string | boolean | undefined>) {
     issuer: text('issuer'),
     clientId: text('client-id'),
     clientSecret: text('client-secret'),
+    idempotencyKey: text('idempotency-key'),
     json: values.json === true,
     help: values.help === true,
   }

@@ -48,8 +48,15 @@ export async function send(url: string, init: RequestInit): Promise<Response> {
   return response
 }
 
+export interface ApiOptions {
+  /** Sent as Idempotency-Key on every POST (docs/admin-api.md, "Idempotency"). */
+  idempotencyKey?: string | undefined
+  /** Told when the API answered a POST with the stored answer of an earlier one. */
+  onReplay?: () => void
+}
+
 /** The API client with the token `token()` gives (fetched once, when the first call needs it). */
-export function createApi(token: () => Promise<string>): Api {
+export function createApi(token: () => Promise<string>, apiOptions: ApiOptions = {}): Api {
   let bearer: Promise<string> | undefined
   const authorization = async () => {
     bearer ??= token()
@@ -63,11 +70,14 @@ export function createApi(token: () => Promise<string>): Api {
       }
       if (options.body !== undefined) headers['content-type'] = 'application/json'
       if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch
+      if (method === 'POST' && apiOptions.idempotencyKey !== undefined)
+        headers['idempotency-key'] = apiOptions.idempotencyKey
       const response = await send(urlOf(base, path, options.query), {
         method,
         headers,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       })
+      if (response.headers.get('idempotent-replayed') === 'true') apiOptions.onReplay?.()
       const text = await response.text()
       return {
         status: response.status,

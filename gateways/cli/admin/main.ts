@@ -106,7 +106,10 @@ async function run(name: string, argv: readonly string[], env: Env, io: Io): Pro
     json: parsed.global.json,
     configPath: path,
     now,
-    api: createApi(() => currentToken({ settings, configPath: path, now })),
+    api: createApi(() => currentToken({ settings, configPath: path, now }), {
+      idempotencyKey: parsed.global.idempotencyKey,
+      onReplay: () => io.err('replayed: the answer stored for this Idempotency-Key; nothing ran again\n'),
+    }),
   }
   return command.run(ctx, parsed.values, parsed.positionals)
 }
