@@ -52,20 +52,20 @@ describe('reliability series', () => {
       row('2026-11-27T06:00:00.000Z', 'gpt-a', { error_rate: null }),
     ]
     const series = buildSeries(rows, 'error_rate')
-    expect(series.x).toEqual([
+    expect(series.xs).toEqual([
       Date.parse('2026-11-27T05:00:00Z') / 1000,
       Date.parse('2026-11-27T06:00:00Z') / 1000,
     ])
-    expect(series.lines).toEqual([
-      { name: 'gpt-a', values: [25, null] },
-      { name: 'gpt-b', values: [null, 50] },
+    expect(series.series).toEqual([
+      { label: 'gpt-a', values: [25, null] },
+      { label: 'gpt-b', values: [null, 50] },
     ])
   })
 
   it('charts the p95 of latency or of the time to first byte', () => {
     const rows = [row('2026-11-27T06:00:00.000Z', 'm', { latency_ms: { p50: 1, p95: 950, p99: 2 } })]
-    expect(buildSeries(rows, 'latency_p95').lines[0]?.values).toEqual([950])
-    expect(buildSeries(rows, 'ttfb_p95').lines[0]?.values).toEqual([20])
+    expect(buildSeries(rows, 'latency_p95').series[0]?.values).toEqual([950])
+    expect(buildSeries(rows, 'ttfb_p95').series[0]?.values).toEqual([20])
   })
 
   it('names groups by model and backend, and orders the table newest first', () => {

@@ -1,3 +1,5 @@
+import type { ChartData } from './usage-data.ts'
+
 // The reliability page's numbers: the query for a range, and the rows of
 // GET /analytics/v1/reliability turned into chart series (one line per model/backend) and table
 // rows. Pure: tested in tests/gateways/console/reliability-series.unit.test.ts.
@@ -74,32 +76,25 @@ export const METRICS: Record<
   ttfb_p95: { label: 'Time to first byte p95', unit: 'ms', value: (row) => row.ttfb_ms.p95 },
 }
 
-export interface Series {
-  /** Bucket starts in seconds since the epoch (uPlot's x), ascending. */
-  x: number[]
-  /** One line per group, its values aligned with `x` (null: no request in that bucket). */
-  lines: Array<{ name: string; values: Array<number | null> }>
-}
-
-/** The rows as aligned series of `metric`, lines in name order. */
-export function buildSeries(rows: readonly ReliabilityRow[], metric: Metric): Series {
-  const x = [...new Set(rows.map((row) => Date.parse(row.bucket_start) / 1000))].sort((a, b) => a - b)
-  const index = new Map(x.map((t, i) => [t, i]))
+/** The rows as aligned series of `metric` (ui/chart.tsx's data), lines in name order. */
+export function buildSeries(rows: readonly ReliabilityRow[], metric: Metric): ChartData {
+  const xs = [...new Set(rows.map((row) => Date.parse(row.bucket_start) / 1000))].sort((a, b) => a - b)
+  const index = new Map(xs.map((t, i) => [t, i]))
   const byName = new Map<string, Array<number | null>>()
   for (const row of rows) {
     const name = groupName(row)
     let values = byName.get(name)
     if (!values) {
-      values = x.map(() => null)
+      values = xs.map(() => null)
       byName.set(name, values)
     }
     const at = index.get(Date.parse(row.bucket_start) / 1000)
     if (at !== undefined) values[at] = METRICS[metric].value(row)
   }
-  const lines = [...byName.entries()]
+  const series = [...byName.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, values]) => ({ name, values }))
-  return { x, lines }
+    .map(([label, values]) => ({ label, values }))
+  return { xs, series }
 }
 
 /** The table's order: newest bucket first, then by group name. */

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks'
 import type { PageProps, Session } from '../contract.ts'
-import { LineChart } from '../ui/line-chart.tsx'
+import { Chart } from '../ui/chart.tsx'
 import { Loading, ProblemView } from '../ui/problem.tsx'
 import { useLoad } from '../ui/use-load.ts'
 import { collectPages, type ListPage } from './all-pages.ts'
@@ -111,12 +111,11 @@ function Report({ rows, more, span, metric }: ReportProps) {
   if (rows.length === 0) return <p class="empty">No request in this range.</p>
   return (
     <>
-      <LineChart
-        title={`${METRICS[metric].label} over time`}
-        x={series.x}
-        lines={series.lines}
+      <Chart
+        title={`${METRICS[metric].label} over time (the table below has the same numbers)`}
+        data={series}
         unit={METRICS[metric].unit}
-        range={span}
+        period={span}
       />
       {more ? <p>The range has more rows than shown; pick a shorter range.</p> : null}
       <div class="table-wrap">
