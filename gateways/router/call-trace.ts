@@ -1,4 +1,4 @@
-import { type Attributes, type Context, type Span, SpanKind } from '@opentelemetry/api'
+import { type Attributes, type Context, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import type { FastifyRequest } from 'fastify'
 import type { UsageEvent, UsagePublisher } from '../../infra/ports/usage.ts'
 import {
@@ -76,6 +76,12 @@ function requestParameters(body: InferenceBody): Attributes {
     ...(temperature !== undefined ? { 'gen_ai.request.temperature': temperature } : {}),
     ...(topP !== undefined ? { 'gen_ai.request.top_p': topP } : {}),
   }
+}
+
+/** A refused admission: its span failed with the refusal's code (RATE_LIMITED, BUDGET_EXCEEDED…). */
+export function noteRefusal(span: Span | null, code: string): void {
+  span?.setAttribute('error.type', code)
+  span?.setStatus({ code: SpanStatusCode.ERROR })
 }
 
 /** The request's trace once its model is known: null when tracing is off. */

@@ -7,6 +7,7 @@ import { type AdmitDeps, admit, type Hold, isRefused } from './admit.ts'
 import {
   attemptTracer,
   type CallTrace,
+  noteRefusal,
   noteResponse,
   requestSpan,
   spanUntil,
@@ -189,7 +190,7 @@ async function admitCall(
       worst_usd: worst.usd,
       worst_tokens: worst.tokens,
     })
-    if (span && isRefused(answer)) span.setAttribute('error.type', answer.error.code)
+    if (isRefused(answer)) noteRefusal(span, answer.error.code)
     span?.setAttributes({
       'aiaas.admission.worst_usd': worst.usd,
       'aiaas.admission.worst_tokens': worst.tokens,

@@ -167,6 +167,46 @@ describe('tracing on', () => {
     expect(parent(b.received[0]?.headers.traceparent).spanId).toBe(attempt.spanContext().spanId)
   })
 
+  it('/v1/completions and /v1/responses: their operation names and usage, streamed or not', async () => {
+    const b = await mock('b')
+    const { exporter, tracing } = collector()
+    const r = await router([routedModel([backendOn(b)])], { tracing })
+    const base = r.url.replace('/chat/completions', '')
+    const calls = [
+      {
+        path: '/completions',
+        payload: { model: 'm', prompt: PROMPT, max_tokens: 20 },
+        operation: 'text_completion',
+        input: 10,
+      },
+      {
+        path: '/responses',
+        payload: { model: 'm', input: PROMPT, max_output_tokens: 20 },
+        operation: 'chat',
+        input: 12,
+      },
+    ]
+    for (const call of calls) {
+      for (const stream of [false, true]) {
+        exporter.reset()
+        const response = await post(`${base}${call.path}`, { ...call.payload, stream })
+        expect(response.status, `${call.path} ${stream}`).toBe(200)
+        await response.text()
+        const route = `POST /v1${call.path}`
+        await expect.poll(() => named(exporter.getFinishedSpans(), 'aiaas.usage.publish')).toHaveLength(1)
+        await expect.poll(() => named(exporter.getFinishedSpans(), route)).toHaveLength(1)
+        const spans = exporter.getFinishedSpans()
+        const usage = { 'gen_ai.usage.input_tokens': call.input, 'gen_ai.usage.output_tokens': 3 }
+        expect(only(spans, route).attributes).toMatchObject({
+          'gen_ai.operation.name': call.operation,
+          'gen_ai.request.max_tokens': 20,
+          ...usage,
+        })
+        expect(only(spans, `${call.operation} upstream-m`).attributes).toMatchObject(usage)
+      }
+    }
+  })
+
   it('without a caller traceparent: a trace of its own, rooted at the server span', async () => {
     const b = await mock('b')
     const { exporter, tracing } = collector()
@@ -194,6 +234,7 @@ describe('tracing on', () => {
     const spans = exporter.getFinishedSpans()
     const admission = only(spans, 'aiaas.admission')
     expect(admission.attributes['error.type']).toBe('BUDGET_EXCEEDED')
+    expect(admission.status.code).toBe(SpanStatusCode.ERROR)
     expect(named(spans, 'chat upstream-m')).toEqual([])
     expect(only(spans, 'POST /v1/chat/completions').attributes['http.response.status_code']).toBe(429)
   })
