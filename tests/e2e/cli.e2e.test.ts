@@ -132,6 +132,11 @@ describe('aiaas admin commands over the REST API', () => {
     ])
     expect(stale.code).toBe(6)
     expect(stale.stderr).toContain('412 PRECONDITION_FAILED')
+    const spend = await asMachine(['spend', '--org', acme])
+    expect(spend.code, spend.stderr).toBe(0)
+    expect(spend.stdout).toMatch(
+      new RegExp(`^${budget.id}\\s+-\\s+monthly\\s+10\\.00\\s+0\\.00\\s+0\\.00`, 'm'),
+    )
     const changed = jsonOf(
       await asMachine(['budgets', 'update', String(budget.id), '--limit', '20', '--if-match', '0', '--json']),
     )
@@ -162,6 +167,19 @@ describe('aiaas admin commands over the REST API', () => {
     expect(forbidden.code).toBe(4)
     expect(forbidden.stderr).toContain('403 FORBIDDEN')
     expect((await asMachine(['audit', 'verify', '--remote'])).code).toBe(4)
+
+    // A rotated secret: the old one is refused at the token endpoint (401: exit 3), the new works.
+    const renewal = jsonOf(await asAdmin(['service-accounts', 'rotate-secret', String(account.id), '--json']))
+    const loginWith = (secret: string) =>
+      adminCli(['login', '--client-id', String(account.client_id)], {
+        AIAAS_ENDPOINT: platform.base,
+        AIAAS_CLI_CONFIG: join(dir, 'config.json'),
+        AIAAS_CLIENT_SECRET: secret,
+      })
+    const old = await loginWith(String(account.client_secret))
+    expect(old.code).toBe(3)
+    expect(old.stderr).toContain('401 invalid_client')
+    expect((await loginWith(String(renewal.client_secret))).code).toBe(0)
   })
 
   it('reads usage, exports it to a finished file, and exports and verifies the audit log', async () => {

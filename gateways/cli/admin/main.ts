@@ -13,6 +13,7 @@ import { orgs } from './orgs.ts'
 import type { Io } from './output.ts'
 import { serviceAccounts } from './service-accounts.ts'
 import { resolveSettings } from './settings.ts'
+import { spend } from './spend.ts'
 import { currentToken } from './tokens.ts'
 import { usage } from './usage.ts'
 import { users } from './users.ts'
@@ -34,6 +35,7 @@ const COMMANDS: Readonly<Record<string, Group | Subcommand>> = {
   models,
   'service-accounts': serviceAccounts,
   usage,
+  spend,
   export: exportCommand,
   audit,
 }

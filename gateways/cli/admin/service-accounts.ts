@@ -53,6 +53,15 @@ export const serviceAccounts: Group = {
       return EXIT.ok
     },
   },
+  'rotate-secret': {
+    about: 'issues a new client secret and prints it once; the old one stops at once',
+    args: ['<service-account-id>'],
+    async run(ctx, _values, positionals) {
+      show(ctx, await admin(ctx, 'POST', `/service-accounts/${id(positionals)}/rotate-secret`), columns)
+      ctx.io.err('warning: the client secret is shown once, now: store it, it cannot be read again\n')
+      return EXIT.ok
+    },
+  },
   revoke: {
     about: 'revokes it: no new tokens, and its tokens stop working',
     args: ['<service-account-id>'],
