@@ -74,16 +74,20 @@ function endServerSpan(request: FastifyRequest, status: number | null): void {
 }
 
 export function useServerSpans(app: FastifyInstance, tracing: Tracing): void {
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const path = pathOf(request.url)
     if (untraced(path)) return done()
+    const traced = startServerSpan(tracing, request, path)
+    // A client that leaves mid-answer (a stream) ends it too: then neither onResponse nor
+    // onRequestAbort comes. After a whole answer, 'close' follows 'finish': the status is known.
+    reply.raw.once('close', () =>
+      endServerSpan(request, reply.raw.writableFinished ? reply.statusCode : null),
+    )
     // The rest of the request runs in its span's context, for code that reads the active span.
-    context.with(startServerSpan(tracing, request, path), done)
+    context.with(traced, done)
   })
   app.addHook('onError', async (request, _reply, error) => {
     if (request.traceSpan) request.traceError = errorTypeOf(error)
   })
   app.addHook('onResponse', async (request, reply) => endServerSpan(request, reply.statusCode))
-  // A client that left before the answer: onResponse does not come.
-  app.addHook('onRequestAbort', async (request) => endServerSpan(request, null))
 }

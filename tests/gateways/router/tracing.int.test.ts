@@ -8,6 +8,7 @@ import {
 } from '@opentelemetry/sdk-trace'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Tracing } from '../../../infra/telemetry/tracing.ts'
+import { hangUp } from '../../support/hang-up.ts'
 import { type MockBackend, startMockBackend } from '../../support/mock-backend.ts'
 import { backendOn, routedModel, routingRouter } from './routing-router.ts'
 
@@ -222,6 +223,39 @@ describe('tracing on', () => {
     expect(server.parentSpanContext).toBeUndefined()
     expect(server.spanContext().traceId).not.toBe(CALLER_TRACE)
     expect(parent(b.received[0]?.headers.traceparent).traceId).toBe(server.spanContext().traceId)
+  })
+
+  it('a client that leaves mid-stream: the attempt span fails as cancelled, the request span ends too', async () => {
+    const b = await mock('b')
+    b.always({ reply: 'one two three four five six seven eight', tokenIntervalMs: 50 })
+    const { exporter, tracing } = collector()
+    const r = await router([routedModel([backendOn(b)])], { tracing })
+    await hangUp(r.url, { ...body, stream: true }, null)
+    await expect.poll(() => named(exporter.getFinishedSpans(), 'chat upstream-m')).toHaveLength(1)
+    await expect.poll(() => named(exporter.getFinishedSpans(), 'POST /v1/chat/completions')).toHaveLength(1)
+    const attempt = only(exporter.getFinishedSpans(), 'chat upstream-m')
+    expect(attempt.status.code).toBe(SpanStatusCode.ERROR)
+    expect(attempt.attributes['error.type']).toBe('cancelled')
+    const server = only(exporter.getFinishedSpans(), 'POST /v1/chat/completions')
+    expect(server.attributes['error.type']).toBe('cancelled')
+    expect(server.attributes['http.response.status_code']).toBeUndefined()
+  })
+
+  it('every attempt failed: the server span fails with the error code of the 502', async () => {
+    const a = await mock('a')
+    a.always({ status: 503 })
+    const { exporter, tracing } = collector()
+    const r = await router([routedModel([backendOn(a)])], { tracing, routing: { maxAttempts: 1 } })
+    const response = await post(r.url)
+    expect(response.status).toBe(502)
+    const spans = await requestSpans(exporter)
+    const server = only(spans, 'POST /v1/chat/completions')
+    expect(server.status.code).toBe(SpanStatusCode.ERROR)
+    expect(server.attributes).toMatchObject({
+      'http.response.status_code': 502,
+      'error.type': 'BACKEND_ERROR',
+    })
+    expect(only(spans, 'chat upstream-m').status.code).toBe(SpanStatusCode.ERROR)
   })
 
   it('a budget refusal: the admission span fails with the refusal, no attempt is made', async () => {
