@@ -153,7 +153,14 @@ describe('console pages', () => {
     await page.getByRole('button', { name: 'Invite' }).click()
     const link = page.locator('.secret a')
     await link.waitFor()
-    expect(await link.getAttribute('href')).toMatch(/\/oauth2\/invitations\/[^/]+$/)
+    const href = (await link.getAttribute('href')) ?? ''
+    expect(href).toMatch(new RegExp(`^${platform.base}/oauth2/invitations/[^/]+$`))
+    // The link works: it opens the issuer's set-password page for Carol.
+    const invited = await (await browser.newContext()).newPage()
+    await invited.goto(href)
+    await invited.locator('#password').waitFor()
+    expect(await invited.title()).toContain('Set your password')
+    await invited.context().close()
     await page.getByRole('row', { name: /Carol.*invited.*member/ }).waitFor()
 
     await page.getByRole('button', { name: 'Change roles of Bob' }).click()

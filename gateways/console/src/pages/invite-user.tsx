@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks'
+import { loadConfig } from '../auth/config.ts'
 import type { Session } from '../contract.ts'
 import { ProblemView } from '../ui/problem.tsx'
 import { useAction } from '../ui/use-action.ts'
+import { invitationLink } from './invitation-link.ts'
 import { ROLES, type Role } from './roles.ts'
 
 // Inviting a person: create the user as invited (users:create, platform admins), give them roles
@@ -13,14 +15,6 @@ interface Invitation {
   expires_at: string
 }
 
-/**
- * The browser's invitation page (gateways/oauth2/interactions/invitation.ts) lives under the
- * issuer, which `aiaas dev` and the identity process mount at /oauth2 beside /admin/v1 unless
- * AIAAS_ISSUER_URL moves it.
- */
-export const invitationLink = (session: Session, token: string) =>
-  session.api.url(`/oauth2/invitations/${encodeURIComponent(token)}`)
-
 export function InviteUser({ session, onInvited }: { session: Session; onInvited(): void }) {
   const [email, setEmail] = useState('')
   const [name, setName] = useState('')
@@ -30,6 +24,9 @@ export function InviteUser({ session, onInvited }: { session: Session; onInvited
   const submit = (event: Event) => {
     event.preventDefault()
     void action.run(async () => {
+      // The issuer may live elsewhere than the admin API (AIAAS_ISSUER_URL): the console's own
+      // configuration names it. Read first: a token issued must never be lost for want of it.
+      const { issuer } = await loadConfig('/console/')
       const user = await session.api.send<{ id: string }>('POST', '/admin/v1/users', {
         email: email.trim(),
         display_name: name.trim(),
@@ -40,7 +37,7 @@ export function InviteUser({ session, onInvited }: { session: Session; onInvited
       const invitation = await session.api.send<Invitation>('POST', `/admin/v1/users/${user.id}/invitation`)
       setLink({
         email: email.trim(),
-        url: invitationLink(session, invitation.token),
+        url: invitationLink(issuer, invitation.token),
         expires: invitation.expires_at,
       })
       setEmail('')
