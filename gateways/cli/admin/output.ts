@@ -70,12 +70,26 @@ export function printJson(io: Io, body: unknown): void {
   io.out(`${JSON.stringify(body, null, 2)}\n`)
 }
 
+/** What processIo needs of stdout and stderr. */
+export interface OutStream {
+  isTTY?: boolean
+  write(text: string): unknown
+}
+
 /** The terminal's Io: colour only on a TTY and without NO_COLOR (https://no-color.org). */
-export function processIo(env: Readonly<Record<string, string | undefined>>): Io {
+export function processIo(
+  env: Readonly<Record<string, string | undefined>>,
+  stdout: OutStream = process.stdout,
+  stderr: OutStream = process.stderr,
+): Io {
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    color: process.stdout.isTTY === true && !env.NO_COLOR,
-    errIsTty: process.stderr.isTTY === true,
+    out: (text) => {
+      stdout.write(text)
+    },
+    err: (text) => {
+      stderr.write(text)
+    },
+    color: stdout.isTTY === true && !env.NO_COLOR,
+    errIsTty: stderr.isTTY === true,
   }
 }

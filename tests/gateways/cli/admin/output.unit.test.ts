@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { EXIT, exitCodeOfStatus } from '../../../../gateways/cli/admin/exit-codes.ts'
-import { cell, renderRecord, renderTable } from '../../../../gateways/cli/admin/output.ts'
+import { cell, processIo, renderRecord, renderTable } from '../../../../gateways/cli/admin/output.ts'
 import { describeProblem, problemOf } from '../../../../gateways/cli/admin/problem.ts'
 
 describe('admin CLI output', () => {
@@ -27,6 +27,14 @@ describe('admin CLI output', () => {
     )
     expect(cell([])).toBe('-')
     expect(cell('two\nlines')).toBe('two lines')
+  })
+
+  it('colours only a terminal without NO_COLOR, and draws progress in place only on a terminal stderr', () => {
+    const tty = { isTTY: true, write: () => true }
+    const pipe = { write: () => true }
+    expect(processIo({}, tty, pipe)).toMatchObject({ color: true, errIsTty: false })
+    expect(processIo({ NO_COLOR: '1' }, tty, tty)).toMatchObject({ color: false, errIsTty: true })
+    expect(processIo({}, pipe, tty)).toMatchObject({ color: false, errIsTty: true })
   })
 
   it('maps each status to its documented exit code', () => {
