@@ -9,8 +9,9 @@ import {
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Tracing } from '../../../infra/telemetry/tracing.ts'
 import { hangUp } from '../../support/hang-up.ts'
+import { startMockAnthropic } from '../../support/mock-anthropic.ts'
 import { type MockBackend, startMockBackend } from '../../support/mock-backend.ts'
-import { backendOn, routedModel, routingRouter } from './routing-router.ts'
+import { anthropicAt, backendOn, routedModel, routingRouter } from './routing-router.ts'
 
 // One trace per inference request (docs/observability.md, Traces): a router on in-process
 // adapters in front of mock backends over loopback, its spans collected by an in-memory exporter.
@@ -206,6 +207,24 @@ describe('tracing on', () => {
         expect(only(spans, `${call.operation} upstream-m`).attributes).toMatchObject(usage)
       }
     }
+  })
+
+  it('an Anthropic backend: its Messages request carries the attempt traceparent, the attempt names the provider', async () => {
+    const anthropic = await startMockAnthropic({ apiKey: 'sk-ant-test' })
+    closers.push(() => anthropic.close())
+    const { exporter, tracing } = collector()
+    const r = await router([routedModel([anthropicAt(anthropic.url, 'sk-ant-test')])], { tracing })
+    const response = await post(r.url)
+    expect(response.status).toBe(200)
+    const spans = await requestSpans(exporter)
+    const attempt = only(spans, 'chat claude-sonnet-4-5')
+    expect(attempt.attributes).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.usage.input_tokens': 12,
+      'gen_ai.usage.output_tokens': 5,
+    })
+    const sent = parent(anthropic.requests[0]?.headers.traceparent)
+    expect(sent).toMatchObject({ traceId: CALLER_TRACE, spanId: attempt.spanContext().spanId })
   })
 
   it('without a caller traceparent: a trace of its own, rooted at the server span', async () => {
