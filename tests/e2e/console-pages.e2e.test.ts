@@ -145,6 +145,30 @@ describe('console pages', () => {
     expect(await unlabelled(page)).toEqual([])
   })
 
+  it('organizations: a platform admin creates one, suspends, reactivates and closes it', async () => {
+    await visit('/organizations', 'Organizations', 'organizations-lifecycle')
+    await page.getByLabel("New organization's name").fill('Globex')
+    await page.getByRole('button', { name: 'Create organization' }).click()
+    await page.getByRole('heading', { level: 2, name: 'Globex' }).waitFor()
+    const listed = await admin('GET', '/organizations')
+    const globex = (listed.body.data as Array<{ id: string; name: string }>).find((o) => o.name === 'Globex')
+    expect(globex).toBeDefined()
+    const status = async () => (await admin('GET', `/organizations/${globex?.id}`)).body.status
+
+    await page.getByLabel('Reason for suspending').fill('unpaid invoice')
+    await page.getByRole('button', { name: 'Suspend' }).click()
+    await page.getByText('(unpaid invoice)').waitFor()
+    expect(await status()).toBe('suspended')
+    await page.getByRole('button', { name: 'Reactivate' }).click()
+    await page.getByRole('button', { name: 'Suspend' }).waitFor()
+    expect(await status()).toBe('active')
+    await page.getByRole('button', { name: 'Close organization' }).click()
+    await page.getByRole('button', { name: 'Yes, close it' }).click()
+    await page.getByText('You may read these settings; an organization owner changes them.').waitFor()
+    expect(await status()).toBe('closed')
+    expect(await page.getByRole('button', { name: 'Close organization' }).count()).toBe(0)
+  })
+
   it('users: shows members with their roles and invites a person, showing the link once', async () => {
     await visit('/users', 'Users and roles', 'users')
     await page.getByRole('row', { name: /Bob.*analyst/ }).waitFor()
@@ -192,6 +216,13 @@ describe('console pages', () => {
       .waitFor()
     await page.getByText(/alerts at 50 %, 80 %/).waitFor()
     expect(await page.getByRole('cell', { name: 'hard (refuses)' }).count()).toBe(1)
+
+    await page.getByRole('button', { name: 'Change the monthly budget of Whole organization' }).click()
+    await page.getByLabel('Limit (USD)').nth(1).fill('20')
+    await page.getByRole('button', { name: 'Save budget' }).click()
+    await page.getByRole('cell', { name: '$20.00', exact: true }).waitFor()
+    const changed = await admin('GET', `/budgets?organization_id=${org}`)
+    expect(changed.body.data).toEqual([expect.objectContaining({ period: 'monthly', limit_usd: '20.00' })])
 
     // The API's refusal is shown as it said it.
     await page.getByLabel('Period').selectOption('daily')
@@ -265,7 +296,7 @@ describe('console pages', () => {
     const replayed = (await state.textContent()) ?? ''
     expect(replayed).toContain('Acme was active')
     expect(replayed).toContain('Bob <bob@example.com> (active): analyst')
-    expect(replayed).toContain('Organization: monthly $10.00 (hard)')
+    expect(replayed).toContain('Organization: monthly $20.00 (hard)')
     await page.getByRole('button', { name: 'Verify the chain' }).click()
     await page.getByText(/^The chain holds: /).waitFor()
     await page.screenshot({ path: join(SHOTS, 'pages-audit-after.png'), fullPage: true })
