@@ -11,6 +11,7 @@ import { openAdapter, openPostgres, stoppable } from './adapter.ts'
 import { openAuditForwarding } from './audit-forwarding.ts'
 import { tracedIngest, tracedSubscriber } from './batch-spans.ts'
 import { openBudgetWebhooks } from './budget-webhooks.ts'
+import { observeProjectionLag } from './projection-lag.ts'
 import { onAppended } from './projection-wakeup.ts'
 import { createRuntime, type Running, runWorker } from './runtime.ts'
 import { openReconciler } from './spend-reconciler.ts'
@@ -45,6 +46,7 @@ async function runProjector(config: Config): Promise<Running> {
         }),
       ),
     )
+    observeProjectionLag(rt.metrics.registry, db, [readModelsProjection.name, eventChainProjection.name])
     // The identity process NOTIFYs after each command: a pass starts at once, the poll stays.
     const onListenError = (error: unknown) => rt.log.warn({ err: error }, 'LISTEN failed; polling')
     await openAdapter(app, 'wakeOnAppend', async () =>
