@@ -43,7 +43,13 @@ describe('the metrics the dashboards and alerts read', () => {
     for (const command of COMMANDS) {
       const response = await fetch(`${platform.url(command)}/metrics`)
       expect(response.status, command).toBe(200)
-      for (const name of exposedSeries(await response.text())) exposed.add(name)
+      const page = await response.text()
+      for (const name of exposedSeries(page)) exposed.add(name)
+      // The projector reads its lag from PostgreSQL at each scrape: a value, not only a TYPE line.
+      if (command === 'projector')
+        expect(page).toMatch(
+          /^aiaas_projection_lag_events\{projection="read-models",process="projector"\} \d+$/m,
+        )
     }
     // The processes' own families are there (the page was read and parsed), then the check.
     expect(exposed).toContain('aiaas_usage_spool_pending')
