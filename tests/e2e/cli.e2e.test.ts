@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adminCli, jsonOf } from '../support/admin-cli.ts'
 import { startEmbedded, TEST_ADMIN_TOKEN } from '../support/embedded.ts'
-import { eventually } from '../support/processes.ts'
+import { eventually, freePort } from '../support/processes.ts'
 
 // The admin CLI as a process against the embedded platform (`make run`'s): the admin token
 // creates organizations and a service account; the service account signs in with `aiaas login`
@@ -49,6 +49,17 @@ describe('aiaas admin commands over the REST API', () => {
     expect(jsonOf(again).id).toBe(jsonOf(first).id)
     expect(first.stderr).not.toContain('replayed')
     expect(again.stderr).toContain('replayed')
+  })
+
+  it('exits 7 when the endpoint does not answer', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`
+    const run = await adminCli(['orgs', 'list'], {
+      AIAAS_ENDPOINT: closed,
+      AIAAS_TOKEN: 't',
+      AIAAS_CLI_CONFIG: join(dir, 'n.json'),
+    })
+    expect(run.code).toBe(7)
+    expect(run.stderr).toContain(`cannot reach ${closed}`)
   })
 
   it('exits 3 without a token', async () => {
