@@ -211,6 +211,11 @@ describe('aiaas admin commands over the REST API', () => {
     expect(table.stdout).toMatch(/^BUCKET\s+MODEL\s+REQUESTS/)
     expect(table.stdout).toMatch(/\secho\s+1\s+0\s/)
 
+    const reliability = jsonOf(await asAdmin(['reliability', '--org', acme, '--group-by', 'model', '--json']))
+    expect(reliability.data).toEqual([expect.objectContaining({ model: 'echo', requests: 1, errors: 0 })])
+    const figures = await asAdmin(['reliability', '--org', acme, '--group-by', 'model'])
+    expect(figures.stdout).toMatch(/^BUCKET\s+MODEL\s+REQUESTS\s+ERROR_RATE\s+LATENCY_P50/)
+
     const file = join(dir, 'usage.csv')
     const exported = await asAdmin(['export', '--org', acme, '--group-by', 'model', '--output', file])
     expect(exported.code, exported.stderr).toBe(0)

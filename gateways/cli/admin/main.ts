@@ -11,6 +11,7 @@ import { loginCommand, logoutCommand } from './login.ts'
 import { models } from './models.ts'
 import { orgs } from './orgs.ts'
 import type { Io } from './output.ts'
+import { reliability } from './reliability.ts'
 import { serviceAccounts } from './service-accounts.ts'
 import { resolveSettings } from './settings.ts'
 import { spend } from './spend.ts'
@@ -36,6 +37,7 @@ const COMMANDS: Readonly<Record<string, Group | Subcommand>> = {
   'service-accounts': serviceAccounts,
   usage,
   spend,
+  reliability,
   export: exportCommand,
   audit,
 }
