@@ -38,6 +38,7 @@ describe('console pages', () => {
   let page: Page
   let org = ''
   let tmp = ''
+  let keyId = ''
   /** Script errors and CSP violations the pages met. */
   const problems: string[] = []
   const admin = (method: string, path: string, body?: unknown) =>
@@ -58,6 +59,8 @@ describe('console pages', () => {
     const endpoints = platform.endpoints
     const created = await createOrgAndKey(endpoints)
     org = created.organizationId
+    const keys = await admin('GET', `/api-keys?organization_id=${org}`)
+    keyId = (keys.body.data as Array<{ id: string }>)[0]?.id ?? ''
     // A person who is a platform admin and Acme's owner, with a password to sign in with.
     const root =
       (await admin('POST', '/users', { email: 'root@example.com', display_name: 'Root' })).body.id ?? ''
@@ -230,17 +233,24 @@ describe('console pages', () => {
     await page.getByRole('button', { name: 'Create budget' }).click()
     await page.getByRole('alert').getByText('Code: BUDGET_LIMIT_INVALID').waitFor()
 
+    // A budget of one key, picked by its name.
+    await page.getByLabel('Scope').selectOption({ label: 'API key walkthrough' })
     await page.getByLabel('Limit (USD)').fill('5')
     await page.getByLabel('Enforcement').selectOption('soft')
     await page.getByRole('button', { name: 'Create budget' }).click()
-    await page.getByRole('cell', { name: 'soft (alerts only)' }).waitFor()
+    await page.getByRole('row', { name: /API key walkthrough.*daily.*soft \(alerts only\)/ }).waitFor()
     const listed = await admin('GET', `/budgets?organization_id=${org}`)
     expect(listed.body.data).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ period: 'daily', limit_usd: '5.00', enforcement: 'soft' }),
+        expect.objectContaining({
+          period: 'daily',
+          limit_usd: '5.00',
+          enforcement: 'soft',
+          api_key_id: keyId,
+        }),
       ]),
     )
-    await page.getByRole('button', { name: 'Delete the daily budget of Whole organization' }).click()
+    await page.getByRole('button', { name: 'Delete the daily budget of API key walkthrough' }).click()
     await page.getByRole('button', { name: 'Yes, delete' }).click()
     await page.getByRole('cell', { name: 'soft (alerts only)' }).waitFor({ state: 'detached' })
     expect((await admin('GET', `/budgets?organization_id=${org}`)).body.data).toHaveLength(1)

@@ -3,6 +3,7 @@ import type { Session } from '../contract.ts'
 import { ProblemView } from '../ui/problem.tsx'
 import { useAction } from '../ui/use-action.ts'
 import { parseThresholds, thresholdsText } from './budget-bar.ts'
+import { budgetableKeys, type KeyName } from './budget-scope.ts'
 import type { Budget } from './budgets.tsx'
 
 // Creating a budget (scope, period, limit, enforcement, thresholds) or changing one's terms (scope
@@ -12,11 +13,13 @@ interface Props {
   session: Session
   /** Absent: a new budget. */
   budget?: Budget
+  /** The organization's keys to pick from; null: the key is typed by its id. */
+  keys?: KeyName[] | null
   onSaved(): void
   onDone?(): void
 }
 
-export function BudgetForm({ session, budget, onSaved, onDone }: Props) {
+export function BudgetForm({ session, budget, keys = null, onSaved, onDone }: Props) {
   const [apiKeyId, setApiKeyId] = useState('')
   const [period, setPeriod] = useState<Budget['period']>('monthly')
   const [limit, setLimit] = useState(budget?.limit_usd ?? '')
@@ -52,10 +55,24 @@ export function BudgetForm({ session, budget, onSaved, onDone }: Props) {
       </h2>
       {budget ? null : (
         <>
-          <label>
-            API key id (empty: the whole organization)
-            <input value={apiKeyId} onInput={(e) => setApiKeyId(e.currentTarget.value)} />
-          </label>
+          {keys === null ? (
+            <label>
+              API key id (empty: the whole organization)
+              <input value={apiKeyId} onInput={(e) => setApiKeyId(e.currentTarget.value)} />
+            </label>
+          ) : (
+            <label>
+              Scope
+              <select value={apiKeyId} onChange={(e) => setApiKeyId(e.currentTarget.value)}>
+                <option value="">Whole organization</option>
+                {budgetableKeys(keys).map((key) => (
+                  <option key={key.id} value={key.id}>
+                    API key {key.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <label>
             Period
             <select value={period} onChange={(e) => setPeriod(e.currentTarget.value as Budget['period'])}>

@@ -9,6 +9,7 @@ import { listAll } from './all-pages.ts'
 import type { BudgetSpend } from './budget-bar.ts'
 import { resetText } from './budget-bar.ts'
 import { BudgetForm } from './budget-form.tsx'
+import { type KeyName, scopeName } from './budget-scope.ts'
 import { formatUsd } from './figures.ts'
 import { SpendBar } from './spend-bar.tsx'
 import './pages.css'
@@ -30,12 +31,14 @@ interface Loaded {
   budgets: Budget[]
   more: boolean
   spend: Map<string, BudgetSpend> | null
+  /** The organization's keys, when the person may list them (to name and pick them). */
+  keys: KeyName[] | null
 }
 
 async function load(session: Session): Promise<Loaded> {
   const org = session.organizationId
   const readsSpend = session.can('analytics:read')
-  const [list, spend] = await Promise.all([
+  const [list, spend, keys] = await Promise.all([
     listAll<Budget>(session.api, '/admin/v1/budgets', { organization_id: org }),
     readsSpend
       ? session.api.get<{ data: BudgetSpend[] }>('/analytics/v1/spend', {
@@ -43,9 +46,12 @@ async function load(session: Session): Promise<Loaded> {
           period: 'current',
         })
       : Promise.resolve(null),
+    session.can('api_keys:list')
+      ? listAll<KeyName>(session.api, '/admin/v1/api-keys', { organization_id: org })
+      : Promise.resolve(null),
   ])
   const byId = spend ? new Map(spend.data.map((line) => [line.budget_id, line])) : null
-  return { budgets: list.items, more: list.more, spend: byId }
+  return { budgets: list.items, more: list.more, spend: byId, keys: keys?.items ?? null }
 }
 
 export function BudgetsPage({ session }: PageProps) {
@@ -54,7 +60,9 @@ export function BudgetsPage({ session }: PageProps) {
   return (
     <section>
       <h1>Budgets</h1>
-      {session.can('budgets:create') ? <BudgetForm session={session} onSaved={reload} /> : null}
+      {session.can('budgets:create') ? (
+        <BudgetForm session={session} keys={latest?.keys ?? null} onSaved={reload} />
+      ) : null}
       {latest === null && loaded.state === 'loading' ? <Loading what="budgets" /> : null}
       {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
       {latest !== null ? <BudgetTable session={session} data={latest} onChanged={reload} /> : null}
@@ -94,6 +102,7 @@ function BudgetTable({ session, data, onChanged }: { session: Session; data: Loa
                 session={session}
                 budget={budget}
                 spend={data.spend?.get(budget.id)}
+                keys={data.keys}
                 onChanged={onChanged}
               />
             ))}
@@ -109,13 +118,14 @@ interface RowProps {
   session: Session
   budget: Budget
   spend: BudgetSpend | undefined
+  keys: KeyName[] | null
   onChanged(): void
 }
 
-function BudgetRow({ session, budget, spend, onChanged }: RowProps) {
+function BudgetRow({ session, budget, spend, keys, onChanged }: RowProps) {
   const [editing, setEditing] = useState(false)
   const action = useAction()
-  const scope = budget.api_key_id === null ? 'Whole organization' : `API key ${budget.api_key_id}`
+  const scope = scopeName(budget.api_key_id, keys)
   const remove = () =>
     action.run(async () => {
       await session.api.send('DELETE', `/admin/v1/budgets/${budget.id}`)
