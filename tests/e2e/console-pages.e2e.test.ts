@@ -172,6 +172,27 @@ describe('console pages', () => {
     expect(await page.getByRole('button', { name: 'Close organization' }).count()).toBe(0)
   })
 
+  it('organizations: a create whose answer was lost, clicked again, makes one organization', async () => {
+    await visit('/organizations', 'Organizations', 'organizations-retry')
+    // The first POST reaches the API, which creates the organization; its answer never arrives.
+    let lost = false
+    await page.route('**/admin/v1/organizations', async (route) => {
+      if (route.request().method() !== 'POST' || lost) return route.continue()
+      lost = true
+      await route.fetch()
+      await route.abort('connectionreset')
+    })
+    await page.getByLabel("New organization's name").fill('Initech')
+    await page.getByRole('button', { name: 'Create organization' }).click()
+    await page.getByText('The API could not be reached').waitFor()
+    await page.getByRole('button', { name: 'Create organization' }).click()
+    await page.getByRole('heading', { level: 2, name: 'Initech' }).waitFor()
+    await page.unroute('**/admin/v1/organizations')
+    const listed = await admin('GET', '/organizations?limit=100')
+    const named = (listed.body.data as Array<{ name: string }>).filter((o) => o.name === 'Initech')
+    expect(named).toHaveLength(1)
+  })
+
   it('users: shows members with their roles and invites a person, showing the link once', async () => {
     await visit('/users', 'Users and roles', 'users')
     await page.getByRole('row', { name: /Bob.*analyst/ }).waitFor()

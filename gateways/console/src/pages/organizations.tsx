@@ -45,22 +45,33 @@ export function OrganizationsPage({ session }: PageProps) {
 
 function CreateOrganization({ session, onCreated }: { session: Session; onCreated(id: string): void }) {
   const [name, setName] = useState('')
+  // One Idempotency-Key per organization to create, kept until it is created: a click again after
+  // a failure whose outcome is unknown (a timeout, a 5xx) gets the same organization, not a second.
+  const [key, setKey] = useState(() => crypto.randomUUID())
   const action = useAction()
   const submit = (event: Event) => {
     event.preventDefault()
     void action.run(async () => {
-      const created = await session.api.send<Organization>('POST', '/admin/v1/organizations', {
-        name: name.trim(),
-      })
+      const created = await session.api.send<Organization>(
+        'POST',
+        '/admin/v1/organizations',
+        { name: name.trim() },
+        { 'idempotency-key': key },
+      )
       setName('')
+      setKey(crypto.randomUUID())
       onCreated(created.id)
     })
+  }
+  const rename = (value: string) => {
+    setName(value)
+    setKey(crypto.randomUUID())
   }
   return (
     <form class="stack" onSubmit={submit} aria-label="Create an organization">
       <label>
         New organization's name
-        <input value={name} required maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
+        <input value={name} required maxLength={200} onInput={(e) => rename(e.currentTarget.value)} />
       </label>
       <button type="submit" class="primary" disabled={action.busy || name.trim() === ''}>
         Create organization
