@@ -302,6 +302,27 @@ describe('console pages', () => {
     expect(await table.getByRole('row', { name: /echo/ }).count()).toBeGreaterThan(0)
     await page.locator('.chart canvas').waitFor({ state: 'attached' })
     expect(await unlabelled(page)).toEqual([])
+
+    // A failed read shows the API's problem and offers to try again.
+    await page.route('**/analytics/v1/reliability?**', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          title: 'Ingest is catching up',
+          status: 503,
+          detail: 'try in a moment',
+          code: 'NOT_READY',
+        }),
+      }),
+    )
+    await page.getByRole('button', { name: 'Refresh' }).click()
+    const problem = page.getByRole('alert')
+    await problem.getByText('Ingest is catching up (503)').waitFor()
+    await problem.getByText('Code: NOT_READY').waitFor()
+    await page.unroute('**/analytics/v1/reliability?**')
+    await problem.getByRole('button', { name: 'Try again' }).click()
+    await table.getByRole('row', { name: /echo/ }).first().waitFor()
   })
 
   it('exports: creates one, follows it to done and hands out its download link', async () => {
