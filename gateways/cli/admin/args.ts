@@ -48,18 +48,10 @@ export function parseCommand(
   usage: string,
 ): Parsed {
   const specs = { ...GLOBAL_OPTIONS, ...options }
-  let parsed: { values: Record<string, unknown>; positionals: string[] }
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }])),
-      strict: true,
-      allowPositionals: true,
-    })
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), usage)
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>
+  const parsed = parseOrThrow(argv, specs, usage)
+  // No option is `multiple`, so no value is a list; the filter says so to the type checker.
+  const values: Record<string, string | boolean | undefined> = {}
+  for (const [name, value] of Object.entries(parsed.values)) if (!Array.isArray(value)) values[name] = value
   const global = globalFlags(values)
   if (global.help) return { values, positionals: parsed.positionals, global }
   if (parsed.positionals.length !== positionals.length) {
@@ -69,6 +61,19 @@ export function parseCommand(
   for (const [name, spec] of Object.entries(options))
     if (spec.required && values[name] === undefined) throw new UsageError(`--${name} is required`, usage)
   return { values, positionals: parsed.positionals, global }
+}
+
+function parseOrThrow(argv: readonly string[], specs: OptionSpecs, usage: string) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }])),
+      strict: true,
+      allowPositionals: true,
+    })
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), usage)
+  }
 }
 
 function globalFlags(values: Record<string, string | boolean | undefined>) {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { UsageError } from './exit-codes.ts'
+import { isRecord } from './json.ts'
 
 // A request body from a JSON file (`--file model.json`, or `--file -` for stdin): bodies with
 // nested lists, as a model's backends, are clearer in a file than in flags.
@@ -24,7 +25,6 @@ export async function readBodyFile(path: string): Promise<Record<string, unknown
   } catch {
     throw new UsageError(`--file ${path} is not JSON`)
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new UsageError(`--file ${path} must hold a JSON object`)
-  return body as Record<string, unknown>
+  if (!isRecord(body)) throw new UsageError(`--file ${path} must hold a JSON object`)
+  return body
 }

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Context } from './command.ts'
 import type { SavedToken } from './config-file.ts'
 import { CliError, EXIT } from './exit-codes.ts'
@@ -80,7 +79,11 @@ function awaitCallback(
       then()
     }
     server.on('error', (error) => finish(() => reject(error)))
-    server.listen(0, '127.0.0.1', () => onListening((server.address() as AddressInfo).port))
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      // A TCP server's address is an AddressInfo (a string only for a pipe or socket path).
+      if (address !== null && typeof address !== 'string') onListening(address.port)
+    })
   })
 }
 

@@ -1,6 +1,7 @@
 import { integer, type OptionSpecs, text, type Values } from './args.ts'
 import type { Api, JsonResponse, Query, RequestOptions } from './client.ts'
 import { UsageError } from './exit-codes.ts'
+import { isRecord } from './json.ts'
 import { type Column, type Io, printJson, renderRecord, renderTable } from './output.ts'
 import type { Settings } from './settings.ts'
 
@@ -72,14 +73,12 @@ export function show(ctx: Context, body: unknown, columns: readonly Column[]): v
 }
 
 function dataOf(body: unknown): unknown[] | undefined {
-  if (typeof body !== 'object' || body === null) return undefined
-  const data = (body as Record<string, unknown>).data
+  const data = isRecord(body) ? body.data : undefined
   return Array.isArray(data) ? data : undefined
 }
 
 function nextCursorOf(body: unknown): string | null {
-  if (typeof body !== 'object' || body === null) return null
-  const cursor = (body as Record<string, unknown>).next_cursor
+  const cursor = isRecord(body) ? body.next_cursor : null
   return typeof cursor === 'string' && cursor !== '' ? cursor : null
 }
 
@@ -117,5 +116,5 @@ export async function listPages(
     body = await fetchPage({ ...query, limit, cursor })
     rows.push(...(dataOf(body) ?? []))
   }
-  return { ...(body as Record<string, unknown>), data: rows, next_cursor: null }
+  return { ...(isRecord(body) ? body : {}), data: rows, next_cursor: null }
 }

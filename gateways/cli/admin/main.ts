@@ -51,7 +51,7 @@ export const ADMIN_COMMANDS: Readonly<Record<string, string>> = Object.fromEntri
 )
 
 function isSubcommand(command: Group | Subcommand): command is Subcommand {
-  return typeof (command as Subcommand).run === 'function'
+  return 'run' in command && typeof command.run === 'function'
 }
 
 export function isAdminCommand(name: string | undefined): boolean {

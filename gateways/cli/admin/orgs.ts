@@ -39,17 +39,15 @@ const settingsOptions: OptionSpecs = {
 
 const id = (positionals: readonly string[]) => encodeURIComponent(positionals[0] ?? '')
 
+const SUSPEND_OPTIONS: OptionSpecs = {
+  reason: { type: 'string', value: '<text>', about: 'why', required: true },
+}
+
 function lifecycle(action: 'suspend' | 'reactivate' | 'close', about: string) {
   return {
     about,
     args: ['<organization-id>'],
-    ...(action === 'suspend'
-      ? {
-          options: {
-            reason: { type: 'string', value: '<text>', about: 'why', required: true },
-          } as OptionSpecs,
-        }
-      : {}),
+    ...(action === 'suspend' ? { options: SUSPEND_OPTIONS } : {}),
     async run(ctx, values, positionals) {
       const body = action === 'suspend' ? { reason: text(values, 'reason') } : {}
       show(ctx, await admin(ctx, 'POST', `/organizations/${id(positionals)}/${action}`, { body }), columns)

@@ -1,3 +1,5 @@
+import { isRecord } from './json.ts'
+
 // What the admin commands print: aligned tables and key/value records for people, the API's JSON
 // as it is for scripts (--json). Colour (bold headers) only on a terminal without NO_COLOR.
 
@@ -31,8 +33,9 @@ export function cell(value: unknown): string {
 export function memberAt(row: unknown, path: string): unknown {
   let value: unknown = row
   for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return undefined
-    value = (value as Record<string, unknown>)[part]
+    if (Array.isArray(value) && part === 'length') value = value.length
+    else if (isRecord(value)) value = value[part]
+    else return undefined
   }
   return value
 }
@@ -54,8 +57,8 @@ export function renderTable(rows: readonly unknown[], columns: readonly Column[]
 
 /** One object as `key  value` lines, its members in the API's order. */
 export function renderRecord(record: unknown, color = false): string {
-  if (typeof record !== 'object' || record === null) return `${cell(record)}\n`
-  const entries = Object.entries(record as Record<string, unknown>)
+  if (!isRecord(record)) return `${cell(record)}\n`
+  const entries = Object.entries(record)
   const width = Math.max(...entries.map(([key]) => key.length))
   return entries
     .map(

@@ -1,4 +1,5 @@
 import { CliError, exitCodeOfStatus } from './exit-codes.ts'
+import { isRecord } from './json.ts'
 
 // An error answer of the API as the CLI reports it: RFC 9457 problem+json on the admin and
 // analytics APIs, an OAuth2 error at the token endpoint, anything else as its status.
@@ -18,9 +19,9 @@ export function problemOf(status: number, bodyText: string): Problem {
   } catch {
     return { status, detail: bodyText.trim().slice(0, 500) || undefined }
   }
-  if (typeof body !== 'object' || body === null) return { status }
+  if (!isRecord(body)) return { status }
   const member = (name: string) => {
-    const value = (body as Record<string, unknown>)[name]
+    const value = body[name]
     return typeof value === 'string' ? value : undefined
   }
   return {
@@ -28,7 +29,7 @@ export function problemOf(status: number, bodyText: string): Problem {
     // problem+json's `code` and `detail`; OAuth2's `error` and `error_description`.
     code: member('code') ?? member('error'),
     detail: member('detail') ?? member('error_description') ?? member('title'),
-    errors: (body as Record<string, unknown>).errors,
+    errors: body.errors,
   }
 }
 
