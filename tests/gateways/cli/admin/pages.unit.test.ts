@@ -6,11 +6,16 @@ import { resolveSettings } from '../../../../gateways/cli/admin/settings.ts'
 // Lists: one page and a pointer to the next on stderr, or with --all every page joined.
 function context(json = false) {
   const err: string[] = []
-  const ctx = {
+  const ctx: Context = {
     json,
     io: { out: () => {}, err: (text: string) => err.push(text), color: false, errIsTty: false },
+    settings: resolveSettings({}, {}, {}),
+    // Never called: listPages is given its page function.
+    api: createApi(async () => 'unused'),
+    configPath: '/nonexistent',
+    now: () => new Date(0),
   }
-  return { ctx: ctx as unknown as Context, err }
+  return { ctx, err }
 }
 
 const PAGES: Record<string, { data: number[]; next_cursor: string | null }> = {
