@@ -6,6 +6,10 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>
   inferenceRequests: Counter<'model' | 'outcome'>
   inferenceTokens: Counter<'model' | 'direction'>
+  /** Time from admission to the first body byte handed to the caller, per model and streamed or not. */
+  inferenceTtfb: Histogram<'model' | 'streamed'>
+  /** Backend attempts by backend and result: success, failure (5xx, network, timeout), refused (no call made). */
+  backendAttempts: Counter<'backend' | 'result'>
   usagePublishFailures: Counter
   /** Requests admitted unmetered because the spend ledger was down (fail-open organizations). */
   ledgerFailOpen: Counter
@@ -44,6 +48,19 @@ export function createMetrics(processName: string): Metrics {
       name: 'aiaas_inference_tokens_total',
       help: 'Tokens by model and direction (input, output)',
       labelNames: ['model', 'direction'],
+      registers: [registry],
+    }),
+    inferenceTtfb: new Histogram({
+      name: 'aiaas_inference_ttfb_seconds',
+      help: 'Seconds from admission to the first body byte sent to the caller, by model and streamed (true/false)',
+      labelNames: ['model', 'streamed'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    backendAttempts: new Counter({
+      name: 'aiaas_backend_attempts_total',
+      help: 'Backend attempts by backend id and result: success, failure (5xx, network, timeout), refused (the adapter made no call); attempts beyond one per request are failovers or retries',
+      labelNames: ['backend', 'result'],
       registers: [registry],
     }),
     usagePublishFailures: new Counter({

@@ -76,6 +76,7 @@ export function routerDeps(
     routing: createRoutingDeps({
       totalTimeoutMs: rt.config.AIAAS_ROUTE_TIMEOUT_MS,
       health: adapters.health ?? createSharedHealth({ board: createMemoryHealthBoard() }),
+      countAttempt: (backend, result) => rt.metrics.backendAttempts.inc({ backend, result }),
     }),
     metrics: rt.metrics,
     now: rt.now,

@@ -123,6 +123,11 @@ export function recordUsage(
   }
   deps.metrics.inferenceTokens.inc({ model: event.model, direction: 'input' }, event.input_tokens)
   deps.metrics.inferenceTokens.inc({ model: event.model, direction: 'output' }, event.output_tokens)
+  if (event.ttfb_ms !== undefined)
+    deps.metrics.inferenceTtfb.observe(
+      { model: event.model, streamed: String(event.streamed) },
+      event.ttfb_ms / 1000,
+    )
   deps.usage.publish(event).catch((error: unknown) => {
     deps.metrics.usagePublishFailures.inc()
     log.error({ err: error, usage_event_id: event.id }, 'usage event not published')

@@ -27,6 +27,8 @@ export interface RoutingDeps {
   totalTimeoutMs: number
   /** The longest Retry-After waited for; a backend asking more is not tried again. */
   maxRetryAfterMs: number
+  /** Told each attempt's result (the `aiaas_backend_attempts_total` counter); absent in some tests. */
+  countAttempt?: (backendId: string, result: 'success' | 'failure' | 'refused') => void
 }
 
 export interface RouteRequest extends AttemptRequest {
@@ -135,6 +137,7 @@ async function attemptAt(
     // so a circuit never closes without a real trial.
     if (result.verdict === null) deps.health.abandon(backend.id)
     else deps.health.report(backend.id, result.verdict)
+    deps.countAttempt?.(backend.id, result.verdict ?? 'refused')
     return result
   } catch (error) {
     trace?.end(null)

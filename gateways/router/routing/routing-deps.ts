@@ -8,7 +8,11 @@ export const MAX_ATTEMPTS = 3
 export const MAX_RETRY_AFTER_MS = 10_000
 
 /** One replica's routing state: its latency view and its health view live as long as it does. */
-export function createRoutingDeps(options: { totalTimeoutMs: number; health?: BackendHealth }): RoutingDeps {
+export function createRoutingDeps(options: {
+  totalTimeoutMs: number
+  health?: BackendHealth
+  countAttempt?: RoutingDeps['countAttempt']
+}): RoutingDeps {
   return {
     health: options.health ?? everyBackendAdmitted,
     latency: createLatencyTracker(),
@@ -16,5 +20,6 @@ export function createRoutingDeps(options: { totalTimeoutMs: number; health?: Ba
     maxAttempts: MAX_ATTEMPTS,
     totalTimeoutMs: options.totalTimeoutMs,
     maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+    countAttempt: options.countAttempt,
   }
 }

@@ -268,8 +268,16 @@ describe('embedded platform routes', () => {
   it('serves health, readiness and Prometheus metrics', async () => {
     expect((await fetch(`${base}/v1/status/readyz`)).status).toBe(200)
     expect((await fetch(`${base}/analytics/v1/status/readyz`)).status).toBe(200)
+    const { key } = await createOrgAndKey(e)
+    expect((await chat(key, hello('echo'))).status).toBe(200)
+    expect((await chat(key, hello('down'))).status).toBe(502)
     const metrics = await (await fetch(`${base}/metrics`)).text()
     expect(metrics).toContain('aiaas_http_request_duration_seconds')
     expect(metrics).toContain('aiaas_inference_requests_total')
+    // Each backend attempt by result (the down backend's refused connection is a failure), and the
+    // answered request's time to first byte.
+    expect(metrics).toMatch(/aiaas_backend_attempts_total\{backend="[^"]+",result="success"[^}]*\} [1-9]/)
+    expect(metrics).toMatch(/aiaas_backend_attempts_total\{backend="[^"]+",result="failure"[^}]*\} [1-9]/)
+    expect(metrics).toMatch(/aiaas_inference_ttfb_seconds_count\{[^}]*model="echo",streamed="false"[^}]*\} [1-9]/)
   })
 })

@@ -48,9 +48,18 @@ describe('failover before the first byte', () => {
   it('a 5xx from the preferred backend: answered by the next, billed once, naming the backend that answered', async () => {
     const [a, b] = await mocks('a', 'b')
     a.always({ status: 503 })
-    const r = await router([routedModel([backendOn(a), backendOn(b, { priority: 1 })])])
+    const attempts: Array<[string, string]> = []
+    const countAttempt = (backend: string, result: string) => void attempts.push([backend, result])
+    const r = await router([routedModel([backendOn(a), backendOn(b, { priority: 1 })])], {
+      routing: { countAttempt },
+    })
     const response = await post(r.url)
     expect(response.status).toBe(200)
+    // What aiaas_backend_attempts_total counts: the failed attempt and the one that answered.
+    expect(attempts).toEqual([
+      [a.url, 'failure'],
+      [b.url, 'success'],
+    ])
     expect(await response.json()).toMatchObject({ choices: [{ message: { content: 'hello from b' } }] })
     expect([a.received.length, b.received.length]).toEqual([1, 1])
     expect(r.events).toHaveLength(1)
