@@ -1,5 +1,6 @@
 import type { Config } from '../../infra/config/config.ts'
 import { type ChainReport, verifyChain } from '../../infra/event-store/chain-verify.ts'
+import { describeChainReport } from '../cli/chain-report.ts'
 import { runAnchor, runRotateAnchorKey, runVerifyAnchors } from './audit-anchor.ts'
 import { runCheck } from './audit-check.ts'
 import { runReplay } from './audit-replay.ts'
@@ -10,19 +11,9 @@ interface AuditSubcommand {
   run(config: Config, args: readonly string[]): Promise<number>
 }
 
-function describeReport(report: ChainReport): string {
-  const tail = report.unchained_after ? `; not chained yet after position ${report.unchained_after}` : ''
-  const brk = report.first_break
-  if (!brk) return `chain intact: ${report.checked} events checked${tail}\n`
-  return (
-    `chain broken at position ${brk.global_position}: stored hash ${brk.expected ?? '(none)'}, ` +
-    `recomputed ${brk.found ?? '(event row missing)'}; ${report.checked} events verified before it\n`
-  )
-}
-
 async function runVerify(config: Config, args: readonly string[]): Promise<number> {
   if (args.length > 0) return usageError()
-  return runCheck(config, (db) => verifyChain(db), describeReport)
+  return runCheck<ChainReport>(config, (db) => verifyChain(db), describeChainReport)
 }
 
 // Each subcommand is one entry here; its code lives in a file of its own (audit-*.ts).

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { StringDecoder } from 'node:string_decoder'
+import { describeChainReport } from '../chain-report.ts'
 import { text } from './args.ts'
 import { bodyStream } from './client.ts'
 import { ADMIN, type Context, type Group } from './command.ts'
@@ -25,17 +26,6 @@ interface Report {
   unchained_after: string | null
 }
 
-/** The local command's wording (gateways/processes/audit.ts), so both read the same. */
-export function describeRemoteReport(report: Report): string {
-  const tail = report.unchained_after ? `; not chained yet after position ${report.unchained_after}` : ''
-  const brk = report.first_break
-  if (!brk) return `chain intact: ${report.checked} events checked${tail}\n`
-  return (
-    `chain broken at position ${brk.global_position}: stored hash ${brk.expected ?? '(none)'}, ` +
-    `recomputed ${brk.found ?? '(event row missing)'}; ${report.checked} events verified before it\n`
-  )
-}
-
 function isReport(body: unknown): body is Report {
   return typeof body === 'object' && body !== null && 'ok' in body && 'checked' in body
 }
@@ -48,7 +38,7 @@ async function verify(ctx: Context, from: string | undefined, to: string | undef
     return EXIT.failed
   }
   if (ctx.json) printJson(ctx.io, body)
-  else ctx.io.out(describeRemoteReport(body))
+  else ctx.io.out(describeChainReport(body))
   // As the local command: 0 intact, 1 broken.
   return body.ok ? EXIT.ok : EXIT.failed
 }
