@@ -278,6 +278,8 @@ describe('embedded platform routes', () => {
     // answered request's time to first byte.
     expect(metrics).toMatch(/aiaas_backend_attempts_total\{backend="[^"]+",result="success"[^}]*\} [1-9]/)
     expect(metrics).toMatch(/aiaas_backend_attempts_total\{backend="[^"]+",result="failure"[^}]*\} [1-9]/)
-    expect(metrics).toMatch(/aiaas_inference_ttfb_seconds_count\{[^}]*model="echo",streamed="false"[^}]*\} [1-9]/)
+    expect(metrics).toMatch(
+      /aiaas_inference_ttfb_seconds_count\{[^}]*model="echo",streamed="false"[^}]*\} [1-9]/,
+    )
   })
 })
