@@ -4,6 +4,7 @@ import { isAppError } from '../../domain/errors.ts'
 import type { AddressClass } from '../../domain/models/backend-address.ts'
 import type { Authorizer } from '../../infra/ports/authorizer.ts'
 import type { Sql } from '../../infra/ports/database.ts'
+import type { HealthBoard } from '../../infra/ports/health-board.ts'
 import type { SecretBox } from '../../infra/ports/secret-box.ts'
 import type { AccessTokenVerifier } from '../http/access-tokens.ts'
 import type { DenialBudget } from '../http/denial-budget.ts'
@@ -29,6 +30,8 @@ export interface AdminDeps {
   verifyAccessToken?: AccessTokenVerifier | undefined
   /** Bounds the AccessDenied events per actor (denial-budget.ts); absent: DENIAL_BUDGET. */
   denialBudget?: DenialBudget | undefined
+  /** The routers' shared circuits (ADR 0019), read by /models/{name}/health; absent: it answers 503. */
+  healthBoard?: HealthBoard | undefined
 }
 
 /** A resource's display name: one line, 1..200 characters, trimmed. */

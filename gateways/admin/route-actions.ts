@@ -194,6 +194,8 @@ export function adminRouteRules(db: Sql): RouteRules {
     'POST /models': onPlatform('models:create', 'model'),
     'GET /models': onPlatform('models:list', 'model'),
     'GET /models/:name': onPlatform('models:read', 'model'),
+    // Its backends' circuits are part of reading the model.
+    'GET /models/:name/health': onPlatform('models:read', 'model'),
     'PATCH /models/:name': onPlatform('models:update', 'model'),
     'DELETE /models/:name': onPlatform('models:delete', 'model'),
     'POST /users': onPlatform('users:create', 'user'),

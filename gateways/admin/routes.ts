@@ -13,6 +13,7 @@ import type { AdminDeps } from './context.ts'
 import { credentialRoutes, invitationRoutes } from './credentials.ts'
 import { useIdempotencyKeys } from './idempotency.ts'
 import { meRoutes } from './me.ts'
+import { modelHealthRoutes } from './model-health.ts'
 import { modelRoutes } from './models.ts'
 import { collectOpenApi, openApiRoute } from './openapi.ts'
 import { organizationRoutes } from './organizations.ts'
@@ -32,6 +33,7 @@ const resources: readonly FastifyPluginAsyncZod<AdminDeps>[] = [
   budgetRoutes,
   apiKeyRoutes,
   modelRoutes,
+  modelHealthRoutes,
   userRoutes,
   serviceAccountRoutes,
   credentialRoutes,
@@ -47,7 +49,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
   // The options also carry this plugin's own `prefix`: passed on as they are, every resource
   // would be mounted under the prefix twice.
   const { commands, readModels, adminToken, awaitProjection, readiness } = options
-  const { secrets, backendAddresses } = options
+  const { secrets, backendAddresses, healthBoard } = options
   const authorizer = options.authorizer ?? (await loadAuthorizer())
   const deps: AdminDeps = {
     commands: scopedCommands(commands),
@@ -57,6 +59,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminDeps> = async (app, options
     readiness,
     secrets,
     backendAddresses,
+    healthBoard,
   }
 
   // The invitation token is the credential of this one route: outside the admin token and the policy.

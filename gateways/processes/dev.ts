@@ -60,6 +60,8 @@ async function serveDev(config: Config): Promise<Running & { adminToken: string 
     const readiness = [databaseCheck(db), spendLedgerCheck(ledger)]
     const replica = await openRouterReplica(app, rt, { db, catalogue })
     const secretBox = createSecretBox(db, keyring)
+    // One board for the router and the admin API: a circuit the router opens shows at once.
+    const healthBoard = createMemoryHealthBoard()
     await mountRouter(
       app,
       rt,
@@ -68,7 +70,7 @@ async function serveDev(config: Config): Promise<Running & { adminToken: string 
       {
         keys: replica.keys,
         feed: replica.feed,
-        healthBoard: createMemoryHealthBoard,
+        healthBoard: () => healthBoard,
         readiness,
       },
     )
@@ -94,7 +96,7 @@ async function serveDev(config: Config): Promise<Running & { adminToken: string 
       issuerUrl(config, config.PORT),
       { tokenRateLimit: tokenRateLimit(config, limiter) },
     )
-    await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken })
+    await app.register(adminRoutes, { prefix: '/admin/v1', ...admin, verifyAccessToken, healthBoard })
     await mountConsole(app, consoleOptions(rt, issuerUrl(config, config.PORT)))
     // GET /spend shows this router's own counters: the ledger the embedded router admits on.
     const exports = await openLocalExports(app, rt, db, adminToken)

@@ -160,7 +160,12 @@ async function serveIdentity(config: Config): Promise<Running> {
       // The web console signs in with this issuer, so it is served where the issuer is.
       await mountConsole(app, consoleOptions(rt, issuer))
     } else rt.log.warn('AIAAS_KEK is unset: the OAuth2 issuer (/oauth2) is off')
-    await app.register(adminRoutes, { prefix: '/admin/v1', ...deps, verifyAccessToken })
+    // The routers' circuits, read for /models/{name}/health; not a readiness check: only that
+    // route needs it.
+    const healthBoard = await openAdapter(app, 'healthBoard', () =>
+      createRedisHealthBoard(config.AIAAS_REDIS_URL),
+    )
+    await app.register(adminRoutes, { prefix: '/admin/v1', ...deps, verifyAccessToken, healthBoard })
   })
 }
 

@@ -282,6 +282,11 @@ export const errorCatalog = {
   NONCE_STORE_UNAVAILABLE: { status: 503, title: 'Nonce store unavailable', openai_type: 'api_error' },
   SECRETS_UNAVAILABLE: { status: 503, title: 'Secrets unavailable', openai_type: 'api_error' },
   ISSUER_UNAVAILABLE: { status: 503, title: 'Token issuer unavailable', openai_type: 'api_error' },
+  HEALTH_BOARD_UNAVAILABLE: {
+    status: 503,
+    title: 'Backend health board unavailable',
+    openai_type: 'api_error',
+  },
   CONSOLE_NOT_BUILT: {
     status: 503,
     // A 5xx shows its title only (normalize.ts): the title says what to do.

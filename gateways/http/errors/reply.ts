@@ -7,7 +7,10 @@ import { type NormalizedError, normalizeError } from './normalize.ts'
 export type ErrorFormat = 'openai' | 'problem'
 
 /** Codes whose answer always says when to try again (others set it where they are raised). */
-const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { READ_MODEL_LAGGING: 1 }
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
+  READ_MODEL_LAGGING: 1,
+  HEALTH_BOARD_UNAVAILABLE: 1,
+}
 
 /** The shape a path's errors take when no route scope says: OpenAI's under /v1, else problem+json. */
 export const errorFormatFor = (path: string): ErrorFormat =>

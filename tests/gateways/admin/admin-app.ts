@@ -8,6 +8,7 @@ import { projectionWaiter } from '../../../gateways/processes/wiring.ts'
 import { createEventStore } from '../../../infra/event-store/event-store.ts'
 import { startSubscription } from '../../../infra/event-store/subscription.ts'
 import type { Database } from '../../../infra/ports/database.ts'
+import type { HealthBoard } from '../../../infra/ports/health-board.ts'
 import type { SecretBox } from '../../../infra/ports/secret-box.ts'
 import { readModelsProjection } from '../../../projections/read-models.ts'
 
@@ -27,6 +28,8 @@ export interface AdminAppOptions {
   /** Log lines go here at this level (default: silent), for tests that read what is logged. */
   logStream?: { write(line: string): void }
   logLevel?: string
+  /** The routers' circuits, for /models/{name}/health (AdminDeps). */
+  healthBoard?: HealthBoard
 }
 
 export async function startAdminApp(db: Database, options: AdminAppOptions = {}) {
@@ -57,6 +60,7 @@ export async function startAdminApp(db: Database, options: AdminAppOptions = {})
     readiness: [],
     secrets: options.secrets,
     backendAddresses: options.backendAddresses,
+    healthBoard: options.healthBoard,
   })
   await app.ready()
   return {

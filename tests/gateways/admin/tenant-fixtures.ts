@@ -57,6 +57,7 @@ export const FIXTURES: Readonly<Record<string, Variant[]>> = {
   'POST /admin/v1/models': one({ body: () => modelBody }),
   'GET /admin/v1/models': one(),
   'GET /admin/v1/models/:name': one(),
+  'GET /admin/v1/models/:name/health': one(),
   'PATCH /admin/v1/models/:name': one({ body: () => ({ max_output_tokens: 50 }) }),
   'DELETE /admin/v1/models/:name': one(),
   'POST /admin/v1/users': one({ body: () => ({ email: 'new@matrix.test', display_name: 'New' }) }),
