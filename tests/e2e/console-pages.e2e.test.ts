@@ -285,6 +285,11 @@ describe('console pages', () => {
     await backends
       .getByRole('row', { name: /llm\.example\.com.*openai-compatible.*\/v1\/models every 10 s/ })
       .waitFor()
+    // Its circuit, read from /models/{name}/health: its probes fail (no such host), so it may be
+    // open by now; either way the state comes from the board, not "reading…".
+    await backends.getByRole('cell', { name: /^(closed: serving|open: skipped for .+ more.*)$/ }).waitFor()
+    await page.getByRole('button', { name: 'Read health of acme-chat again' }).click()
+    await backends.getByRole('cell', { name: /^(closed: serving|open: skipped for .+ more.*)$/ }).waitFor()
     await page.getByText('aiaas_router_backend_state').waitFor()
     await page.getByLabel('Input price per million tokens (USD)').fill('0.75')
     await page.getByRole('button', { name: 'Save prices' }).click()

@@ -6,13 +6,15 @@ import { useAction } from '../ui/use-action.ts'
 import { useLatest } from '../ui/use-latest.ts'
 import { useLoad } from '../ui/use-load.ts'
 import { listAll } from './all-pages.ts'
+import { healthOf, healthPath, healthText, type ModelHealth } from './backend-health.ts'
 import { formatMs, formatUsd } from './figures.ts'
 import './pages.css'
 
 // The model catalogue (platform admins: models:*): each model's prices, limits and strategy, and
-// its backends as the catalogue holds them. A backend's live health (circuit state, cooldown) is
-// not offered by any API yet: the router keeps it in memory and Redis and exposes it only as the
-// metric aiaas_router_backend_state per replica (docs/routing.md), so the page says so.
+// its backends as the catalogue holds them, each with its circuit as the routers share it
+// (GET /admin/v1/models/{name}/health: closed, or open with the cooldown left). Half-open trials
+// and one router's own view are not on the shared board: the per-replica metric
+// aiaas_router_backend_state has them (docs/routing.md).
 
 interface Backend {
   url: string
@@ -45,8 +47,9 @@ export function ModelsPage({ session }: PageProps) {
     <section>
       <h1>Models, backends and prices</h1>
       <p class="muted">
-        Backend health (circuit state and cooldowns) is not readable through the API yet: watch the metric{' '}
-        <code>aiaas_router_backend_state</code> (0 closed, 1 half-open, 2 open) on each router.
+        A backend's health is its circuit as the routers share it: open after failures in a row, skipped until
+        its cooldown is over. One router's own view, half-open trials included, is the metric{' '}
+        <code>aiaas_router_backend_state</code>.
       </p>
       {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
       {latest !== null && latest.items.length === 0 ? (
@@ -63,6 +66,8 @@ export function ModelsPage({ session }: PageProps) {
 
 function ModelCard({ session, model, onChanged }: { session: Session; model: Model; onChanged(): void }) {
   const action = useAction()
+  // Read when shown and on demand: a cooldown is a snapshot of the moment it was read.
+  const health = useLoad(() => session.api.get<ModelHealth>(healthPath(model.name)), [model.name])
   const remove = () =>
     action.run(async () => {
       await session.api.send('DELETE', `/admin/v1/models/${encodeURIComponent(model.name)}`)
@@ -91,7 +96,7 @@ function ModelCard({ session, model, onChanged }: { session: Session; model: Mod
       {session.can('models:update') ? (
         <PriceForm session={session} model={model} onSaved={onChanged} />
       ) : null}
-      <BackendTable model={model} />
+      <BackendTable model={model} health={health} />
       {session.can('models:delete') ? (
         <ConfirmButton
           label="Delete model"
@@ -107,7 +112,10 @@ function ModelCard({ session, model, onChanged }: { session: Session; model: Mod
   )
 }
 
-function BackendTable({ model }: { model: Model }) {
+function BackendTable({ model, health }: { model: Model; health: ReturnType<typeof useLoad<ModelHealth>> }) {
+  const { loaded, reload } = health
+  const read = loaded.state === 'ready' ? loaded.data : null
+  const unread = loaded.state === 'loading' ? 'reading…' : '—'
   return (
     <div class="table-wrap">
       <table class="stacked">
@@ -125,6 +133,7 @@ function BackendTable({ model }: { model: Model }) {
             <th scope="col">Timeout</th>
             <th scope="col">Probe</th>
             <th scope="col">API key</th>
+            <th scope="col">Health</th>
           </tr>
         </thead>
         <tbody>
@@ -149,10 +158,17 @@ function BackendTable({ model }: { model: Model }) {
                   ? `set${backend.api_key_last4 ? ` (…${backend.api_key_last4})` : ''}`
                   : 'none'}
               </td>
+              <td data-label="Health">{read ? healthText(healthOf(read, backend.url)) : unread}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      {loaded.state === 'error' ? <ProblemView error={loaded.error} onRetry={reload} /> : null}
+      {loaded.state === 'ready' ? (
+        <button type="button" onClick={reload}>
+          Read health of {model.name} again
+        </button>
+      ) : null}
     </div>
   )
 }
