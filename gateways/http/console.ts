@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../domain/errors.ts'
-import { CONSOLE_CLIENT_ID } from '../../infra/oidc/clients.ts'
+import { CONSOLE_CLIENT_ID, CONSOLE_SCOPE } from '../../infra/oidc/clients.ts'
 import { type ConsoleFile, isHashed, readConsoleBuild } from './console-files.ts'
 import type { ZodApp } from './server.ts'
 
@@ -21,8 +21,6 @@ export interface ConsoleOptions {
   dir?: string | undefined
   onMissing?: () => void
 }
-
-export const CONSOLE_SCOPE = 'openid email profile offline_access admin'
 
 /** The CSP of every console answer: own scripts and styles only, calls to the APIs only. */
 export function consoleCsp(connect: readonly string[]): string {

@@ -33,6 +33,9 @@ export function consoleRedirectUris(issuer: string): string[] {
   return [...(usable && !loopbacks.includes(callback) ? [callback] : []), ...loopbacks]
 }
 
+/** What the console asks for (served to it in /console/config.json): the admin API and a refresh token. */
+export const CONSOLE_SCOPE = 'openid email profile offline_access admin'
+
 /**
  * The console client: public (no secret: it runs where a secret cannot be kept), so PKCE (S256)
  * is required by the issuer; authorization code and refresh tokens; native, for loopback ports.
@@ -46,7 +49,7 @@ export function consoleClient(issuer: string): Payload {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     redirect_uris: consoleRedirectUris(issuer),
-    scope: 'openid email profile offline_access admin',
+    scope: CONSOLE_SCOPE,
   }
 }
 
