@@ -179,7 +179,10 @@ describe('the web console on aiaas dev', () => {
     )
     expect(await row.locator('td').nth(1).textContent()).toBe('1')
     expect(await row.locator('th').textContent()).toContain('e2e key')
-    expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(3)
+    // The charts are drawn in an effect after the table is painted: wait for them, not the table.
+    await expect
+      .poll(() => page.locator('.chart canvas').count(), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(3)
     await shot('3-usage')
     expect(await unnamedControls(page)).toEqual([])
 
