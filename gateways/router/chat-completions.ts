@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiKeyRecord } from '../../projections/api-keys/api-keys.ts'
 import { errorCatalog, isErrorCode } from '../http/errors/catalog.ts'
@@ -25,6 +24,7 @@ import type { Endpoint } from './routing/provider-seam.ts'
 import { route } from './routing/route.ts'
 import { refuseRoutingFields } from './routing/routing-fields.ts'
 import { estimatedOutputTokens, relayEvents, type StreamOutcome } from './sse-relay.ts'
+import { SSE_HEADERS, writeChunks } from './sse-reply.ts'
 import {
   failed,
   markFirstByte,
@@ -121,6 +121,25 @@ function completed(call: Call, delivered: Delivery & { kind: 'json' }): { result
   return { result, outcome: 'ok' }
 }
 
+/** A relayed stream's usage result once it is over: completed, or failed at its backend. */
+function streamed(call: Call, outcome: StreamOutcome): { result: Result; outcome: string } {
+  const ok = outcome.completed && outcome.error === null
+  const result: Result = {
+    status: ok ? 'ok' : 'error',
+    http_status: 200,
+    input_tokens: inputTokens(call),
+    output_tokens: outcome.usage?.completion_tokens ?? estimatedOutputTokens(outcome),
+    tokens_source: sourceOf(outcome.usage),
+    cancelled: false,
+  }
+  return { result, outcome: ok ? 'ok' : 'stream_incomplete' }
+}
+
+/**
+ * Relays a stream from the handler's own loop, the reply hijacked (fastify's onResponse hooks,
+ * the request's log line and metrics, still run when the response finishes): the headers the
+ * request set (its id, the limit headers) leave with the held preamble in one write.
+ */
 function stream(
   deps: RouterDeps,
   request: FastifyRequest,
@@ -131,30 +150,26 @@ function stream(
   const outcome: StreamOutcome = { usage: null, content_chars: 0, completed: false, error: null }
   call.stream = outcome
   const wantsUsage = call.streamUsage === 'always' || call.body.stream_options?.include_usage === true
-  async function* events() {
+  const chunks = relayEvents(delivered.held, delivered.events, wantsUsage, outcome)
+  const headers = { ...reply.getHeaders(), ...SSE_HEADERS }
+  const response = reply.hijack().raw
+  const relay = async () => {
     try {
-      for await (const chunk of relayEvents(delivered.held, delivered.events, wantsUsage, outcome)) {
-        markFirstByte(call.timing)
-        yield chunk
-      }
+      await writeChunks(response, headers, chunks, () => markFirstByte(call.timing))
+    } catch (error) {
+      request.log.error({ err: error }, 'stream relay failed')
+      response.destroy()
     } finally {
       // Runs on completion and on a backend failure; a client that left was finished on close.
       await delivered.events.return?.()
       delivered.close()
-      const ok = outcome.completed && outcome.error === null
-      const result: Result = {
-        status: ok ? 'ok' : 'error',
-        http_status: 200,
-        input_tokens: inputTokens(call),
-        output_tokens: outcome.usage?.completion_tokens ?? estimatedOutputTokens(outcome),
-        tokens_source: sourceOf(outcome.usage),
-        cancelled: false,
-      }
-      finish(deps, request, call, result, ok ? 'ok' : 'stream_incomplete')
+      const ended = streamed(call, outcome)
+      finish(deps, request, call, ended.result, ended.outcome)
     }
+    if (!response.destroyed) response.end()
   }
-  reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache')
-  return reply.send(Readable.from(events()))
+  void relay()
+  return reply
 }
 
 const refusedOutcome: Record<string, string> = {
