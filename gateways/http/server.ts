@@ -41,6 +41,10 @@ export function createServer(options: ServerOptions) {
     // One line per request (below), not fastify's two: a log line is a write.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 4 * 1024 * 1024,
+    // Adapters open as plugins (gateways/processes/adapter.ts). Embedded mode's first start creates
+    // its PGlite database (initdb in WebAssembly): 9–10 s measured on a loaded 2-core machine,
+    // at fastify's 10 s default; a plugin that never opens still fails, after 2 minutes.
+    pluginTimeout: 120_000,
     return503OnClosing: true,
     clientErrorHandler,
     // Errors fastify raises before routing (a path with bad percent-encoding, an over-long path

@@ -11,7 +11,7 @@ import { createMemorySpendLedger } from '../../infra/memory/spend-ledger.ts'
 import { createMemoryUsageBus } from '../../infra/memory/usage-bus.ts'
 import { migrate } from '../../infra/migrations/migrate.ts'
 import { sqlStore } from '../../infra/oidc/sql-store.ts'
-import { createPgliteDatabase } from '../../infra/pglite/database.ts'
+import { createThreadedPgliteDatabase } from '../../infra/pglite/threaded-database.ts'
 import { eventChainProjection } from '../../projections/audit-chain/event-chain.ts'
 import { readModelsProjection } from '../../projections/read-models.ts'
 import { createSqlRecordedSpend } from '../../projections/usage/recorded-spend.ts'
@@ -118,7 +118,8 @@ async function serveDev(config: Config): Promise<Running & { adminToken: string 
 async function openEmbeddedAdapters(app: ZodApp, rt: Runtime) {
   const { config } = rt
   const db = await openAdapter(app, 'db', async () => {
-    const db = await createPgliteDatabase(join(config.AIAAS_DATA_DIR, 'pglite'))
+    // On a thread of its own (ADR 0030): PostgreSQL's work does not hold up the router's requests.
+    const db = await createThreadedPgliteDatabase(join(config.AIAAS_DATA_DIR, 'pglite'))
     await migrate(db)
     return db
   })
