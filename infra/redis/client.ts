@@ -20,8 +20,9 @@ export interface RedisClientOptions {
   /** What is unavailable, for the message ("rate limiter", "budget ledger"). */
   what: string
   /**
-   * Sends the commands issued in one event-loop tick as one write (ioredis `enableAutoPipelining`):
-   * fewer syscalls under concurrent callers. Default false.
+   * The first command of an event-loop turn is written at once, the others of that turn together
+   * in one write at its check phase: fewer syscalls under concurrent callers, no wait for a lone
+   * one. Default false (each command its own write).
    */
   autoPipelining?: boolean
 }
@@ -30,7 +31,6 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
   const { timeoutMs } = options
   const redis = new Redis(url, {
     commandTimeout: timeoutMs,
-    enableAutoPipelining: options.autoPipelining ?? false,
     connectTimeout: Math.max(timeoutMs, 1000),
     // No offline queue: a call made during an outage must fail now, not be replayed minutes later
     // after the caller was already told "unavailable".
@@ -49,16 +49,51 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
     const reason = error instanceof Error ? error.message : String(error)
     return new AppError(options.unavailableCode, `${options.what} unavailable: ${reason}`, { reason })
   }
+  const coalesce = options.autoPipelining ? coalescer(redis) : () => {}
+  const started =
+    <T>(op: () => Promise<T>) =>
+    () => {
+      coalesce()
+      return op()
+    }
   return {
     redis,
     guarded: (op) =>
-      withDeadline(ready().then(op), timeoutMs, noAnswer).catch((error: unknown) => {
+      withDeadline(ready().then(started(op)), timeoutMs, noAnswer).catch((error: unknown) => {
         throw unavailable(error)
       }),
     async close() {
       await withDeadline(redis.quit(), timeoutMs, noAnswer).catch(() => undefined)
       redis.disconnect()
     },
+  }
+}
+
+// ioredis's own auto-pipelining (enableAutoPipelining) defers every command to setImmediate and
+// sends a batch only once the previous batch is answered: at one connection a request's admission
+// waited there behind the settle of the request before (docs/benchmarks.md, "Admission latency
+// (A14)"). Here the first command of an event-loop turn is written at once, and the socket is
+// corked for the rest of the turn (until the check phase), so the commands of requests handled in
+// the same turn share one write; no write waits for another's replies (ioredis matches replies to
+// commands in order either way).
+function coalescer(redis: Redis): () => void {
+  let turnStarted = false
+  let corked: Redis['stream'] | null = null
+  const endTurn = () => {
+    turnStarted = false
+    corked?.uncork()
+    corked = null
+  }
+  return () => {
+    if (!turnStarted) {
+      turnStarted = true
+      setImmediate(endTurn)
+      return
+    }
+    const stream = redis.stream
+    if (corked || !stream?.writable) return
+    corked = stream
+    stream.cork()
   }
 }
 
