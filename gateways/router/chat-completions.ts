@@ -168,7 +168,12 @@ function stream(
     }
     if (!response.destroyed) response.end()
   }
-  void relay()
+  // Not awaited: the handler returns the hijacked reply. A failure of the backend's cleanup is
+  // logged and ends the client's connection, never an unhandled rejection or a hung client.
+  relay().catch((error: unknown) => {
+    request.log.error({ err: error }, 'stream cleanup failed')
+    response.destroy()
+  })
   return reply
 }
 
