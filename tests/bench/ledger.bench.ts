@@ -86,7 +86,7 @@ async function cpuPerPair(ledger: SpendLedger, admin: Redis, org: string, key: s
   return { ...load, name: `Redis CPU per admit + settle pair: ${round(perPair * 1e6, 1)} µs (8 callers)` }
 }
 
-/** The same pairs through a second connection with ioredis auto-pipelining, against the plain one. */
+/** The same pairs through a second, auto-pipelined connection (infra/redis/client.ts), against the plain one. */
 async function autoPipelining(
   config: Config,
   keyPrefix: string,
