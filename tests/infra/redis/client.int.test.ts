@@ -65,10 +65,23 @@ describe('redis client, auto-pipelined (infra/redis/client.ts)', () => {
     expect(writes).toEqual([1, 3])
   })
 
-  it('keeps answering after the connection was lost and made again', async () => {
+  it('fails the commands of a turn whose connection is lost, then answers once it is made again', async () => {
     const client = await idleClient(true)
     const reconnected = once(client.redis, 'ready')
+    const lost = ['x', 'y', 'z'].map((word) => client.guarded(() => client.redis.echo(word)))
+    await turnEnd()
+    // The first is on the socket, the other two still corked: none of them may hang.
     client.redis.stream.destroy()
+    for (const answer of await Promise.allSettled(lost)) {
+      // Failed with the lost connection (ioredis retries nothing here), not left to the deadline.
+      expect(answer).toMatchObject({
+        status: 'rejected',
+        reason: {
+          code: 'TEST_REDIS_UNAVAILABLE',
+          details: { reason: expect.stringMatching(/max retries|closed/i) },
+        },
+      })
+    }
     await reconnected
     const answers = ['a', 'b', 'c'].map((word) => client.guarded(() => client.redis.echo(word)))
     expect(await Promise.all(answers)).toEqual(['a', 'b', 'c'])
