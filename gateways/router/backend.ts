@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, errors, request } from 'undici'
+import { type Dispatcher, errors, Pool } from 'undici'
 import { AppError } from '../../domain/errors.ts'
 import type { RoutedBackend } from './models.ts'
 import type { UpstreamRequest } from './routing/provider-seam.ts'
@@ -35,19 +35,28 @@ export function discard(body: BackendResponse['body']): void {
   body.destroy()
 }
 
-// TCP backends go through undici's global Agent, which keeps one keep-alive Pool per origin.
-// A backend reached over a Unix socket gets its own Agent, kept per socket path.
-const socketAgents = new Map<string, Agent>()
+// One keep-alive Pool per backend (its url and Unix socket, if any), made on its first call and
+// kept: a call goes straight to it with a path, instead of through undici's global Agent, which
+// parses the full URL and looks its origin's pool up on every request. The backend's path prefix
+// (`/v1` of `http://host/v1`) is worked out once, too.
+interface BackendLine {
+  pool: Pool
+  prefix: string
+}
 
-function dispatcherOf(backend: RoutedBackend): Dispatcher | undefined {
+const lines = new Map<string, BackendLine>()
+
+function lineOf(backend: RoutedBackend): BackendLine {
   const socketPath = backend.socket_path
-  if (socketPath === undefined) return undefined
-  let agent = socketAgents.get(socketPath)
-  if (!agent) {
-    agent = new Agent({ connect: { socketPath } })
-    socketAgents.set(socketPath, agent)
+  const key = socketPath === undefined ? backend.url : `${backend.url}\0${socketPath}`
+  let line = lines.get(key)
+  if (!line) {
+    const url = new URL(backend.url)
+    const pool = new Pool(url.origin, socketPath === undefined ? {} : { connect: { socketPath } })
+    line = { pool, prefix: url.pathname.replace(/\/$/, '') }
+    lines.set(key, line)
   }
-  return agent
+  return line
 }
 
 /**
@@ -60,8 +69,9 @@ export async function postToBackend(
   upstream: UpstreamRequest,
   options: { silenceMs: number; signal: AbortSignal },
 ): Promise<BackendResponse> {
-  const url = `${backend.url.replace(/\/$/, '')}${upstream.path}`
-  const response = await request(url, {
+  const { pool, prefix } = lineOf(backend)
+  const response = await pool.request({
+    path: `${prefix}${upstream.path}`,
     method: 'POST',
     headers: {
       ...upstream.headers,
@@ -73,7 +83,6 @@ export async function postToBackend(
     headersTimeout: options.silenceMs,
     bodyTimeout: options.silenceMs,
     signal: options.signal,
-    dispatcher: dispatcherOf(backend),
   })
   return { status: response.statusCode, headers: response.headers, body: response.body }
 }

