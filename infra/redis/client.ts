@@ -20,9 +20,9 @@ export interface RedisClientOptions {
   /** What is unavailable, for the message ("rate limiter", "budget ledger"). */
   what: string
   /**
-   * The first command of an event-loop turn is written at once, the others of that turn together
-   * in one write at its check phase: fewer syscalls under concurrent callers, no wait for a lone
-   * one. Default false (each command its own write).
+   * A command is written at once when nothing awaits a reply or it is the first of its event-loop
+   * turn; the others of that turn go out together in one write at its check phase: fewer syscalls
+   * under concurrent callers, no wait for a lone one. Default false (each command its own write).
    */
   autoPipelining?: boolean
 }
@@ -72,10 +72,11 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
 // ioredis's own auto-pipelining (enableAutoPipelining) defers every command to setImmediate and
 // sends a batch only once the previous batch is answered: at one connection a request's admission
 // waited there behind the settle of the request before (docs/benchmarks.md, "Admission latency
-// (A14)"). Here the first command of an event-loop turn is written at once, and the socket is
-// corked for the rest of the turn (until the check phase), so the commands of requests handled in
-// the same turn share one write; no write waits for another's replies (ioredis matches replies to
-// commands in order either way).
+// (A14)"). Here a command is written at once when nothing awaits a reply (a lone caller pays for
+// no turn tracking at all) or when it is the first of its event-loop turn; after that first one the
+// socket is corked for the rest of the turn (until the check phase), so the commands of requests
+// handled in the same turn share one write, and no write waits for another's replies (ioredis
+// matches replies to commands in order either way).
 function coalescer(redis: Redis): () => void {
   let turnStarted = false
   let corked: Redis['stream'] | null = null
@@ -85,6 +86,7 @@ function coalescer(redis: Redis): () => void {
     corked = null
   }
   return () => {
+    if (!turnStarted && redis.commandQueue.length === 0) return
     if (!turnStarted) {
       turnStarted = true
       setImmediate(endTurn)

@@ -54,15 +54,15 @@ describe('redis client, auto-pipelined (infra/redis/client.ts)', () => {
     expect(await answer).toBe('PONG')
   })
 
-  it('sends the commands issued in one turn after the first as one write, each answered its own reply', async () => {
+  it('sends the commands of one turn that follow a written one as one write, each answered its own reply', async () => {
     const client = await idleClient(true)
     const writes = writesOf(client.redis.stream)
     const words = ['first', 'second', 'third', 'fourth']
     const answers = words.map((word) => client.guarded(() => client.redis.echo(word)))
     expect(await Promise.all(answers)).toEqual(words)
-    // The first left at once; the three issued after it in the same turn shared one write, which
-    // did not wait for the first one's reply.
-    expect(writes).toEqual([1, 3])
+    // The first found nothing awaiting a reply and the second opened the turn: both left at once.
+    // The two after them in the same turn shared one write, which waited for no reply.
+    expect(writes).toEqual([1, 1, 2])
   })
 
   it('fails the commands of a turn whose connection is lost, then answers once it is made again', async () => {
@@ -70,7 +70,7 @@ describe('redis client, auto-pipelined (infra/redis/client.ts)', () => {
     const reconnected = once(client.redis, 'ready')
     const lost = ['x', 'y', 'z'].map((word) => client.guarded(() => client.redis.echo(word)))
     await turnEnd()
-    // The first is on the socket, the other two still corked: none of them may hang.
+    // Two are on the socket, the third still corked: none of them may hang.
     client.redis.stream.destroy()
     for (const answer of await Promise.allSettled(lost)) {
       // Failed with the lost connection (ioredis retries nothing here), not left to the deadline.
