@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,6 +38,21 @@ function recordingBus(refuse: (event: UsageEvent) => boolean = () => false) {
     },
   }
   return { publisher, confirmed, state }
+}
+
+/** Events in the LMDB at `path` as another process sees them; -1 while it cannot be opened yet. */
+async function spooledCount(path: string): Promise<number> {
+  let reader: ReturnType<typeof open<unknown, string>>
+  try {
+    reader = open<unknown, string>({ path, compression: false, readOnly: true })
+  } catch {
+    return -1
+  }
+  try {
+    return reader.getCount()
+  } finally {
+    await reader.close()
+  }
 }
 
 const refusingAll = () => recordingBus(() => true).publisher
@@ -208,11 +222,12 @@ describe('usage spool: a confirm that is late', () => {
     onTestFinished(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     })
-    // Another process reading the same LMDB sees what the child has committed.
-    await waitFor(() => stderr !== '' || existsSync(path), 'the child to open its spool')
-    const reader = open<unknown, string>({ path, compression: false, readOnly: true })
-    await waitFor(() => stderr !== '' || reader.getCount() === 3, 'the three unconfirmed events spooled')
-    await reader.close()
+    // Another process reading the same LMDB sees what the child has committed. The child makes the
+    // directory before its data file: until both are there, an open fails and is tried again.
+    await waitFor(
+      async () => stderr !== '' || (await spooledCount(path)) === 3,
+      'the three unconfirmed events spooled',
+    )
     expect(stderr).toBe('')
     const exited = once(child, 'exit')
     child.kill('SIGKILL')
