@@ -60,9 +60,8 @@ async function serveRouter(given: Config): Promise<Running> {
   return serveApi(rt, config.PORT, async (app) => {
     const db = await openPostgres(app, config)
     const ledger = await openAdapter(app, 'ledger', async () =>
-      // The commands of concurrent requests go out in one write per event-loop turn: a socket
-      // write is the router's dearest call (issue 12: +10-25 % requests/s at 32 connections, no
-      // cost at one).
+      // Under load the commands of one event-loop turn share a write (a socket write is the
+      // router's dearest call); a lone command is written at once (infra/redis/client.ts).
       createRedisSpendLedger(config.AIAAS_REDIS_URL, { autoPipelining: true }),
     )
     const usage = await openAdapter(app, 'usage', () => spooledUsage(rt))
