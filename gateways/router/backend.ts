@@ -35,10 +35,10 @@ export function discard(body: BackendResponse['body']): void {
   body.destroy()
 }
 
-// One keep-alive Pool per backend (its url and Unix socket, if any), made on its first call and
-// kept: a call goes straight to it with a path, instead of through undici's global Agent, which
-// parses the full URL and looks its origin's pool up on every request. The backend's path prefix
-// (`/v1` of `http://host/v1`) is worked out once, too.
+// One keep-alive Pool per backend url (and Unix socket, if any), made on its first call and kept
+// for the process's life (a catalogue's urls are few): a call goes straight to it with a path,
+// instead of through undici's global Agent, which parses the full URL and looks its origin's pool
+// up on every request. The url's path prefix (`/v1` of `http://host/v1`) is worked out once too.
 interface BackendLine {
   pool: Pool
   prefix: string
