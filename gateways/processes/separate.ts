@@ -111,6 +111,7 @@ function spooledUsage(rt: Runtime) {
     createRabbitUsagePublisher(config.AIAAS_AMQP_URL, config.AIAAS_USAGE_QUEUE),
     {
       path: join(config.AIAAS_DATA_DIR, 'usage-spool'),
+      publishWindowMs: config.AIAAS_USAGE_PUBLISH_WINDOW_MS,
       onError: (error) => rt.log.warn({ err: error }, 'usage bus refused an event; it waits in the spool'),
     },
   )

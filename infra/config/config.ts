@@ -111,6 +111,11 @@ export const configVariables = {
     default: 'aiaas.usage',
     doc: 'RabbitMQ queue of usage events.',
   },
+  AIAAS_USAGE_PUBLISH_WINDOW_MS: {
+    schema: z.coerce.number().int().min(0).max(1000),
+    default: '0',
+    doc: "How long, in ms, a router gathers usage events before publishing them as one batch (one wait for the broker's confirms); 0: those of one event-loop turn. Events wait in memory meanwhile (ADR 0005).",
+  },
   AIAAS_INGEST_BATCH_MAX_EVENTS: {
     schema: positiveInt,
     default: '2000',
