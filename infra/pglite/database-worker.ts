@@ -28,16 +28,17 @@ const answer = (message: Answer) => port.postMessage(message)
 /** Answers the ask `id` with the transaction's number once PGlite has granted it. */
 function begin(id: number): void {
   const tx = nextTx++
-  const state: { done?: Promise<void>; granted: boolean } = { granted: false }
-  state.done = db
+  let granted = false
+  // `end` runs on a later ask, long after `done` is assigned.
+  const done: Promise<void> = db
     .transaction(
       (sql) =>
         new Promise<void>((resolve, reject) => {
-          state.granted = true
+          granted = true
           const end = (commit: boolean) => {
             if (commit) resolve()
             else reject(new RolledBack())
-            return state.done ?? Promise.resolve()
+            return done
           }
           open.set(tx, { sql, end })
           answer({ id, ok: true, tx })
@@ -48,8 +49,8 @@ function begin(id: number): void {
     })
     .finally(() => open.delete(tx))
   // Never granted (BEGIN failed): the begin itself fails. Granted: 'end' reports the outcome.
-  state.done.catch((error: unknown) => {
-    if (!state.granted) answer({ id, ok: false, error: toWire(error) })
+  done.catch((error: unknown) => {
+    if (!granted) answer({ id, ok: false, error: toWire(error) })
   })
 }
 

@@ -41,20 +41,19 @@ export async function createThreadedPgliteDatabase(dataDir: string | undefined):
     })
   }
   const resultOf = <R extends Row>(answer: Answer & { ok: true }) => answer.result as QueryResult<R>
-  const params = (values?: readonly unknown[]) => (values === undefined ? undefined : [...values])
 
   // The first statement waits for the worker's PGlite to open (and fails if it could not).
   await ask({ op: 'query', text: 'SELECT 1' })
 
   const inTransaction = (tx: number): Sql => ({
     query: async <R extends Row = Row>(text: string, values?: readonly unknown[]) =>
-      resultOf<R>(await ask({ op: 'tx-query', tx, text, params: params(values) })),
+      resultOf<R>(await ask({ op: 'tx-query', tx, text, params: values })),
   })
 
   return {
     kind: 'pglite',
     query: async <R extends Row = Row>(text: string, values?: readonly unknown[]) =>
-      resultOf<R>(await ask({ op: 'query', text, params: params(values) })),
+      resultOf<R>(await ask({ op: 'query', text, params: values })),
     async transaction(fn) {
       const { tx } = await ask({ op: 'begin' })
       if (tx === undefined) throw new Error('the embedded database thread opened no transaction')

@@ -7,9 +7,9 @@ import type { QueryResult } from '../ports/database.ts'
 
 /** What the adapter asks; `tx` names an open transaction (its statements and its end). */
 export type Ask =
-  | { id: number; op: 'query'; text: string; params?: unknown[] }
+  | { id: number; op: 'query'; text: string; params?: readonly unknown[] }
   | { id: number; op: 'begin' }
-  | { id: number; op: 'tx-query'; tx: number; text: string; params?: unknown[] }
+  | { id: number; op: 'tx-query'; tx: number; text: string; params?: readonly unknown[] }
   | { id: number; op: 'end'; tx: number; commit: boolean }
   | { id: number; op: 'close' }
 
